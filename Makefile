@@ -1,0 +1,56 @@
+# drpilot — build, test and run. `make test` is the test command the README
+# gives and CI runs; `make demo` is the one that shows drpilot working.
+
+GO        ?= go
+BIN       := bin/drpilot
+PKG       := ./cmd/drpilot
+REVISION  := $(shell git rev-parse HEAD 2>/dev/null)
+VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -X main.version=$(VERSION) -X main.revision=$(REVISION)
+DEMO_RUNBOOK ?= runbooks/store-region-failover.toml
+FUZZTIME  ?= 30s
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build test demo bench fuzz lint docs clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) $(PKG)
+
+# The README's test command: vet, then every test with the race detector.
+test:
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+# For now the demo shows the plan of a shipped runbook; it becomes the TUI
+# against the embedded sandbox when those exist.
+demo: build
+	./$(BIN) check runbooks/*.toml
+	./$(BIN) plan $(DEMO_RUNBOOK)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Each fuzz target for FUZZTIME. go test -fuzz takes one target at a time.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -version >/dev/null 2>&1; then \
+	  $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...; \
+	else echo "staticcheck $(STATICCHECK_VERSION) does not resolve from the module proxy: skipped"; fi
+
+# Regenerate docs/actions.md from the catalogue.
+docs:
+	$(GO) test ./steps -run TestActionsDocUpToDate -update
+
+clean:
+	rm -rf bin

@@ -1,0 +1,119 @@
+// Command drpilot walks an on-call engineer through a disaster-recovery
+// runbook for an AWS workload. This file wires the subcommands; each lives
+// in a file of its own as runX(ctx, opts, args).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as DESIGN §7 documents them.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // the runbook failed, or a verdict is not VALID
+	exitBadInput = 2 // a runbook, flag or file that cannot be used
+	exitAborted  = 3 // the operator aborted the run
+)
+
+// exitError carries an exit code. A silent one has already said what went
+// wrong on its own (check prints every diagnostic) and adds nothing.
+type exitError struct {
+	code   int
+	err    error
+	silent bool
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// silentExit ends the command with code after it has printed its own
+// report.
+func silentExit(code int) error { return &exitError{code: code, silent: true} }
+
+// badInput reports input that cannot be used, with exit code 2.
+func badInput(format string, args ...any) error {
+	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit code, so that tests
+// can run the whole CLI in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(versionString()),
+		fang.WithErrorHandler(errorHandler),
+		fang.WithNotifySignal(os.Interrupt),
+	)
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitAborted
+	}
+	// Anything cobra refuses before a command runs (an unknown flag or
+	// command, a wrong number of arguments) is bad input.
+	return exitBadInput
+}
+
+// errorHandler prints one clear line; commands that already reported
+// themselves print nothing more.
+func errorHandler(w io.Writer, _ fang.Styles, err error) {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.silent {
+		return
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "drpilot") {
+		msg = "drpilot: " + msg
+	}
+	fmt.Fprintln(w, msg)
+	if exitCode(err) == exitBadInput && (ee == nil || ee.err == nil) {
+		fmt.Fprintln(w, "Run 'drpilot --help' for usage.")
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "drpilot",
+		Short: "Walk through a disaster-recovery runbook for AWS, step by step",
+		Long: `drpilot runs disaster-recovery runbooks for AWS workloads: TOML files that
+encode the recovery procedure (declare, freeze, restore, reintegrate, switch,
+verify, notify) and bind each step to an AWS action with preconditions.
+
+Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
+3 aborted by the operator.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newCheckCommand(), newPlanCommand(), newVersionCommand())
+	return root
+}

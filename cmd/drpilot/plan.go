@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+	"github.com/spf13/cobra"
+)
+
+type planOptions struct {
+	json           bool
+	stdout, stderr io.Writer
+}
+
+func newPlanCommand() *cobra.Command {
+	opts := planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan [--json] FILE",
+		Short: "Show what a runbook will do, step by step, without calling AWS",
+		Long: `plan validates a runbook and prints what it will do: the phases in order; for
+each step its gate, the AWS calls it will make in which Region with the
+parameters known before the run, its preconditions and expected duration; the
+levels of steps that may run in parallel; and the RTO budget (the critical path
+by expected durations against the runbook's rto).
+
+plan makes no AWS call. Exit code 0, or 2 when the runbook is not valid.`,
+		Example: `  drpilot plan runbooks/store-region-failover.toml
+  drpilot plan --json runbooks/store-region-failover.toml | jq .budget`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return runPlan(cmd.Context(), opts, args)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the plan as JSON")
+	return cmd
+}
+
+func runPlan(_ context.Context, opts planOptions, args []string) error {
+	rb, diags := runbooks.Load(args[0])
+	if rb == nil || diags.HasErrors() {
+		printDiagnostics(opts.stderr, diags)
+		return silentExit(exitBadInput)
+	}
+	plan, pdiags := runbooks.Plan(rb, steps.Default())
+	if plan == nil {
+		printDiagnostics(opts.stderr, append(diags, pdiags...))
+		return silentExit(exitBadInput)
+	}
+	if opts.json {
+		enc := json.NewEncoder(opts.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(plan)
+	}
+	return plan.WriteText(opts.stdout)
+}
+
+func printDiagnostics(w io.Writer, diags runbooks.Diagnostics) {
+	for _, d := range diags {
+		fmt.Fprintln(w, d.String())
+	}
+	if n := len(diags.Errors()); n > 0 {
+		fmt.Fprintf(w, "%s: fix them and run again; drpilot check FILE lists them all\n", plural(n, "error"))
+	}
+}

@@ -1,0 +1,286 @@
+package runbooks
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// convert turns the raw document into a Runbook, reporting every value of
+// the wrong type where it was written. It keeps going after a problem so
+// that one load reports them all.
+func convert(rep *reporter, raw *rawDoc) *Runbook {
+	c := converter{rep: rep}
+	rb := &Runbook{Vars: map[string]any{}}
+	if raw.Format == nil {
+		rep.errorAt("", fmt.Sprintf("start the file with: format = %d", SupportedFormat), "missing format")
+	} else if f, ok := c.integer("format", raw.Format); ok {
+		rb.Format = int(f)
+	}
+	if raw.Runbook == nil {
+		rep.errorAt("", "add a [runbook] table with id, title and regions", "missing [runbook] table")
+	} else {
+		c.meta(rb, raw.Runbook)
+	}
+	keys := sortedKeys(raw.Vars)
+	for _, k := range keys {
+		if v, ok := c.varValue(joinKey("vars", k), raw.Vars[k]); ok {
+			rb.Vars[k] = v
+		}
+	}
+	for i := range raw.Contacts {
+		rb.Contacts = append(rb.Contacts, c.contact(indexPath("contacts", i), &raw.Contacts[i]))
+	}
+	for i := range raw.Steps {
+		rb.Steps = append(rb.Steps, c.step(indexPath("steps", i), &raw.Steps[i]))
+	}
+	return rb
+}
+
+type converter struct {
+	rep *reporter
+}
+
+func (c *converter) meta(rb *Runbook, m *rawMeta) {
+	rb.ID = c.str("runbook.id", m.ID)
+	rb.Title = c.str("runbook.title", m.Title)
+	rb.Description = c.str("runbook.description", m.Description)
+	rb.Owner = c.str("runbook.owner", m.Owner)
+	rb.Account = c.str("runbook.account", m.Account)
+	rb.Strategy = c.str("runbook.strategy", m.Strategy)
+	rb.RTO = c.duration("runbook.rto", m.RTO)
+	rb.RPO = c.duration("runbook.rpo", m.RPO)
+	if m.Regions != nil {
+		rb.Regions.Primary = c.str("runbook.regions.primary", m.Regions.Primary)
+		rb.Regions.Recovery = c.str("runbook.regions.recovery", m.Regions.Recovery)
+	}
+}
+
+func (c *converter) contact(path string, r *rawContact) Contact {
+	return Contact{
+		ID:         c.str(path+".id", r.ID),
+		Name:       c.str(path+".name", r.Name),
+		SNSTopic:   c.str(path+".sns_topic", r.SNSTopic),
+		Email:      c.str(path+".email", r.Email),
+		Webhook:    c.str(path+".webhook", r.Webhook),
+		SSMContact: c.str(path+".ssm_contact", r.SSMContact),
+	}
+}
+
+func (c *converter) step(path string, r *rawStep) Step {
+	s := Step{
+		ID:        c.str(path+".id", r.ID),
+		Phase:     c.str(path+".phase", r.Phase),
+		Title:     c.str(path+".title", r.Title),
+		Doc:       c.str(path+".doc", r.Doc),
+		Action:    c.str(path+".action", r.Action),
+		Region:    c.str(path+".region", r.Region),
+		Confirm:   c.str(path+".confirm", r.Confirm),
+		Timeout:   c.duration(path+".timeout", r.Timeout),
+		Expect:    c.duration(path+".expect", r.Expect),
+		OnFailure: c.str(path+".on_failure", r.OnFailure),
+		Undo:      c.str(path+".undo", r.Undo),
+		With:      r.With,
+	}
+	if r.After != nil {
+		s.After, s.AfterSet = c.strList(path+".after", r.After), true
+	}
+	if r.Retries != nil {
+		if n, ok := c.integer(path+".retries", r.Retries); ok {
+			s.Retries = int(n)
+		}
+	}
+	if s.With == nil {
+		s.With = map[string]any{}
+	}
+	c.checklist(path, r, &s)
+	for i := range r.Require {
+		s.Require = append(s.Require, c.require(indexPath(path+".require", i), &r.Require[i]))
+	}
+	for _, name := range sortedKeysByPosition(c.rep.index, path+".outputs", r.Outputs) {
+		q := c.str(joinKey(path+".outputs", name), r.Outputs[name])
+		s.Outputs = append(s.Outputs, Output{Name: name, Query: q})
+	}
+	return s
+}
+
+// checklist accepts the manual action's checklist written at the step level
+// (as DESIGN §2 shows it) as well as in [steps.with] (as the catalogue
+// lists it), and keeps it in With so that there is one place to read it.
+func (c *converter) checklist(path string, r *rawStep, s *Step) {
+	if r.Checklist == nil {
+		return
+	}
+	if _, both := s.With["checklist"]; both {
+		c.rep.errorAt(path+".checklist", "keep one of them", "checklist is given both here and in [steps.with]")
+		return
+	}
+	s.With["checklist"] = r.Checklist
+}
+
+func (c *converter) require(path string, r *rawRequire) Require {
+	q := Require{
+		Call:   c.str(path+".call", r.Call),
+		Input:  r.Input,
+		Query:  c.str(path+".query", r.Query),
+		Region: c.str(path+".region", r.Region),
+		Why:    c.str(path+".why", r.Why),
+	}
+	values := []any{r.Equals, r.NotEquals, r.In, r.Lt, r.Le, r.Gt, r.Ge, r.Exists, r.Matches, r.Within}
+	for i, op := range ConditionOps {
+		if values[i] != nil {
+			q.Conditions = append(q.Conditions, Condition{Op: op, Value: values[i]})
+		}
+	}
+	return q
+}
+
+// str returns a string value, reporting any other type. Absent is "".
+func (c *converter) str(path string, v any) string {
+	if v == nil {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		c.rep.errorAtValue(path, quoteHint(v), "must be a string, not %s", typeName(v))
+	}
+	return s
+}
+
+func quoteHint(v any) string {
+	switch v.(type) {
+	case int64, float64, bool, time.Time:
+		return fmt.Sprintf("put it in quotes: \"%v\"", v)
+	}
+	return ""
+}
+
+func (c *converter) integer(path string, v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n), true
+		}
+	}
+	c.rep.errorAtValue(path, "", "must be a whole number, not %s", typeName(v))
+	return 0, false
+}
+
+func (c *converter) duration(path string, v any) Duration {
+	if v == nil {
+		return Duration{}
+	}
+	s, ok := v.(string)
+	if !ok {
+		c.rep.errorAtValue(path, `durations are strings such as "15m" or "1d12h"`, "must be a duration string, not %s", typeName(v))
+		return Duration{}
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		c.rep.errorAtValue(path, `use a number and a unit: "90s", "15m", "1h30m", "2d"`, "%v", err)
+		return Duration{}
+	}
+	return Duration{d}
+}
+
+func (c *converter) strList(path string, v any) []string {
+	arr, ok := v.([]any)
+	if !ok {
+		hint := ""
+		if s, isStr := v.(string); isStr {
+			hint = fmt.Sprintf("write it as a list: [%q]", s)
+		}
+		c.rep.errorAtValue(path, hint, "must be a list of strings, not %s", typeName(v))
+		return nil
+	}
+	out := make([]string, 0, len(arr))
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			c.rep.errorAtValue(indexPath(path, i), "", "must be a string, not %s", typeName(e))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// varValue accepts what [vars] may hold: strings, numbers, booleans and
+// arrays of those.
+func (c *converter) varValue(path string, v any) (any, bool) {
+	switch x := v.(type) {
+	case string, int64, float64, bool:
+		return v, true
+	case []any:
+		for i, e := range x {
+			if _, ok := c.varValue(indexPath(path, i), e); !ok {
+				return nil, false
+			}
+		}
+		return v, true
+	case time.Time:
+		c.rep.errorAtValue(path, fmt.Sprintf("put it in quotes: \"%s\"", x.Format(time.RFC3339)), "vars hold strings, numbers, booleans and arrays, not dates")
+	default:
+		c.rep.errorAtValue(path, "flatten it into separate vars, e.g. db_name and db_port", "vars hold strings, numbers, booleans and arrays, not %s", typeName(v))
+	}
+	return nil, false
+}
+
+// typeName names a decoded TOML value's type as the TOML spec does.
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case time.Time:
+		return "a date-time"
+	case []any, []map[string]any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	case nil:
+		return "nothing"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// sortedKeysByPosition orders a table's keys as they appear in the file, so
+// that outputs and parameters are shown in the order their author chose.
+func sortedKeysByPosition[V any](idx *posIndex, table string, m map[string]V) []string {
+	keys := sortedKeys(m)
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := idx.key(joinKey(table, keys[i])), idx.key(joinKey(table, keys[j]))
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Col < b.Col
+	})
+	return keys
+}
+
+// joinList is strings.Join with quotes, for hints that list choices.
+func joinList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}

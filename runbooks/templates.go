@@ -1,0 +1,272 @@
+package runbooks
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Templates are substitution only: ${vars.NAME}, ${runbook.regions.primary},
+// ${runbook.regions.recovery}, ${runbook.account}, ${steps.ID.OUTPUT},
+// ${run.id}, ${run.started_at} and ${contacts.ID.FIELD}. "$${" writes a
+// literal "${". There is no shell, no environment and no code.
+
+// Ref is one ${...} reference.
+type Ref struct {
+	// Parts are the dot-separated names inside ${...}.
+	Parts []string
+	// Text is the reference as written, including ${ and }.
+	Text string
+}
+
+// String returns the reference as written.
+func (r Ref) String() string { return r.Text }
+
+// segment is a piece of a templated string: literal text or a reference.
+type segment struct {
+	text string
+	ref  *Ref
+}
+
+// parseTemplate splits s into literal text and references.
+func parseTemplate(s string) ([]segment, error) {
+	var segs []segment
+	var lit strings.Builder
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], "$${") {
+			lit.WriteString("${")
+			i += 3
+			continue
+		}
+		if !strings.HasPrefix(s[i:], "${") {
+			lit.WriteByte(s[i])
+			i++
+			continue
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return nil, fmt.Errorf("unterminated template %q: close it with }", clip(s[i:]))
+		}
+		text := s[i : i+end+1]
+		ref, err := parseRef(text)
+		if err != nil {
+			return nil, err
+		}
+		if lit.Len() > 0 {
+			segs = append(segs, segment{text: lit.String()})
+			lit.Reset()
+		}
+		segs = append(segs, segment{ref: ref})
+		i += end + 1
+	}
+	if lit.Len() > 0 {
+		segs = append(segs, segment{text: lit.String()})
+	}
+	return segs, nil
+}
+
+func parseRef(text string) (*Ref, error) {
+	inner := strings.TrimSpace(text[2 : len(text)-1])
+	if inner == "" {
+		return nil, fmt.Errorf("empty template %q", text)
+	}
+	parts := strings.Split(inner, ".")
+	for _, p := range parts {
+		if p == "" || !isBareKey(p) {
+			return nil, fmt.Errorf("malformed template %q: names are letters, digits, - and _ joined by dots", text)
+		}
+	}
+	return &Ref{Parts: parts, Text: text}, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// HasTemplate reports whether s contains a ${...} reference.
+func HasTemplate(s string) bool {
+	return strings.Contains(strings.ReplaceAll(s, "$${", ""), "${")
+}
+
+// Lookup returns the value of a reference, or false when it is not known
+// (yet): step outputs and run values are known only during a run.
+type Lookup func(ref Ref) (any, bool)
+
+// Resolve substitutes references in v, which may be a string or any TOML
+// value holding strings. A string that is exactly one reference takes the
+// referenced value with its type (a var that is an array stays an array);
+// references inside longer strings are formatted as text. References that
+// lookup does not know are left as written, so a plan can show them.
+func Resolve(v any, lookup Lookup) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return resolveString(x, lookup)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			r, err := Resolve(e, lookup)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			r, err := Resolve(e, lookup)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			r, err := Resolve(e, lookup)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+func resolveString(s string, lookup Lookup) (any, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	segs, err := parseTemplate(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(segs) == 1 && segs[0].ref != nil {
+		if val, ok := lookup(*segs[0].ref); ok {
+			return val, nil
+		}
+		return segs[0].ref.Text, nil
+	}
+	var b strings.Builder
+	for _, seg := range segs {
+		if seg.ref == nil {
+			b.WriteString(strings.ReplaceAll(seg.text, "${", "$${"))
+			continue
+		}
+		val, ok := lookup(*seg.ref)
+		if !ok {
+			b.WriteString(seg.ref.Text)
+			continue
+		}
+		text, err := formatScalar(val)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", seg.ref.Text, err)
+		}
+		b.WriteString(strings.ReplaceAll(text, "${", "$${"))
+	}
+	return b.String(), nil
+}
+
+// formatScalar writes a value into the middle of a string.
+func formatScalar(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	}
+	return "", fmt.Errorf("%s cannot be written inside a string; use the template as the whole value", typeName(v))
+}
+
+// refs calls fn for every reference in v, with the key path where it was
+// found, and reports malformed templates through bad.
+func refs(path string, v any, fn func(path string, ref Ref), bad func(path string, err error)) {
+	switch x := v.(type) {
+	case string:
+		if !strings.Contains(x, "${") {
+			return
+		}
+		segs, err := parseTemplate(x)
+		if err != nil {
+			bad(path, err)
+			return
+		}
+		for _, s := range segs {
+			if s.ref != nil {
+				fn(path, *s.ref)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			refs(indexPath(path, i), e, fn, bad)
+		}
+	case []map[string]any:
+		for i, e := range x {
+			refs(indexPath(path, i), e, fn, bad)
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			refs(joinKey(path, k), x[k], fn, bad)
+		}
+	}
+}
+
+// StaticLookup knows what is known before a run: vars, the runbook's
+// Regions and account, and contacts.
+func (rb *Runbook) StaticLookup() Lookup {
+	return func(ref Ref) (any, bool) {
+		p := ref.Parts
+		switch {
+		case len(p) == 2 && p[0] == "vars":
+			v, ok := rb.Vars[p[1]]
+			return v, ok
+		case len(p) == 3 && p[0] == "runbook" && p[1] == "regions":
+			switch p[2] {
+			case RegionPrimary:
+				return rb.Regions.Primary, rb.Regions.Primary != ""
+			case RegionRecovery:
+				return rb.Regions.Recovery, rb.Regions.Recovery != ""
+			}
+		case len(p) == 2 && p[0] == "runbook" && p[1] == "account":
+			return rb.Account, rb.Account != ""
+		case len(p) == 3 && p[0] == "contacts":
+			for _, c := range rb.Contacts {
+				if c.ID == p[1] {
+					v := contactField(c, p[2])
+					return v, v != ""
+				}
+			}
+		}
+		return nil, false
+	}
+}
+
+// ContactFields are the contact fields ${contacts.ID.FIELD} may name.
+var ContactFields = []string{"name", "email", "sns_topic", "webhook", "ssm_contact"}
+
+func contactField(c Contact, field string) string {
+	switch field {
+	case "name":
+		return c.Name
+	case "email":
+		return c.Email
+	case "sns_topic":
+		return c.SNSTopic
+	case "webhook":
+		return c.Webhook
+	case "ssm_contact":
+		return c.SSMContact
+	}
+	return ""
+}

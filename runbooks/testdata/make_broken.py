@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Writes the broken fixtures: the valid minimal runbook with one mistake
+each. Each fixture lists the diagnostics it must produce in "# want:"
+lines, which validate_test.go compares exactly; run this script only to add
+a case, then fill in and review its want lines by hand."""
+import os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+base = open(os.path.join(here, "valid", "minimal.toml")).read()
+cases = {}
+def case(name, old, new, count=1):
+    assert old in base, (name, old)
+    cases[name] = base.replace(old, new, count)
+
+case("unknown-key", 'title = "Minimal runbook"', 'titel = "Minimal runbook"')
+case("unknown-key-case", 'phase = "switch"', 'Phase = "switch"')
+case("unknown-param", 'db_instance_identifier = "${vars.replica}"', 'db_instanse = "${vars.replica}"')
+case("missing-param", 'to = ["commander"]\n', '')
+case("wrong-type", 'rto = "30m"', 'rto = 30')
+case("wrong-type-param", 'to = ["commander"]', 'to = "commander"')
+case("bad-duration", 'rto = "30m"', 'rto = "30 minutes"')
+case("unknown-phase", 'phase = "switch"', 'phase = "swtich"')
+case("unknown-action", 'action = "rds.promote-read-replica"', 'action = "rds.promote-replica"')
+case("unknown-var", 'input = { DBInstanceIdentifier = "${vars.replica}" }', 'input = { DBInstanceIdentifier = "${vars.replicas}" }')
+case("unknown-template", '${runbook.regions.recovery}', '${runbook.region}')
+case("unterminated-template", '${runbook.regions.recovery}', '${runbook.regions.recovery')
+case("output-not-before", 'id = "tell"\nphase = "notify"', 'id = "tell"\nphase = "notify"\nafter = ["declare"]')
+case("unknown-output", '${steps.promote.endpoint}', '${steps.promote.address}')
+case("cycle", 'id = "declare"\nphase = "declare"', 'id = "declare"\nphase = "declare"\nafter = ["tell"]')
+case("unknown-after", 'id = "tell"\nphase = "notify"', 'id = "tell"\nphase = "notify"\nafter = ["promte"]')
+case("duplicate-id", 'id = "tell"', 'id = "promote"')
+case("unknown-contact", 'to = ["commander"]', 'to = ["comander"]')
+case("mutating-require", 'call = "rds:DescribeDBInstances"', 'call = "rds:DeleteDBInstance"')
+case("phase-order", 'phase = "declare"', 'phase = "verify"')
+case("bad-region", 'recovery = "us-west-2"', 'recovery = "us-west"')
+case("bad-arn", 'email = "ic@example.com"', 'sns_topic = "arn:aws:sqs:us-west-2:123456789012:dr"')
+case("bad-account", 'account = "123456789012"', 'account = "1234"')
+case("bad-query", 'query = "DBInstances[0].DBInstanceStatus"', 'query = "DBInstances[0.DBInstanceStatus"')
+case("bad-toml", 'title = "Minimal runbook"', 'title = "Minimal runbook')
+case("unsupported-format", 'format = 1', 'format = 2')
+case("missing-regions", '[runbook.regions]\nprimary = "us-east-1"\nrecovery = "us-west-2"\n', '')
+case("no-test", 'equals = "available"\n', '')
+case("secret", 'replica = "orders-db-replica"', 'replica = "orders-db-replica"\naws_key = "AKIAIOSFODNN7EXAMPLE"')
+case("no-doc", 'doc = "Say where the database is."\n', '')
+case("no-precondition", '[[steps.require]]\ncall = "rds:DescribeDBInstances"\ninput = { DBInstanceIdentifier = "${vars.replica}" }\nquery = "DBInstances[0].DBInstanceStatus"\nequals = "available"\n', '')
+case("rto-exceeded", 'rto = "30m"', 'rto = "5m"')
+case("steps-not-array", '[[steps]]\nid = "declare"', '[steps]\nid = "declare"')
+
+for name, text in cases.items():
+    path = os.path.join(here, "broken", name + ".toml")
+    if os.path.exists(path) and "--force" not in sys.argv:
+        continue
+    open(path, "w").write(text + "# want: (fill in: see validate_test.go)\n")

@@ -1,0 +1,258 @@
+package runbooks
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+var (
+	idRE      = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]{2,10}){1,3}-\d{1,2}$`)
+	arnRE     = regexp.MustCompile(`^arn:(aws|aws-[a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$`)
+	outputRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+)
+
+// validator holds what the rules share while checking one runbook.
+type validator struct {
+	rb   *Runbook
+	cat  Catalogue
+	rep  *reporter
+	ids  map[string]int // step id → index of its first definition
+	deps [][]int        // resolved dependencies per step (after, or the step before)
+	// mutating records, per step, whether its action can change anything.
+	mutating []bool
+}
+
+// Validate checks a loaded runbook against every rule of the format and
+// the catalogue. It returns errors and warnings in file order; the runbook
+// may run only when there are no errors.
+func Validate(rb *Runbook, cat Catalogue) Diagnostics {
+	v := &validator{
+		rb: rb, cat: cat,
+		rep:      &reporter{file: rb.File, index: rb.index},
+		ids:      make(map[string]int, len(rb.Steps)),
+		mutating: make([]bool, len(rb.Steps)),
+	}
+	v.header()
+	v.contacts()
+	v.steps()
+	g := v.graph()
+	v.references(g)
+	v.rtoBudget(g)
+	v.secrets()
+	v.rep.diags.sortByPosition()
+	return v.rep.diags
+}
+
+// Check loads and validates a runbook file: the diagnostics of both.
+func Check(path string, cat Catalogue) (*Runbook, Diagnostics) {
+	rb, diags := Load(path)
+	if rb == nil || diags.HasErrors() {
+		return rb, diags
+	}
+	diags = append(diags, Validate(rb, cat)...)
+	diags.sortByPosition()
+	return rb, diags
+}
+
+func (v *validator) header() {
+	rb, r := v.rb, v.rep
+	if rb.Format != 0 && rb.Format != SupportedFormat {
+		r.errorAtValue("format", fmt.Sprintf("this drpilot reads format %d; use a drpilot that supports format %d", SupportedFormat, rb.Format), "unsupported format %d", rb.Format)
+	}
+	if rb.index != nil && !hasKey(rb, "runbook") {
+		return // convert already said that [runbook] is missing
+	}
+	v.requireID("runbook.id", rb.ID, "runbook")
+	if strings.TrimSpace(rb.Title) == "" {
+		r.errorAt("runbook.title", "add title = \"...\": the operator sees it on the start screen", "missing runbook title")
+	}
+	if rb.Strategy != "" && !contains(Strategies, rb.Strategy) {
+		r.errorAtValue("runbook.strategy", choiceHint(rb.Strategy, Strategies), "unknown strategy %q", rb.Strategy)
+	}
+	if rb.Account != "" && !accountRE.MatchString(rb.Account) {
+		r.errorAtValue("runbook.account", "an AWS account id is 12 digits, in quotes: \"123456789012\"", "malformed account id %q", rb.Account)
+	}
+	if rb.RTO.Duration == 0 && !hasKey(rb, "runbook.rto") {
+		r.warnAt("runbook", "add rto = \"30m\" (your recovery time objective)", "no rto: the plan cannot compare the critical path with a target")
+	}
+	v.regions()
+	if len(rb.Steps) == 0 {
+		r.errorAt("", "add at least one [[steps]] table", "the runbook has no steps")
+	}
+}
+
+func (v *validator) regions() {
+	rb, r := v.rb, v.rep
+	for _, which := range []string{RegionPrimary, RegionRecovery} {
+		path := "runbook.regions." + which
+		val := rb.Regions.Primary
+		if which == RegionRecovery {
+			val = rb.Regions.Recovery
+		}
+		switch {
+		case val == "":
+			r.errorAt(path, fmt.Sprintf("add %s = \"REGION\" under [runbook.regions], e.g. \"us-east-1\"", which), "missing %s Region", which)
+		case !regionRE.MatchString(val):
+			r.errorAtValue(path, "a Region name looks like \"us-east-1\" or \"ap-northeast-3\"", "malformed Region %q", val)
+		}
+	}
+	if rb.Regions.Primary != "" && rb.Regions.Primary == rb.Regions.Recovery {
+		r.errorAtValue("runbook.regions.recovery", "the recovery Region must differ from the primary", "primary and recovery are both %s", rb.Regions.Primary)
+	}
+}
+
+func hasKey(rb *Runbook, path string) bool {
+	_, ok := rb.index.keys[path]
+	return ok
+}
+
+// requireID checks an id that must be present and well formed.
+func (v *validator) requireID(path, id, what string) bool {
+	switch {
+	case id == "":
+		v.rep.errorAt(path, fmt.Sprintf("add id = \"...\" to the %s (lower case letters, digits and -)", what), "missing %s id", what)
+	case !idRE.MatchString(id):
+		v.rep.errorAtValue(path, fmt.Sprintf("use lower case letters, digits and single dashes, e.g. %q", slug(id)), "malformed %s id %q", what, id)
+	default:
+		return true
+	}
+	return false
+}
+
+// slug suggests a well-formed id for a malformed one.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimSuffix(b.String(), "-")
+	if out == "" {
+		return "my-step"
+	}
+	return out
+}
+
+func choiceHint(got string, choices []string) string {
+	if s := suggest(got, choices); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return "one of " + joinList(choices)
+}
+
+func (v *validator) contacts() {
+	seen := map[string]int{}
+	for i, c := range v.rb.Contacts {
+		path := indexPath("contacts", i)
+		if v.requireID(path+".id", c.ID, "contact") {
+			if first, dup := seen[c.ID]; dup {
+				v.rep.errorAtValue(path+".id", fmt.Sprintf("first defined at line %d", v.rep.index.key(indexPath("contacts", first)).Line), "duplicate contact id %q", c.ID)
+			} else {
+				seen[c.ID] = i
+			}
+		}
+		if c.Name == "" {
+			v.rep.warnAt(path, "add name = \"...\": messages and the audit log name the person or team", "contact %q has no name", c.ID)
+		}
+		if c.SNSTopic == "" && c.Email == "" && c.Webhook == "" && c.SSMContact == "" {
+			v.rep.errorAt(path, "add at least one of sns_topic, email, webhook, ssm_contact", "contact %q has no channel", c.ID)
+		}
+		v.checkARN(path+".sns_topic", c.SNSTopic, "sns")
+		v.checkARN(path+".ssm_contact", c.SSMContact, "ssm-contacts")
+		if c.Email != "" {
+			if a, err := mail.ParseAddress(c.Email); err != nil || a.Address != c.Email {
+				v.rep.errorAtValue(path+".email", "write a plain address such as \"oncall@example.com\"", "malformed email address %q", c.Email)
+			}
+		}
+		if c.Webhook != "" {
+			if u, err := url.Parse(c.Webhook); err != nil || u.Scheme != "https" || u.Host == "" {
+				v.rep.errorAtValue(path+".webhook", "webhooks are HTTPS URLs, e.g. \"https://hooks.example.com/dr\"", "malformed webhook URL %q", c.Webhook)
+			}
+		}
+	}
+}
+
+// checkARN reports a literal that is not an ARN of the given service.
+// Templates are checked when they are resolved.
+func (v *validator) checkARN(path, s, service string) {
+	if s == "" || HasTemplate(s) {
+		return
+	}
+	m := arnRE.FindStringSubmatch(s)
+	switch {
+	case m == nil:
+		v.rep.errorAtValue(path, "an ARN looks like arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE", "malformed ARN %q", s)
+	case service != "" && m[2] != service:
+		v.rep.errorAtValue(path, fmt.Sprintf("expected an ARN of service %q", service), "ARN %q is of service %q", s, m[2])
+	case m[3] != "" && !regionRE.MatchString(m[3]):
+		v.rep.errorAtValue(path, "the fourth field of an ARN is a Region such as us-east-1, or empty", "malformed Region %q in ARN", m[3])
+	}
+}
+
+// secretRE matches literals that look like credentials: AWS access key ids
+// and "password = ..." style assignments.
+var secretRE = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b|(?i)\b(password|passwd|secret|token)\s*[=:]\s*\S`)
+
+var secretKeyRE = regexp.MustCompile(`(?i)(password|passwd|secret_access_key|secret|token|api_key)$`)
+
+// secrets warns about credentials written into the runbook: runbooks are
+// shared and their parameters are audited.
+func (v *validator) secrets() {
+	const hint = "do not write credentials into runbooks: reference them, e.g. by an SSM SecureString parameter name"
+	check := func(path, key string, val any) {
+		s, ok := val.(string)
+		if !ok || s == "" {
+			return
+		}
+		if secretRE.MatchString(s) || (secretKeyRE.MatchString(key) && !HasTemplate(s)) {
+			v.rep.warnAtValue(path, hint, "this looks like a secret written in clear")
+		}
+	}
+	walkStrings("vars", v.rb.Vars, check)
+	for i, s := range v.rb.Steps {
+		p := indexPath("steps", i)
+		walkStrings(p+".with", s.With, check)
+		for j, q := range s.Require {
+			walkStrings(indexPath(p+".require", j)+".input", q.Input, check)
+		}
+		if secretRE.MatchString(s.Doc) {
+			v.rep.warnAtValue(p+".doc", hint, "the doc looks like it contains a secret")
+		}
+	}
+}
+
+// walkStrings calls fn for every value in a decoded table, with its path
+// and the key it sits under.
+func walkStrings(path string, v any, fn func(path, key string, val any)) {
+	var walk func(path, key string, v any)
+	walk = func(path, key string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				walk(joinKey(path, k), k, x[k])
+			}
+		case []any:
+			for i, e := range x {
+				walk(indexPath(path, i), key, e)
+			}
+		case []map[string]any:
+			for i, e := range x {
+				walk(indexPath(path, i), key, e)
+			}
+		default:
+			fn(path, key, v)
+		}
+	}
+	walk(path, "", v)
+}

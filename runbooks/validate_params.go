@@ -1,0 +1,306 @@
+package runbooks
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+)
+
+var operationRE = regexp.MustCompile(`^([a-z0-9-]+):([A-Z][A-Za-z0-9]*)$`)
+
+// params checks [steps.with] against the action's parameters: unknown and
+// missing ones, types, and the one-of and any-of rules.
+func (v *validator) params(stepPath string, s *Step, spec ActionSpec) {
+	table := stepPath + ".with"
+	byName := make(map[string]Param, len(spec.Params))
+	names := make([]string, len(spec.Params))
+	for i, p := range spec.Params {
+		byName[p.Name] = p
+		names[i] = p.Name
+	}
+	for _, key := range sortedKeysByPosition(v.rep.index, table, s.With) {
+		keyPath := joinKey(table, key)
+		p, ok := byName[key]
+		if !ok {
+			v.rep.add(SeverityError, table, v.rep.index.key(keyPath), paramHint(key, names, spec.Name),
+				"unknown parameter %q for %s", key, spec.Name)
+			continue
+		}
+		v.value(keyPath, p, s.With[key])
+	}
+	for _, p := range spec.Params {
+		if _, given := s.With[p.Name]; p.Required && !given {
+			v.rep.add(SeverityError, table, v.rep.index.key(table), p.Doc,
+				"missing parameter %q for %s", p.Name, spec.Name)
+		}
+	}
+	for _, group := range spec.OneOf {
+		if n := countGiven(s.With, group); n != 1 {
+			v.rep.add(SeverityError, table, v.rep.index.key(table), "see docs/actions.md#"+anchor(spec.Name),
+				"%s takes exactly one of %s (%d given)", spec.Name, joinList(group), n)
+		}
+	}
+	for _, group := range spec.AnyOf {
+		if countGiven(s.With, group) == 0 {
+			v.rep.add(SeverityError, table, v.rep.index.key(table), "see docs/actions.md#"+anchor(spec.Name),
+				"%s needs at least one of %s", spec.Name, joinList(group))
+		}
+	}
+}
+
+func paramHint(key string, names []string, action string) string {
+	if s := suggest(key, names); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	if len(names) == 0 {
+		return action + " takes no parameters"
+	}
+	return action + " takes " + joinList(names)
+}
+
+// anchor is the Markdown heading anchor GitHub makes for an action name.
+func anchor(name string) string {
+	return strings.ReplaceAll(name, ".", "")
+}
+
+func countGiven(with map[string]any, group []string) int {
+	n := 0
+	for _, name := range group {
+		if _, ok := with[name]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// value checks one parameter value against its description. A string that
+// is exactly one template takes its type from what it references, so its
+// type is checked when it is resolved, not here.
+func (v *validator) value(path string, p Param, val any) {
+	if s, ok := val.(string); ok && HasTemplate(s) {
+		if p.Kind == KindInt || p.Kind == KindFloat || p.Kind == KindBool {
+			if segs, err := parseTemplate(s); err == nil && len(segs) != 1 {
+				v.rep.errorAtValue(path, "use the template alone as the value", "%s must be %s; text around a template makes it a string", p.Name, kindName(p.Kind))
+			}
+		}
+		return
+	}
+	if !v.kindMatches(p, val) {
+		v.rep.errorAtValue(path, typeHint(p, val), "%s must be %s, not %s", p.Name, kindName(p.Kind), typeName(val))
+		return
+	}
+	switch p.Kind {
+	case KindInt, KindFloat:
+		v.bounds(path, p, val)
+	case KindDuration:
+		if _, err := ParseDuration(val.(string)); err != nil {
+			v.rep.errorAtValue(path, `use a number and a unit: "90s", "15m", "1h30m"`, "%v", err)
+		}
+	case KindARN:
+		v.checkARN(path, val.(string), p.ARNService)
+	case KindEnum:
+		if s := val.(string); !contains(p.Enum, s) {
+			v.rep.errorAtValue(path, choiceHint(s, p.Enum), "%s must be one of %s, not %q", p.Name, joinList(p.Enum), s)
+		}
+	case KindList:
+		v.list(path, p, val)
+	case KindObject:
+		v.object(path, p, val.(map[string]any))
+	case KindContactIDs:
+		v.contactIDs(path, val.([]any))
+	case KindOperation:
+		v.operation(path, val.(string), false)
+	}
+}
+
+func (v *validator) kindMatches(p Param, val any) bool {
+	switch p.Kind {
+	case KindString, KindDuration, KindARN, KindEnum, KindOperation:
+		_, ok := val.(string)
+		return ok
+	case KindInt:
+		switch n := val.(type) {
+		case int64:
+			return true
+		case float64:
+			return n == math.Trunc(n)
+		}
+	case KindFloat:
+		switch val.(type) {
+		case int64, float64:
+			return true
+		}
+	case KindBool:
+		_, ok := val.(bool)
+		return ok
+	case KindList, KindContactIDs:
+		switch val.(type) {
+		case []any, []map[string]any:
+			return true
+		}
+	case KindObject, KindMap:
+		_, ok := val.(map[string]any)
+		return ok
+	case KindAny:
+		return true
+	}
+	return false
+}
+
+func kindName(k Kind) string {
+	switch k {
+	case KindString, KindEnum:
+		return "a string"
+	case KindInt:
+		return "a whole number"
+	case KindFloat:
+		return "a number"
+	case KindBool:
+		return "true or false"
+	case KindDuration:
+		return `a duration string such as "5m"`
+	case KindARN:
+		return "an ARN string"
+	case KindList:
+		return "an array"
+	case KindObject, KindMap:
+		return "a table"
+	case KindContactIDs:
+		return "an array of contact ids"
+	case KindOperation:
+		return `"service:Operation"`
+	}
+	return "a value"
+}
+
+func typeHint(p Param, val any) string {
+	switch p.Kind {
+	case KindString, KindARN, KindEnum, KindDuration:
+		return quoteHint(val)
+	case KindList, KindContactIDs:
+		if s, ok := val.(string); ok {
+			return fmt.Sprintf("write it as a list: [%q]", s)
+		}
+	case KindInt, KindFloat, KindBool:
+		if s, ok := val.(string); ok {
+			return fmt.Sprintf("remove the quotes: %s", s)
+		}
+	}
+	return p.Doc
+}
+
+func (v *validator) bounds(path string, p Param, val any) {
+	var n float64
+	switch x := val.(type) {
+	case int64:
+		n = float64(x)
+	case float64:
+		n = x
+	}
+	if p.HasMin && n < p.Min || p.HasMax && n > p.Max {
+		v.rep.errorAtValue(path, rangeHint(p), "%s %v is out of range", p.Name, val)
+	}
+}
+
+func rangeHint(p Param) string {
+	switch {
+	case p.HasMin && p.HasMax:
+		return fmt.Sprintf("use %v to %v", p.Min, p.Max)
+	case p.HasMin:
+		return fmt.Sprintf("use %v or more", p.Min)
+	}
+	return fmt.Sprintf("use at most %v", p.Max)
+}
+
+func (v *validator) list(path string, p Param, val any) {
+	if p.Elem == nil {
+		return
+	}
+	switch x := val.(type) {
+	case []any:
+		for i, e := range x {
+			v.value(indexPath(path, i), *p.Elem, e)
+		}
+	case []map[string]any:
+		for i, e := range x {
+			v.value(indexPath(path, i), *p.Elem, e)
+		}
+	}
+}
+
+func (v *validator) object(path string, p Param, m map[string]any) {
+	names := make([]string, len(p.Fields))
+	byName := map[string]Param{}
+	for i, f := range p.Fields {
+		names[i] = f.Name
+		byName[f.Name] = f
+	}
+	for _, key := range sortedKeys(m) {
+		f, ok := byName[key]
+		if !ok {
+			v.rep.add(SeverityError, path, v.rep.index.key(joinKey(path, key)), paramHint(key, names, p.Name),
+				"unknown field %q in %s", key, p.Name)
+			continue
+		}
+		v.value(joinKey(path, key), f, m[key])
+	}
+	for _, f := range p.Fields {
+		if _, ok := m[f.Name]; f.Required && !ok {
+			v.rep.errorAtValue(path, f.Doc, "%s is missing %q", p.Name, f.Name)
+		}
+	}
+}
+
+func (v *validator) contactIDs(path string, ids []any) {
+	known := make([]string, len(v.rb.Contacts))
+	for i, c := range v.rb.Contacts {
+		known[i] = c.ID
+	}
+	if len(ids) == 0 {
+		v.rep.errorAtValue(path, "name at least one contact id", "no recipients")
+	}
+	for i, e := range ids {
+		id, ok := e.(string)
+		p := indexPath(path, i)
+		switch {
+		case !ok:
+			v.rep.errorAtValue(p, "contact ids are strings", "must be a string, not %s", typeName(e))
+		case HasTemplate(id):
+		case !contains(known, id):
+			hint := "add a [[contacts]] entry with this id"
+			if s := suggest(id, known); s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+			}
+			v.rep.errorAtValue(p, hint, "unknown contact %q", id)
+		}
+	}
+}
+
+// operation checks a "service:Operation" name. Preconditions may only read,
+// so for them a mutating or unknown operation is an error.
+func (v *validator) operation(path, op string, readOnly bool) (OperationClass, bool) {
+	m := operationRE.FindStringSubmatch(op)
+	if m == nil {
+		v.rep.errorAtValue(path, `write the IAM service prefix and the API operation: "rds:DescribeDBInstances"`, "malformed operation %q", op)
+		return OpUnknown, false
+	}
+	svc, name := m[1], m[2]
+	if !contains(v.cat.Services(), svc) {
+		hint := "supported services: " + strings.Join(v.cat.Services(), ", ")
+		if s := suggest(svc, v.cat.Services()); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
+		}
+		v.rep.errorAtValue(path, hint, "unsupported service %q", svc)
+		return OpUnknown, false
+	}
+	class := v.cat.Classify(svc, name)
+	if readOnly && class != OpReadOnly {
+		what := "a mutating"
+		if class == OpUnknown {
+			what = "not a known read-only"
+		}
+		v.rep.errorAtValue(path, "preconditions may only read: use a Describe*, Get* or List* operation", "%s is %s operation", op, what)
+	}
+	return class, true
+}

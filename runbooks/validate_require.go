@@ -1,0 +1,194 @@
+package runbooks
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jmespath/go-jmespath"
+)
+
+// compileJMESPath checks a query's syntax, recovering from the parser's
+// panics on hostile input: a runbook must never crash drpilot.
+func compileJMESPath(q string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("unparseable expression")
+		}
+	}()
+	_, err = jmespath.Compile(q)
+	return err
+}
+
+func (v *validator) require(path string, s *Step, q *Require) {
+	r := v.rep
+	if q.Call == "" {
+		r.errorAt(path, `add call = "service:Operation", a read-only AWS call such as "rds:DescribeDBInstances"`, "precondition has no call")
+	} else {
+		v.operation(path+".call", q.Call, true)
+	}
+	if q.Query != "" && !HasTemplate(q.Query) {
+		if err := compileJMESPath(q.Query); err != nil {
+			r.errorAtValue(path+".query", "queries are JMESPath over the AWS response (PascalCase member names)", "malformed query %q: %v", q.Query, err)
+		}
+	}
+	if q.Region != "" && q.Region != RegionPrimary && q.Region != RegionRecovery && !regionRE.MatchString(q.Region) {
+		r.errorAtValue(path+".region", "use primary, recovery or a Region name such as \"us-east-1\"", "unknown region %q", q.Region)
+	}
+	// Reading the primary Region is worth a warning when it is inherited
+	// from the step; a precondition that names its Region chose it.
+	if q.Region == "" && s.Region != "" && v.rb.ResolveRegion(s.Region) == v.rb.Regions.Primary {
+		r.warnAt(path, "it fails when that Region is down; read the recovery side, or write region = \"primary\" in the precondition if that is the point", "precondition reads the primary Region")
+	}
+	if len(q.Conditions) == 0 {
+		r.errorAt(path, "add a test: equals, not_equals, in, lt, le, gt, ge, exists, matches or within", "precondition has no test")
+	}
+	for _, c := range q.Conditions {
+		v.condition(path+"."+c.Op, c)
+	}
+}
+
+// condition checks that a test's value has the type the test needs.
+func (v *validator) condition(path string, c Condition) {
+	r := v.rep
+	if s, ok := c.Value.(string); ok && HasTemplate(s) && c.Op != "matches" && c.Op != "within" {
+		return
+	}
+	switch c.Op {
+	case "equals", "not_equals":
+		switch c.Value.(type) {
+		case string, int64, float64, bool:
+		default:
+			r.errorAtValue(path, "compare with a string, number or boolean; use in = [...] for several", "%s takes a string, number or boolean, not %s", c.Op, typeName(c.Value))
+		}
+	case "in":
+		if _, ok := c.Value.([]any); !ok {
+			r.errorAtValue(path, `write a list: in = ["available", "backing-up"]`, "in takes an array, not %s", typeName(c.Value))
+		}
+	case "lt", "le", "gt", "ge":
+		switch c.Value.(type) {
+		case int64, float64:
+		default:
+			r.errorAtValue(path, "compare numbers only; remove any quotes", "%s takes a number, not %s", c.Op, typeName(c.Value))
+		}
+	case "exists":
+		if _, ok := c.Value.(bool); !ok {
+			r.errorAtValue(path, "write exists = true or exists = false", "exists takes true or false, not %s", typeName(c.Value))
+		}
+	case "matches":
+		s, ok := c.Value.(string)
+		if !ok {
+			r.errorAtValue(path, "write the regular expression as a string", "matches takes a string, not %s", typeName(c.Value))
+		} else if _, err := regexp.Compile(s); err != nil {
+			r.errorAtValue(path, "use Go (RE2) syntax; see https://pkg.go.dev/regexp/syntax", "malformed regular expression: %v", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		}
+	case "within":
+		s, ok := c.Value.(string)
+		if !ok {
+			r.errorAtValue(path, `write the age as a duration string: within = "15m"`, "within takes a duration, not %s", typeName(c.Value))
+		} else if _, err := ParseDuration(s); err != nil {
+			r.errorAtValue(path, `use a number and a unit: "90s", "15m", "1h"`, "%v", err)
+		}
+	}
+}
+
+// references checks every ${...} in the places templates are resolved:
+// [steps.with] and the input, query and tests of [[steps.require]].
+func (v *validator) references(g *Graph) {
+	for i := range v.rb.Steps {
+		s := &v.rb.Steps[i]
+		path := indexPath("steps", i)
+		check := func(p string, ref Ref) { v.reference(p, i, ref, g) }
+		bad := func(p string, err error) {
+			v.rep.errorAtValue(p, "templates look like ${vars.NAME}; write $${ for a literal ${", "%v", err)
+		}
+		refs(path+".with", s.With, check, bad)
+		for j, q := range s.Require {
+			qp := indexPath(path+".require", j)
+			refs(qp+".input", q.Input, check, bad)
+			refs(qp+".query", q.Query, check, bad)
+			for _, c := range q.Conditions {
+				refs(qp+"."+c.Op, c.Value, check, bad)
+			}
+		}
+	}
+}
+
+const templateForms = "templates are ${vars.NAME}, ${runbook.regions.primary}, ${runbook.regions.recovery}, ${runbook.account}, ${steps.ID.OUTPUT}, ${run.id}, ${run.started_at}, ${contacts.ID.FIELD}"
+
+// reference checks one reference made by step i.
+func (v *validator) reference(path string, i int, ref Ref, g *Graph) {
+	p, r := ref.Parts, v.rep
+	bad := func(hint, format string, args ...any) { r.errorAtValue(path, hint, format, args...) }
+	switch {
+	case p[0] == "vars" && len(p) == 2:
+		if _, ok := v.rb.Vars[p[1]]; !ok {
+			bad(nameHint(p[1], sortedKeys(v.rb.Vars), "define it under [vars]"), "unknown var %q in %s", p[1], ref.Text)
+		}
+	case p[0] == "runbook" && len(p) == 3 && p[1] == "regions" && (p[2] == RegionPrimary || p[2] == RegionRecovery):
+	case p[0] == "runbook" && len(p) == 2 && p[1] == "account":
+		if v.rb.Account == "" {
+			bad("set account = \"123456789012\" in [runbook]", "%s is used but the runbook sets no account", ref.Text)
+		}
+	case p[0] == "run" && len(p) == 2 && (p[1] == "id" || p[1] == "started_at"):
+	case p[0] == "contacts" && len(p) == 3:
+		v.contactRef(path, ref)
+	case p[0] == "steps" && len(p) == 3:
+		v.stepRef(path, i, ref, g)
+	default:
+		bad(templateForms, "unknown template %s", ref.Text)
+	}
+}
+
+func nameHint(got string, known []string, otherwise string) string {
+	if s := suggest(got, known); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return otherwise
+}
+
+func (v *validator) contactRef(path string, ref Ref) {
+	id, field := ref.Parts[1], ref.Parts[2]
+	ids := make([]string, len(v.rb.Contacts))
+	for i, c := range v.rb.Contacts {
+		ids[i] = c.ID
+		if c.ID != id {
+			continue
+		}
+		switch {
+		case !contains(ContactFields, field):
+			v.rep.errorAtValue(path, choiceHint(field, ContactFields), "unknown contact field %q in %s", field, ref.Text)
+		case contactField(c, field) == "":
+			v.rep.errorAtValue(path, fmt.Sprintf("set %s on contact %q", field, id), "%s is empty", ref.Text)
+		}
+		return
+	}
+	v.rep.errorAtValue(path, nameHint(id, ids, "add a [[contacts]] entry with this id"), "unknown contact %q in %s", id, ref.Text)
+}
+
+// stepRef checks ${steps.ID.OUTPUT}: the step exists, declares the output,
+// and is sure to have finished before step i starts.
+func (v *validator) stepRef(path string, i int, ref Ref, g *Graph) {
+	id, out := ref.Parts[1], ref.Parts[2]
+	j, ok := v.ids[id]
+	if !ok {
+		v.rep.errorAtValue(path, v.stepHint(id), "unknown step %q in %s", id, ref.Text)
+		return
+	}
+	names := make([]string, len(v.rb.Steps[j].Outputs))
+	for k, o := range v.rb.Steps[j].Outputs {
+		names[k] = o.Name
+	}
+	if !contains(names, out) {
+		v.rep.errorAtValue(path, nameHint(out, names, fmt.Sprintf("declare it under [steps.outputs] of step %q", id)), "step %q has no output %q", id, out)
+		return
+	}
+	if g == nil || g.Cyclic {
+		return // the cycle is reported; "before" means nothing in it
+	}
+	if j == i {
+		v.rep.errorAtValue(path, "a step's outputs exist only after it has run", "step %q refers to its own output", id)
+	} else if !g.DependsOn(i, j) {
+		v.rep.errorAtValue(path, fmt.Sprintf("add %q to this step's after", id), "step %q is not sure to run before step %q, so %s may not exist yet", id, v.rb.Steps[i].ID, ref.Text)
+	}
+}

@@ -1,0 +1,52 @@
+package steps
+
+import "github.com/drpilot/drpilot/runbooks"
+
+// arcActions are the Amazon Application Recovery Controller (ARC) Region
+// switch actions (IAM prefix arc-region-switch).
+func arcActions() []entry {
+	return []entry{arcStartRegionSwitch()}
+}
+
+// arcStartRegionSwitch hands the switch to an ARC Region switch plan, for
+// teams that keep the ordered switch steps in ARC rather than in drpilot.
+func arcStartRegionSwitch() entry {
+	return entry{
+		spec: runbooks.ActionSpec{
+			Name:     "arc.start-region-switch",
+			Summary:  "Start an ARC Region switch plan execution and wait until it completes.",
+			Phases:   []string{"switch"},
+			Mutating: true,
+			Calls: []runbooks.Call{
+				check("arc-region-switch:ListPlanExecutions"),
+				act("arc-region-switch:StartPlanExecution"),
+				waitOn("arc-region-switch:GetPlanExecution"),
+			},
+			Params: []runbooks.Param{
+				required(arn("plan_arn", "PlanArn", "arc-region-switch", "The ARN of the Region switch plan.")),
+				required(str("target_region", "TargetRegion", "The Region to shift traffic to (activate) or away from (deactivate).")),
+				required(enum("action", "Action", []string{"activate", "deactivate", "postRecovery"},
+					"What the execution does with the target Region.")),
+				enum("mode", "Mode", []string{"graceful", "ungraceful"},
+					"Graceful for a planned switch between healthy Regions; ungraceful for an impaired Region, where blocks use their ungraceful behaviour (an Aurora failover instead of a switchover)."),
+				str("comment", "Comment", "Why the plan is being executed, as ARC records it."),
+				str("recovery_execution_id", "RecoveryExecutionId", "The recovery execution a postRecovery execution follows up."),
+			},
+			Outputs:     []string{"ExecutionId", "ExecutionState", "ActivateRegion", "DeactivateRegion"},
+			Idempotency: "Check-before-act: ListPlanExecutions finds an execution of the plan already in progress (a retried or resumed step) and the action waits on it instead of starting another.",
+			Wait:        "Polls GetPlanExecution until the execution is completed; a step paused for manual approval or by a failure is reported to the operator. The response is StartPlanExecution's, with GetPlanExecution's last response added.",
+			Expect:      runbooks.Minutes(15),
+			Timeout:     runbooks.Minutes(60),
+		},
+		example: example{
+			id: "run-region-switch", phase: "switch", title: "Run the store Region switch plan",
+			with: []setting{
+				{"plan_arn", `"arn:aws:arc-region-switch::${runbook.account}:plan/store-failover/a1b2c3"`},
+				{"target_region", `"${runbook.regions.recovery}"`},
+				{"action", `"activate"`},
+				{"mode", `"ungraceful"`},
+			},
+			outputs: []setting{{"execution", `"ExecutionId"`}},
+		},
+	}
+}

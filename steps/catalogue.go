@@ -1,0 +1,169 @@
+// Package steps is drpilot's action catalogue: what each action a runbook
+// step may name does, which parameters it takes, which AWS operations it
+// calls and whether they change anything. The runbook validator and planner
+// see it through the runbooks.Catalogue interface; docs/actions.md is
+// generated from it, so the reference cannot drift from the code.
+package steps
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/drpilot/drpilot/runbooks"
+)
+
+// phaseOrder is the order of a recovery, which is also the order the
+// reference lists actions in. "any" comes last: those actions fit anywhere.
+var phaseOrder = []string{
+	"declare", "freeze", "restore", "reintegrate", "switch", "verify", "notify", "any",
+}
+
+// entry is one action as the catalogue keeps it: the spec that runbooks
+// sees, and the example step the reference shows for it.
+type entry struct {
+	spec    runbooks.ActionSpec
+	example example
+}
+
+// example is a minimal [[steps]] entry that uses an action. The values are
+// TOML literals, written out as they would appear in a runbook.
+type example struct {
+	id      string
+	phase   string
+	title   string
+	with    []setting
+	outputs []setting
+}
+
+// setting is one "key = value" line of an example; value is a TOML literal.
+type setting struct {
+	key, value string
+}
+
+// Catalogue is the set of actions drpilot knows. It implements
+// runbooks.Catalogue. A Catalogue is not modified after it is built, so it
+// is safe for concurrent use; the ActionSpecs it returns share their slices
+// with it and must not be modified.
+type Catalogue struct {
+	entries map[string]entry
+	names   []string // sorted by name
+	ordered []string // sorted by phase, then name
+}
+
+var _ runbooks.Catalogue = (*Catalogue)(nil)
+
+// Default returns the catalogue of every built-in action.
+func Default() *Catalogue {
+	c, err := build(builtinEntries())
+	if err != nil {
+		// The entries are constants of this package and the tests build
+		// them, so this can only happen to a developer editing a table.
+		panic("steps: invalid built-in catalogue: " + err.Error())
+	}
+	return c
+}
+
+// builtinEntries gathers the per-service tables.
+func builtinEntries() []entry {
+	var all []entry
+	for _, group := range [][]entry{
+		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
+		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
+		rdsActions(), dynamodbActions(), ec2Actions(), elbv2Actions(),
+		route53Actions(), arcActions(), cloudwatchActions(),
+	} {
+		all = append(all, group...)
+	}
+	return all
+}
+
+// build indexes entries, refusing duplicate names, and installs the default
+// Input builder on every action that calls AWS and has none of its own.
+func build(entries []entry) (*Catalogue, error) {
+	c := &Catalogue{entries: make(map[string]entry, len(entries))}
+	for _, e := range entries {
+		name := e.spec.Name
+		if name == "" {
+			return nil, fmt.Errorf("an action has no name")
+		}
+		if _, dup := c.entries[name]; dup {
+			return nil, fmt.Errorf("action %s is defined twice", name)
+		}
+		if e.spec.Input == nil && len(e.spec.Calls) > 0 && e.spec.OperationParam == "" {
+			e.spec.Input = memberInput(e.spec.Params)
+		}
+		c.entries[name] = e
+		c.names = append(c.names, name)
+	}
+	slices.Sort(c.names)
+	c.ordered = slices.Clone(c.names)
+	slices.SortStableFunc(c.ordered, func(a, b string) int {
+		return phaseRank(c.entries[a].spec) - phaseRank(c.entries[b].spec)
+	})
+	return c, nil
+}
+
+// phaseRank places an action at its earliest listed phase, so an action
+// listed under freeze and reintegrate is read with the freeze actions.
+func phaseRank(spec runbooks.ActionSpec) int {
+	rank := len(phaseOrder)
+	for _, p := range spec.Phases {
+		if i := slices.Index(phaseOrder, p); i >= 0 && i < rank {
+			rank = i
+		}
+	}
+	return rank
+}
+
+// Action returns the description of the named action.
+func (c *Catalogue) Action(name string) (runbooks.ActionSpec, bool) {
+	e, ok := c.entries[name]
+	return e.spec, ok
+}
+
+// ActionNames lists every action name, sorted.
+func (c *Catalogue) ActionNames() []string {
+	return slices.Clone(c.names)
+}
+
+// Actions returns every action in the order of a recovery: by the earliest
+// phase it is listed under (declare, freeze, restore, reintegrate, switch,
+// verify, notify, then "any"), then by name.
+func (c *Catalogue) Actions() []runbooks.ActionSpec {
+	out := make([]runbooks.ActionSpec, 0, len(c.ordered))
+	for _, name := range c.ordered {
+		out = append(out, c.entries[name].spec)
+	}
+	return out
+}
+
+// Services lists the AWS service names a runbook may use in require.call
+// and aws.call: the IAM prefixes drpilot supports plus aliases (elbv2).
+func (c *Catalogue) Services() []string {
+	return supportedServices()
+}
+
+// CallRegion returns the Region a call to service goes to from a step in
+// region. Route 53's control plane (records, health checks) is global and
+// answers in one Region per partition, which matters in a runbook: when that
+// Region is the one that is down, record changes fail, while health checks,
+// Route 53's data plane, keep working.
+func (c *Catalogue) CallRegion(service, region string) string {
+	if service != "route53" {
+		return region
+	}
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "cn-northwest-1"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "us-gov-west-1"
+	}
+	return "us-east-1"
+}
+
+// Classify says whether service:operation is read-only or mutating; see the
+// package-level Classify.
+func (c *Catalogue) Classify(service, operation string) runbooks.OperationClass {
+	return Classify(service, operation)
+}

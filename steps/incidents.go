@@ -1,0 +1,48 @@
+package steps
+
+import "github.com/drpilot/drpilot/runbooks"
+
+// incidentsActions are the AWS Systems Manager Incident Manager actions
+// (IAM prefix ssm-incidents). Starting the incident there engages the
+// response plan's contacts and chat channels, which is why it is the first
+// step of most runbooks.
+func incidentsActions() []entry {
+	return []entry{incidentStart()}
+}
+
+// incidentStart opens an incident from a response plan.
+func incidentStart() entry {
+	return entry{
+		spec: runbooks.ActionSpec{
+			Name:     "incident.start",
+			Summary:  "Start an Incident Manager incident from a response plan, engaging its contacts and runbooks.",
+			Phases:   []string{"declare"},
+			Mutating: true,
+			Calls: []runbooks.Call{
+				act("ssm-incidents:StartIncident"),
+				waitOn("ssm-incidents:GetIncidentRecord"),
+			},
+			Params: []runbooks.Param{
+				required(arn("response_plan_arn", "ResponsePlanArn", "ssm-incidents",
+					"The ARN of the response plan that defines the incident's contacts, chat channels and impact.")),
+				str("title", "Title", "A title that replaces the response plan's default incident title."),
+				between("impact", "Impact", 1, 5,
+					"The impact from 1 (critical) to 5 (no impact), replacing the response plan's default."),
+			},
+			Outputs:     []string{"IncidentRecordArn"},
+			Idempotency: "StartIncident gets a ClientToken derived from the run id and step id, so a retried or resumed step returns the same incident.",
+			Wait:        "Reads the record back with GetIncidentRecord until its status is OPEN.",
+			Expect:      runbooks.Seconds(10),
+			Timeout:     runbooks.Minutes(2),
+		},
+		example: example{
+			id: "open-incident", phase: "declare", title: "Open the incident",
+			with: []setting{
+				{"response_plan_arn", `"arn:aws:ssm-incidents::${runbook.account}:response-plan/store-outage"`},
+				{"title", `"Store systems: Region failover"`},
+				{"impact", `1`},
+			},
+			outputs: []setting{{"incident", `"IncidentRecordArn"`}},
+		},
+	}
+}

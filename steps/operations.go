@@ -1,0 +1,157 @@
+package steps
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/drpilot/drpilot/runbooks"
+)
+
+// Dry-run promises that nothing changes in the account. It keeps that
+// promise by sending only operations classified read-only here, so the
+// classifier errs on one side only: an operation is read-only when its name
+// says so and nobody has found otherwise; everything else is mutating, and
+// anything drpilot cannot reason about is unknown (and refused in dry-run).
+
+// iamServices are the AWS services drpilot can call, named by their IAM
+// service prefix because that is how runbooks, CloudTrail and the audit log
+// name them ("rds:PromoteReadReplica").
+var iamServices = []string{
+	"arc-region-switch", "autoscaling", "backup", "cloudwatch", "dynamodb",
+	"ec2", "ecs", "elasticloadbalancing", "events", "lambda", "rds",
+	"route53", "s3", "ses", "sns", "ssm", "ssm-contacts", "ssm-incidents", "sts",
+}
+
+// serviceAliases are other spellings accepted for a service. ELBv2's IAM
+// prefix, elasticloadbalancing, is long and shared with the classic load
+// balancer API, and the AWS CLI and SDK call the service elbv2, so runbook
+// authors write both.
+var serviceAliases = map[string]string{
+	"elbv2": "elasticloadbalancing",
+}
+
+// CanonicalService returns the IAM prefix for a service name as a runbook
+// may write it (an IAM prefix or an alias such as elbv2), and false when
+// drpilot does not support the service.
+func CanonicalService(service string) (string, bool) {
+	if canon, ok := serviceAliases[service]; ok {
+		return canon, true
+	}
+	if slices.Contains(iamServices, service) {
+		return service, true
+	}
+	return "", false
+}
+
+// supportedServices lists every accepted service name, aliases included,
+// sorted.
+func supportedServices() []string {
+	out := slices.Clone(iamServices)
+	for alias := range serviceAliases {
+		out = append(out, alias)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// operationName is the shape of every AWS API operation name: PascalCase
+// letters and digits ("ListObjectsV2"). Anything else is not an operation,
+// so it cannot be classified.
+var operationName = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+
+// readOnlyVerbs are the leading words AWS uses for operations that only
+// read. Each was checked against every operation of the supported services
+// (aws-sdk-go-v2 service modules, 2026) that starts with it; the few
+// exceptions found are in reviewed below. Deliberately absent:
+//   - Test: route53:TestDNSAnswer and events:TestEventPattern only read, but
+//     elsewhere in AWS Test* runs code (apigateway:TestInvokeMethod), so the
+//     harmless ones are listed one by one instead.
+//   - Check, Validate, Verify, Export, Download, Select, Decode, Execute,
+//     Invoke: mixed or mutating across AWS; read-only ones are listed.
+var readOnlyVerbs = []string{
+	"Describe", "Get", "List", "Head", "Search", "BatchGet", "Query", "Scan", "Lookup",
+}
+
+// decision is one reviewed classification: an operation whose name would
+// mislead the verb rule, or a common one worth stating outright so that a
+// change to the rule cannot silently flip it.
+type decision struct {
+	op    string // service:Operation, service as its IAM prefix
+	class runbooks.OperationClass
+	why   string
+}
+
+// reviewed lists the decisions. Keep it sorted by operation; a test checks
+// that each entry names a supported service and a well-formed operation.
+var reviewed = []decision{
+	{"dynamodb:ExecuteStatement", runbooks.OpMutating, "PartiQL may be an INSERT, UPDATE or DELETE."},
+	{"dynamodb:Query", runbooks.OpReadOnly, "Reads items; stated because dry-run checks depend on it."},
+	{"dynamodb:Scan", runbooks.OpReadOnly, "Reads items; stated because dry-run checks depend on it."},
+	{"dynamodb:TransactGetItems", runbooks.OpReadOnly, "A transactional read; the verb is Transact."},
+	{"events:TestEventPattern", runbooks.OpReadOnly, "Matches a pattern against an event; changes nothing."},
+	{"lambda:Invoke", runbooks.OpMutating, "Runs the function, which may do anything."},
+	{"rds:DownloadDBLogFilePortion", runbooks.OpReadOnly, "Reads part of a log file."},
+	{"route53:TestDNSAnswer", runbooks.OpReadOnly, "Asks Route 53 what it would answer; changes nothing."},
+	{"s3:GetObject", runbooks.OpReadOnly, "Reads an object; stated because preconditions use it."},
+	{"s3:SelectObjectContent", runbooks.OpReadOnly, "Runs a query over an object's content; writes nothing."},
+	{"ses:TestRenderEmailTemplate", runbooks.OpReadOnly, "Renders a template; sends nothing."},
+	{"sns:CheckIfPhoneNumberIsOptedOut", runbooks.OpReadOnly, "Reads an opt-out flag."},
+	{"ssm:GetAccessToken", runbooks.OpMutating, "Issues credentials for just-in-time node access."},
+	{"sts:AssumeRole", runbooks.OpMutating, "Issues credentials; a run's identity must not change in dry-run."},
+	{"sts:DecodeAuthorizationMessage", runbooks.OpReadOnly, "Decodes an error message; the verb is Decode."},
+	{"sts:GetCallerIdentity", runbooks.OpReadOnly, "Names the caller; run.start records it in every mode."},
+	{"sts:GetDelegatedAccessToken", runbooks.OpMutating, "Issues credentials despite the Get verb."},
+	{"sts:GetFederationToken", runbooks.OpMutating, "Issues credentials despite the Get verb."},
+	{"sts:GetSessionToken", runbooks.OpMutating, "Issues credentials despite the Get verb."},
+	{"sts:GetWebIdentityToken", runbooks.OpMutating, "Issues a token despite the Get verb."},
+}
+
+// reviewedIndex finds a decision by "service:Operation".
+var reviewedIndex = func() map[string]decision {
+	m := make(map[string]decision, len(reviewed))
+	for _, d := range reviewed {
+		m[d.op] = d
+	}
+	return m
+}()
+
+// Classify says whether an operation of a supported service is read-only or
+// mutating. It returns OpUnknown when the service is not supported (the
+// elbv2 alias is) or the operation is not a PascalCase name; the executor
+// treats unknown as mutating and dry-run refuses it.
+func Classify(service, operation string) runbooks.OperationClass {
+	canon, ok := CanonicalService(service)
+	if !ok || !operationName.MatchString(operation) {
+		return runbooks.OpUnknown
+	}
+	if d, ok := reviewedIndex[canon+":"+operation]; ok {
+		return d.class
+	}
+	if hasReadOnlyVerb(operation) {
+		return runbooks.OpReadOnly
+	}
+	return runbooks.OpMutating
+}
+
+// hasReadOnlyVerb reports whether operation starts with a read-only verb as
+// a whole word: "GetItem" does, a made-up "Getaway" would not.
+func hasReadOnlyVerb(operation string) bool {
+	for _, verb := range readOnlyVerbs {
+		rest, ok := strings.CutPrefix(operation, verb)
+		if !ok {
+			continue
+		}
+		if rest == "" || rest[0] >= 'A' && rest[0] <= 'Z' || rest[0] >= '0' && rest[0] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// splitOperation splits "service:Operation" as written in require.call,
+// aws.call and ActionSpec.Calls.
+func splitOperation(call string) (service, operation string, ok bool) {
+	service, operation, ok = strings.Cut(call, ":")
+	return service, operation, ok && service != "" && operation != ""
+}

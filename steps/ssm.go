@@ -1,0 +1,89 @@
+package steps
+
+import "github.com/drpilot/drpilot/runbooks"
+
+// ssmActions are the AWS Systems Manager actions (IAM prefix ssm): an
+// OpsCenter work item to declare the event, and Parameter Store flags that
+// applications read to go into maintenance or read-only mode.
+func ssmActions() []entry {
+	return []entry{opsItemCreate(), ssmPutParameter()}
+}
+
+// opsItemCreate declares the event in OpsCenter, for teams that track
+// operational work there rather than in Incident Manager.
+func opsItemCreate() entry {
+	return entry{
+		spec: runbooks.ActionSpec{
+			Name:     "opsitem.create",
+			Summary:  "Create an OpsCenter OpsItem that records the disaster and its recovery.",
+			Phases:   []string{"declare"},
+			Mutating: true,
+			Calls: []runbooks.Call{
+				check("ssm:DescribeOpsItems"),
+				act("ssm:CreateOpsItem"),
+			},
+			Params: []runbooks.Param{
+				required(str("title", "Title", "A short title for the OpsItem.")),
+				required(str("description", "Description", "What happened and what the runbook does about it.")),
+				defaulting(str("source", "Source", "The origin of the OpsItem, as OpsCenter shows it."), "drpilot"),
+				between("priority", "Priority", 1, 5, "The priority from 1 (highest) to 5 (lowest)."),
+				enum("severity", "Severity", []string{"1", "2", "3", "4"}, "The severity from \"1\" (critical) to \"4\" (low)."),
+				enum("category", "Category", []string{"Availability", "Cost", "Performance", "Recovery", "Security"},
+					"The OpsCenter category."),
+			},
+			Outputs:     []string{"OpsItemId", "OpsItemArn"},
+			Idempotency: "Check-before-act: the executor tags the OpsItem's OperationalData with /drpilot/run-step (the run and step ids) and DescribeOpsItems finds an OpsItem already created by this step instead of creating a second.",
+			Wait:        "Nothing more: the OpsItem exists when CreateOpsItem returns.",
+			Expect:      runbooks.Seconds(5),
+			Timeout:     runbooks.Minutes(2),
+		},
+		example: example{
+			id: "open-opsitem", phase: "declare", title: "Record the event in OpsCenter",
+			with: []setting{
+				{"title", `"Region failover: ${runbook.id}"`},
+				{"description", `"Failing over to ${runbook.regions.recovery} (run ${run.id})."`},
+				{"priority", `1`},
+				{"category", `"Recovery"`},
+			},
+			outputs: []setting{{"opsitem", `"OpsItemId"`}},
+		},
+	}
+}
+
+// ssmPutParameter flips a Parameter Store value. Freezing writes through an
+// application flag is faster and more reversible than scaling anything.
+func ssmPutParameter() entry {
+	return entry{
+		spec: runbooks.ActionSpec{
+			Name:     "ssm.put-parameter",
+			Summary:  "Set a Parameter Store parameter, such as a maintenance or read-only flag the application reads.",
+			Phases:   []string{"freeze", "reintegrate"},
+			Mutating: true,
+			Calls: []runbooks.Call{
+				check("ssm:GetParameter"),
+				act("ssm:PutParameter"),
+			},
+			Params: []runbooks.Param{
+				required(str("name", "Name", "The parameter's name, such as /store/maintenance-mode.")),
+				required(str("value", "Value", "The value to set; SecureString values are redacted in the audit log.")),
+				defaulting(enum("type", "Type", []string{"String", "StringList", "SecureString"},
+					"The parameter type."), "String"),
+				defaulting(boolean("overwrite", "Overwrite", "Whether to replace an existing value."), true),
+				str("key_id", "KeyId", "The KMS key that encrypts a SecureString value, when not the account's default."),
+			},
+			Outputs:     []string{"Version", "Tier"},
+			Idempotency: "Check-before-act: GetParameter (with decryption) reads the current value and the step is skipped when it already equals value; PutParameter is a plain set, so a repeat is harmless.",
+			Wait:        "Nothing more: Parameter Store returns the new value as soon as PutParameter returns.",
+			Expect:      runbooks.Seconds(5),
+			Timeout:     runbooks.Minutes(2),
+		},
+		example: example{
+			id: "freeze-writes", phase: "freeze", title: "Put the store into read-only mode",
+			with: []setting{
+				{"name", `"/store/read-only"`},
+				{"value", `"true"`},
+			},
+			outputs: []setting{{"version", `"Version"`}},
+		},
+	}
+}
