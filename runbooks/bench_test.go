@@ -9,6 +9,10 @@ import (
 	"github.com/drpilot/drpilot/steps"
 )
 
+// BenchmarkLoadValidate measures Parse plus Validate on generated runbooks.
+// Goals: 1,000 steps in under 20 ms on the 2-core CI machine, and linear
+// cost: the ns/step figure of 10,000 steps within 1.2 times that of 1,000.
+
 // generateRunbook writes a valid runbook of n steps that looks like a real
 // one: every phase, preconditions, templates, outputs passed between steps
 // and fan-out/fan-in through after.
@@ -68,6 +72,7 @@ func BenchmarkLoadValidate(b *testing.B) {
 					b.Fatalf("generated runbook is not valid: %v", diags)
 				}
 			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/step")
 		})
 	}
 }

@@ -22,6 +22,8 @@ func convert(rep *reporter, raw *rawDoc) *Runbook {
 	if raw.Runbook == nil {
 		rep.errorAt("", "add a [runbook] table with id, title and regions", "missing [runbook] table")
 	} else {
+		rb.hasMeta = true
+		rb.rtoSet = raw.Runbook.RTO != nil
 		c.meta(rb, raw.Runbook)
 	}
 	keys := sortedKeys(raw.Vars)
@@ -33,8 +35,9 @@ func convert(rep *reporter, raw *rawDoc) *Runbook {
 	for i := range raw.Contacts {
 		rb.Contacts = append(rb.Contacts, c.contact(indexPath("contacts", i), &raw.Contacts[i]))
 	}
+	rb.Steps = make([]Step, len(raw.Steps))
 	for i := range raw.Steps {
-		rb.Steps = append(rb.Steps, c.step(indexPath("steps", i), &raw.Steps[i]))
+		rb.Steps[i] = c.step(indexPath("steps", i), &raw.Steps[i])
 	}
 	return rb
 }
@@ -78,8 +81,8 @@ func (c *converter) step(path string, r *rawStep) Step {
 		Action:    c.str(path+".action", r.Action),
 		Region:    c.str(path+".region", r.Region),
 		Confirm:   c.str(path+".confirm", r.Confirm),
-		Timeout:   c.duration(path+".timeout", r.Timeout),
-		Expect:    c.duration(path+".expect", r.Expect),
+		Timeout:   c.positiveDuration(path+".timeout", r.Timeout),
+		Expect:    c.positiveDuration(path+".expect", r.Expect),
 		OnFailure: c.str(path+".on_failure", r.OnFailure),
 		Undo:      c.str(path+".undo", r.Undo),
 		With:      r.With,
@@ -99,7 +102,7 @@ func (c *converter) step(path string, r *rawStep) Step {
 	for i := range r.Require {
 		s.Require = append(s.Require, c.require(indexPath(path+".require", i), &r.Require[i]))
 	}
-	for _, name := range sortedKeysByPosition(c.rep.index, path+".outputs", r.Outputs) {
+	for _, name := range sortedKeys(r.Outputs) {
 		q := c.str(joinKey(path+".outputs", name), r.Outputs[name])
 		s.Outputs = append(s.Outputs, Output{Name: name, Query: q})
 	}
@@ -187,6 +190,18 @@ func (c *converter) duration(path string, v any) Duration {
 	return Duration{d}
 }
 
+// positiveDuration is a duration that must be longer than zero when set:
+// a step with a zero timeout could never finish.
+func (c *converter) positiveDuration(path string, v any) Duration {
+	d := c.duration(path, v)
+	if s, ok := v.(string); ok && d.Duration == 0 {
+		if _, err := ParseDuration(s); err == nil {
+			c.rep.errorAtValue(path, "give a positive duration such as \"5m\"", "%s must be longer than zero", path[strings.LastIndexByte(path, '.')+1:])
+		}
+	}
+	return d
+}
+
 func (c *converter) strList(path string, v any) []string {
 	arr, ok := v.([]any)
 	if !ok {
@@ -259,20 +274,6 @@ func sortedKeys[V any](m map[string]V) []string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return keys
-}
-
-// sortedKeysByPosition orders a table's keys as they appear in the file, so
-// that outputs and parameters are shown in the order their author chose.
-func sortedKeysByPosition[V any](idx *posIndex, table string, m map[string]V) []string {
-	keys := sortedKeys(m)
-	sort.SliceStable(keys, func(i, j int) bool {
-		a, b := idx.key(joinKey(table, keys[i])), idx.key(joinKey(table, keys[j]))
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
-	})
 	return keys
 }
 

@@ -119,9 +119,12 @@ func (ds Diagnostics) sortByPosition() {
 // path so that rules only name the path they complain about.
 type reporter struct {
 	file  string
-	index *posIndex
+	pos   *positions
 	diags Diagnostics
 }
+
+// index returns the position index, building it on first use.
+func (r *reporter) index() *posIndex { return r.pos.index() }
 
 func (r *reporter) add(sev Severity, path string, pos Pos, hint, format string, args ...any) {
 	r.diags = append(r.diags, Diagnostic{
@@ -133,19 +136,19 @@ func (r *reporter) add(sev Severity, path string, pos Pos, hint, format string, 
 // errorAt reports an error at the key of path (or, if the key itself is not
 // in the file, at its nearest enclosing table).
 func (r *reporter) errorAt(path, hint, format string, args ...any) {
-	r.add(SeverityError, path, r.index.key(path), hint, format, args...)
+	r.add(SeverityError, path, r.index().key(path), hint, format, args...)
 }
 
 // errorAtValue reports an error at the value of path, for complaints about
 // what was written rather than the key it was written to.
 func (r *reporter) errorAtValue(path, hint, format string, args ...any) {
-	r.add(SeverityError, path, r.index.value(path), hint, format, args...)
+	r.add(SeverityError, path, r.index().value(path), hint, format, args...)
 }
 
 func (r *reporter) warnAt(path, hint, format string, args ...any) {
-	r.add(SeverityWarning, path, r.index.key(path), hint, format, args...)
+	r.add(SeverityWarning, path, r.index().key(path), hint, format, args...)
 }
 
 func (r *reporter) warnAtValue(path, hint, format string, args ...any) {
-	r.add(SeverityWarning, path, r.index.value(path), hint, format, args...)
+	r.add(SeverityWarning, path, r.index().value(path), hint, format, args...)
 }

@@ -1,7 +1,6 @@
 package runbooks
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -158,18 +157,19 @@ func Parse(file string, src []byte) (*Runbook, Diagnostics) {
 	if ds := checkNesting(file, src); ds != nil {
 		return nil, ds
 	}
+	text := string(src)
 	var raw rawDoc
-	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&raw)
+	md, err := toml.Decode(text, &raw)
 	if err != nil {
 		return nil, Diagnostics{decodeError(file, err)}
 	}
 	sum := sha256.Sum256(src)
-	rep := &reporter{file: file, index: indexPositions(string(src))}
+	rep := &reporter{file: file, pos: &positions{src: text}}
 	checkUnknownKeys(rep, md)
 	rb := convert(rep, &raw)
 	rb.File = file
 	rb.SHA256 = hex.EncodeToString(sum[:])
-	rb.index = rep.index
+	rb.pos = rep.pos
 	rep.diags.sortByPosition()
 	return rb, rep.diags
 }
@@ -243,39 +243,72 @@ func shapeMessage(m string) string {
 // checkUnknownKeys reports every key of a table of the format that the
 // format does not have. Keys inside free-form values (vars, with, input) or
 // inside values of the wrong type are not keys of the format, so only keys
-// directly in a table of the format are checked; those are at most three
-// deep, which keeps this cheap on large files. The decoder matches field
-// names without regard to case, and MetaData.Undecoded tells a key it
-// dropped from one it decoded under another spelling.
+// directly in a table of the format are checked. The decoder matches field
+// names without regard to case; MetaData.Undecoded tells a key it dropped
+// from one it decoded under another spelling.
 func checkUnknownKeys(rep *reporter, md toml.MetaData) {
-	var undecoded map[string]bool
-	for _, k := range md.Keys() {
-		if len(k) > 3 {
+	keys := md.Keys()
+	flagged := false
+	for _, k := range keys {
+		if parent, ok := schemaParent(k); ok && !contains(schemaTables[parent], k[len(k)-1]) {
+			flagged = true
+			break
+		}
+	}
+	if !flagged {
+		return // the common case: no allocation per key
+	}
+	undecoded := map[string]bool{}
+	for _, u := range md.Undecoded() {
+		undecoded[u.String()] = true
+	}
+	// The decoder's keys carry no array indices; the n-th occurrence of a
+	// key is the n-th in the file, which the position index can place.
+	seen := map[string]int{}
+	for _, k := range keys {
+		parent, ok := schemaParent(k)
+		if !ok {
 			continue
 		}
-		parent := k[:len(k)-1].String()
-		allowed, isTable := schemaTables[parent]
 		bare := k.String()
-		path, found := rep.index.claim(bare)
+		n := seen[bare]
+		seen[bare] = n + 1
 		name := k[len(k)-1]
-		if !isTable || contains(allowed, name) {
+		if contains(schemaTables[parent], name) {
 			continue
 		}
+		path, found := rep.index().nth(bare, n)
 		if !found {
 			path = bare
-		}
-		if undecoded == nil {
-			undecoded = map[string]bool{}
-			for _, u := range md.Undecoded() {
-				undecoded[u.String()] = true
-			}
 		}
 		if !undecoded[bare] {
 			rep.errorAt(path, fmt.Sprintf("did you mean %q?", strings.ToLower(name)), "unknown key %q: keys are lower case", name)
 			continue
 		}
-		rep.errorAt(path, unknownKeyHint(parent, name, allowed), "unknown key %q in %s", name, tableName(parent))
+		rep.errorAt(path, unknownKeyHint(parent, name, schemaTables[parent]), "unknown key %q in %s", name, tableName(parent))
 	}
+}
+
+// schemaParent returns the table of the format that directly holds key k,
+// if any, without allocating.
+func schemaParent(k toml.Key) (string, bool) {
+	switch len(k) {
+	case 1:
+		return "", true
+	case 2:
+		switch k[0] {
+		case "runbook", "contacts", "steps":
+			return k[0], true
+		}
+	case 3:
+		switch {
+		case k[0] == "runbook" && k[1] == "regions":
+			return "runbook.regions", true
+		case k[0] == "steps" && k[1] == "require":
+			return "steps.require", true
+		}
+	}
+	return "", false
 }
 
 func unknownKeyHint(parent, name string, allowed []string) string {

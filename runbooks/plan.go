@@ -61,15 +61,18 @@ type PlannedStep struct {
 	Level    int      `json:"level"`
 	Expect   Duration `json:"expect"`
 	// ExpectFrom says where Expect came from: "step" or "catalogue".
-	ExpectFrom string           `json:"expect_from"`
-	Timeout    Duration         `json:"timeout"`
-	Retries    int              `json:"retries"`
-	OnFailure  string           `json:"on_failure"`
-	Calls      []PlannedCall    `json:"calls"`
-	Requires   []PlannedRequire `json:"requires"`
-	Outputs    []Output         `json:"outputs,omitempty"`
-	Undo       string           `json:"undo,omitempty"`
-	Critical   bool             `json:"critical"`
+	ExpectFrom string   `json:"expect_from"`
+	Timeout    Duration `json:"timeout"`
+	Retries    int      `json:"retries"`
+	OnFailure  string   `json:"on_failure"`
+	// Params are the step's parameters with templates known before the
+	// run resolved and the action's defaults filled in.
+	Params   map[string]any   `json:"params"`
+	Calls    []PlannedCall    `json:"calls"`
+	Requires []PlannedRequire `json:"requires"`
+	Outputs  []Output         `json:"outputs,omitempty"`
+	Undo     string           `json:"undo,omitempty"`
+	Critical bool             `json:"critical"`
 }
 
 // PlannedCall is one AWS operation a step makes. Input is known for the
@@ -118,7 +121,7 @@ func Plan(rb *Runbook, cat Catalogue) (*RunPlan, Diagnostics) {
 		ps, err := planStep(rb, cat, g, i, lookup)
 		if err != nil {
 			return nil, append(diags, Diagnostic{Severity: SeverityError, File: rb.File,
-				Line: rb.index.key(indexPath("steps", i)).Line, Col: 1, Path: indexPath("steps", i), Message: err.Error()})
+				Line: rb.pos.index().key(indexPath("steps", i)).Line, Col: 1, Path: indexPath("steps", i), Message: err.Error()})
 		}
 		p.Steps = append(p.Steps, ps)
 	}
@@ -214,6 +217,7 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, lookup 
 		return fmt.Errorf("with: %w", err)
 	}
 	with, _ := resolved.(map[string]any)
+	ps.Params = withDefaults(spec.Params, with)
 	if spec.OperationParam != "" {
 		op, _ := with[spec.OperationParam].(string)
 		input, _ := with["input"].(map[string]any)
@@ -221,10 +225,19 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, lookup 
 			Region: callRegion(cat, op, ps.Region), Input: input})
 		return nil
 	}
-	for _, c := range spec.Calls {
+	// The input belongs to the action's main call; a read-only action that
+	// only waits has none, and its first call takes the input instead.
+	main := 0
+	for k, c := range spec.Calls {
+		if c.Purpose == "action" {
+			main = k
+			break
+		}
+	}
+	for k, c := range spec.Calls {
 		pc := PlannedCall{Operation: c.Operation, Purpose: c.Purpose, Mutating: c.Mutating,
 			Region: callRegion(cat, c.Operation, ps.Region)}
-		if c.Purpose == "action" {
+		if k == main {
 			pc.Input = actionInput(spec, with)
 		}
 		ps.Calls = append(ps.Calls, pc)

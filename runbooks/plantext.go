@@ -92,6 +92,9 @@ func writeStep(tw *textWriter, s PlannedStep) {
 		after = strings.Join(s.After, ", ")
 	}
 	tw.line("     after     %s", after)
+	if len(s.Params) > 0 {
+		tw.line("     with      %s", compactJSON(s.Params))
+	}
 	for _, c := range s.Calls {
 		mark := "read"
 		if c.Mutating {

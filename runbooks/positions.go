@@ -20,8 +20,7 @@ type posIndex struct {
 	// byBare lists, for each key path written without array indices (as
 	// toml.Key.String() writes it), the indexed paths of its occurrences in
 	// file order, e.g. "steps.id" → steps[0].id, steps[1].id, ...
-	byBare  map[string][]string
-	claimed map[string]int
+	byBare map[string][]string
 }
 
 // key returns the position of the key at path, or of the nearest enclosing
@@ -51,17 +50,39 @@ func (x *posIndex) value(path string) Pos {
 	return x.key(path)
 }
 
-// claim returns the indexed path of the next not yet claimed key written as
-// bare, so that keys the decoder reports without array indices can be
-// placed.
-func (x *posIndex) claim(bare string) (string, bool) {
-	n := x.claimed[bare]
+// nth returns the indexed path of the n-th occurrence (from 0) of a key
+// written as bare, so that keys the decoder reports without array indices
+// can be placed.
+func (x *posIndex) nth(bare string, n int) (string, bool) {
 	paths := x.byBare[bare]
-	if n >= len(paths) {
+	if x == nil || n >= len(paths) {
 		return "", false
 	}
-	x.claimed[bare] = n + 1
 	return paths[n], true
+}
+
+// has reports whether the file spells out the key at path.
+func (x *posIndex) has(path string) bool {
+	_, ok := x.keys[path]
+	return ok
+}
+
+// positions builds the index of a source on first use: a runbook without
+// problems never needs a position, and the scan costs as much as a third
+// of the decoding.
+type positions struct {
+	src string
+	idx *posIndex
+}
+
+func (p *positions) index() *posIndex {
+	if p == nil {
+		return nil
+	}
+	if p.idx == nil {
+		p.idx = indexPositions(p.src)
+	}
+	return p.idx
 }
 
 // parentPath strips the last component ("a.b[2].c" → "a.b[2]", "a.b[2]" →
@@ -147,7 +168,7 @@ func indexPositions(src string) *posIndex {
 	s := &posScanner{
 		src: src,
 		idx: &posIndex{keys: map[string]Pos{}, values: map[string]Pos{},
-			byBare: map[string][]string{}, claimed: map[string]int{}},
+			byBare: map[string][]string{}},
 		tables: map[string]int{},
 	}
 	s.lineStarts = append(s.lineStarts, 0)

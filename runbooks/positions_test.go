@@ -68,13 +68,13 @@ when.dotted = "2"
 			}
 		}
 	}
-	for _, bare := range []string{"steps.id", "steps.id"} {
-		if _, ok := idx.claim(bare); !ok {
-			t.Errorf("claim(%s) found nothing", bare)
+	for n, want := range []string{"steps[0].id", "steps[1].id"} {
+		if got, ok := idx.nth("steps.id", n); !ok || got != want {
+			t.Errorf("nth(steps.id, %d) = %q, want %q", n, got, want)
 		}
 	}
-	if p, ok := idx.claim("steps.id"); ok {
-		t.Errorf("a third claim of steps.id returned %s; there are two", p)
+	if p, ok := idx.nth("steps.id", 2); ok {
+		t.Errorf("a third steps.id returned %s; there are two", p)
 	}
 }
 

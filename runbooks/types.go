@@ -50,7 +50,10 @@ type Runbook struct {
 	Contacts []Contact
 	Steps    []Step
 
-	index *posIndex
+	pos *positions
+	// hasMeta and rtoSet record whether the file has [runbook] and an
+	// rto, so that Validate does not repeat what Load reported.
+	hasMeta, rtoSet bool
 }
 
 // Regions names the runbook's two Regions.

@@ -9,7 +9,6 @@ import (
 )
 
 var (
-	idRE      = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	accountRE = regexp.MustCompile(`^\d{12}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]{2,10}){1,3}-\d{1,2}$`)
 	arnRE     = regexp.MustCompile(`^arn:(aws|aws-[a-z-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$`)
@@ -18,11 +17,13 @@ var (
 
 // validator holds what the rules share while checking one runbook.
 type validator struct {
-	rb   *Runbook
-	cat  Catalogue
-	rep  *reporter
-	ids  map[string]int // step id → index of its first definition
-	deps [][]int        // resolved dependencies per step (after, or the step before)
+	rb  *Runbook
+	cat Catalogue
+	rep *reporter
+	ids map[string]int // step id → index of its first definition
+	// services caches cat.Services(), asked for every operation.
+	services []string
+	deps     [][]int // resolved dependencies per step (after, or the step before)
 	// mutating records, per step, whether its action can change anything.
 	mutating []bool
 }
@@ -33,7 +34,7 @@ type validator struct {
 func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	v := &validator{
 		rb: rb, cat: cat,
-		rep:      &reporter{file: rb.File, index: rb.index},
+		rep:      &reporter{file: rb.File, pos: rb.pos},
 		ids:      make(map[string]int, len(rb.Steps)),
 		mutating: make([]bool, len(rb.Steps)),
 	}
@@ -64,8 +65,8 @@ func (v *validator) header() {
 	if rb.Format != 0 && rb.Format != SupportedFormat {
 		r.errorAtValue("format", fmt.Sprintf("this drpilot reads format %d; use a drpilot that supports format %d", SupportedFormat, rb.Format), "unsupported format %d", rb.Format)
 	}
-	if rb.index != nil && !hasKey(rb, "runbook") {
-		return // convert already said that [runbook] is missing
+	if rb.pos != nil && !rb.hasMeta {
+		return // Load already said that [runbook] is missing
 	}
 	v.requireID("runbook.id", rb.ID, "runbook")
 	if strings.TrimSpace(rb.Title) == "" {
@@ -77,7 +78,7 @@ func (v *validator) header() {
 	if rb.Account != "" && !accountRE.MatchString(rb.Account) {
 		r.errorAtValue("runbook.account", "an AWS account id is 12 digits, in quotes: \"123456789012\"", "malformed account id %q", rb.Account)
 	}
-	if rb.RTO.Duration == 0 && !hasKey(rb, "runbook.rto") {
+	if !rb.rtoSet {
 		r.warnAt("runbook", "add rto = \"30m\" (your recovery time objective)", "no rto: the plan cannot compare the critical path with a target")
 	}
 	v.regions()
@@ -106,22 +107,32 @@ func (v *validator) regions() {
 	}
 }
 
-func hasKey(rb *Runbook, path string) bool {
-	_, ok := rb.index.keys[path]
-	return ok
-}
-
 // requireID checks an id that must be present and well formed.
 func (v *validator) requireID(path, id, what string) bool {
 	switch {
 	case id == "":
 		v.rep.errorAt(path, fmt.Sprintf("add id = \"...\" to the %s (lower case letters, digits and -)", what), "missing %s id", what)
-	case !idRE.MatchString(id):
+	case !isID(id):
 		v.rep.errorAtValue(path, fmt.Sprintf("use lower case letters, digits and single dashes, e.g. %q", slug(id)), "malformed %s id %q", what, id)
 	default:
 		return true
 	}
 	return false
+}
+
+// isID reports whether s is a well-formed id: lower case letters and
+// digits in runs joined by single dashes, as in "promote-replica". Written
+// out rather than as a regular expression because it runs for every step.
+func isID(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // slug suggests a well-formed id for a malformed one.
@@ -157,7 +168,7 @@ func (v *validator) contacts() {
 		path := indexPath("contacts", i)
 		if v.requireID(path+".id", c.ID, "contact") {
 			if first, dup := seen[c.ID]; dup {
-				v.rep.errorAtValue(path+".id", fmt.Sprintf("first defined at line %d", v.rep.index.key(indexPath("contacts", first)).Line), "duplicate contact id %q", c.ID)
+				v.rep.errorAtValue(path+".id", fmt.Sprintf("first defined at line %d", v.rep.index().key(indexPath("contacts", first)).Line), "duplicate contact id %q", c.ID)
 			} else {
 				seen[c.ID] = i
 			}
@@ -204,55 +215,113 @@ func (v *validator) checkARN(path, s, service string) {
 // and "password = ..." style assignments.
 var secretRE = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b|(?i)\b(password|passwd|secret|token)\s*[=:]\s*\S`)
 
+// secretHints are substrings every match of secretRE contains, lower
+// case; checking for them first keeps the regular expression off almost
+// every string.
+var secretHints = []string{"akia", "asia", "passw", "secret", "token"}
+
+func looksSecret(s string) bool {
+	for _, h := range secretHints {
+		if containsFold(s, h) {
+			return secretRE.MatchString(s)
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII substr,
+// ignoring case, without allocating.
+func containsFold(s, substr string) bool {
+	for i := 0; i+len(substr) <= len(s); i++ {
+		if s[i]|0x20 == substr[0] && strings.EqualFold(s[i:i+len(substr)], substr) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretKeyRE matches parameter names that hold credentials.
 var secretKeyRE = regexp.MustCompile(`(?i)(password|passwd|secret_access_key|secret|token|api_key)$`)
+
+// secretKey reports whether a key names a credential; the substring test
+// keeps the regular expression off almost every key.
+func secretKey(key string) bool {
+	return (containsFold(key, "pass") || containsFold(key, "secret") || containsFold(key, "token") || containsFold(key, "api_key")) &&
+		secretKeyRE.MatchString(key)
+}
 
 // secrets warns about credentials written into the runbook: runbooks are
 // shared and their parameters are audited.
 func (v *validator) secrets() {
 	const hint = "do not write credentials into runbooks: reference them, e.g. by an SSM SecureString parameter name"
-	check := func(path, key string, val any) {
+	check := func(path func() string, key string, val any) {
 		s, ok := val.(string)
 		if !ok || s == "" {
 			return
 		}
-		if secretRE.MatchString(s) || (secretKeyRE.MatchString(key) && !HasTemplate(s)) {
-			v.rep.warnAtValue(path, hint, "this looks like a secret written in clear")
+		if looksSecret(s) || (secretKey(key) && !HasTemplate(s)) {
+			v.rep.warnAtValue(path(), hint, "this looks like a secret written in clear")
 		}
 	}
-	walkStrings("vars", v.rb.Vars, check)
+	walkValues("vars", v.rb.Vars, check)
 	for i, s := range v.rb.Steps {
 		p := indexPath("steps", i)
-		walkStrings(p+".with", s.With, check)
+		walkValues(p+".with", s.With, check)
 		for j, q := range s.Require {
-			walkStrings(indexPath(p+".require", j)+".input", q.Input, check)
+			walkValues(indexPath(p+".require", j)+".input", q.Input, check)
 		}
-		if secretRE.MatchString(s.Doc) {
+		if looksSecret(s.Doc) {
 			v.rep.warnAtValue(p+".doc", hint, "the doc looks like it contains a secret")
 		}
 	}
 }
 
-// walkStrings calls fn for every value in a decoded table, with its path
-// and the key it sits under.
-func walkStrings(path string, v any, fn func(path, key string, val any)) {
-	var walk func(path, key string, v any)
-	walk = func(path, key string, v any) {
+// walkValues calls fn for every scalar in a decoded value, with the key it
+// sits under and a function that builds its path: paths are needed only
+// for the rare diagnostic, and building them for every value is most of
+// the walk's cost.
+func walkValues(root string, v any, fn func(path func() string, key string, val any)) {
+	type part struct {
+		key   string
+		index int // used when key is ""
+	}
+	var parts []part
+	build := func() string {
+		p := root
+		for _, part := range parts {
+			if part.key == "" {
+				p = indexPath(p, part.index)
+			} else {
+				p = joinKey(p, part.key)
+			}
+		}
+		return p
+	}
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
-				walk(joinKey(path, k), k, x[k])
+			// Map order is fine: diagnostics are sorted by position.
+			for k, e := range x {
+				parts = append(parts, part{key: k})
+				walk(k, e)
+				parts = parts[:len(parts)-1]
 			}
 		case []any:
 			for i, e := range x {
-				walk(indexPath(path, i), key, e)
+				parts = append(parts, part{index: i})
+				walk(key, e)
+				parts = parts[:len(parts)-1]
 			}
 		case []map[string]any:
 			for i, e := range x {
-				walk(indexPath(path, i), key, e)
+				parts = append(parts, part{index: i})
+				walk(key, e)
+				parts = parts[:len(parts)-1]
 			}
 		default:
-			fn(path, key, v)
+			fn(build, key, v)
 		}
 	}
-	walk(path, "", v)
+	walk("", v)
 }

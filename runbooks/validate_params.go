@@ -3,11 +3,8 @@ package runbooks
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 )
-
-var operationRE = regexp.MustCompile(`^([a-z0-9-]+):([A-Z][A-Za-z0-9]*)$`)
 
 // params checks [steps.with] against the action's parameters: unknown and
 // missing ones, types, and the one-of and any-of rules.
@@ -19,11 +16,11 @@ func (v *validator) params(stepPath string, s *Step, spec ActionSpec) {
 		byName[p.Name] = p
 		names[i] = p.Name
 	}
-	for _, key := range sortedKeysByPosition(v.rep.index, table, s.With) {
+	for _, key := range sortedKeys(s.With) {
 		keyPath := joinKey(table, key)
 		p, ok := byName[key]
 		if !ok {
-			v.rep.add(SeverityError, table, v.rep.index.key(keyPath), paramHint(key, names, spec.Name),
+			v.rep.add(SeverityError, table, v.rep.index().key(keyPath), paramHint(key, names, spec.Name),
 				"unknown parameter %q for %s", key, spec.Name)
 			continue
 		}
@@ -31,19 +28,19 @@ func (v *validator) params(stepPath string, s *Step, spec ActionSpec) {
 	}
 	for _, p := range spec.Params {
 		if _, given := s.With[p.Name]; p.Required && !given {
-			v.rep.add(SeverityError, table, v.rep.index.key(table), p.Doc,
+			v.rep.add(SeverityError, table, v.rep.index().key(table), p.Doc,
 				"missing parameter %q for %s", p.Name, spec.Name)
 		}
 	}
 	for _, group := range spec.OneOf {
 		if n := countGiven(s.With, group); n != 1 {
-			v.rep.add(SeverityError, table, v.rep.index.key(table), "see docs/actions.md#"+anchor(spec.Name),
+			v.rep.add(SeverityError, table, v.rep.index().key(table), "see docs/actions.md#"+anchor(spec.Name),
 				"%s takes exactly one of %s (%d given)", spec.Name, joinList(group), n)
 		}
 	}
 	for _, group := range spec.AnyOf {
 		if countGiven(s.With, group) == 0 {
-			v.rep.add(SeverityError, table, v.rep.index.key(table), "see docs/actions.md#"+anchor(spec.Name),
+			v.rep.add(SeverityError, table, v.rep.index().key(table), "see docs/actions.md#"+anchor(spec.Name),
 				"%s needs at least one of %s", spec.Name, joinList(group))
 		}
 	}
@@ -239,7 +236,7 @@ func (v *validator) object(path string, p Param, m map[string]any) {
 	for _, key := range sortedKeys(m) {
 		f, ok := byName[key]
 		if !ok {
-			v.rep.add(SeverityError, path, v.rep.index.key(joinKey(path, key)), paramHint(key, names, p.Name),
+			v.rep.add(SeverityError, path, v.rep.index().key(joinKey(path, key)), paramHint(key, names, p.Name),
 				"unknown field %q in %s", key, p.Name)
 			continue
 		}
@@ -277,18 +274,41 @@ func (v *validator) contactIDs(path string, ids []any) {
 	}
 }
 
+// splitOperation splits "service:Operation": a service prefix of lower
+// case letters, digits and dashes, and an operation name that starts with
+// an upper case letter and continues with letters and digits.
+func splitOperation(op string) (svc, name string, ok bool) {
+	svc, name, found := strings.Cut(op, ":")
+	if !found || svc == "" || name == "" || name[0] < 'A' || name[0] > 'Z' {
+		return "", "", false
+	}
+	for i := 0; i < len(svc); i++ {
+		if c := svc[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "", "", false
+		}
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "", "", false
+		}
+	}
+	return svc, name, true
+}
+
 // operation checks a "service:Operation" name. Preconditions may only read,
 // so for them a mutating or unknown operation is an error.
 func (v *validator) operation(path, op string, readOnly bool) (OperationClass, bool) {
-	m := operationRE.FindStringSubmatch(op)
-	if m == nil {
+	svc, name, ok := splitOperation(op)
+	if !ok {
 		v.rep.errorAtValue(path, `write the IAM service prefix and the API operation: "rds:DescribeDBInstances"`, "malformed operation %q", op)
 		return OpUnknown, false
 	}
-	svc, name := m[1], m[2]
-	if !contains(v.cat.Services(), svc) {
-		hint := "supported services: " + strings.Join(v.cat.Services(), ", ")
-		if s := suggest(svc, v.cat.Services()); s != "" {
+	if v.services == nil {
+		v.services = v.cat.Services()
+	}
+	if !contains(v.services, svc) {
+		hint := "supported services: " + strings.Join(v.services, ", ")
+		if s := suggest(svc, v.services); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		v.rep.errorAtValue(path, hint, "unsupported service %q", svc)

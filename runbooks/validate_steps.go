@@ -20,7 +20,7 @@ func (v *validator) steps() {
 		path := indexPath("steps", i)
 		if v.requireID(path+".id", s.ID, "step") {
 			if first, dup := v.ids[s.ID]; dup {
-				v.rep.errorAtValue(path+".id", fmt.Sprintf("first defined at line %d; step ids must be unique", v.rep.index.key(indexPath("steps", first)).Line), "duplicate step id %q", s.ID)
+				v.rep.errorAtValue(path+".id", fmt.Sprintf("first defined at line %d; step ids must be unique", v.rep.index().key(indexPath("steps", first)).Line), "duplicate step id %q", s.ID)
 			} else {
 				v.ids[s.ID] = i
 			}
@@ -52,14 +52,6 @@ func (v *validator) step(i int) {
 	}
 	if s.Retries < 0 || s.Retries > MaxRetries {
 		r.errorAtValue(path+".retries", fmt.Sprintf("use 0 to %d; the SDK already retries throttling and transient errors", MaxRetries), "retries %d is out of range", s.Retries)
-	}
-	for _, d := range []struct {
-		key string
-		val Duration
-	}{{"timeout", s.Timeout}, {"expect", s.Expect}} {
-		if hasKey(v.rb, path+"."+d.key) && d.val.Duration == 0 && !r.diags.hasAt(path+"."+d.key) {
-			r.errorAtValue(path+"."+d.key, "give a positive duration such as \"5m\"", "%s must be longer than zero", d.key)
-		}
 	}
 	if strings.TrimSpace(s.Doc) == "" {
 		r.warnAt(path, "add doc = \"\"\"...\"\"\": what the step does, why, and what to look at", "step %q has no doc", s.ID)
@@ -188,7 +180,7 @@ func (v *validator) stepHint(id string) string {
 // looks like an id but names no step is probably a typo.
 func (v *validator) undo(i int) {
 	u := v.rb.Steps[i].Undo
-	if u == "" || !idRE.MatchString(u) {
+	if u == "" || !isID(u) {
 		return
 	}
 	if _, ok := v.ids[u]; ok {

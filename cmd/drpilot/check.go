@@ -28,7 +28,7 @@ file:line:col: path: message (hint), errors and warnings alike.
 Exit code 0 when every file is valid (warnings do not fail), 2 otherwise.`,
 		Example: `  drpilot check runbooks/*.toml
   drpilot check --json runbooks/store-region-failover.toml`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argsAtLeast(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout = cmd.OutOrStdout()
 			return runCheck(cmd.Context(), opts, args)

@@ -101,6 +101,26 @@ func errorHandler(w io.Writer, _ fang.Styles, err error) {
 	}
 }
 
+// argsExactly and argsAtLeast refuse a wrong number of arguments with the
+// command's usage line, which says what to give.
+func argsExactly(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return badInput("%s takes %d argument(s), got %d: usage: %s", cmd.Name(), n, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+func argsAtLeast(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return badInput("%s needs at least %d argument(s): usage: %s", cmd.Name(), n, cmd.UseLine())
+		}
+		return nil
+	}
+}
+
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "drpilot",

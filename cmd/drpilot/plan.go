@@ -30,7 +30,7 @@ by expected durations against the runbook's rto).
 plan makes no AWS call. Exit code 0, or 2 when the runbook is not valid.`,
 		Example: `  drpilot plan runbooks/store-region-failover.toml
   drpilot plan --json runbooks/store-region-failover.toml | jq .budget`,
-		Args: cobra.ExactArgs(1),
+		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
 			return runPlan(cmd.Context(), opts, args)

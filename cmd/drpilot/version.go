@@ -22,7 +22,7 @@ func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print drpilot's version and the VCS revision it was built from",
-		Args:  cobra.NoArgs,
+		Args:  argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVersion(cmd.Context(), cmd.OutOrStdout())
 		},

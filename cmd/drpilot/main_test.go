@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// drpilot runs the whole CLI in-process and returns its exit code and
+// output.
+func drpilot(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func shippedRunbooks(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../../runbooks/*.toml")
+	if err != nil || len(files) < 4 {
+		t.Fatalf("expected the four shipped runbooks, found %v (%v)", files, err)
+	}
+	return files
+}
+
+func TestCheckShippedRunbooksExitZero(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := drpilot(t, append([]string{"check"}, shippedRunbooks(t)...)...)
+	if code != exitOK {
+		t.Fatalf("drpilot check runbooks/*.toml exited %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out, "INVALID") {
+		t.Errorf("a shipped runbook is invalid:\n%s", out)
+	}
+}
+
+func TestCheckReportsEveryErrorAndExitsTwo(t *testing.T) {
+	t.Parallel()
+	valid := "../../runbooks/testdata/valid/minimal.toml"
+	param := "../../runbooks/testdata/broken/unknown-param.toml"
+	after := "../../runbooks/testdata/broken/unknown-after.toml"
+	code, out, _ := drpilot(t, "check", valid, param, after)
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want %d\n%s", code, exitBadInput, out)
+	}
+	for _, want := range []string{
+		param + `:35:1: steps[1].with: unknown parameter "db_instanse" for rds.promote-read-replica (did you mean "db_instance_identifier"?)`,
+		param + `:34:1: steps[1].with: missing parameter "db_instance_identifier"`,
+		after + `:47:10: steps[2].after[0]: unknown step "promte" in after (did you mean "promote"?)`,
+		valid + ": ok (0 warnings)",
+		param + ": INVALID: 2 errors, 0 warnings",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	t.Parallel()
+	code, out, _ := drpilot(t, "check", "--json", "../../runbooks/testdata/broken/cycle.toml")
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	var results []checkResult
+	if err := json.Unmarshal([]byte(out), &results); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(results) != 1 || results[0].Valid || len(results[0].Diagnostics) != 2 {
+		t.Fatalf("unexpected result: %+v", results)
+	}
+	d := results[0].Diagnostics[0]
+	if d.Line != 23 || d.Col != 10 || d.Path != "steps[0].after[0]" || !strings.HasPrefix(d.Message, "dependency cycle: promote → tell → declare → promote") {
+		t.Errorf("first diagnostic = %+v", d)
+	}
+}
+
+func TestCheckMissingFile(t *testing.T) {
+	t.Parallel()
+	code, out, _ := drpilot(t, "check", "no-such-runbook.toml")
+	if code != exitBadInput || !strings.Contains(out, "no-such-runbook.toml: cannot read the runbook: no such file or directory") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestPlanGolden compares plan output, text and JSON, with golden files.
+// Run `go test ./cmd/drpilot -run TestPlanGolden -update` after a change
+// that is meant to alter the output, and read the diff.
+func TestPlanGolden(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{"parallel": "../../runbooks/testdata/valid/parallel.toml"}
+	for _, f := range shippedRunbooks(t) {
+		cases[strings.TrimSuffix(filepath.Base(f), ".toml")] = f
+	}
+	for name, file := range cases {
+		for _, format := range []string{"text", "json"} {
+			args := []string{"plan", file}
+			ext := ".txt"
+			if format == "json" {
+				args, ext = []string{"plan", "--json", file}, ".json"
+			}
+			code, out, errOut := drpilot(t, args...)
+			if code != exitOK {
+				t.Fatalf("plan %s exited %d: %s", file, code, errOut)
+			}
+			golden := filepath.Join("testdata", "plan-"+name+ext)
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("plan %s (%s) differs from %s; run with -update and read the diff\n--- got:\n%s", file, format, golden, out)
+			}
+		}
+	}
+}
+
+func TestPlanInvalidRunbookExitsTwo(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := drpilot(t, "plan", "../../runbooks/testdata/broken/unknown-action.toml")
+	if code != exitBadInput || out != "" || !strings.Contains(errOut, `unknown action "rds.promote-replica" (did you mean "rds.promote-read-replica"?)`) {
+		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"plan"},
+		{"plan", "a.toml", "b.toml"},
+		{"check"},
+		{"check", "--no-such-flag", "x.toml"},
+		{"no-such-command"},
+		{"version", "extra"},
+	} {
+		code, _, errOut := drpilot(t, args...)
+		if code != exitBadInput {
+			t.Errorf("drpilot %v exited %d, want 2", args, code)
+		}
+		if !strings.HasPrefix(errOut, "drpilot: ") {
+			t.Errorf("drpilot %v: stderr should say what is wrong, got %q", args, errOut)
+		}
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range newRootCommand().Commands() {
+		code, out, errOut := drpilot(t, cmd.Name(), "--help")
+		if code != exitOK || !strings.Contains(out, cmd.Name()) {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", cmd.Name(), code, out, errOut)
+		}
+	}
+	if code, out, _ := drpilot(t, "--help"); code != exitOK || !strings.Contains(out, "check") || !strings.Contains(out, "plan") {
+		t.Errorf("--help: exit %d:\n%s", code, out)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		code, out, _ := drpilot(t, "completion", shell)
+		if code != exitOK || !strings.Contains(out, "drpilot") {
+			t.Errorf("completion %s: exit %d, %d bytes", shell, code, len(out))
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	code, out, _ := drpilot(t, "version")
+	lines := strings.Split(out, "\n")
+	if code != exitOK || len(lines) < 3 || !strings.HasPrefix(lines[0], "drpilot ") || !strings.HasPrefix(lines[1], "revision ") {
+		t.Fatalf("version: exit %d:\n%s", code, out)
+	}
+}
+
+// TestCharmOnlyInUIAndCmd keeps the import rule of DESIGN §1: only ui/ and
+// cmd/ may depend on Charm's packages.
+func TestCharmOnlyInUIAndCmd(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "../../runbooks", "../../steps", "../../audit", "../../sandbox").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "charm.land/") || strings.HasPrefix(pkg, "github.com/charmbracelet/") {
+			t.Errorf("%s is imported outside ui/ and cmd/", pkg)
+		}
+	}
+}
