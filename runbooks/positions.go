@@ -61,12 +61,6 @@ func (x *posIndex) nth(bare string, n int) (string, bool) {
 	return paths[n], true
 }
 
-// has reports whether the file spells out the key at path.
-func (x *posIndex) has(path string) bool {
-	_, ok := x.keys[path]
-	return ok
-}
-
 // positions builds the index of a source on first use: a runbook without
 // problems never needs a position, and the scan costs as much as a third
 // of the decoding.

@@ -23,7 +23,6 @@ type validator struct {
 	ids map[string]int // step id → index of its first definition
 	// services caches cat.Services(), asked for every operation.
 	services []string
-	deps     [][]int // resolved dependencies per step (after, or the step before)
 	// mutating records, per step, whether its action can change anything.
 	mutating []bool
 }
