@@ -1,0 +1,115 @@
+package audit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Redacted replaces a secret in an event's data.
+const Redacted = "[redacted]"
+
+// secretSuffixes end the key names, lower case and without separators,
+// whose values never go into the log: credentials as AWS and HTTP name
+// them. "token" alone is a secret, but ClientToken, ClientRequestToken and
+// NextToken are not: reviewers need idempotency tokens to match CloudTrail.
+var secretSuffixes = []string{
+	"password", "passwd", "passphrase", "secret", "secretaccesskey", "secretkey",
+	"sessiontoken", "accesstoken", "refreshtoken", "authtoken", "bearertoken",
+	"apikey", "authorization", "privatekey", "credentials",
+}
+
+var secretNames = []string{"token", "cookie"}
+
+// isSecretKey reports whether a key names a credential: "Password",
+// "MasterUserPassword", "secret_access_key" and "X-Api-Key" all do.
+func isSecretKey(key string) bool {
+	k := strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(key))
+	if contains(secretNames, k) {
+		return true
+	}
+	for _, s := range secretSuffixes {
+		if strings.HasSuffix(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// redact replaces secrets in a decoded JSON value: values under secret
+// keys and the top-level keys the caller marked sensitive. It returns the
+// redacted value and the paths it replaced, sorted.
+func redact(v any, sensitive []string) (any, []string) {
+	var paths []string
+	var walk func(path string, v any, top bool) any
+	walk = func(path string, v any, top bool) any {
+		switch x := v.(type) {
+		case map[string]any:
+			out := make(map[string]any, len(x))
+			for k, e := range x {
+				p := joinPath(path, k)
+				if isSecretKey(k) || (top && contains(sensitive, k)) {
+					out[k] = Redacted
+					paths = append(paths, p)
+					continue
+				}
+				out[k] = walk(p, e, false)
+			}
+			return out
+		case []any:
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false)
+			}
+			return out
+		}
+		return v
+	}
+	out := walk("", v, true)
+	sort.Strings(paths)
+	return out, paths
+}
+
+// redactData redacts an event's data, given as JSON. When it replaces
+// anything it adds "_redacted": the paths, and "_unredacted_sha256": the
+// SHA-256 of the data as given, so that whoever holds the original can
+// prove it is what was logged. The underscore keeps them apart from the
+// data's own keys.
+func redactData(raw []byte, sensitive []string) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	out, paths := redact(v, sensitive)
+	if len(paths) == 0 {
+		return raw, nil
+	}
+	m, ok := out.(map[string]any)
+	if !ok {
+		m = map[string]any{"value": out}
+	}
+	sum := sha256.Sum256(raw)
+	m["_redacted"] = paths
+	m["_unredacted_sha256"] = hex.EncodeToString(sum[:])
+	return json.Marshal(m)
+}
+
+func joinPath(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+

@@ -1,0 +1,326 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Verdict is the one-word result of verifying a run's log.
+type Verdict string
+
+// Verdicts, from worst to best. Only VALID means the log is whole, sealed
+// and signed by the key the reviewer trusts.
+const (
+	Invalid      Verdict = "INVALID"
+	Incomplete   Verdict = "INCOMPLETE"
+	UntrustedKey Verdict = "UNTRUSTED KEY"
+	Valid        Verdict = "VALID"
+)
+
+// Report is what Verify found.
+type Report struct {
+	Verdict Verdict `json:"verdict"`
+	// Seq is where an INVALID log broke, or the last sequence number that
+	// verifies in an INCOMPLETE one; -1 when no line verifies.
+	Seq    int64  `json:"seq"`
+	Reason string `json:"reason"`
+	Run    string `json:"run,omitempty"`
+	Lines  int64  `json:"lines"`
+	// Signed is how many lines the newest good checkpoint covers.
+	Signed      int64    `json:"signed"`
+	Checkpoints int      `json:"checkpoints"`
+	Sealed      bool     `json:"sealed"`
+	Key         string   `json:"key,omitempty"` // fingerprint of the run's key
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// ErrNotALog is returned when a directory holds no audit log at all.
+var ErrNotALog = errors.New("not a drpilot run directory")
+
+// Verify checks the run directory dir: every line of events.jsonl (its
+// form, sequence, run, and the hash chain over the exact bytes), every
+// checkpoint (its signature by the run's key, its Merkle root and chain
+// head against the log), and the seal. trusted is the public key the
+// reviewer trusts; nil means none, and a good log is then UNTRUSTED KEY.
+// The error is set only when the directory cannot be read.
+func Verify(dir string, trusted ed25519.PublicKey) (*Report, error) {
+	data, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no %s: %w", dir, EventsFile, ErrNotALog)
+		}
+		return nil, err
+	}
+	v := &verifier{dir: dir, rep: &Report{Seq: -1}}
+	v.readLines(data)
+	if v.rep.Verdict == "" && len(v.whole) > 0 {
+		v.key()
+	}
+	if v.rep.Verdict == "" && len(v.whole) > 0 {
+		v.checkpoints()
+	}
+	if v.rep.Verdict == "" {
+		v.seal(trusted)
+	}
+	return v.rep, nil
+}
+
+type verifier struct {
+	dir   string
+	rep   *Report
+	whole [][]byte // the whole lines, without LF
+	torn  bool     // the file ends in a partial line
+	tree  merkle
+	ended int64 // seq of run.end, or -1
+	pub   ed25519.PublicKey
+}
+
+// invalid records the verdict for a break at seq.
+func (v *verifier) invalid(seq int64, format string, args ...any) {
+	v.rep.Verdict, v.rep.Seq, v.rep.Reason = Invalid, seq, fmt.Sprintf(format, args...)
+}
+
+// readLines checks each whole line in order: form, sequence, run and chain.
+func (v *verifier) readLines(data []byte) {
+	v.ended = -1
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		v.invalid(0, "the log starts with a byte order mark: it was rewritten by another tool")
+		return
+	}
+	chunks := bytes.Split(data, []byte("\n"))
+	last := chunks[len(chunks)-1]
+	chunks = chunks[:len(chunks)-1]
+	v.torn = len(last) > 0
+	prev, prevTS := zeroHash, time.Time{}
+	for i, line := range chunks {
+		seq := int64(i)
+		e, reason := parseLine(line)
+		switch {
+		case reason != "":
+			v.invalid(seq, "line %d: %s", i+1, reason)
+		case e.Seq != seq:
+			v.invalid(seq, "line %d has seq %d: lines were removed, added or reordered", i+1, e.Seq)
+		case v.rep.Run != "" && e.Run != v.rep.Run:
+			v.invalid(seq, "seq %d belongs to run %q, not %q: lines from another run", seq, e.Run, v.rep.Run)
+		case e.Prev != prev:
+			v.invalid(seq, "seq %d: prev does not match the SHA-256 of the line before: the chain is broken", seq)
+		case seq == 0 && e.Type != TypeRunStart:
+			v.invalid(seq, "the log does not begin with run.start")
+		case v.ended >= 0:
+			v.invalid(seq, "seq %d comes after run.end (seq %d): nothing may follow the seal", seq, v.ended)
+		}
+		if v.rep.Verdict != "" {
+			return
+		}
+		if seq == 0 {
+			v.rep.Run = e.Run
+		}
+		if ts, _ := time.Parse(time.RFC3339Nano, e.TS); ts.Before(prevTS) {
+			v.rep.Warnings = append(v.rep.Warnings, fmt.Sprintf("seq %d: timestamp %s is earlier than the one before (%s): the clock stepped back", seq, e.TS, prevTS.Format(time.RFC3339Nano)))
+		} else {
+			prevTS = ts
+		}
+		if e.Type == TypeRunEnd {
+			v.ended = seq
+		}
+		if err := v.tree.add(line); err != nil {
+			v.invalid(seq, "%v", err)
+			return
+		}
+		v.whole = append(v.whole, line)
+		prev = lineHash(line)
+		v.rep.Lines, v.rep.Seq = seq+1, seq
+	}
+}
+
+var hexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// parseLine decodes one line strictly: a JSON object with exactly the
+// event's fields. It returns why the line is not an event, or "".
+func parseLine(line []byte) (*Event, string) {
+	switch {
+	case len(line) == 0:
+		return nil, "blank line"
+	case line[len(line)-1] == '\r':
+		return nil, "line ends with CR: the log was converted to CRLF line endings"
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var e Event
+	if err := dec.Decode(&e); err != nil {
+		return nil, "not an event: " + err.Error()
+	}
+	if dec.More() {
+		return nil, "more than one JSON value on the line"
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(line, &fields); err != nil || len(fields) != 9 {
+		return nil, "an event has exactly the fields v, run, seq, ts, type, step, actor, data, prev"
+	}
+	switch {
+	case e.V != Version:
+		return nil, fmt.Sprintf("format version %d; this drpilot reads %d", e.V, Version)
+	case e.Run == "" || e.Type == "":
+		return nil, "run or type is empty"
+	case !hexRE.MatchString(e.Prev):
+		return nil, "prev is not a hex SHA-256"
+	case len(e.Data) == 0 || e.Data[0] != '{':
+		return nil, "data is not a JSON object"
+	}
+	if _, err := time.Parse(time.RFC3339Nano, e.TS); err != nil {
+		return nil, fmt.Sprintf("malformed timestamp %q", e.TS)
+	}
+	return &e, ""
+}
+
+// key reads the run's public key and checks that run.start names it.
+func (v *verifier) key() {
+	data, err := os.ReadFile(filepath.Join(v.dir, PubFile))
+	if err != nil {
+		v.invalid(0, "cannot read %s: %v", PubFile, err)
+		return
+	}
+	pub, err := ParsePublicKey(data)
+	if err != nil {
+		v.invalid(0, "%s: %v", PubFile, err)
+		return
+	}
+	v.pub, v.rep.Key = pub, Fingerprint(pub)
+	var start struct {
+		Data struct {
+			PublicKey string `json:"public_key"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(v.whole[0], &start); err != nil || start.Data.PublicKey == "" {
+		v.invalid(0, "run.start does not name the signing key (data.public_key)")
+		return
+	}
+	named, err := ParsePublicKey([]byte(start.Data.PublicKey))
+	if err != nil || !named.Equal(pub) {
+		v.invalid(0, "run.start names another signing key than %s", PubFile)
+	}
+}
+
+var checkpointRE = regexp.MustCompile(`^(\d{6,})\.note$`)
+
+// checkpoints verifies every checkpoint: its signature, and that it is a
+// prefix of the log — its Merkle root and chain head match the lines.
+func (v *verifier) checkpoints() {
+	entries, err := os.ReadDir(filepath.Join(v.dir, CheckpointsDir))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		v.invalid(0, "cannot read %s: %v", CheckpointsDir, err)
+		return
+	}
+	var ns []int64
+	for _, e := range entries {
+		m := checkpointRE.FindStringSubmatch(e.Name())
+		if m == nil {
+			continue
+		}
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil || n < 1 {
+			v.invalid(0, "checkpoint %s: malformed name", e.Name())
+			return
+		}
+		ns = append(ns, n)
+	}
+	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
+	verifier, err := noteVerifier(v.pub)
+	if err != nil {
+		v.invalid(0, "%s: %v", PubFile, err)
+		return
+	}
+	for _, n := range ns {
+		if !v.checkpoint(n, verifier) {
+			return
+		}
+		v.rep.Checkpoints++
+		v.rep.Signed = n
+	}
+}
+
+func (v *verifier) checkpoint(n int64, verifier note.Verifier) bool {
+	name := checkpointName(n)
+	at := min(n, int64(len(v.whole))) - 1
+	msg, err := os.ReadFile(filepath.Join(v.dir, name))
+	if err != nil {
+		v.invalid(at, "cannot read %s: %v", name, err)
+		return false
+	}
+	signed, err := note.Open(msg, note.VerifierList(verifier))
+	if err != nil {
+		v.invalid(at, "%s: signature does not verify with the run's key: %v", name, err)
+		return false
+	}
+	c, err := parseCheckpoint(signed.Text)
+	switch {
+	case err != nil:
+		v.invalid(at, "%s: %v", name, err)
+	case c.n != n:
+		v.invalid(at, "%s covers %d lines, not the %d its name says", name, c.n, n)
+	case c.run != v.rep.Run:
+		v.invalid(at, "%s is a checkpoint of run %q", name, c.run)
+	case n > int64(len(v.whole)):
+		v.invalid(at, "%s covers %d lines but the log has %d whole lines: lines were removed", name, n, len(v.whole))
+	case c.head != lineHash(v.whole[n-1]):
+		v.invalid(n-1, "%s: chain head does not match seq %d", name, n-1)
+	}
+	if v.rep.Verdict != "" {
+		return false
+	}
+	root, err := v.tree.root(n)
+	if err != nil || root != c.root {
+		v.invalid(n-1, "%s: the Merkle root of the first %d lines does not match the signed one: the log was changed", name, n)
+		return false
+	}
+	return true
+}
+
+// seal decides between INCOMPLETE, UNTRUSTED KEY and VALID once every
+// line and checkpoint has verified.
+func (v *verifier) seal(trusted ed25519.PublicKey) {
+	n := int64(len(v.whole))
+	v.rep.Sealed = v.ended == n-1 && n > 0 && v.rep.Signed == n
+	switch {
+	case !v.rep.Sealed:
+		v.rep.Verdict = Incomplete
+		v.rep.Reason = v.incompleteReason()
+	case trusted == nil:
+		v.rep.Verdict = UntrustedKey
+		v.rep.Reason = fmt.Sprintf("signatures verify with the run's own key %s, but no trusted key was given (--pub)", v.rep.Key)
+	case !trusted.Equal(v.pub):
+		v.rep.Verdict = UntrustedKey
+		v.rep.Reason = fmt.Sprintf("signatures verify, but by key %s, not the trusted key %s", v.rep.Key, Fingerprint(trusted))
+	default:
+		v.rep.Verdict = Valid
+		v.rep.Reason = fmt.Sprintf("%d events, sealed and signed by the trusted key %s", n, v.rep.Key)
+	}
+}
+
+func (v *verifier) incompleteReason() string {
+	n := int64(len(v.whole))
+	var why string
+	switch {
+	case n == 0:
+		return "the log is empty"
+	case v.ended < 0:
+		why = "no run.end: the run was interrupted or the log truncated"
+	default:
+		why = "run.end has no final checkpoint: the seal is missing"
+	}
+	if v.torn {
+		why += "; the last line is torn (a crash while writing?)"
+	}
+	return fmt.Sprintf("%s; %d lines verify by the chain, the first %d are signed", why, n, v.rep.Signed)
+}

@@ -1,0 +1,225 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runFiles is a run directory held in memory, to tamper with.
+type runFiles struct {
+	events []byte
+	pub    []byte
+	notes  map[string][]byte // file name → bytes
+}
+
+func readRun(t *testing.T, dir string) runFiles {
+	t.Helper()
+	r := runFiles{notes: map[string][]byte{}}
+	r.events, _ = os.ReadFile(filepath.Join(dir, EventsFile))
+	r.pub, _ = os.ReadFile(filepath.Join(dir, PubFile))
+	notes, _ := filepath.Glob(filepath.Join(dir, CheckpointsDir, "*.note"))
+	for _, n := range notes {
+		r.notes[filepath.Base(n)], _ = os.ReadFile(n)
+	}
+	return r
+}
+
+func (r runFiles) write(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o700)
+	os.WriteFile(filepath.Join(dir, EventsFile), r.events, 0o600)
+	if r.pub != nil {
+		os.WriteFile(filepath.Join(dir, PubFile), r.pub, 0o644)
+	}
+	for name, b := range r.notes {
+		os.WriteFile(filepath.Join(dir, CheckpointsDir, name), b, 0o644)
+	}
+	return dir
+}
+
+func (r runFiles) clone() runFiles {
+	c := runFiles{events: bytes.Clone(r.events), pub: bytes.Clone(r.pub), notes: map[string][]byte{}}
+	for k, v := range r.notes {
+		c.notes[k] = bytes.Clone(v)
+	}
+	return c
+}
+
+func lines(b []byte) [][]byte { return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) }
+
+func join(ls [][]byte) []byte { return append(bytes.Join(ls, []byte("\n")), '\n') }
+
+// rechain renumbers and re-links lines as a forger without the key would:
+// every seq and prev made consistent again.
+func rechain(t *testing.T, ls [][]byte) []byte {
+	t.Helper()
+	prev := zeroHash
+	out := make([][]byte, len(ls))
+	for i, l := range ls {
+		var e Event
+		if err := json.Unmarshal(l, &e); err != nil {
+			t.Fatal(err)
+		}
+		e.Seq, e.Prev = int64(i), prev
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i], prev = b, lineHash(b)
+	}
+	return join(out)
+}
+
+// flip changes one character of the first occurrence of old in line seq.
+func flip(t *testing.T, r *runFiles, seq int, old, repl string) {
+	t.Helper()
+	ls := lines(r.events)
+	if !bytes.Contains(ls[seq], []byte(old)) {
+		t.Fatalf("line %d has no %q: %s", seq, old, ls[seq])
+	}
+	ls[seq] = bytes.Replace(ls[seq], []byte(old), []byte(repl), 1)
+	r.events = join(ls)
+}
+
+func TestTamperSuite(t *testing.T) {
+	t.Parallel()
+	keyA, keyB := testKey(t), testKey(t)
+	pubA := keyA.Public().(ed25519.PublicKey)
+	srcDir := t.TempDir()
+	writeRun(t, srcDir, keyA, 100, true) // 102 lines; checkpoints at 64 and 102
+	orig := readRun(t, srcDir)
+	otherDir := t.TempDir()
+	writeRun(t, otherDir, keyB, 100, true)
+	resigned := readRun(t, otherDir)
+	spliceDir := t.TempDir()
+	w, _ := Create(spliceDir, Options{RunID: "run-2", Key: keyA, Now: stepClock()})
+	for i := 0; i < 100; i++ {
+		w.Append(Entry{Type: TypeNote, Data: map[string]any{"i": i}})
+	}
+	w.Seal("", nil)
+	otherRun := readRun(t, spliceDir)
+
+	cases := []struct {
+		name    string
+		tamper  func(r *runFiles)
+		trusted ed25519.PublicKey
+		verdict Verdict
+		seq     int64 // checked when >= 0
+		reason  string
+	}{
+		{"untouched", func(r *runFiles) {}, pubA, Valid, 101, ""},
+		{"no trusted key", func(r *runFiles) {}, nil, UntrustedKey, 101, "no trusted key"},
+		{"bit flip in data", func(r *runFiles) { flip(t, r, 20, `"i":19`, `"i":18`) }, pubA, Invalid, 21, "chain is broken"},
+		{"bit flip in prev", func(r *runFiles) {
+			ls := lines(r.events)
+			i := bytes.Index(ls[30], []byte(`"prev":"`)) + 8
+			ls[30][i] ^= 1
+			r.events = join(ls)
+		}, pubA, Invalid, 30, "chain is broken"},
+		{"bit flip in seq", func(r *runFiles) { flip(t, r, 40, `"seq":40`, `"seq":41`) }, pubA, Invalid, 40, "has seq 41"},
+		{"two lines swapped", func(r *runFiles) {
+			ls := lines(r.events)
+			ls[50], ls[51] = ls[51], ls[50]
+			r.events = join(ls)
+		}, pubA, Invalid, 50, "has seq 51"},
+		{"middle line deleted, seq renumbered, chain recomputed", func(r *runFiles) {
+			ls := lines(r.events)
+			r.events = rechain(t, append(ls[:10:10], ls[11:]...))
+		}, pubA, Invalid, 63, "000064.note: chain head does not match"},
+		{"forged line inserted, chain recomputed", func(r *runFiles) {
+			ls := lines(r.events)
+			forged := []byte(`{"v":1,"run":"run-1","seq":0,"ts":"2026-11-21T03:00:30Z","type":"decision","step":"step-5","actor":"alice","data":{"answer":"approved"},"prev":""}`)
+			r.events = rechain(t, append(ls[:70:70], append([][]byte{forged}, ls[70:]...)...))
+		}, pubA, Invalid, 101, "000102.note: chain head does not match"},
+		{"line appended after the seal, chain recomputed", func(r *runFiles) {
+			ls := lines(r.events)
+			r.events = rechain(t, append(ls, ls[5]))
+		}, pubA, Invalid, 102, "after run.end"},
+		{"tail and final checkpoint removed", func(r *runFiles) {
+			r.events = join(lines(r.events)[:80])
+			delete(r.notes, "000102.note")
+		}, pubA, Incomplete, 79, "no run.end"},
+		{"final checkpoint removed", func(r *runFiles) { delete(r.notes, "000102.note") }, pubA, Incomplete, 101, "seal is missing"},
+		{"tail removed, final checkpoint kept", func(r *runFiles) { r.events = join(lines(r.events)[:80]) }, pubA, Invalid, 79, "lines were removed"},
+		{"whole log re-signed with another key", func(r *runFiles) { *r = resigned.clone() }, pubA, UntrustedKey, 101, "not the trusted key"},
+		{"pub.pem replaced by another key", func(r *runFiles) { r.pub = resigned.pub }, pubA, Invalid, 0, "another signing key"},
+		{"pub.pem removed", func(r *runFiles) { r.pub = nil }, pubA, Invalid, 0, "pub.pem"},
+		{"flip in a checkpoint's body", func(r *runFiles) {
+			r.notes["000064.note"] = bytes.Replace(r.notes["000064.note"], []byte("\n64\n"), []byte("\n65\n"), 1)
+		}, pubA, Invalid, 63, "signature does not verify"},
+		{"flip in a checkpoint's signature", func(r *runFiles) {
+			n := r.notes["000064.note"]
+			n[len(n)-5] ^= 1
+		}, pubA, Invalid, 63, "signature does not verify"},
+		{"CRLF line endings", func(r *runFiles) { r.events = bytes.ReplaceAll(r.events, []byte("\n"), []byte("\r\n")) }, pubA, Invalid, 0, "CRLF"},
+		{"byte order mark", func(r *runFiles) { r.events = append([]byte("\xef\xbb\xbf"), r.events...) }, pubA, Invalid, 0, "byte order mark"},
+		{"blank line", func(r *runFiles) {
+			ls := lines(r.events)
+			r.events = join(append(ls[:33:33], append([][]byte{{}}, ls[33:]...)...))
+		}, pubA, Invalid, 33, "blank line"},
+		{"lines spliced in from another run", func(r *runFiles) {
+			ls, other := lines(r.events), lines(otherRun.events)
+			ls[60] = other[60]
+			r.events = join(ls)
+		}, pubA, Invalid, 60, "another run"},
+		{"torn final line after a crash", func(r *runFiles) {
+			r.events = r.events[:len(r.events)-20]
+			delete(r.notes, "000102.note")
+		}, pubA, Incomplete, 100, "torn"},
+	}
+	for _, tc := range cases {
+		r := orig.clone()
+		tc.tamper(&r)
+		rep, err := Verify(r.write(t), tc.trusted)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if rep.Verdict != tc.verdict || (tc.seq >= 0 && rep.Seq != tc.seq) || !strings.Contains(rep.Reason, tc.reason) {
+			t.Errorf("%s: got %s at seq %d (%s); want %s at seq %d mentioning %q", tc.name, rep.Verdict, rep.Seq, rep.Reason, tc.verdict, tc.seq, tc.reason)
+		}
+	}
+}
+
+// TestTimestampsOutOfOrder: a clock that steps back does not break a log;
+// the chain is intact, so it is VALID, with a warning.
+func TestTimestampsOutOfOrder(t *testing.T) {
+	t.Parallel()
+	dir, key := t.TempDir(), testKey(t)
+	times := []time.Time{
+		time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 21, 3, 0, 5, 0, time.UTC),
+		time.Date(2026, 11, 21, 2, 59, 58, 0, time.UTC), // NTP stepped back
+		time.Date(2026, 11, 21, 3, 0, 9, 0, time.UTC),
+	}
+	i := 0
+	w, err := Create(dir, Options{RunID: "run-ts", Key: key, Now: func() time.Time { i++; return times[min(i-1, len(times)-1)] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Append(Entry{Type: TypeNote})
+	w.Append(Entry{Type: TypeNote})
+	if err := w.Seal("", nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(dir, key.Public().(ed25519.PublicKey))
+	if err != nil || rep.Verdict != Valid || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "seq 2: timestamp") {
+		t.Fatalf("report = %+v, %v", rep, err)
+	}
+}
+
+func TestVerifyUnreadableDirectory(t *testing.T) {
+	t.Parallel()
+	if _, err := Verify(t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "not a drpilot run directory") {
+		t.Fatalf("empty directory: %v", err)
+	}
+	if _, err := Verify(filepath.Join(t.TempDir(), "missing"), nil); err == nil {
+		t.Fatal("missing directory: no error")
+	}
+}
