@@ -72,7 +72,7 @@ type Writer struct {
 	tree       merkle
 	sinceCheck int
 	checked    int64 // lines covered by the newest checkpoint
-	closed     bool // sealed or closed: no more events
+	closed     bool  // sealed or closed: no more events
 	err        error // the first write error: the log is broken from there
 }
 
