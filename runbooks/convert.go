@@ -2,7 +2,7 @@ package runbooks
 
 import (
 	"fmt"
-	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -26,9 +26,13 @@ func convert(rep *reporter, raw *rawDoc) *Runbook {
 		rb.rtoSet = raw.Runbook.RTO != nil
 		c.meta(rb, raw.Runbook)
 	}
-	keys := sortedKeys(raw.Vars)
-	for _, k := range keys {
-		if v, ok := c.varValue(joinKey("vars", k), raw.Vars[k]); ok {
+	vars := c.table("vars", raw.Vars)
+	for _, k := range sortedKeys(vars) {
+		if !isBareKey(k) {
+			rep.errorAt(joinKey("vars", k), "use ASCII letters, digits, - and _: ${vars.NAME} can only name those", "malformed var name %q", k)
+			continue
+		}
+		if v, ok := c.varValue(joinKey("vars", k), vars[k]); ok {
 			rb.Vars[k] = v
 		}
 	}
@@ -53,8 +57,8 @@ func (c *converter) meta(rb *Runbook, m *rawMeta) {
 	rb.Owner = c.str("runbook.owner", m.Owner)
 	rb.Account = c.str("runbook.account", m.Account)
 	rb.Strategy = c.str("runbook.strategy", m.Strategy)
-	rb.RTO = c.duration("runbook.rto", m.RTO)
-	rb.RPO = c.duration("runbook.rpo", m.RPO)
+	rb.RTO = c.positiveDuration("runbook.rto", m.RTO)
+	rb.RPO = c.positiveDuration("runbook.rpo", m.RPO)
 	if m.Regions != nil {
 		rb.Regions.Primary = c.str("runbook.regions.primary", m.Regions.Primary)
 		rb.Regions.Recovery = c.str("runbook.regions.recovery", m.Regions.Recovery)
@@ -85,7 +89,7 @@ func (c *converter) step(path string, r *rawStep) Step {
 		Expect:    c.positiveDuration(path+".expect", r.Expect),
 		OnFailure: c.str(path+".on_failure", r.OnFailure),
 		Undo:      c.str(path+".undo", r.Undo),
-		With:      r.With,
+		With:      c.table(path+".with", r.With),
 	}
 	if r.After != nil {
 		s.After, s.AfterSet = c.strList(path+".after", r.After), true
@@ -102,8 +106,9 @@ func (c *converter) step(path string, r *rawStep) Step {
 	for i := range r.Require {
 		s.Require = append(s.Require, c.require(indexPath(path+".require", i), &r.Require[i]))
 	}
-	for _, name := range sortedKeys(r.Outputs) {
-		q := c.str(joinKey(path+".outputs", name), r.Outputs[name])
+	outputs := c.table(path+".outputs", r.Outputs)
+	for _, name := range sortedKeys(outputs) {
+		q := c.str(joinKey(path+".outputs", name), outputs[name])
 		s.Outputs = append(s.Outputs, Output{Name: name, Query: q})
 	}
 	return s
@@ -121,12 +126,13 @@ func (c *converter) checklist(path string, r *rawStep, s *Step) {
 		return
 	}
 	s.With["checklist"] = r.Checklist
+	s.checklistAtStep = true
 }
 
 func (c *converter) require(path string, r *rawRequire) Require {
 	q := Require{
 		Call:   c.str(path+".call", r.Call),
-		Input:  r.Input,
+		Input:  c.table(path+".input", r.Input),
 		Query:  c.str(path+".query", r.Query),
 		Region: c.str(path+".region", r.Region),
 		Why:    c.str(path+".why", r.Why),
@@ -138,6 +144,27 @@ func (c *converter) require(path string, r *rawRequire) Require {
 		}
 	}
 	return q
+}
+
+var indexRE = regexp.MustCompile(`\[\d+\]`)
+
+// table returns a free-form table, reporting any other value: with,
+// outputs and input are tables of their own, written [steps.with] or
+// inline as with = { ... }.
+func (c *converter) table(path string, v any) map[string]any {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case map[string]any:
+		return t
+	case []map[string]any:
+		name := path[strings.LastIndexByte(path, '.')+1:]
+		header := indexRE.ReplaceAllString(path, "")
+		c.rep.errorAt(path, fmt.Sprintf("write [%s] or %s = { ... } once; [[double brackets]] make an array of tables", header, name), "%s must be a table, not an array of tables", name)
+	default:
+		c.rep.errorAtValue(path, "", "must be a table, not %s", typeName(v))
+	}
+	return nil
 }
 
 // str returns a string value, reporting any other type. Absent is "".
@@ -161,15 +188,14 @@ func quoteHint(v any) string {
 }
 
 func (c *converter) integer(path string, v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
+	if n, ok := v.(int64); ok {
 		return n, true
-	case float64:
-		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
-			return int64(n), true
-		}
 	}
-	c.rep.errorAtValue(path, "", "must be a whole number, not %s", typeName(v))
+	hint := "write a whole number, e.g. 2"
+	if s, ok := v.(string); ok {
+		hint = fmt.Sprintf("remove the quotes: %s", s)
+	}
+	c.rep.errorAtValue(path, hint, "must be a whole number, not %s", typeName(v))
 	return 0, false
 }
 

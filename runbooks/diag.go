@@ -121,12 +121,18 @@ type reporter struct {
 	file  string
 	pos   *positions
 	diags Diagnostics
+	// blamed holds the paths that loading already reported, so that a
+	// value of the wrong type is not reported again as missing.
+	blamed map[string]bool
 }
 
 // index returns the position index, building it on first use.
 func (r *reporter) index() *posIndex { return r.pos.index() }
 
 func (r *reporter) add(sev Severity, path string, pos Pos, hint, format string, args ...any) {
+	if r.blamed[path] {
+		return
+	}
 	r.diags = append(r.diags, Diagnostic{
 		Severity: sev, File: r.file, Line: pos.Line, Col: pos.Col,
 		Path: path, Message: fmt.Sprintf(format, args...), Hint: hint,

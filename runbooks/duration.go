@@ -40,8 +40,11 @@ func ParseDuration(s string) (time.Duration, error) {
 	var days time.Duration
 	if i := strings.IndexByte(text, 'd'); i >= 0 {
 		n, err := strconv.ParseFloat(text[:i], 64)
-		if err != nil || n < 0 || n > 3650 {
+		switch {
+		case err != nil || n < 0:
 			return 0, fmt.Errorf("invalid duration %q: days must come first, as in \"1d12h\"", s)
+		case n > 3650:
+			return 0, fmt.Errorf("duration %q is longer than ten years", s)
 		}
 		days = time.Duration(n * 24 * float64(time.Hour))
 		text = text[i+1:]

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -21,16 +22,18 @@ import (
 // seconds before it is refused.
 const MaxFileSize = 8 << 20
 
-// The raw document mirrors the file. Scalars are decoded as any so that a
-// value of the wrong type becomes a diagnostic that names it, instead of
-// stopping the decoder at the first one; tables and arrays of tables are
-// typed so that MetaData.Undecoded reports every key the format lacks.
+// The raw document mirrors the file. Scalars and free-form tables (vars,
+// with, input, outputs) are decoded as any, so that a value of the wrong
+// type becomes a diagnostic that names it instead of stopping the decoder
+// at the first one (or, for a map given an array of tables, being dropped
+// without a word); the tables of the format are typed, so that
+// MetaData.Undecoded reports every key the format lacks.
 type rawDoc struct {
-	Format   any            `toml:"format"`
-	Runbook  *rawMeta       `toml:"runbook"`
-	Vars     map[string]any `toml:"vars"`
-	Contacts []rawContact   `toml:"contacts"`
-	Steps    []rawStep      `toml:"steps"`
+	Format   any          `toml:"format"`
+	Runbook  *rawMeta     `toml:"runbook"`
+	Vars     any          `toml:"vars"`
+	Contacts []rawContact `toml:"contacts"`
+	Steps    []rawStep    `toml:"steps"`
 }
 
 type rawMeta struct {
@@ -60,41 +63,41 @@ type rawContact struct {
 }
 
 type rawStep struct {
-	ID        any            `toml:"id"`
-	Phase     any            `toml:"phase"`
-	Title     any            `toml:"title"`
-	Doc       any            `toml:"doc"`
-	Action    any            `toml:"action"`
-	Region    any            `toml:"region"`
-	After     any            `toml:"after"`
-	Confirm   any            `toml:"confirm"`
-	Timeout   any            `toml:"timeout"`
-	Expect    any            `toml:"expect"`
-	Retries   any            `toml:"retries"`
-	OnFailure any            `toml:"on_failure"`
-	Undo      any            `toml:"undo"`
-	Checklist any            `toml:"checklist"`
-	With      map[string]any `toml:"with"`
-	Require   []rawRequire   `toml:"require"`
-	Outputs   map[string]any `toml:"outputs"`
+	ID        any          `toml:"id"`
+	Phase     any          `toml:"phase"`
+	Title     any          `toml:"title"`
+	Doc       any          `toml:"doc"`
+	Action    any          `toml:"action"`
+	Region    any          `toml:"region"`
+	After     any          `toml:"after"`
+	Confirm   any          `toml:"confirm"`
+	Timeout   any          `toml:"timeout"`
+	Expect    any          `toml:"expect"`
+	Retries   any          `toml:"retries"`
+	OnFailure any          `toml:"on_failure"`
+	Undo      any          `toml:"undo"`
+	Checklist any          `toml:"checklist"`
+	With      any          `toml:"with"`
+	Require   []rawRequire `toml:"require"`
+	Outputs   any          `toml:"outputs"`
 }
 
 type rawRequire struct {
-	Call      any            `toml:"call"`
-	Input     map[string]any `toml:"input"`
-	Query     any            `toml:"query"`
-	Equals    any            `toml:"equals"`
-	NotEquals any            `toml:"not_equals"`
-	In        any            `toml:"in"`
-	Lt        any            `toml:"lt"`
-	Le        any            `toml:"le"`
-	Gt        any            `toml:"gt"`
-	Ge        any            `toml:"ge"`
-	Exists    any            `toml:"exists"`
-	Matches   any            `toml:"matches"`
-	Within    any            `toml:"within"`
-	Region    any            `toml:"region"`
-	Why       any            `toml:"why"`
+	Call      any `toml:"call"`
+	Input     any `toml:"input"`
+	Query     any `toml:"query"`
+	Equals    any `toml:"equals"`
+	NotEquals any `toml:"not_equals"`
+	In        any `toml:"in"`
+	Lt        any `toml:"lt"`
+	Le        any `toml:"le"`
+	Gt        any `toml:"gt"`
+	Ge        any `toml:"ge"`
+	Exists    any `toml:"exists"`
+	Matches   any `toml:"matches"`
+	Within    any `toml:"within"`
+	Region    any `toml:"region"`
+	Why       any `toml:"why"`
 }
 
 // schemaTables maps each table of the format (by bare key path) to the keys
@@ -151,6 +154,9 @@ func Parse(file string, src []byte) (*Runbook, Diagnostics) {
 	if len(src) > MaxFileSize {
 		return nil, fileError(file, fmt.Sprintf("file is larger than %d MiB: this is not a runbook", MaxFileSize>>20), "split the procedure into several runbooks or check the file name")
 	}
+	// A UTF-8 byte order mark, as some Windows editors write, is not part
+	// of the document; columns on line 1 count from after it.
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	if ds := checkEncoding(file, src); ds != nil {
 		return nil, ds
 	}
@@ -170,6 +176,10 @@ func Parse(file string, src []byte) (*Runbook, Diagnostics) {
 	rb.File = file
 	rb.SHA256 = hex.EncodeToString(sum[:])
 	rb.pos = rep.pos
+	rb.blamed = map[string]bool{}
+	for _, d := range rep.diags.Errors() {
+		rb.blamed[d.Path] = true
+	}
 	rep.diags.sortByPosition()
 	return rb, rep.diags
 }
@@ -234,6 +244,11 @@ func shapeMessage(m string) string {
 	for raw, name := range map[string]string{
 		"rawMeta": "[runbook]", "rawRegions": "[runbook.regions]", "rawStep": "[[steps]]",
 		"rawContact": "[[contacts]]", "rawRequire": "[[steps.require]]",
+		"[]map[string]interface {}": "an array of tables", "map[string]interface {}": "a table",
+		"[]map[string]any": "an array of tables", "map[string]any": "a table",
+		"destination has type slice": "the format wants an array of tables here ([[double brackets]])",
+		"destination has type map":   "the format wants a table here ([single brackets])",
+		"*runbooks.":                 "", "runbooks.": "",
 	} {
 		m = strings.ReplaceAll(m, raw, name)
 	}

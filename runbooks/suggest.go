@@ -33,8 +33,10 @@ func typoOfPrefix(s, c string) bool {
 	return editDistance(s, c[:len(s)]) <= 2
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes: keys
-// and ids are ASCII.
+// editDistance is the optimal string alignment distance between a and b,
+// in bytes (keys and ids are ASCII): Levenshtein's insertions, deletions
+// and substitutions, plus the transposition of two adjacent letters, the
+// commonest typo ("titel" is one edit from "title").
 func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		// Nobody misspells a 64-character key; keep the cost bounded.
@@ -43,6 +45,9 @@ func editDistance(a, b string) int {
 		}
 		return max(len(a), len(b))
 	}
+	// Three rows: the one before the previous one is needed for
+	// transpositions.
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -56,8 +61,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

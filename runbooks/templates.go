@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Templates are substitution only: ${vars.NAME}, ${runbook.regions.primary},
+// Templates are substitution only: ${vars.NAME}, ${runbook.id},
+// ${runbook.regions.primary},
 // ${runbook.regions.recovery}, ${runbook.account}, ${steps.ID.OUTPUT},
 // ${run.id}, ${run.started_at} and ${contacts.ID.FIELD}. "$${" writes a
 // literal "${". There is no shell, no environment and no code.
@@ -152,24 +153,33 @@ func resolveString(s string, lookup Lookup) (any, error) {
 		}
 		return segs[0].ref.Text, nil
 	}
-	var b strings.Builder
+	// Two renderings: the final text, and, while some references are not
+	// known yet, a template that a later Resolve can finish, in which
+	// literal "${" stays escaped.
+	var final, again strings.Builder
+	complete := true
 	for _, seg := range segs {
-		if seg.ref == nil {
-			b.WriteString(strings.ReplaceAll(seg.text, "${", "$${"))
-			continue
+		text := seg.text
+		if seg.ref != nil {
+			val, ok := lookup(*seg.ref)
+			if !ok {
+				complete = false
+				final.WriteString(seg.ref.Text)
+				again.WriteString(seg.ref.Text)
+				continue
+			}
+			var err error
+			if text, err = formatScalar(val); err != nil {
+				return nil, fmt.Errorf("%s: %w", seg.ref.Text, err)
+			}
 		}
-		val, ok := lookup(*seg.ref)
-		if !ok {
-			b.WriteString(seg.ref.Text)
-			continue
-		}
-		text, err := formatScalar(val)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", seg.ref.Text, err)
-		}
-		b.WriteString(strings.ReplaceAll(text, "${", "$${"))
+		final.WriteString(text)
+		again.WriteString(strings.ReplaceAll(text, "${", "$${"))
 	}
-	return b.String(), nil
+	if complete {
+		return final.String(), nil
+	}
+	return again.String(), nil
 }
 
 // formatScalar writes a value into the middle of a string.
@@ -190,8 +200,9 @@ func formatScalar(v any) (string, error) {
 }
 
 // refs calls fn for every reference in v, with the key path where it was
-// found, and reports malformed templates through bad.
-func refs(path string, v any, fn func(path string, ref Ref), bad func(path string, err error)) {
+// found and whether it is the whole value, and reports malformed templates
+// through bad.
+func refs(path string, v any, fn func(path string, ref Ref, whole bool), bad func(path string, err error)) {
 	switch x := v.(type) {
 	case string:
 		if !strings.Contains(x, "${") {
@@ -204,7 +215,7 @@ func refs(path string, v any, fn func(path string, ref Ref), bad func(path strin
 		}
 		for _, s := range segs {
 			if s.ref != nil {
-				fn(path, *s.ref)
+				fn(path, *s.ref, len(segs) == 1)
 			}
 		}
 	case []any:
@@ -238,6 +249,8 @@ func (rb *Runbook) StaticLookup() Lookup {
 			case RegionRecovery:
 				return rb.Regions.Recovery, rb.Regions.Recovery != ""
 			}
+		case len(p) == 2 && p[0] == "runbook" && p[1] == "id":
+			return rb.ID, rb.ID != ""
 		case len(p) == 2 && p[0] == "runbook" && p[1] == "account":
 			return rb.Account, rb.Account != ""
 		case len(p) == 3 && p[0] == "contacts":

@@ -54,6 +54,8 @@ type Runbook struct {
 	// hasMeta and rtoSet record whether the file has [runbook] and an
 	// rto, so that Validate does not repeat what Load reported.
 	hasMeta, rtoSet bool
+	// blamed holds the key paths of the errors Load reported.
+	blamed map[string]bool
 }
 
 // Regions names the runbook's two Regions.
@@ -96,6 +98,10 @@ type Step struct {
 	With    map[string]any
 	Require []Require
 	Outputs []Output
+
+	// checklistAtStep records a checklist written at the step level, which
+	// Load moves into With, so that diagnostics point where it was written.
+	checklistAtStep bool
 }
 
 // Require is a precondition: a read-only AWS call and a test on its answer.

@@ -33,7 +33,7 @@ type validator struct {
 func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	v := &validator{
 		rb: rb, cat: cat,
-		rep:      &reporter{file: rb.File, pos: rb.pos},
+		rep:      &reporter{file: rb.File, pos: rb.pos, blamed: rb.blamed},
 		ids:      make(map[string]int, len(rb.Steps)),
 		mutating: make([]bool, len(rb.Steps)),
 	}
@@ -48,11 +48,13 @@ func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	return v.rep.diags
 }
 
-// Check loads and validates a runbook file: the diagnostics of both.
+// Check loads and validates a runbook file and returns every diagnostic of
+// both: values of the wrong type found while loading do not stop the rules
+// from checking everything else.
 func Check(path string, cat Catalogue) (*Runbook, Diagnostics) {
 	rb, diags := Load(path)
-	if rb == nil || diags.HasErrors() {
-		return rb, diags
+	if rb == nil {
+		return nil, diags
 	}
 	diags = append(diags, Validate(rb, cat)...)
 	diags.sortByPosition()
@@ -63,6 +65,9 @@ func (v *validator) header() {
 	rb, r := v.rb, v.rep
 	if rb.Format != 0 && rb.Format != SupportedFormat {
 		r.errorAtValue("format", fmt.Sprintf("this drpilot reads format %d; use a drpilot that supports format %d", SupportedFormat, rb.Format), "unsupported format %d", rb.Format)
+	}
+	if len(rb.Steps) == 0 {
+		r.errorAt("", "add at least one [[steps]] table", "the runbook has no steps")
 	}
 	if rb.pos != nil && !rb.hasMeta {
 		return // Load already said that [runbook] is missing
@@ -81,9 +86,6 @@ func (v *validator) header() {
 		r.warnAt("runbook", "add rto = \"30m\" (your recovery time objective)", "no rto: the plan cannot compare the critical path with a target")
 	}
 	v.regions()
-	if len(rb.Steps) == 0 {
-		r.errorAt("", "add at least one [[steps]] table", "the runbook has no steps")
-	}
 }
 
 func (v *validator) regions() {
@@ -94,11 +96,10 @@ func (v *validator) regions() {
 		if which == RegionRecovery {
 			val = rb.Regions.Recovery
 		}
-		switch {
-		case val == "":
+		if val == "" {
 			r.errorAt(path, fmt.Sprintf("add %s = \"REGION\" under [runbook.regions], e.g. \"us-east-1\"", which), "missing %s Region", which)
-		case !regionRE.MatchString(val):
-			r.errorAtValue(path, "a Region name looks like \"us-east-1\" or \"ap-northeast-3\"", "malformed Region %q", val)
+		} else {
+			v.checkRegion(path, val, false)
 		}
 	}
 	if rb.Regions.Primary != "" && rb.Regions.Primary == rb.Regions.Recovery {
@@ -207,6 +208,8 @@ func (v *validator) checkARN(path, s, service string) {
 		v.rep.errorAtValue(path, fmt.Sprintf("expected an ARN of service %q", service), "ARN %q is of service %q", s, m[2])
 	case m[3] != "" && !regionRE.MatchString(m[3]):
 		v.rep.errorAtValue(path, "the fourth field of an ARN is a Region such as us-east-1, or empty", "malformed Region %q in ARN", m[3])
+	case m[3] != "" && !contains(knownRegions, m[3]):
+		v.rep.warnAtValue(path, nameHint(m[3], knownRegions, "if it is a new Region, ignore this warning"), "the ARN's Region %q is not one drpilot knows", m[3])
 	}
 }
 

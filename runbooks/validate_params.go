@@ -2,7 +2,6 @@ package runbooks
 
 import (
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -20,7 +19,11 @@ func (v *validator) params(stepPath string, s *Step, spec ActionSpec) {
 		keyPath := joinKey(table, key)
 		p, ok := byName[key]
 		if !ok {
-			v.rep.add(SeverityError, table, v.rep.index().key(keyPath), paramHint(key, names, spec.Name),
+			at := keyPath
+			if key == "checklist" && s.checklistAtStep {
+				at = stepPath + ".checklist"
+			}
+			v.rep.add(SeverityError, table, v.rep.index().key(at), paramHint(key, names, spec.Name),
 				"unknown parameter %q for %s", key, spec.Name)
 			continue
 		}
@@ -71,16 +74,14 @@ func countGiven(with map[string]any, group []string) int {
 	return n
 }
 
-// value checks one parameter value against its description. A string that
-// is exactly one template takes its type from what it references, so its
-// type is checked when it is resolved, not here.
+// value checks one parameter value against its description. A value with
+// templates is checked as it will be sent when everything it references is
+// known before the run (vars, Regions, contacts); references to step
+// outputs and the run are known only during it, so such a value is checked
+// only for what its text decides.
 func (v *validator) value(path string, p Param, val any) {
 	if s, ok := val.(string); ok && HasTemplate(s) {
-		if p.Kind == KindInt || p.Kind == KindFloat || p.Kind == KindBool {
-			if segs, err := parseTemplate(s); err == nil && len(segs) != 1 {
-				v.rep.errorAtValue(path, "use the template alone as the value", "%s must be %s; text around a template makes it a string", p.Name, kindName(p.Kind))
-			}
-		}
+		v.templatedValue(path, p, s)
 		return
 	}
 	if !v.kindMatches(p, val) {
@@ -91,14 +92,20 @@ func (v *validator) value(path string, p Param, val any) {
 	case KindInt, KindFloat:
 		v.bounds(path, p, val)
 	case KindDuration:
-		if _, err := ParseDuration(val.(string)); err != nil {
+		if d, err := ParseDuration(val.(string)); err != nil {
 			v.rep.errorAtValue(path, `use a number and a unit: "90s", "15m", "1h30m"`, "%v", err)
+		} else if d == 0 {
+			v.rep.errorAtValue(path, `give a positive duration such as "30s"`, "%s must be longer than zero", p.Name)
 		}
 	case KindARN:
 		v.checkARN(path, val.(string), p.ARNService)
 	case KindEnum:
 		if s := val.(string); !contains(p.Enum, s) {
-			v.rep.errorAtValue(path, choiceHint(s, p.Enum), "%s must be one of %s, not %q", p.Name, joinList(p.Enum), s)
+			hint := ""
+			if sug := suggest(s, p.Enum); sug != "" {
+				hint = fmt.Sprintf("did you mean %q?", sug)
+			}
+			v.rep.errorAtValue(path, hint, "%s must be one of %s, not %q", p.Name, joinList(p.Enum), s)
 		}
 	case KindList:
 		v.list(path, p, val)
@@ -111,18 +118,36 @@ func (v *validator) value(path string, p Param, val any) {
 	}
 }
 
+// templatedValue checks a value with ${...} in it.
+func (v *validator) templatedValue(path string, p Param, s string) {
+	resolved, err := Resolve(s, v.rb.StaticLookup())
+	if err != nil {
+		return // references() reports templates that cannot be resolved
+	}
+	if rs, isString := resolved.(string); !isString || !HasTemplate(rs) {
+		if !v.kindMatches(p, resolved) {
+			v.rep.errorAtValue(path, "use a var of the right type, or write the value itself",
+				"%s must be %s, but %s is %s", p.Name, kindName(p.Kind), s, typeName(resolved))
+			return
+		}
+		v.value(path, p, resolved)
+		return
+	}
+	if p.Kind == KindInt || p.Kind == KindFloat || p.Kind == KindBool {
+		if segs, err := parseTemplate(s); err == nil && len(segs) != 1 {
+			v.rep.errorAtValue(path, "use the template alone as the value", "%s must be %s; text around a template makes it a string", p.Name, kindName(p.Kind))
+		}
+	}
+}
+
 func (v *validator) kindMatches(p Param, val any) bool {
 	switch p.Kind {
 	case KindString, KindDuration, KindARN, KindEnum, KindOperation:
 		_, ok := val.(string)
 		return ok
 	case KindInt:
-		switch n := val.(type) {
-		case int64:
-			return true
-		case float64:
-			return n == math.Trunc(n)
-		}
+		_, ok := val.(int64)
+		return ok
 	case KindFloat:
 		switch val.(type) {
 		case int64, float64:
@@ -214,14 +239,18 @@ func (v *validator) list(path string, p Param, val any) {
 	if p.Elem == nil {
 		return
 	}
+	elem := *p.Elem
+	if elem.Name == "" {
+		elem.Name = p.Name + " entry"
+	}
 	switch x := val.(type) {
 	case []any:
 		for i, e := range x {
-			v.value(indexPath(path, i), *p.Elem, e)
+			v.value(indexPath(path, i), elem, e)
 		}
 	case []map[string]any:
 		for i, e := range x {
-			v.value(indexPath(path, i), *p.Elem, e)
+			v.value(indexPath(path, i), elem, e)
 		}
 	}
 }
@@ -307,9 +336,9 @@ func (v *validator) operation(path, op string, readOnly bool) (OperationClass, b
 		v.services = v.cat.Services()
 	}
 	if !contains(v.services, svc) {
-		hint := "supported services: " + strings.Join(v.services, ", ")
+		hint := "drpilot calls: " + strings.Join(v.services, ", ")
 		if s := suggest(svc, v.services); s != "" {
-			hint = fmt.Sprintf("did you mean %q?", s)
+			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
 		}
 		v.rep.errorAtValue(path, hint, "unsupported service %q", svc)
 		return OpUnknown, false

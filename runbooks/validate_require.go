@@ -25,7 +25,7 @@ func compileJMESPath(q string) (err error) {
 func (v *validator) require(path string, s *Step, q *Require) {
 	r := v.rep
 	if q.Call == "" {
-		r.errorAt(path, `add call = "service:Operation", a read-only AWS call such as "rds:DescribeDBInstances"`, "precondition has no call")
+		r.errorAt(path+".call", `add call = "service:Operation", a read-only AWS call such as "rds:DescribeDBInstances"`, "precondition has no call")
 	} else {
 		v.operation(path+".call", q.Call, true)
 	}
@@ -34,8 +34,8 @@ func (v *validator) require(path string, s *Step, q *Require) {
 			r.errorAtValue(path+".query", "queries are JMESPath over the AWS response (PascalCase member names)", "malformed query %q: %v", q.Query, err)
 		}
 	}
-	if q.Region != "" && q.Region != RegionPrimary && q.Region != RegionRecovery && !regionRE.MatchString(q.Region) {
-		r.errorAtValue(path+".region", "use primary, recovery or a Region name such as \"us-east-1\"", "unknown region %q", q.Region)
+	if q.Region != "" && q.Region != RegionPrimary && q.Region != RegionRecovery {
+		v.checkRegion(path+".region", q.Region, true)
 	}
 	// Reading the primary Region is worth a warning when it is inherited
 	// from the step; a precondition that names its Region chose it.
@@ -53,8 +53,8 @@ func (v *validator) require(path string, s *Step, q *Require) {
 // condition checks that a test's value has the type the test needs.
 func (v *validator) condition(path string, c Condition) {
 	r := v.rep
-	if s, ok := c.Value.(string); ok && HasTemplate(s) && c.Op != "matches" && c.Op != "within" {
-		return
+	if s, ok := c.Value.(string); ok && HasTemplate(s) {
+		return // checked when it is resolved
 	}
 	switch c.Op {
 	case "equals", "not_equals":
@@ -64,8 +64,10 @@ func (v *validator) condition(path string, c Condition) {
 			r.errorAtValue(path, "compare with a string, number or boolean; use in = [...] for several", "%s takes a string, number or boolean, not %s", c.Op, typeName(c.Value))
 		}
 	case "in":
-		if _, ok := c.Value.([]any); !ok {
+		if list, ok := c.Value.([]any); !ok {
 			r.errorAtValue(path, `write a list: in = ["available", "backing-up"]`, "in takes an array, not %s", typeName(c.Value))
+		} else if len(list) == 0 {
+			r.errorAtValue(path, "list the values that may hold", "in = [] can never hold")
 		}
 	case "lt", "le", "gt", "ge":
 		switch c.Value.(type) {
@@ -88,8 +90,10 @@ func (v *validator) condition(path string, c Condition) {
 		s, ok := c.Value.(string)
 		if !ok {
 			r.errorAtValue(path, `write the age as a duration string: within = "15m"`, "within takes a duration, not %s", typeName(c.Value))
-		} else if _, err := ParseDuration(s); err != nil {
+		} else if d, err := ParseDuration(s); err != nil {
 			r.errorAtValue(path, `use a number and a unit: "90s", "15m", "1h"`, "%v", err)
+		} else if d == 0 {
+			r.errorAtValue(path, `give the oldest age that is acceptable, e.g. "15m"`, "within must be longer than zero")
 		}
 	}
 }
@@ -100,7 +104,7 @@ func (v *validator) references(g *Graph) {
 	for i := range v.rb.Steps {
 		s := &v.rb.Steps[i]
 		path := indexPath("steps", i)
-		check := func(p string, ref Ref) { v.reference(p, i, ref, g) }
+		check := func(p string, ref Ref, whole bool) { v.reference(p, i, ref, whole, g) }
 		bad := func(p string, err error) {
 			v.rep.errorAtValue(p, "templates look like ${vars.NAME}; write $${ for a literal ${", "%v", err)
 		}
@@ -116,17 +120,22 @@ func (v *validator) references(g *Graph) {
 	}
 }
 
-const templateForms = "templates are ${vars.NAME}, ${runbook.regions.primary}, ${runbook.regions.recovery}, ${runbook.account}, ${steps.ID.OUTPUT}, ${run.id}, ${run.started_at}, ${contacts.ID.FIELD}"
+const templateForms = "templates are ${vars.NAME}, ${runbook.id}, ${runbook.regions.primary}, ${runbook.regions.recovery}, ${runbook.account}, ${steps.ID.OUTPUT}, ${run.id}, ${run.started_at}, ${contacts.ID.FIELD}"
 
-// reference checks one reference made by step i.
-func (v *validator) reference(path string, i int, ref Ref, g *Graph) {
+// reference checks one reference made by step i; whole says whether it
+// is the whole value or part of a longer string.
+func (v *validator) reference(path string, i int, ref Ref, whole bool, g *Graph) {
 	p, r := ref.Parts, v.rep
 	bad := func(hint, format string, args ...any) { r.errorAtValue(path, hint, format, args...) }
 	switch {
 	case p[0] == "vars" && len(p) == 2:
-		if _, ok := v.rb.Vars[p[1]]; !ok {
+		val, ok := v.rb.Vars[p[1]]
+		if !ok {
 			bad(nameHint(p[1], sortedKeys(v.rb.Vars), "define it under [vars]"), "unknown var %q in %s", p[1], ref.Text)
+		} else if _, isArray := val.([]any); isArray && !whole {
+			bad("use the template as the whole value, or a var that is a string", "%s is an array: it cannot be written inside a string", ref.Text)
 		}
+	case p[0] == "runbook" && len(p) == 2 && p[1] == "id":
 	case p[0] == "runbook" && len(p) == 3 && p[1] == "regions" && (p[2] == RegionPrimary || p[2] == RegionRecovery):
 	case p[0] == "runbook" && len(p) == 2 && p[1] == "account":
 		if v.rb.Account == "" {

@@ -37,12 +37,12 @@ func (v *validator) step(i int) {
 	r := v.rep
 	switch {
 	case s.Phase == "":
-		r.errorAt(path, "add phase = \"...\": one of "+joinList(Phases), "step %q has no phase", s.ID)
+		r.errorAt(path+".phase", "add phase = \"...\": one of "+joinList(Phases), "step %q has no phase", s.ID)
 	case PhaseRank(s.Phase) < 0:
 		r.errorAtValue(path+".phase", choiceHint(s.Phase, Phases), "unknown phase %q", s.Phase)
 	}
-	if s.Region != "" && s.Region != RegionPrimary && s.Region != RegionRecovery && !regionRE.MatchString(s.Region) {
-		r.errorAtValue(path+".region", "use primary, recovery or a Region name such as \"us-east-1\"", "unknown region %q", s.Region)
+	if s.Region != "" && s.Region != RegionPrimary && s.Region != RegionRecovery {
+		v.checkRegion(path+".region", s.Region, true)
 	}
 	if s.Confirm != "" && !contains(confirmModes, s.Confirm) {
 		r.errorAtValue(path+".confirm", choiceHint(s.Confirm, confirmModes), "unknown confirm mode %q", s.Confirm)
@@ -108,7 +108,7 @@ func (v *validator) action(i int) (ActionSpec, bool) {
 	s := &v.rb.Steps[i]
 	path := indexPath("steps", i)
 	if s.Action == "" {
-		v.rep.errorAt(path, "add action = \"...\": an entry of docs/actions.md, or \"manual\"", "step %q has no action", s.ID)
+		v.rep.errorAt(path+".action", "add action = \"...\": an entry of docs/actions.md, or \"manual\"", "step %q has no action", s.ID)
 		return ActionSpec{}, false
 	}
 	spec, ok := v.cat.Action(s.Action)

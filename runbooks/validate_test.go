@@ -78,3 +78,25 @@ func TestValidFixturesAndShippedRunbooks(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedExampleIsValid keeps the complete example at the top of
+// docs/runbook-format.md valid: people copy it.
+func TestDocumentedExampleIsValid(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../docs/runbook-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## A complete example\n\n```toml\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/runbook-format.md has no complete example in a toml block")
+	}
+	rb, diags := runbooks.Parse("docs/runbook-format.md", []byte(example))
+	if rb == nil || diags.HasErrors() {
+		t.Fatalf("the example does not load: %v", diags)
+	}
+	if diags := runbooks.Validate(rb, steps.Default()); diags.HasErrors() {
+		t.Fatalf("the example is not valid:\n%v", diags)
+	}
+}

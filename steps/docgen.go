@@ -89,7 +89,7 @@ default timeout applies when a step sets no ~timeout~.
 
 // writePhaseTable lists every action under each phase it belongs to.
 func writePhaseTable(b *bytes.Buffer, c *Catalogue) {
-	b.WriteString("## Actions by phase\n\n| phase | action | class | summary |\n|---|---|---|---|\n")
+	b.WriteString("## Actions by phase\n\nThe phases an action is listed under are where the catalogue expects it; a step may use any action in any phase (a `notify` at `declare`, an `rds.wait-available` at `restore`).\n\n| phase | action | class | summary |\n|---|---|---|---|\n")
 	for _, phase := range phaseOrder {
 		for _, name := range c.names {
 			spec := c.entries[name].spec
@@ -107,7 +107,7 @@ func writePhaseTable(b *bytes.Buffer, c *Catalogue) {
 func writeAction(b *bytes.Buffer, e entry) {
 	spec := e.spec
 	fmt.Fprintf(b, "\n### `%s`\n\n%s\n\n", spec.Name, spec.Summary)
-	fmt.Fprintf(b, "- **Phases:** %s\n", strings.Join(spec.Phases, ", "))
+	fmt.Fprintf(b, "- **Phases:** %s (where it is usually used; any phase is allowed)\n", strings.Join(spec.Phases, ", "))
 	fmt.Fprintf(b, "- **Class:** %s\n", classMeaning(spec))
 	fmt.Fprintf(b, "- **AWS calls:** %s\n", callsText(spec))
 	fmt.Fprintf(b, "- **Expected duration:** %s; **default timeout:** %s\n\n", expectText(spec), spec.Timeout)

@@ -137,6 +137,15 @@ func TestPlanInvalidRunbookExitsTwo(t *testing.T) {
 	}
 }
 
+func TestPlanJSONInvalidRunbookPrintsDiagnostics(t *testing.T) {
+	t.Parallel()
+	code, out, _ := drpilot(t, "plan", "--json", "../../runbooks/testdata/broken/many-errors.toml")
+	var results []checkResult
+	if code != exitBadInput || json.Unmarshal([]byte(out), &results) != nil || len(results) != 1 || len(results[0].Diagnostics) != 4 {
+		t.Fatalf("exit %d, stdout:\n%s", code, out)
+	}
+}
+
 func TestUsageErrorsExitTwo(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{

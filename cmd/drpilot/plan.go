@@ -41,14 +41,22 @@ plan makes no AWS call. Exit code 0, or 2 when the runbook is not valid.`,
 }
 
 func runPlan(_ context.Context, opts planOptions, args []string) error {
-	rb, diags := runbooks.Load(args[0])
-	if rb == nil || diags.HasErrors() {
-		printDiagnostics(opts.stderr, diags)
-		return silentExit(exitBadInput)
+	cat := steps.Default()
+	rb, diags := runbooks.Check(args[0], cat)
+	var plan *runbooks.RunPlan
+	if rb != nil && !diags.HasErrors() {
+		plan, diags = runbooks.Plan(rb, cat)
 	}
-	plan, pdiags := runbooks.Plan(rb, steps.Default())
 	if plan == nil {
-		printDiagnostics(opts.stderr, append(diags, pdiags...))
+		if opts.json {
+			// Scripts read stdout: the same shape check --json prints.
+			enc := json.NewEncoder(opts.stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode([]checkResult{{File: args[0], Valid: false, Diagnostics: diags}}); err != nil {
+				return err
+			}
+		}
+		printDiagnostics(opts.stderr, diags)
 		return silentExit(exitBadInput)
 	}
 	if opts.json {

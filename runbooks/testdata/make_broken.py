@@ -45,6 +45,18 @@ case("no-precondition", '[[steps.require]]\ncall = "rds:DescribeDBInstances"\nin
 case("rto-exceeded", 'rto = "30m"', 'rto = "5m"')
 case("steps-not-array", '[[steps]]\nid = "declare"', '[steps]\nid = "declare"')
 
+case("many-errors", 'rto = "30m"', 'rto = "1 hour"')
+cases["many-errors"] = cases["many-errors"].replace('recovery = "us-west-2"', 'recovery = "us-west"').replace(
+    'action = "rds.promote-read-replica"', 'action = "rds.promote-replica"').replace('to = ["commander"]', 'to = ["comander"]')
+case("transposed-key", 'title = "Minimal runbook"', 'titel = "Minimal runbook"\nownre = "x"')
+case("var-type-mismatch", 'replica = "orders-db-replica"', 'replica = ["a", "b"]')
+case("zero-durations", 'rto = "30m"', 'rto = "0s"\nrpo = "0"')
+case("empty-in", 'equals = "available"', 'in = []')
+case("with-array-of-tables", '[steps.with]\ndb_instance_identifier', '[[steps.with]]\ndb_instance_identifier')
+case("unknown-region", 'recovery = "us-west-2"', 'recovery = "us-wst-2"')
+case("wrong-type-keeps-going", 'phase = "switch"', 'phase = 5\nretries = "2"')
+case("bom", 'format = 1', '\ufeffformat = 1\nbogus = 1')
+
 for name, text in cases.items():
     path = os.path.join(here, "broken", name + ".toml")
     if os.path.exists(path) and "--force" not in sys.argv:
