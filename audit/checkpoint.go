@@ -57,9 +57,10 @@ func parseCheckpoint(text string) (checkpoint, error) {
 	return c, nil
 }
 
-// checkpointName is checkpoints/<N>.note, N zero-padded to 6 digits.
+// checkpointName is checkpoints/<N>.note, N zero-padded to 6 digits, as
+// an io/fs path (forward slashes).
 func checkpointName(n int64) string {
-	return filepath.Join(CheckpointsDir, fmt.Sprintf("%06d.note", n))
+	return fmt.Sprintf("%s/%06d.note", CheckpointsDir, n)
 }
 
 // writeCheckpoint signs c and writes it atomically: a temporary file,
@@ -70,7 +71,7 @@ func writeCheckpoint(dir string, c checkpoint, signer note.Signer) error {
 	if err != nil {
 		return fmt.Errorf("sign checkpoint %d: %w", c.n, err)
 	}
-	final := filepath.Join(dir, checkpointName(c.n))
+	final := filepath.Join(dir, filepath.FromSlash(checkpointName(c.n)))
 	tmp, err := os.CreateTemp(filepath.Join(dir, CheckpointsDir), ".tmp-*")
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"io/fs"
 	"regexp"
 	"sort"
 	"strconv"
@@ -55,14 +55,26 @@ var ErrNotALog = errors.New("not a drpilot run directory")
 // reviewer trusts; nil means none, and a good log is then UNTRUSTED KEY.
 // The error is set only when the directory cannot be read.
 func Verify(dir string, trusted ed25519.PublicKey) (*Report, error) {
-	data, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	rep, err := VerifyFS(os.DirFS(dir), trusted)
+	if errors.Is(err, ErrNotALog) {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return rep, err
+}
+
+// VerifyFS is Verify on a run directory given as a file system.
+func VerifyFS(fsys fs.FS, trusted ed25519.PublicKey) (*Report, error) {
+	data, err := fs.ReadFile(fsys, EventsFile)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no %s: %w", dir, EventsFile, ErrNotALog)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no %s: %w", EventsFile, ErrNotALog)
 		}
 		return nil, err
 	}
-	v := &verifier{dir: dir, rep: &Report{Seq: -1}}
+	v := &verifier{fsys: fsys, rep: &Report{Seq: -1}}
 	v.readLines(data)
 	if v.rep.Verdict == "" && len(v.whole) > 0 {
 		v.key()
@@ -77,7 +89,7 @@ func Verify(dir string, trusted ed25519.PublicKey) (*Report, error) {
 }
 
 type verifier struct {
-	dir   string
+	fsys  fs.FS
 	rep   *Report
 	whole [][]byte // the whole lines, without LF
 	torn  bool     // the file ends in a partial line
@@ -186,7 +198,7 @@ func parseLine(line []byte) (*Event, string) {
 
 // key reads the run's public key and checks that run.start names it.
 func (v *verifier) key() {
-	data, err := os.ReadFile(filepath.Join(v.dir, PubFile))
+	data, err := fs.ReadFile(v.fsys, PubFile)
 	if err != nil {
 		v.invalid(0, "cannot read %s: %v", PubFile, err)
 		return
@@ -217,8 +229,8 @@ var checkpointRE = regexp.MustCompile(`^(\d{6,})\.note$`)
 // checkpoints verifies every checkpoint: its signature, and that it is a
 // prefix of the log — its Merkle root and chain head match the lines.
 func (v *verifier) checkpoints() {
-	entries, err := os.ReadDir(filepath.Join(v.dir, CheckpointsDir))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	entries, err := fs.ReadDir(v.fsys, CheckpointsDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		v.invalid(0, "cannot read %s: %v", CheckpointsDir, err)
 		return
 	}
@@ -253,7 +265,7 @@ func (v *verifier) checkpoints() {
 func (v *verifier) checkpoint(n int64, verifier note.Verifier) bool {
 	name := checkpointName(n)
 	at := min(n, int64(len(v.whole))) - 1
-	msg, err := os.ReadFile(filepath.Join(v.dir, name))
+	msg, err := fs.ReadFile(v.fsys, name)
 	if err != nil {
 		v.invalid(at, "cannot read %s: %v", name, err)
 		return false

@@ -120,7 +120,7 @@ func TestTamperSuite(t *testing.T) {
 		{"bit flip in prev", func(r *runFiles) {
 			ls := lines(r.events)
 			i := bytes.Index(ls[30], []byte(`"prev":"`)) + 8
-			ls[30][i] ^= 1
+			ls[30][i] = map[bool]byte{true: '1', false: '0'}[ls[30][i] == '0'] // another hex digit
 			r.events = join(ls)
 		}, pubA, Invalid, 30, "chain is broken"},
 		{"bit flip in seq", func(r *runFiles) { flip(t, r, 40, `"seq":40`, `"seq":41`) }, pubA, Invalid, 40, "has seq 41"},

@@ -134,6 +134,7 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCheckCommand(), newPlanCommand(), newVersionCommand())
+	root.AddCommand(newCheckCommand(), newPlanCommand(), newKeygenCommand(), newPubkeyCommand(),
+		newAuditCommand(), newVersionCommand())
 	return root
 }

@@ -1,0 +1,99 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// recipe returns the shell commands of the reviewer's recipe in
+// docs/audit-format.md: every sh block after its heading, in order.
+func recipe(t *testing.T) string {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/audit-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## A reviewer's recipe")
+	if !ok {
+		t.Fatal("docs/audit-format.md has no reviewer's recipe")
+	}
+	var script strings.Builder
+	for {
+		_, block, found := strings.Cut(rest, "```sh\n")
+		if !found {
+			break
+		}
+		body, after, _ := strings.Cut(block, "```")
+		script.WriteString(body)
+		rest = after
+	}
+	if script.Len() == 0 {
+		t.Fatal("the recipe has no sh blocks")
+	}
+	return script.String()
+}
+
+// TestReviewerRecipe runs exactly the documented commands: they accept a
+// sealed run and reject tampered copies.
+func TestReviewerRecipe(t *testing.T) {
+	t.Parallel()
+	for _, tool := range []string{"bash", "openssl", "jq", "sha256sum", "base64", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the recipe needs %s, which is not installed (.ci/run installs it)", tool)
+		}
+	}
+	if out, _ := exec.Command("openssl", "pkeyutl", "-help").CombinedOutput(); !bytes.Contains(out, []byte("-rawin")) {
+		t.Skip("this openssl has no pkeyutl -rawin (OpenSSL 3 is needed for Ed25519)")
+	}
+	script := recipe(t)
+	key, other := testKey(t), testKey(t)
+	src := t.TempDir()
+	writeRun(t, src, key, 90, true)
+	pub := filepath.Join(t.TempDir(), "trusted.pem")
+	pemText, _ := PublicKeyPEM(key.Public().(ed25519.PublicKey))
+	os.WriteFile(pub, pemText, 0o644)
+	otherDir := t.TempDir()
+	writeRun(t, otherDir, other, 90, true)
+	orig := readRun(t, src)
+
+	cases := []struct {
+		name   string
+		tamper func(r *runFiles)
+		want   string // the recipe's verdict
+	}{
+		{"sealed run", func(r *runFiles) {}, "the run verifies: 92 events"},
+		{"signed by another key", func(r *runFiles) { *r = readRun(t, otherDir) }, "not signed by the trusted key"},
+		{"a flipped byte", func(r *runFiles) { flip(t, r, 20, `"i":19`, `"i":18`) }, "seq 21: the chain is broken"},
+		{"a line deleted, chain recomputed", func(r *runFiles) {
+			ls := lines(r.events)
+			r.events = rechain(t, append(ls[:10:10], ls[11:]...))
+		}, "no checkpoint covers all 91 lines"},
+		{"a line replaced, chain recomputed", func(r *runFiles) {
+			ls := lines(r.events)
+			ls[30] = bytes.Replace(ls[30], []byte(`"i":29`), []byte(`"i":28`), 1)
+			r.events = rechain(t, ls)
+		}, "the seal's chain head is not the last line"},
+		{"seal removed", func(r *runFiles) { delete(r.notes, "000092.note") }, "not sealed"},
+		{"seal signature flipped", func(r *runFiles) {
+			n := r.notes["000092.note"]
+			n[len(n)-5] ^= 1
+		}, "the seal's signature does not verify"},
+	}
+	for _, tc := range cases {
+		r := orig.clone()
+		tc.tamper(&r)
+		dir := r.write(t)
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+		cmd.Env = append(os.Environ(), "RUN="+dir, "PUB="+pub)
+		out, err := cmd.CombinedOutput()
+		accepted := err == nil
+		if accepted != (tc.name == "sealed run") || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s: accepted=%v, output:\n%s\nwant it to say %q", tc.name, accepted, out, tc.want)
+		}
+	}
+}
