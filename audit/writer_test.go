@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -212,32 +213,33 @@ func TestWriterRedactsSecrets(t *testing.T) {
 	}
 }
 
-// TestCrashAtAnyInstant cuts a sealed log at every byte, keeping the
+// TestCrashAtAnyInstant cuts a sealed log at every byte near a line end
+// (where a torn line turns whole) and every 11th byte elsewhere, keeping the
 // checkpoints that would have existed by then (a checkpoint is written
 // only after the lines it covers are synced): every cut verifies as
 // INCOMPLETE up to its last whole line, never INVALID.
 func TestCrashAtAnyInstant(t *testing.T) {
 	t.Parallel()
 	src, key := t.TempDir(), testKey(t)
-	writeRun(t, src, key, 70, true)
+	writeRunCheckpointing(t, src, key, 70, true, 10)
 	events, _ := os.ReadFile(filepath.Join(src, EventsFile))
 	pub, _ := os.ReadFile(filepath.Join(src, PubFile))
 	notes, _ := filepath.Glob(filepath.Join(src, CheckpointsDir, "*.note"))
-	for cut := 0; cut < len(events); cut += 7 {
-		dir := t.TempDir()
-		os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o700)
-		os.WriteFile(filepath.Join(dir, PubFile), pub, 0o644)
-		os.WriteFile(filepath.Join(dir, EventsFile), events[:cut], 0o600)
+	for cut := 0; cut < len(events); cut++ {
+		if nearLF := strings.Contains(string(events[max(cut-2, 0):min(cut+3, len(events))]), "\n"); !nearLF && cut%11 != 0 {
+			continue
+		}
+		fsys := fstest.MapFS{EventsFile: {Data: events[:cut]}, PubFile: {Data: pub}}
 		whole := int64(strings.Count(string(events[:cut]), "\n"))
 		for _, n := range notes {
 			var covers int64
 			fmt.Sscanf(filepath.Base(n), "%d.note", &covers)
 			if covers <= whole {
 				b, _ := os.ReadFile(n)
-				os.WriteFile(filepath.Join(dir, CheckpointsDir, filepath.Base(n)), b, 0o644)
+				fsys[CheckpointsDir+"/"+filepath.Base(n)] = &fstest.MapFile{Data: b}
 			}
 		}
-		rep, err := Verify(dir, key.Public().(ed25519.PublicKey))
+		rep, err := VerifyFS(fsys, key.Public().(ed25519.PublicKey))
 		if err != nil {
 			t.Fatal(err)
 		}
