@@ -41,7 +41,7 @@ func arcStartRegionSwitch() entry {
 		example: example{
 			id: "run-region-switch", phase: "switch", title: "Run the store Region switch plan",
 			with: []setting{
-				{"plan_arn", `"arn:aws:arc-region-switch::${runbook.account}:plan/store-failover/a1b2c3"`},
+				{"plan_arn", `"arn:aws:arc-region-switch::${runbook.account}:plan/store-failover:a1b2c3"`},
 				{"target_region", `"${runbook.regions.recovery}"`},
 				{"action", `"activate"`},
 				{"mode", `"ungraceful"`},
