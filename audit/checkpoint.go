@@ -77,21 +77,26 @@ func writeCheckpoint(dir string, c checkpoint, signer note.Signer) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(msg); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := writeSyncClose(tmp, msg); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return err
 	}
 	return syncDir(filepath.Join(dir, CheckpointsDir))
+}
+
+// writeSyncClose writes data to f, syncs it to disk and closes it, closing
+// it on every path.
+func writeSyncClose(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // syncDir makes a directory's entries durable.

@@ -89,15 +89,7 @@ func writeExclusive(path string, data []byte, mode os.FileMode) error {
 		}
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writeSyncClose(f, data)
 }
 
 // ReadKey loads a signing key, refusing a file that group or others may
