@@ -57,6 +57,10 @@ type Call struct {
 	// "lookup".
 	Purpose  string `json:"purpose"`
 	Mutating bool   `json:"mutating"`
+	// Channel, for calls that deliver to contacts, names the contact field
+	// they deliver to (sns_topic, email, ssm_contact): the plan lists the
+	// call only when a recipient has that channel.
+	Channel string `json:"channel,omitempty"`
 }
 
 // ActionSpec describes one entry of the action catalogue.

@@ -180,7 +180,7 @@ func planStep(rb *Runbook, cat Catalogue, g *Graph, i int, lookup Lookup) (Plann
 			ps.Timeout = Duration{DefaultTimeout}
 		}
 	}
-	if err := planCalls(&ps, cat, spec, s, lookup); err != nil {
+	if err := planCalls(&ps, cat, spec, s, rb.Contacts, lookup); err != nil {
 		return ps, err
 	}
 	for j, q := range s.Require {
@@ -210,8 +210,33 @@ func expectedDuration(s *Step, spec ActionSpec) (Duration, string) {
 	return spec.Expect, "catalogue"
 }
 
+// recipientChannels returns the channels (contact fields) that the
+// recipients named in the step's contact-list parameters have.
+func recipientChannels(spec ActionSpec, with map[string]any, contacts []Contact) map[string]bool {
+	have := map[string]bool{}
+	for _, p := range spec.Params {
+		ids, _ := with[p.Name].([]any)
+		if p.Kind != KindContactIDs {
+			continue
+		}
+		for _, id := range ids {
+			for _, c := range contacts {
+				if c.ID != id {
+					continue
+				}
+				for _, field := range ContactFields {
+					if contactField(c, field) != "" {
+						have[field] = true
+					}
+				}
+			}
+		}
+	}
+	return have
+}
+
 // planCalls lists the step's AWS calls, with the input of the main call.
-func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, lookup Lookup) error {
+func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, contacts []Contact, lookup Lookup) error {
 	resolved, err := Resolve(s.With, lookup)
 	if err != nil {
 		return fmt.Errorf("with: %w", err)
@@ -234,7 +259,11 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, lookup 
 			break
 		}
 	}
+	channels := recipientChannels(spec, with, contacts)
 	for k, c := range spec.Calls {
+		if c.Channel != "" && !channels[c.Channel] {
+			continue // no recipient has this channel
+		}
 		pc := PlannedCall{Operation: c.Operation, Purpose: c.Purpose, Mutating: c.Mutating,
 			Region: callRegion(cat, c.Operation, ps.Region)}
 		if k == main {

@@ -138,6 +138,13 @@ func httpProbe() entry {
 	}
 }
 
+// deliver is a call that sends to one contact channel.
+func deliver(operation, channel string) runbooks.Call {
+	c := act(operation)
+	c.Channel = channel
+	return c
+}
+
 // notify tells people, through every channel their [[contacts]] entry has.
 func notify() entry {
 	return entry{
@@ -151,9 +158,9 @@ func notify() entry {
 			// There is nothing to check before telling people.
 			NoPrecondition: true,
 			Calls: []runbooks.Call{
-				act("sns:Publish"),
-				act("ses:SendEmail"),
-				act("ssm-contacts:StartEngagement"),
+				deliver("sns:Publish", "sns_topic"),
+				deliver("ses:SendEmail", "email"),
+				deliver("ssm-contacts:StartEngagement", "ssm_contact"),
 			},
 			Params: []runbooks.Param{
 				required(param(runbooks.KindContactIDs, "to", "", "Ids of [[contacts]] entries to notify.")),

@@ -1,0 +1,49 @@
+package runbooks_test
+
+import (
+	"testing"
+
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+)
+
+func planFixture(t *testing.T, file string) *runbooks.RunPlan {
+	t.Helper()
+	cat := steps.Default()
+	rb, diags := runbooks.Check(file, cat)
+	if rb == nil || diags.HasErrors() {
+		t.Fatalf("%s: %v", file, diags)
+	}
+	p, diags := runbooks.Plan(rb, cat)
+	if p == nil {
+		t.Fatalf("%s: %v", file, diags)
+	}
+	return p
+}
+
+// A notify step calls only the channels its recipients have: the minimal
+// fixture's commander has an email address and nothing else.
+func TestPlanNotifyListsOnlyRecipientChannels(t *testing.T) {
+	t.Parallel()
+	p := planFixture(t, "testdata/valid/minimal.toml")
+	tell := p.Steps[2]
+	if len(tell.Calls) != 1 || tell.Calls[0].Operation != "ses:SendEmail" {
+		t.Fatalf("notify calls = %+v, want only ses:SendEmail", tell.Calls)
+	}
+}
+
+// The plan resolves what is known before the run and leaves the rest.
+func TestPlanResolvesStaticTemplates(t *testing.T) {
+	t.Parallel()
+	p := planFixture(t, "testdata/valid/minimal.toml")
+	promote := p.Steps[1]
+	if got := promote.Calls[0].Input["DBInstanceIdentifier"]; got != "orders-db-replica" {
+		t.Errorf("promote input = %v", promote.Calls[0].Input)
+	}
+	if got := p.Steps[2].Params["message"]; got != "Promoted: ${steps.promote.endpoint} in us-west-2" {
+		t.Errorf("notify message = %q", got)
+	}
+	if p.Budget.RTO == nil || !p.Budget.Within || len(p.Budget.Path) != 3 {
+		t.Errorf("budget = %+v", p.Budget)
+	}
+}
