@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/drpilot/drpilot/sandbox"
+	"github.com/spf13/cobra"
+)
+
+type sandboxOptions struct {
+	addr        string
+	timeScale   float64
+	account     string
+	allowRemote bool
+	stdout      io.Writer
+}
+
+func newSandboxCommand() *cobra.Command {
+	opts := sandboxOptions{}
+	cmd := &cobra.Command{
+		Use:   "sandbox [--addr 127.0.0.1:4566] [--time-scale N]",
+		Short: "Serve the AWS-compatible simulator for game days, demos and tests",
+		Long: `sandbox serves drpilot's AWS-compatible simulator on loopback until interrupted
+(SIGINT or SIGTERM). Any AWS client reaches it with --endpoint-url or
+AWS_ENDPOINT_URL, any credentials, and the Region it wants: the service and
+Region come from each request's SigV4 signature. It starts empty; create
+resources through the services' own APIs (CreateDBInstance, CreateTable, ...).
+
+--time-scale runs simulated time faster than real time: at 60, a 20-minute RDS
+restore takes 20 real seconds. The journal of requests is at /_sandbox/journal,
+the resources at /_sandbox/state, and faults (Region outage, throttling,
+latency, a resource stuck in a state) are injected with POST /_sandbox/faults.
+See docs/sandbox.md.`,
+		Example: `  drpilot sandbox --time-scale 60
+  AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws rds describe-db-instances --region us-west-2`,
+		Args: argsExactly(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.stdout = cmd.OutOrStdout()
+			return runSandbox(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.addr, "addr", "127.0.0.1:4566", "the loopback address and port to serve on (port 0 picks a free one)")
+	cmd.Flags().Float64Var(&opts.timeScale, "time-scale", 1, "simulated seconds per real second")
+	cmd.Flags().StringVar(&opts.account, "account", sandbox.DefaultAccount, "the simulated AWS account id")
+	cmd.Flags().BoolVar(&opts.allowRemote, "allow-remote", false, "serve on a non-loopback address (the sandbox has no authentication)")
+	return cmd
+}
+
+func runSandbox(ctx context.Context, opts sandboxOptions) error {
+	if opts.timeScale <= 0 || opts.timeScale > 1e6 {
+		return badInput("--time-scale must be above 0 and at most 1000000, not %g", opts.timeScale)
+	}
+	if err := checkLoopback(opts.addr, opts.allowRemote); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return badInput("cannot serve on %s: %v", opts.addr, err)
+	}
+	sb := sandbox.New(sandbox.Options{Account: opts.account, TimeScale: opts.timeScale})
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	endpoint := "http://" + ln.Addr().String()
+	fmt.Fprintf(opts.stdout, "drpilot sandbox serving %s (account %s, time scale %g)\n", endpoint, opts.account, opts.timeScale)
+	fmt.Fprintf(opts.stdout, "export AWS_ENDPOINT_URL=%s\n", endpoint)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	errs := make(chan error, 1)
+	go func() { errs <- srv.Serve(ln) }()
+	select {
+	case err := <-errs:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(opts.stdout, "drpilot sandbox stopped")
+	return nil
+}
+
+// checkLoopback refuses an address that is not loopback, unless allowed:
+// the sandbox takes any credentials, so it must not face a network.
+func checkLoopback(addr string, allowRemote bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return badInput("--addr %q: %v (write host:port, e.g. 127.0.0.1:4566)", addr, err)
+	}
+	if allowRemote {
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return badInput("--addr %s is not a loopback address; the sandbox accepts any credentials, so it serves 127.0.0.1 only unless you pass --allow-remote", addr)
+}

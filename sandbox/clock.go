@@ -1,0 +1,89 @@
+package sandbox
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock is the sandbox's simulated time: it runs TimeScale simulated
+// seconds per real second from Start. Every duration in the sandbox is in
+// simulated time and the scale lives here and nowhere else.
+type Clock struct {
+	mu        sync.Mutex
+	start     time.Time // simulated time at realStart
+	realStart time.Time
+	scale     float64
+	offset    time.Duration // simulated time added by Advance
+}
+
+// NewClock starts a clock at start (now when zero) running scale times
+// real time.
+func NewClock(start time.Time, scale float64) *Clock {
+	if start.IsZero() {
+		start = time.Now()
+	}
+	return &Clock{start: start.UTC().Truncate(time.Millisecond), realStart: time.Now(), scale: scale}
+}
+
+// Now returns the simulated time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	real := time.Since(c.realStart)
+	return c.start.Add(time.Duration(float64(real)*c.scale) + c.offset)
+}
+
+// Advance moves simulated time forward by d, as a game-day operator
+// skipping a long wait does.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// Scale returns simulated seconds per real second.
+func (c *Clock) Scale() float64 { return c.scale }
+
+// RealDuration converts a simulated duration into real time.
+func (c *Clock) RealDuration(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.scale)
+}
+
+// timeline is a resource's state machine laid out in simulated time: the
+// states it passes through and when it enters each. Its state at a moment
+// is the last one entered by then, unless a fault holds it.
+type timeline struct {
+	steps []timelineStep
+	stuck string // a fault holds the resource in this state
+}
+
+type timelineStep struct {
+	at    time.Time
+	state string
+}
+
+// set replaces the timeline: state now, then each of next after the
+// durations given, one after another.
+func (t *timeline) set(now time.Time, state string, next ...any) {
+	t.steps = []timelineStep{{at: now, state: state}}
+	at := now
+	for i := 0; i+1 < len(next); i += 2 {
+		at = at.Add(next[i].(time.Duration))
+		t.steps = append(t.steps, timelineStep{at: at, state: next[i+1].(string)})
+	}
+}
+
+// state returns the state at now.
+func (t *timeline) state(now time.Time) string {
+	if t.stuck != "" {
+		return t.stuck
+	}
+	cur := ""
+	for _, s := range t.steps {
+		if s.at.After(now) {
+			break
+		}
+		cur = s.state
+	}
+	return cur
+}

@@ -1,0 +1,160 @@
+package sandbox
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Fault is one fault to inject, from a scenario or POST /_sandbox/faults.
+// Exactly one of its parts is set.
+type Fault struct {
+	// Outage makes a Region fail: its API calls answer 503 (or, in
+	// "timeouts" mode, hang until the client gives up), its application
+	// and health checks fail, its alarms go to ALARM.
+	Outage *Outage `json:"outage,omitempty" toml:"outage"`
+	// Throttle answers a share of a service's calls with its own
+	// throttling error.
+	Throttle *Throttle `json:"throttle,omitempty" toml:"throttle"`
+	// Latency delays calls to a Region or a service (real time).
+	Latency *Latency `json:"latency,omitempty" toml:"latency"`
+	// Stuck holds a resource in a state.
+	Stuck *Stuck `json:"stuck,omitempty" toml:"stuck"`
+}
+
+// Outage is a Region outage.
+type Outage struct {
+	Region string `json:"region" toml:"region"`
+	// Mode is "errors" (the default: 503 ServiceUnavailable) or
+	// "timeouts" (no answer until the client's deadline).
+	Mode string `json:"mode,omitempty" toml:"mode"`
+	// Clear ends the outage.
+	Clear bool `json:"clear,omitempty" toml:"clear"`
+}
+
+// Throttle throttles a service in every Region.
+type Throttle struct {
+	Service string  `json:"service" toml:"service"` // SigV4 signing name, e.g. "rds"
+	Rate    float64 `json:"rate" toml:"rate"`       // 0 (off) to 1 (every call)
+}
+
+// Latency adds a delay to every call of a Region, a service, or both.
+type Latency struct {
+	Region  string `json:"region,omitempty" toml:"region"`
+	Service string `json:"service,omitempty" toml:"service"`
+	MS      int    `json:"ms" toml:"ms"`
+}
+
+// Stuck holds a resource in a state until cleared (State "").
+type Stuck struct {
+	Service string `json:"service" toml:"service"`
+	Region  string `json:"region" toml:"region"`
+	ID      string `json:"id" toml:"id"`
+	State   string `json:"state" toml:"state"`
+}
+
+// outageTimeout bounds how long a "timeouts" outage holds a request.
+const outageTimeout = 2 * time.Minute
+
+type faults struct {
+	mu       sync.Mutex
+	outages  map[string]string // Region → mode
+	throttle map[string]float64
+	latency  map[[2]string]time.Duration // {region, service}; "" matches any
+	stuck    map[string]string           // service/region/id → state
+}
+
+func newFaults() *faults {
+	return &faults{outages: map[string]string{}, throttle: map[string]float64{},
+		latency: map[[2]string]time.Duration{}, stuck: map[string]string{}}
+}
+
+// apply adds or clears a fault.
+func (f *faults) apply(fault Fault) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case fault.Outage != nil:
+		o := fault.Outage
+		if o.Region == "" {
+			return fmt.Errorf("outage: region is required")
+		}
+		if o.Mode != "" && o.Mode != "errors" && o.Mode != "timeouts" {
+			return fmt.Errorf("outage: mode is \"errors\" or \"timeouts\", not %q", o.Mode)
+		}
+		if o.Clear {
+			delete(f.outages, o.Region)
+		} else {
+			f.outages[o.Region] = o.Mode
+		}
+	case fault.Throttle != nil:
+		t := fault.Throttle
+		if t.Service == "" || t.Rate < 0 || t.Rate > 1 {
+			return fmt.Errorf("throttle: a service and a rate from 0 to 1 are required")
+		}
+		f.throttle[t.Service] = t.Rate
+	case fault.Latency != nil:
+		l := fault.Latency
+		if l.MS < 0 || l.MS > 600000 {
+			return fmt.Errorf("latency: ms must be 0 to 600000")
+		}
+		f.latency[[2]string{l.Region, l.Service}] = time.Duration(l.MS) * time.Millisecond
+	case fault.Stuck != nil:
+		s := fault.Stuck
+		if s.Service == "" || s.Region == "" || s.ID == "" {
+			return fmt.Errorf("stuck: service, region and id are required")
+		}
+		key := s.Service + "/" + s.Region + "/" + s.ID
+		if s.State == "" {
+			delete(f.stuck, key)
+		} else {
+			f.stuck[key] = s.State
+		}
+	default:
+		return fmt.Errorf("a fault names one of outage, throttle, latency, stuck")
+	}
+	return nil
+}
+
+// down reports whether a Region is out.
+func (f *faults) down(region string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.outages[region]
+	return ok
+}
+
+// stuckState returns the state a fault holds a resource in, or "".
+func (f *faults) stuckState(service, region, id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stuck[service+"/"+region+"/"+id]
+}
+
+// before applies the faults to a call about to be served: latency first,
+// then an outage of its Region, then throttling. It returns the error to
+// answer with, if any, and the fault's name for the journal.
+func (f *faults) before(c *call, svc *service) (*awsError, string) {
+	f.mu.Lock()
+	delay := f.latency[[2]string{"", ""}] + f.latency[[2]string{c.region, ""}] +
+		f.latency[[2]string{"", svc.name}] + f.latency[[2]string{c.region, svc.name}]
+	mode, out := f.outages[c.region]
+	rate := f.throttle[svc.name]
+	f.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if out {
+		if mode == "timeouts" {
+			time.Sleep(outageTimeout)
+		}
+		return &awsError{Code: "ServiceUnavailable", Message: fmt.Sprintf("%s is unavailable in %s", svc.name, c.region),
+			Status: http.StatusServiceUnavailable}, "outage"
+	}
+	if rate > 0 && rand.Float64() < rate {
+		return errorf(svc.throttleCode, "Rate exceeded"), "throttle"
+	}
+	return nil, ""
+}

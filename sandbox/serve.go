@@ -1,0 +1,193 @@
+package sandbox
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// maxBody bounds a request body; AWS's own limits are lower for every
+// operation the sandbox serves except S3 uploads.
+const maxBody = 32 << 20
+
+// opKey names an operation of a service (by its SigV4 signing name).
+type opKey struct{ service, op string }
+
+// operation is one entry of the operation table.
+type operation struct {
+	name     string
+	mutating bool
+	handler  func(*call) (any, error)
+}
+
+// service is one AWS service as the sandbox serves it.
+type service struct {
+	name     string // SigV4 signing name, e.g. "rds", "monitoring"
+	protocol protocol
+	// xmlns is the namespace of query and REST-XML responses; version is
+	// the query API version; target is the awsJson X-Amz-Target prefix.
+	xmlns, version, target string
+	// throttleCode is the error code the service answers throttling with.
+	throttleCode string
+	ops          []*operation
+}
+
+// call is one request as a handler sees it. Handlers run holding the
+// sandbox's store lock.
+type call struct {
+	sb        *Sandbox
+	region    string
+	service   string
+	op        string
+	input     map[string]any
+	now       time.Time
+	requestID string
+}
+
+// account returns the simulated account id.
+func (c *call) account() string { return c.sb.account }
+
+// addService registers a service and its operations.
+func (s *Sandbox) addService(svc *service, ops ...*operation) {
+	svc.ops = ops
+	s.svcs[svc.name] = svc
+	for _, op := range ops {
+		s.ops[opKey{svc.name, op.name}] = op
+	}
+}
+
+// awsError is an error as AWS returns it: a code, a message, an HTTP
+// status.
+type awsError struct {
+	Code    string
+	Message string
+	Status  int
+}
+
+func (e *awsError) Error() string { return e.Code + ": " + e.Message }
+
+// errorf makes a 400 error with the given code.
+func errorf(code, format string, args ...any) *awsError {
+	return &awsError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+}
+
+// notFound makes a 404 error with the given code.
+func notFound(code, format string, args ...any) *awsError {
+	return &awsError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusNotFound}
+}
+
+var scopeRE = regexp.MustCompile(`Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request`)
+
+// scope reads the Region and service from the SigV4 credential scope, in
+// the Authorization header or, for presigned requests, the query.
+func scope(r *http.Request) (region, svc string, ok bool) {
+	if m := scopeRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1], m[2], true
+	}
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		parts := strings.Split(cred, "/")
+		if len(parts) == 5 {
+			return parts[2], parts[3], true
+		}
+	}
+	return "", "", false
+}
+
+func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
+	c := &call{sb: s, requestID: s.newRequestID(), now: s.clock.Now()}
+	entry := Entry{Time: time.Now(), SimTime: c.now, RequestID: c.requestID}
+	region, name, ok := scope(r)
+	svc := s.svcs[name]
+	if !ok || svc == nil {
+		e := errorf("MissingAuthenticationToken", "the request must be signed with SigV4; its credential scope names the service and Region")
+		if ok {
+			e = errorf("UnknownService", "the sandbox does not simulate the service %q", name)
+		}
+		entry.Status, entry.ErrorCode, entry.Service, entry.Region = e.Status, e.Code, name, region
+		s.journal.add(entry)
+		writeXMLError(w, e, c.requestID, true)
+		return
+	}
+	c.region, c.service = region, name
+	entry.Region, entry.Service = region, name
+	status, code, fault := s.dispatch(w, r, svc, c)
+	entry.Operation, entry.Status, entry.ErrorCode, entry.Fault = c.op, status, code, fault
+	if op := s.ops[opKey{name, c.op}]; op != nil {
+		entry.Mutating = op.mutating
+	}
+	s.journal.add(entry)
+}
+
+// dispatch decodes, applies faults, runs the handler and encodes; it
+// returns what the journal records.
+func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service, c *call) (int, string, string) {
+	body, err := readBody(r)
+	if err == nil {
+		c.op, c.input, err = svc.protocol.decode(r, body, svc)
+	}
+	fail := func(e *awsError, fault string) (int, string, string) {
+		svc.protocol.encodeError(w, svc, e, c.requestID)
+		return e.Status, e.Code, fault
+	}
+	if err != nil {
+		return fail(asAWSError(err), "")
+	}
+	op := s.ops[opKey{svc.name, c.op}]
+	if op == nil {
+		return fail(unknownOperation(svc, c.op), "")
+	}
+	if e, fault := s.faults.before(c, svc); e != nil {
+		return fail(e, fault)
+	}
+	s.mu.Lock()
+	result, err := op.handler(c)
+	s.mu.Unlock()
+	if err != nil {
+		return fail(asAWSError(err), "")
+	}
+	svc.protocol.encode(w, svc, c.op, result, c.requestID)
+	return http.StatusOK, "", ""
+}
+
+func unknownOperation(svc *service, op string) *awsError {
+	if op == "" {
+		return errorf("MissingAction", "the request names no operation")
+	}
+	if svc.protocol.name() == "query" || svc.protocol.name() == "ec2query" {
+		return errorf("InvalidAction", "the sandbox does not implement %s for %s", op, svc.name)
+	}
+	return errorf("UnknownOperationException", "the sandbox does not implement %s for %s", op, svc.name)
+}
+
+func asAWSError(err error) *awsError {
+	var e *awsError
+	if errors.As(err, &e) {
+		return e
+	}
+	return &awsError{Code: "InternalFailure", Message: err.Error(), Status: http.StatusInternalServerError}
+}
+
+// readBody reads the request body, gunzipping it when the client
+// compressed it (the SDKs do for some operations).
+func readBody(r *http.Request) ([]byte, error) {
+	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBody)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, errorf("SerializationException", "Content-Encoding is gzip but the body is not: %v", err)
+		}
+		defer zr.Close()
+		rd = zr
+	}
+	body, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, errorf("SerializationException", "cannot read the request body: %v", err)
+	}
+	return bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), nil
+}

@@ -1,0 +1,140 @@
+package sandbox
+
+import (
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The protocol layer turns every request into a generic input, and every
+// handler result is a generic value that each protocol encodes its way:
+// map[string]any for structures (keys are wire member names), []any for
+// lists, string, bool, int, int64, float64 and time.Time for scalars.
+// XML protocols name list members; members names the member element of a
+// list where a service's XML does not use <member>.
+
+// members is a list whose XML member elements have a name of their own,
+// e.g. RDS's <DBInstances><DBInstance>...</DBInstance></DBInstances>.
+type members struct {
+	name  string
+	items []any
+}
+
+// named wraps items as a list whose XML members are called name.
+func named(name string, items []any) members { return members{name: name, items: items} }
+
+// str reads a string member of an input; query inputs are all strings,
+// JSON inputs may be numbers or booleans, which are formatted.
+func str(in map[string]any, key string) string {
+	switch v := in[key].(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// integer reads an integer member, given as a JSON number or a query
+// string; ok is false when it is absent.
+func integer(in map[string]any, key string) (int64, bool, *awsError) {
+	switch v := in[key].(type) {
+	case nil:
+		return 0, false, nil
+	case float64:
+		return int64(v), true, nil
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, false, errorf("ValidationError", "%s: %q is not an integer", key, v)
+		}
+		return n, true, nil
+	}
+	return 0, false, errorf("ValidationError", "%s must be an integer", key)
+}
+
+// boolean reads a boolean member, given as JSON or as "true"/"false".
+func boolean(in map[string]any, key string) (bool, bool) {
+	switch v := in[key].(type) {
+	case bool:
+		return v, true
+	case string:
+		b, err := strconv.ParseBool(v)
+		return b, err == nil
+	}
+	return false, false
+}
+
+// obj reads a structure member.
+func obj(in map[string]any, key string) map[string]any {
+	m, _ := in[key].(map[string]any)
+	return m
+}
+
+// list reads a list member whatever the protocol made of it: a JSON array,
+// or a query/XML list whose member elements ("member", "Tag", "item")
+// became a map with one key.
+func list(in map[string]any, key string) []any {
+	return asList(in[key])
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case map[string]any:
+		if len(x) == 1 {
+			for _, inner := range x {
+				switch y := inner.(type) {
+				case []any:
+					return y
+				case map[string]any:
+					return []any{y}
+				case string:
+					return []any{y}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// required returns a required string member or the error AWS gives.
+func required(in map[string]any, key, code string) (string, *awsError) {
+	v := str(in, key)
+	if v == "" {
+		return "", errorf(code, "%s is required", key)
+	}
+	return v, nil
+}
+
+// sortedKeys returns a map's keys in order, for stable output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// isoTime formats a timestamp as the XML protocols do.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// resourceID makes a stable id from a name, in the style of AWS's generated
+// ids: prefix and 26 upper-case characters.
+func resourceID(prefix, name string) string {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return prefix + strings.ToUpper(fmt.Sprintf("%026x", h.Sum64()))
+}
+
+// arn builds an ARN in the aws partition.
+func arn(service, region, account, resource string) string {
+	return strings.Join([]string{"arn:aws", service, region, account, resource}, ":")
+}
