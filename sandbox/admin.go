@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,8 @@ import (
 //	/_sandbox/app/<region>/ the simulated application of a Region
 func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch path := r.URL.Path; {
+	case strings.HasPrefix(path, "/_sandbox/app/"):
+		s.serveApp(w, r)
 	case path == "/_sandbox/journal" && r.Method == http.MethodGet:
 		entries, total := s.journal.Entries()
 		adminJSON(w, http.StatusOK, map[string]any{"total": total, "entries": entries})

@@ -137,10 +137,14 @@ func (f *faults) stuckState(service, region, id string) string {
 // then an outage of its Region, then throttling. It returns the error to
 // answer with, if any, and the fault's name for the journal.
 func (f *faults) before(c *call, svc *service) (*awsError, string) {
+	region := c.region
+	if svc.home != "" {
+		region = svc.home
+	}
 	f.mu.Lock()
-	delay := f.latency[[2]string{"", ""}] + f.latency[[2]string{c.region, ""}] +
-		f.latency[[2]string{"", svc.name}] + f.latency[[2]string{c.region, svc.name}]
-	mode, out := f.outages[c.region]
+	delay := f.latency[[2]string{"", ""}] + f.latency[[2]string{region, ""}] +
+		f.latency[[2]string{"", svc.name}] + f.latency[[2]string{region, svc.name}]
+	mode, out := f.outages[region]
 	rate := f.throttle[svc.name]
 	f.mu.Unlock()
 	if delay > 0 {
@@ -150,7 +154,7 @@ func (f *faults) before(c *call, svc *service) (*awsError, string) {
 		if mode == "timeouts" {
 			time.Sleep(outageTimeout)
 		}
-		return &awsError{Code: "ServiceUnavailable", Message: fmt.Sprintf("%s is unavailable in %s", svc.name, c.region),
+		return &awsError{Code: "ServiceUnavailable", Message: fmt.Sprintf("%s is unavailable in %s", svc.name, region),
 			Status: http.StatusServiceUnavailable}, "outage"
 	}
 	if rate > 0 && rand.Float64() < rate {

@@ -24,6 +24,12 @@ type operation struct {
 	name     string
 	mutating bool
 	handler  func(*call) (any, error)
+	// method and path route the REST protocols; path segments in braces
+	// are labels that become input members, e.g.
+	// "/2013-04-01/hostedzone/{HostedZoneId}/rrset". status is the HTTP
+	// status of success when it is not 200 (201 for some creates).
+	method, path string
+	status       int
 }
 
 // service is one AWS service as the sandbox serves it.
@@ -35,7 +41,11 @@ type service struct {
 	xmlns, version, target string
 	// throttleCode is the error code the service answers throttling with.
 	throttleCode string
-	ops          []*operation
+	// home is the Region of a global service's control plane (Route 53:
+	// us-east-1): an outage there takes the service down, whatever Region
+	// a client signs for.
+	home string
+	ops  []*operation
 }
 
 // call is one request as a handler sees it. Handlers run holding the

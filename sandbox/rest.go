@@ -1,0 +1,66 @@
+package sandbox
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// route finds the operation of a REST service that serves a request: the
+// one whose method matches and whose path template matches the path,
+// with its labels read into input. Literal segments beat labels, so that
+// /healthcheck/{Id}/status is not taken for /healthcheck/{Id}.
+func route(svc *service, r *http.Request, input map[string]any) (*operation, bool) {
+	path := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	var best *operation
+	bestLiterals := -1
+	var bestLabels map[string]string
+	for _, op := range svc.ops {
+		if op.method != r.Method {
+			continue
+		}
+		labels, literals, ok := matchPath(op.path, path)
+		if ok && literals > bestLiterals {
+			best, bestLiterals, bestLabels = op, literals, labels
+		}
+	}
+	for k, v := range bestLabels {
+		input[k] = v
+	}
+	return best, best != nil
+}
+
+func matchPath(template string, path []string) (map[string]string, int, bool) {
+	segs := strings.Split(strings.Trim(template, "/"), "/")
+	if len(segs) != len(path) {
+		return nil, 0, false
+	}
+	labels, literals := map[string]string{}, 0
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			v, err := url.PathUnescape(path[i])
+			if err != nil || v == "" {
+				return nil, 0, false
+			}
+			labels[seg[1:len(seg)-1]] = v
+			continue
+		}
+		if seg != path[i] {
+			return nil, 0, false
+		}
+		literals++
+	}
+	return labels, literals, true
+}
+
+// queryInput adds the URL's query parameters to input under their own
+// (lower-case, REST) names, which handlers read.
+func queryInput(r *http.Request, input map[string]any) {
+	for k, v := range r.URL.Query() {
+		if len(v) > 0 {
+			if _, taken := input[k]; !taken {
+				input[k] = v[0]
+			}
+		}
+	}
+}
