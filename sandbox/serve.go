@@ -36,6 +36,10 @@ type operation struct {
 type service struct {
 	name     string // SigV4 signing name, e.g. "rds", "monitoring"
 	protocol protocol
+	// also lists other protocols the service answers (CloudWatch speaks
+	// rpcv2cbor to the Go SDK and query or JSON to the CLIs); the one
+	// whose shape a request has serves it.
+	also []protocol
 	// xmlns is the namespace of query and REST-XML responses; version is
 	// the query API version; target is the awsJson X-Amz-Target prefix.
 	xmlns, version, target string
@@ -137,12 +141,13 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 // dispatch decodes, applies faults, runs the handler and encodes; it
 // returns what the journal records.
 func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service, c *call) (int, string, string) {
+	proto := svc.pick(r)
 	body, err := readBody(r)
 	if err == nil {
-		c.op, c.input, err = svc.protocol.decode(r, body, svc)
+		c.op, c.input, err = proto.decode(r, body, svc)
 	}
 	fail := func(e *awsError, fault string) (int, string, string) {
-		svc.protocol.encodeError(w, svc, e, c.requestID)
+		proto.encodeError(w, svc, e, c.requestID)
 		return e.Status, e.Code, fault
 	}
 	if err != nil {
@@ -161,15 +166,38 @@ func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service,
 	if err != nil {
 		return fail(asAWSError(err), "")
 	}
-	svc.protocol.encode(w, svc, c.op, result, c.requestID)
+	proto.encode(w, svc, c.op, result, c.requestID)
 	return http.StatusOK, "", ""
+}
+
+// pick chooses the protocol a request speaks among those the service
+// answers: rpcv2cbor by its path, awsJson by its X-Amz-Target, else the
+// service's first protocol.
+func (svc *service) pick(r *http.Request) protocol {
+	for _, p := range svc.also {
+		switch p.(type) {
+		case cborProtocol:
+			if strings.HasPrefix(r.URL.Path, "/service/") {
+				return p
+			}
+		case jsonProtocol:
+			if r.Header.Get("X-Amz-Target") != "" {
+				return p
+			}
+		case queryProtocol:
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+				return p
+			}
+		}
+	}
+	return svc.protocol
 }
 
 func unknownOperation(svc *service, op string) *awsError {
 	if op == "" {
 		return errorf("MissingAction", "the request names no operation")
 	}
-	if svc.protocol.name() == "query" || svc.protocol.name() == "ec2query" {
+	if n := svc.protocol.name(); n == "query" || n == "ec2query" {
 		return errorf("InvalidAction", "the sandbox does not implement %s for %s", op, svc.name)
 	}
 	return errorf("UnknownOperationException", "the sandbox does not implement %s for %s", op, svc.name)
