@@ -107,6 +107,8 @@ func toCBOR(v any) cbor.Value {
 		return l
 	case members:
 		return toCBOR(x.items)
+	case flattened:
+		return toCBOR([]any(x))
 	case []string:
 		l := make(cbor.List, len(x))
 		for i, e := range x {

@@ -83,6 +83,8 @@ func jsonValue(v any) any {
 		return out
 	case members:
 		return jsonValue(x.items)
+	case flattened:
+		return jsonValue([]any(x))
 	case time.Time:
 		return float64(x.UnixMilli()) / 1000
 	}

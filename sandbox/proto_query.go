@@ -162,6 +162,14 @@ func writeXMLValue(b *strings.Builder, v any, member string) {
 			if x[k] == nil {
 				continue
 			}
+			if flat, ok := x[k].(flattened); ok {
+				for _, item := range flat {
+					fmt.Fprintf(b, "<%s>", k)
+					writeXMLValue(b, item, member)
+					fmt.Fprintf(b, "</%s>", k)
+				}
+				continue
+			}
 			fmt.Fprintf(b, "<%s>", k)
 			writeXMLValue(b, x[k], member)
 			fmt.Fprintf(b, "</%s>", k)

@@ -8,10 +8,14 @@ import (
 
 // route finds the operation of a REST service that serves a request: the
 // one whose method matches and whose path template matches the path,
-// with its labels read into input. Literal segments beat labels, so that
-// /healthcheck/{Id}/status is not taken for /healthcheck/{Id}.
+// with its labels read into input. Literal segments and required query
+// markers beat labels, so that /healthcheck/{Id}/status is not taken for
+// /healthcheck/{Id}, nor S3's /{Bucket}?replication for /{Bucket}.
+// A template may end in a greedy label ({Key+}) and name query
+// parameters that must be present ("/{Bucket}?replication").
 func route(svc *service, r *http.Request, input map[string]any) (*operation, bool) {
 	path := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	query := r.URL.Query()
 	var best *operation
 	bestLiterals := -1
 	var bestLabels map[string]string
@@ -19,7 +23,14 @@ func route(svc *service, r *http.Request, input map[string]any) (*operation, boo
 		if op.method != r.Method {
 			continue
 		}
-		labels, literals, ok := matchPath(op.path, path)
+		tmpl, marker, _ := strings.Cut(op.path, "?")
+		if _, ok := query[marker]; marker != "" && !ok {
+			continue
+		}
+		labels, literals, ok := matchPath(tmpl, path)
+		if marker != "" {
+			literals++
+		}
 		if ok && literals > bestLiterals {
 			best, bestLiterals, bestLabels = op, literals, labels
 		}
@@ -32,11 +43,20 @@ func route(svc *service, r *http.Request, input map[string]any) (*operation, boo
 
 func matchPath(template string, path []string) (map[string]string, int, bool) {
 	segs := strings.Split(strings.Trim(template, "/"), "/")
-	if len(segs) != len(path) {
+	greedy := strings.HasSuffix(template, "+}")
+	if len(segs) != len(path) && !(greedy && len(path) > len(segs)) {
 		return nil, 0, false
 	}
 	labels, literals := map[string]string{}, 0
 	for i, seg := range segs {
+		if greedy && i == len(segs)-1 {
+			v, err := url.PathUnescape(strings.Join(path[i:], "/"))
+			if err != nil || v == "" {
+				return nil, 0, false
+			}
+			labels[seg[1:len(seg)-2]] = v
+			continue
+		}
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
 			v, err := url.PathUnescape(path[i])
 			if err != nil || v == "" {

@@ -23,6 +23,10 @@ type members struct {
 	items []any
 }
 
+// flattened is a list written in XML as repeated elements named after its
+// member, with no wrapper (S3's <Rule>…</Rule><Rule>…</Rule>).
+type flattened []any
+
 // named wraps items as a list whose XML members are called name.
 func named(name string, items []any) members { return members{name: name, items: items} }
 
