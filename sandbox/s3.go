@@ -185,4 +185,3 @@ func s3HeadObject(c *call) (any, error) {
 	}
 	return s3Response{headers: h}, nil
 }
-
