@@ -2,7 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -26,7 +29,8 @@ func startSandbox(t *testing.T, opts Options) (*Sandbox, string) {
 // awsConfig builds the configuration real clients use against the
 // sandbox: the standard chain (config.LoadDefaultConfig, which honours
 // AWS_CA_BUNDLE when it is set), with static credentials, the Region, and
-// the sandbox as base endpoint, and without the user's profiles.
+// the sandbox as base endpoint, and without the user's profiles. Request
+// bodies are wrapped (see readOnlyBodies).
 func awsConfig(t *testing.T, endpoint, region string) aws.Config {
 	t.Helper()
 	cfg, err := config.LoadDefaultConfig(context.Background(),
@@ -40,7 +44,26 @@ func awsConfig(t *testing.T, endpoint, region string) aws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.HTTPClient = readOnlyBodies{cfg.HTTPClient}
 	return cfg
+}
+
+// readOnlyBodies wraps every request body so that it no longer offers
+// WriteTo. smithy-go closes a request's body as soon as the response
+// headers arrive; its body's WriteTo then returns io.EOF, and net/http's
+// write loop, which drains the body after writing Content-Length bytes,
+// takes that for a write error and closes the connection under the
+// response still being read ("use of closed network connection", on
+// responses larger than one read). A loopback server answers fast enough
+// to lose that race now and then. drpilot's own client factory needs the
+// same wrapper.
+type readOnlyBodies struct{ inner aws.HTTPClient }
+
+func (c readOnlyBodies) Do(r *http.Request) (*http.Response, error) {
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = struct{ io.ReadCloser }{r.Body}
+	}
+	return c.inner.Do(r)
 }
 
 // apiCode returns an error's AWS error code, as the SDK decoded it.
@@ -50,6 +73,28 @@ func apiCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
+}
+
+// errorAs reports whether err is, or wraps, an error of type T: one of
+// the SDK's typed errors.
+func errorAs[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
+
+// getSandboxState reads GET /_sandbox/state.
+func getSandboxState(t *testing.T, url string) map[string]any {
+	t.Helper()
+	resp, err := http.Get(url + "/_sandbox/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	return state
 }
 
 func ctx(t *testing.T) context.Context {
@@ -75,5 +120,6 @@ func benchConfig(b *testing.B, endpoint string) aws.Config {
 	if err != nil {
 		b.Fatal(err)
 	}
+	cfg.HTTPClient = readOnlyBodies{cfg.HTTPClient}
 	return cfg
 }

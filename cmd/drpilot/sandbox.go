@@ -17,7 +17,9 @@ import (
 
 type sandboxOptions struct {
 	addr        string
+	scenario    string
 	timeScale   float64
+	scaleSet    bool // --time-scale was given: it overrides the scenario's
 	account     string
 	allowRemote bool
 	stdout      io.Writer
@@ -26,13 +28,14 @@ type sandboxOptions struct {
 func newSandboxCommand() *cobra.Command {
 	opts := sandboxOptions{}
 	cmd := &cobra.Command{
-		Use:   "sandbox [--addr 127.0.0.1:4566] [--time-scale N]",
+		Use:   "sandbox [--addr 127.0.0.1:4566] [--scenario FILE] [--time-scale N]",
 		Short: "Serve the AWS-compatible simulator for game days, demos and tests",
 		Long: `sandbox serves drpilot's AWS-compatible simulator on loopback until interrupted
 (SIGINT or SIGTERM). Any AWS client reaches it with --endpoint-url or
 AWS_ENDPOINT_URL, any credentials, and the Region it wants: the service and
-Region come from each request's SigV4 signature. It starts empty; create
-resources through the services' own APIs (CreateDBInstance, CreateTable, ...).
+Region come from each request's SigV4 signature. It starts empty, or as a
+scenario file sets it up (runbooks/scenarios/ holds one per shipped runbook);
+create more resources through the services' own APIs (CreateDBInstance, ...).
 
 --time-scale runs simulated time faster than real time: at 60, a 20-minute RDS
 restore takes 20 real seconds. The journal of requests is at /_sandbox/journal,
@@ -40,13 +43,16 @@ the resources at /_sandbox/state, and faults (Region outage, throttling,
 latency, a resource stuck in a state) are injected with POST /_sandbox/faults.
 See docs/sandbox.md.`,
 		Example: `  drpilot sandbox --time-scale 60
+  drpilot sandbox --scenario runbooks/scenarios/ecommerce-pilot-light.toml
   AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws rds describe-db-instances --region us-west-2`,
 		Args: argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.stdout = cmd.OutOrStdout()
+			opts.scaleSet = cmd.Flags().Changed("time-scale")
 			return runSandbox(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.scenario, "scenario", "", "a scenario file: the account, time scale, resources and faults to start with")
 	cmd.Flags().StringVar(&opts.addr, "addr", "127.0.0.1:4566", "the loopback address and port to serve on (port 0 picks a free one)")
 	cmd.Flags().Float64Var(&opts.timeScale, "time-scale", 1, "simulated seconds per real second")
 	cmd.Flags().StringVar(&opts.account, "account", sandbox.DefaultAccount, "the simulated AWS account id")
@@ -61,14 +67,17 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	if err := checkLoopback(opts.addr, opts.allowRemote); err != nil {
 		return err
 	}
+	sb, err := newSandbox(opts)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return badInput("cannot serve on %s: %v", opts.addr, err)
 	}
-	sb := sandbox.New(sandbox.Options{Account: opts.account, TimeScale: opts.timeScale})
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	endpoint := "http://" + ln.Addr().String()
-	fmt.Fprintf(opts.stdout, "drpilot sandbox serving %s (account %s, time scale %g)\n", endpoint, opts.account, opts.timeScale)
+	fmt.Fprintf(opts.stdout, "drpilot sandbox serving %s (account %s, time scale %g)\n", endpoint, sb.Account(), sb.Clock().Scale())
 	fmt.Fprintf(opts.stdout, "export AWS_ENDPOINT_URL=%s\n", endpoint)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -86,6 +95,26 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	}
 	fmt.Fprintln(opts.stdout, "drpilot sandbox stopped")
 	return nil
+}
+
+// newSandbox makes the sandbox: empty, or as the scenario sets it up.
+func newSandbox(opts sandboxOptions) (*sandbox.Sandbox, error) {
+	if opts.scenario == "" {
+		return sandbox.New(sandbox.Options{Account: opts.account, TimeScale: opts.timeScale}), nil
+	}
+	sc, err := sandbox.LoadScenario(opts.scenario)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	scale := 0.0
+	if opts.scaleSet {
+		scale = opts.timeScale
+	}
+	sb, err := sandbox.NewFromScenario(sc, scale)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	return sb, nil
 }
 
 // checkLoopback refuses an address that is not loopback, unless allowed:
