@@ -1,0 +1,133 @@
+package sandbox
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Restores: a recovery point's restore metadata, and restore jobs that
+// create a new resource from it.
+
+// backupRestoreMetadataOf is what a restore of the point needs, under the
+// keys StartRestoreJob's Metadata takes for its resource type.
+func backupRestoreMetadataOf(region string, p *recoveryPoint) map[string]any {
+	name, gib := backupResourceName(p.ResourceArn), strconv.FormatInt(p.Size>>30, 10)
+	switch p.ResourceType {
+	case "EBS":
+		return map[string]any{"volumeId": name, "volumeSize": gib, "volumeType": "gp3", "encrypted": "true", "availabilityZone": region + "a"}
+	case "EC2":
+		return map[string]any{"InstanceType": "m6i.large", "AvailabilityZone": region + "a"}
+	case "RDS":
+		return map[string]any{"DBInstanceIdentifier": name, "DBInstanceClass": "db.r6g.large", "Engine": "postgres",
+			"Port": "5432", "MultiAZ": "false", "AvailabilityZone": region + "a"}
+	case "Aurora":
+		return map[string]any{"DBClusterIdentifier": name, "Engine": "aurora-postgresql", "Port": "5432"}
+	case "DynamoDB":
+		return map[string]any{"targetTableName": name, "encryptionType": "Default"}
+	case "EFS":
+		return map[string]any{"file-system-id": name, "Encrypted": "true", "PerformanceMode": "generalPurpose", "newFileSystem": "true"}
+	}
+	return map[string]any{}
+}
+
+func backupRestoreMetadata(c *call) (any, error) {
+	r, vault, aerr := c.backupVaultOf()
+	if aerr != nil {
+		return nil, aerr
+	}
+	p, _, err := c.backupPoint(r, str(c.input, "RecoveryPointArn"), vault)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"BackupVaultArn": backupVaultARN(c.region, c.account(), vault), "RecoveryPointArn": p.ARN,
+		"ResourceType": p.ResourceType, "RestoreMetadata": backupRestoreMetadataOf(c.region, p)}, nil
+}
+
+// backupRestoredARN is the ARN of the resource a restore job creates: named by
+// the Metadata where the resource type takes a name, else generated.
+func (c *call) backupRestoredARN(p *recoveryPoint, meta map[string]any, jobID string) string {
+	hex := strings.ToLower(strings.ReplaceAll(jobID, "-", ""))
+	name := func(key string) string {
+		if n := str(meta, key); n != "" {
+			return n
+		}
+		return "restore-" + hex[len(hex)-8:]
+	}
+	switch p.ResourceType {
+	case "EBS":
+		return arn("ec2", c.region, c.account(), "volume/vol-"+hex[len(hex)-17:])
+	case "EC2":
+		return arn("ec2", c.region, c.account(), "instance/i-"+hex[len(hex)-17:])
+	case "RDS":
+		return arn("rds", c.region, c.account(), "db:"+name("DBInstanceIdentifier"))
+	case "Aurora":
+		return arn("rds", c.region, c.account(), "cluster:"+name("DBClusterIdentifier"))
+	case "DynamoDB":
+		return arn("dynamodb", c.region, c.account(), "table/"+name("targetTableName"))
+	}
+	return arn("elasticfilesystem", c.region, c.account(), "file-system/fs-"+hex[len(hex)-17:])
+}
+
+// backupStartRestoreJob restores a COMPLETED recovery point of the call's
+// Region. A point of another Region must first be copied there, which the
+// sandbox does not simulate.
+func backupStartRestoreJob(c *call) (any, error) {
+	r := backupState(c.sb, c.region)
+	token := str(c.input, "IdempotencyToken")
+	if id, ok := r.tokens["restore/"+token]; ok && token != "" {
+		return map[string]any{"RestoreJobId": id}, nil
+	}
+	pointARN, err := required(c.input, "RecoveryPointArn", "MissingParameterValueException")
+	if err != nil {
+		return nil, err
+	}
+	if _, region, _, ok := backupARNParts(pointARN); !ok || region != c.region {
+		return nil, errorf("InvalidParameterValueException",
+			"Recovery point %s is not in %s: restore in its Region, or copy it to %s first", pointARN, c.region, c.region)
+	}
+	p, status, err := c.backupPoint(r, pointARN, "")
+	if err != nil {
+		return nil, err
+	}
+	if status != "COMPLETED" {
+		return nil, errorf("InvalidRequestException", "Recovery point %s is %s; only a COMPLETED recovery point can be restored", pointARN, status)
+	}
+	if t := str(c.input, "ResourceType"); t != "" && t != p.ResourceType {
+		return nil, errorf("InvalidParameterValueException", "ResourceType %s does not match the recovery point's %s", t, p.ResourceType)
+	}
+	id := strings.ToUpper(c.requestID)
+	total := backupRestoreDuration(p.ResourceType)
+	j := &restoreJob{ID: id, PointARN: p.ARN, Vault: p.Vault, SourceArn: p.ResourceArn, ResourceType: p.ResourceType,
+		IamRole: str(c.input, "IamRoleArn"), CreatedArn: c.backupRestoredARN(p, obj(c.input, "Metadata"), id),
+		Created: c.now, PointCreated: p.Created, done: c.now.Add(total), Size: p.Size}
+	j.state.set(c.now, "PENDING", restoreJobPending, "RUNNING", total-restoreJobPending, "COMPLETED")
+	r.restores[id] = j
+	if token != "" {
+		r.tokens["restore/"+token] = id
+	}
+	return map[string]any{"RestoreJobId": id}, nil
+}
+
+func backupDescribeRestoreJob(c *call) (any, error) {
+	id := str(c.input, "RestoreJobId")
+	j, ok := backupState(c.sb, c.region).restores[id]
+	if !ok {
+		return nil, errorf("ResourceNotFoundException", "Restore job %s not found", id)
+	}
+	status := c.backupJobState(id, &j.state)
+	v := map[string]any{
+		"AccountId": c.account(), "RestoreJobId": j.ID, "RecoveryPointArn": j.PointARN, "SourceResourceArn": j.SourceArn,
+		"BackupVaultArn": backupVaultARN(c.region, c.account(), j.Vault), "CreationDate": j.Created, "Status": status,
+		"PercentDone":       backupPercent(status, j.Created.Add(restoreJobPending), j.done, c.now),
+		"BackupSizeInBytes": j.Size, "ExpectedCompletionTimeMinutes": int64(j.done.Sub(j.Created) / time.Minute),
+		"ResourceType": j.ResourceType, "RecoveryPointCreationDate": j.PointCreated, "IsParent": false,
+	}
+	if j.IamRole != "" {
+		v["IamRoleArn"] = j.IamRole
+	}
+	if status == "COMPLETED" {
+		v["CompletionDate"], v["CreatedResourceArn"] = backupNotAfter(j.done, c.now), j.CreatedArn
+	}
+	return v, nil
+}

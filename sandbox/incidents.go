@@ -1,0 +1,134 @@
+package sandbox
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+func init() { registry = append(registry, registerIncidents) }
+
+// Incident Manager has no state machine the sandbox simulates: an incident
+// record is OPEN from StartIncident on. Response plans are not simulated
+// either, so StartIncident takes any well-formed response plan ARN, and
+// what a plan would give (title, impact) comes from the call or these
+// defaults.
+const (
+	// incidentDefaultImpact is 3, Medium, for a call that gives none.
+	incidentDefaultImpact = 3
+	// incidentManualSource is the source of an incident started by a
+	// person or a tool rather than an alarm or an event.
+	incidentManualSource = "aws.ssm-incidents.custom"
+	// incidentTitleMax is the longest title the API takes.
+	incidentTitleMax = 200
+)
+
+// incidentPlanRE matches a response plan ARN; Incident Manager's ARNs name
+// no Region.
+var incidentPlanRE = regexp.MustCompile(`^arn:aws[a-z-]*:ssm-incidents:[a-z0-9-]*:\d{12}:response-plan/([A-Za-z0-9_-]{1,200})$`)
+
+// incidentsRegion holds the incident records started in a Region: the
+// sandbox does not simulate a replication set, so a record is found in
+// the Region it was started in.
+type incidentsRegion struct {
+	records map[string]*incidentRecord // by ARN
+	tokens  map[string]string          // clientToken → ARN
+}
+
+type incidentRecord struct {
+	ARN, Title, Plan, CreatedBy, Source, TriggerArn string
+	Impact                                          int64
+	Created                                         time.Time
+	Related                                         []any
+}
+
+func (r *incidentsRegion) dump(time.Time) any {
+	records := map[string]any{}
+	for a, rec := range r.records {
+		records[a] = map[string]any{"title": rec.Title, "status": "OPEN", "impact": rec.Impact, "source": rec.Source,
+			"response_plan": rec.Plan, "created": rec.Created, "related_items": len(rec.Related)}
+	}
+	return map[string]any{"incident_records": records}
+}
+
+func incidentsState(c *call) *incidentsRegion {
+	return stateOf(c.sb, "ssm-incidents", c.region, func() *incidentsRegion {
+		return &incidentsRegion{records: map[string]*incidentRecord{}, tokens: map[string]string{}}
+	})
+}
+
+func registerIncidents(s *Sandbox) {
+	s.addService(&service{name: "ssm-incidents", protocol: restJSONProtocol{}, throttleCode: "ThrottlingException"},
+		&operation{name: "StartIncident", mutating: true, method: "POST", path: "/startIncident", handler: incidentsStart},
+		&operation{name: "GetIncidentRecord", method: "GET", path: "/getIncidentRecord", handler: incidentsGet},
+	)
+}
+
+// incidentsStart opens an incident. A clientToken seen before returns the
+// record it opened, as a retried call must not open a second incident.
+func incidentsStart(c *call) (any, error) {
+	plan, err := required(c.input, "responsePlanArn", "ValidationException")
+	if err != nil {
+		return nil, err
+	}
+	m := incidentPlanRE.FindStringSubmatch(plan)
+	if m == nil {
+		return nil, errorf("ValidationException", "responsePlanArn %q is not a response plan ARN", plan)
+	}
+	r := incidentsState(c)
+	token := str(c.input, "clientToken")
+	if a, ok := r.tokens[token]; ok && token != "" {
+		return map[string]any{"incidentRecordArn": a}, nil
+	}
+	impact, set, aerr := integer(c.input, "impact")
+	if aerr != nil || (set && (impact < 1 || impact > 5)) {
+		return nil, errorf("ValidationException", "impact must be an integer from 1 (critical) to 5 (no impact)")
+	}
+	if !set {
+		impact = incidentDefaultImpact
+	}
+	title := str(c.input, "title")
+	if title == "" {
+		title = m[1]
+	}
+	if len(title) > incidentTitleMax {
+		return nil, errorf("ValidationException", "title must be at most %d characters", incidentTitleMax)
+	}
+	trigger := obj(c.input, "triggerDetails")
+	source := str(trigger, "source")
+	if source == "" {
+		source = incidentManualSource
+	}
+	// The record's id is the request's: unique, and UUID-shaped as AWS's.
+	rec := &incidentRecord{ARN: arn("ssm-incidents", "", c.account(), "incident-record/"+m[1]+"/"+strings.ToLower(c.requestID)),
+		Title: title, Plan: plan, Impact: impact, Created: c.now, Source: source, TriggerArn: str(trigger, "triggerArn"),
+		CreatedBy: arn("iam", "", c.account(), "user/drpilot-sandbox"), Related: list(c.input, "relatedItems")}
+	r.records[rec.ARN] = rec
+	if token != "" {
+		r.tokens[token] = rec.ARN
+	}
+	return map[string]any{"incidentRecordArn": rec.ARN}, nil
+}
+
+func incidentsGet(c *call) (any, error) {
+	a, err := required(c.input, "arn", "ValidationException")
+	if err != nil {
+		return nil, err
+	}
+	rec, ok := incidentsState(c).records[a]
+	if !ok {
+		return nil, notFound("ResourceNotFoundException", "Incident record %s not found", a)
+	}
+	source := map[string]any{"createdBy": rec.CreatedBy, "source": rec.Source}
+	if rec.TriggerArn != "" {
+		source["resourceArn"] = rec.TriggerArn
+	}
+	return map[string]any{"incidentRecord": map[string]any{
+		"arn": rec.ARN, "title": rec.Title, "status": "OPEN", "impact": rec.Impact,
+		"creationTime": rec.Created, "lastModifiedTime": rec.Created, "lastModifiedBy": rec.CreatedBy,
+		"incidentRecordSource": source,
+		// A response plan's template would give the dedupe string; without
+		// one it is empty, as AWS's is for a plan that sets none.
+		"dedupeString": "",
+	}}, nil
+}
