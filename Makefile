@@ -11,7 +11,7 @@ DEMO_RUNBOOK ?= runbooks/store-region-failover.toml
 FUZZTIME  ?= 30s
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo bench fuzz lint docs clean
+.PHONY: all build test test-interop demo bench fuzz lint docs clean
 
 all: build
 
@@ -22,6 +22,11 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race ./...
+
+# The sandbox as independent AWS clients see it: the AWS CLI (each major
+# version on the machine) creates resources and reads them back.
+test-interop: build
+	bash scripts/interop.sh
 
 # For now the demo shows the plan of a shipped runbook; it becomes the TUI
 # against the embedded sandbox when those exist.

@@ -55,7 +55,10 @@ func (c *call) arc() *arcState {
 }
 
 func registerARC(s *Sandbox) {
-	s.addService(&service{name: "arc-region-switch", protocol: cborProtocol{}, throttleCode: "ThrottlingException"},
+	// The Go SDK speaks rpcv2cbor; botocore (the AWS CLI) speaks JSON 1.0.
+	s.addService(&service{name: "arc-region-switch", protocol: cborProtocol{},
+		also:   []protocol{cborProtocol{}, jsonProtocol{version: "1.0"}},
+		target: "ArcRegionSwitch", throttleCode: "ThrottlingException"},
 		&operation{name: "CreatePlan", mutating: true, handler: arcCreatePlan},
 		&operation{name: "StartPlanExecution", mutating: true, handler: arcStartPlanExecution},
 		&operation{name: "GetPlanExecution", handler: arcGetPlanExecution},
