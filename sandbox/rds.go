@@ -19,6 +19,8 @@ const (
 type rdsRegion struct {
 	instances map[string]*dbInstance
 	order     []string // creation order, for stable Describe output
+	snapshots map[string]*dbSnapshot
+	clusters  map[string]*dbCluster
 }
 
 type dbInstance struct {
@@ -51,6 +53,15 @@ func registerRDS(s *Sandbox) {
 		&operation{name: "CreateDBInstanceReadReplica", mutating: true, handler: rdsCreateReadReplica},
 		&operation{name: "DescribeDBInstances", handler: rdsDescribeDBInstances},
 		&operation{name: "PromoteReadReplica", mutating: true, handler: rdsPromoteReadReplica},
+		&operation{name: "CreateDBSnapshot", mutating: true, handler: rdsCreateDBSnapshot},
+		&operation{name: "DescribeDBSnapshots", handler: rdsDescribeDBSnapshots},
+		&operation{name: "RestoreDBInstanceFromDBSnapshot", mutating: true, handler: rdsRestoreFromSnapshot},
+		&operation{name: "RestoreDBInstanceToPointInTime", mutating: true, handler: rdsRestoreToPointInTime},
+		&operation{name: "CreateDBCluster", mutating: true, handler: rdsCreateDBCluster},
+		&operation{name: "DescribeDBClusters", handler: rdsDescribeDBClusters},
+		&operation{name: "CreateGlobalCluster", mutating: true, handler: rdsCreateGlobalCluster},
+		&operation{name: "DescribeGlobalClusters", handler: rdsDescribeGlobalClusters},
+		&operation{name: "FailoverGlobalCluster", mutating: true, handler: rdsFailoverGlobalCluster},
 	)
 }
 
