@@ -1,37 +1,72 @@
 package sandbox
 
 import (
-	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/aws/smithy-go/encoding/cbor"
 )
 
-// FuzzServe posts arbitrary bodies, targets and query strings to every
-// service (so every protocol's decoder and every handler): the sandbox
-// never panics and always answers with an HTTP status AWS would use.
+// FuzzServe posts arbitrary requests — service, method, path, target,
+// body, query — to the sandbox, so every protocol's decoder and every
+// handler: it never panics and always answers with an HTTP status AWS
+// would use.
 func FuzzServe(f *testing.F) {
-	f.Add("rds", "", "Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=20", "")
-	f.Add("rds", "", "Action=CreateDBInstanceReadReplica&DBInstanceIdentifier=r&SourceDBInstanceIdentifier=arn:aws:rds:x:1:db:y", "")
-	f.Add("rds", "", "Action=CreateDBInstance&DBInstanceIdentifier=a&Engine=postgres&Tags.Tag.1.Key=k&Tags.Tag.1.Value=v", "")
-	f.Add("dynamodb", "DynamoDB_20120810.CreateTable", `{"TableName":"t","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}]}`, "")
-	f.Add("dynamodb", "DynamoDB_20120810.RestoreTableToPointInTime", `{"SourceTableArn":"arn:aws:dynamodb:a:1:table/t","TargetTableName":"u","RestoreDateTime":1e30}`, "")
-	f.Add("sts", "", "Action=GetCallerIdentity", "X-Amz-Credential=a/b/c/d/e")
+	cborBody := string(cbor.Encode(cbor.Map{"planArn": cbor.String("arn:aws:arc-region-switch::1:plan/p:abcdef"),
+		"targetRegion": cbor.String("us-west-2"), "action": cbor.String("activate")}))
+	seeds := [][6]string{
+		{"rds", "POST", "/", "", "Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=20", ""},
+		{"rds", "POST", "/", "", "Action=CreateDBInstanceReadReplica&DBInstanceIdentifier=r&SourceDBInstanceIdentifier=arn:aws:rds:x:1:db:y", ""},
+		{"rds", "POST", "/", "", "Action=FailoverGlobalCluster&GlobalClusterIdentifier=g&TargetDbClusterIdentifier=c&AllowDataLoss=true", ""},
+		{"rds", "POST", "/", "", "Action=RestoreDBInstanceToPointInTime&SourceDBInstanceIdentifier=a&TargetDBInstanceIdentifier=b&RestoreTime=2026-01-01T00:00:00Z", ""},
+		{"dynamodb", "POST", "/", "DynamoDB_20120810.RestoreTableToPointInTime", `{"SourceTableArn":"arn:aws:dynamodb:a:1:table/t","TargetTableName":"u","RestoreDateTime":1e30}`, ""},
+		{"ecs", "POST", "/", "AmazonEC2ContainerServiceV20141113.UpdateService", `{"cluster":"c","service":"s","desiredCount":-1}`, ""},
+		{"ssm", "POST", "/", "AmazonSSM.PutParameter", `{"Name":"/a/b","Value":"v","Type":"String"}`, ""},
+		{"monitoring", "POST", "/service/GraniteServiceVersion20100801/operation/DescribeAlarms", "", "\xa1jAlarmNames\x81aa", ""},
+		{"arc-region-switch", "POST", "/service/ArcRegionSwitch/operation/StartPlanExecution", "", cborBody, ""},
+		{"route53", "POST", "/2013-04-01/hostedzone/Z1/rrset", "", `<ChangeResourceRecordSetsRequest><ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet><Name>a.</Name><Type>A</Type></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`, ""},
+		{"route53", "GET", "/2013-04-01/hostedzone", "", "", "maxitems=0&marker=zz"},
+		{"backup", "PUT", "/backup-jobs", "", `{"BackupVaultName":"v","ResourceArn":"arn:aws:ec2:us-east-1:1:volume/vol-1","IamRoleArn":"r"}`, ""},
+		{"lambda", "PUT", "/2017-10-31/functions/f/concurrency", "", `{"ReservedConcurrentExecutions":1e99}`, ""},
+		{"ec2", "POST", "/", "", "Action=AttachVolume&VolumeId=vol-1&InstanceId=i-1&Device=/dev/sdf&Filter.1.Name=x&Filter.1.Value.1=y", ""},
+		{"s3", "PUT", "/bucket/key/with/slashes", "", "5;chunk-signature=a\r\nhello\r\n0\r\n\r\n", ""},
+		{"s3", "PUT", "/bucket", "", `<ReplicationConfiguration><Role>r</Role><Rule><Status>Enabled</Status></Rule></ReplicationConfiguration>`, "replication"},
+		{"sts", "POST", "/", "", "Action=GetCallerIdentity", "X-Amz-Credential=a/b/c/d/e"},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1], s[2], s[3], s[4], s[5])
+	}
 	sb := New(Options{TimeScale: 100})
-	f.Fuzz(func(t *testing.T, svc, target, body, query string) {
-		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
-		if strings.ContainsAny(query, " #\x00\r\n") {
+	methods := []string{"GET", "POST", "PUT", "HEAD", "DELETE"}
+	f.Fuzz(func(t *testing.T, svc, method, path, target, body, query string) {
+		// A path no HTTP server would parse never reaches the sandbox.
+		if _, err := url.ParseRequestURI(path); err != nil || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " #?\x00\r\n\t") {
+			path = "/"
+		}
+		if strings.ContainsAny(query, " #\x00\r\n\t") {
 			query = ""
 		}
+		m := "POST"
+		for _, candidate := range methods {
+			if candidate == method {
+				m = method
+			}
+		}
+		req := httptest.NewRequest(m, path, strings.NewReader(body))
 		req.URL.RawQuery = query
 		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261121/us-east-1/"+svc+"/aws4_request, SignedHeaders=host, Signature=00")
 		req.Header.Set("X-Amz-Target", target)
+		if strings.Contains(body, "chunk-signature") {
+			req.Header.Set("Content-Encoding", "aws-chunked")
+		}
 		rec := httptest.NewRecorder()
 		sb.ServeHTTP(rec, req)
 		switch rec.Code {
-		case 200, 400, 403, 404, 500, 503:
+		case 200, 201, 400, 403, 404, 405, 409, 500, 503:
 		default:
-			t.Fatalf("status %d for %s %q", rec.Code, svc, body)
+			t.Fatalf("status %d for %s %s %s %q", rec.Code, svc, m, path, body)
 		}
 	})
 }
