@@ -462,7 +462,7 @@ func (c *call) ecsServiceValue(cl *ecsCluster, s *ecsService, withTags bool) map
 		"clusterArn": arn("ecs", c.region, c.account(), "cluster/"+cl.Name), "status": "ACTIVE",
 		"desiredCount": s.Desired, "runningCount": running, "pendingCount": pending,
 		"launchType": s.LaunchType, "taskDefinition": s.deployments[0].TaskDef, "deployments": deployments,
-		"createdAt": s.Created, "createdBy": "arn:aws:iam::" + c.account() + ":user/drpilot-sandbox",
+		"createdAt": s.Created, "createdBy": c.callerARN(),
 		"schedulingStrategy": "REPLICA", "deploymentController": map[string]any{"type": "ECS"},
 		"deploymentConfiguration": map[string]any{"maximumPercent": 200, "minimumHealthyPercent": 100,
 			"deploymentCircuitBreaker": map[string]any{"enable": false, "rollback": false}},

@@ -158,7 +158,11 @@ func (f *faults) before(c *call, svc *service) (*awsError, string) {
 			Status: http.StatusServiceUnavailable}, "outage"
 	}
 	if rate > 0 && rand.Float64() < rate {
-		return errorf(svc.throttleCode, "Rate exceeded"), "throttle"
+		e := errorf(svc.throttleCode, "Rate exceeded")
+		if svc.throttleStatus != 0 {
+			e.Status = svc.throttleStatus
+		}
+		return e, "throttle"
 	}
 	return nil, ""
 }

@@ -58,7 +58,7 @@ func incidentsState(c *call) *incidentsRegion {
 }
 
 func registerIncidents(s *Sandbox) {
-	s.addService(&service{name: "ssm-incidents", protocol: restJSONProtocol{}, throttleCode: "ThrottlingException"},
+	s.addService(&service{name: "ssm-incidents", protocol: restJSONProtocol{}, throttleCode: "ThrottlingException", throttleStatus: 429},
 		&operation{name: "StartIncident", mutating: true, method: "POST", path: "/startIncident", handler: incidentsStart},
 		&operation{name: "GetIncidentRecord", method: "GET", path: "/getIncidentRecord", handler: incidentsGet},
 	)
@@ -102,7 +102,7 @@ func incidentsStart(c *call) (any, error) {
 	// The record's id is the request's: unique, and UUID-shaped as AWS's.
 	rec := &incidentRecord{ARN: arn("ssm-incidents", "", c.account(), "incident-record/"+m[1]+"/"+strings.ToLower(c.requestID)),
 		Title: title, Plan: plan, Impact: impact, Created: c.now, Source: source, TriggerArn: str(trigger, "triggerArn"),
-		CreatedBy: arn("iam", "", c.account(), "user/drpilot-sandbox"), Related: list(c.input, "relatedItems")}
+		CreatedBy: c.callerARN(), Related: list(c.input, "relatedItems")}
 	r.records[rec.ARN] = rec
 	if token != "" {
 		r.tokens[token] = rec.ARN

@@ -34,7 +34,7 @@ func (c *call) lambda() *lambdaRegion {
 }
 
 func registerLambda(s *Sandbox) {
-	s.addService(&service{name: "lambda", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException"},
+	s.addService(&service{name: "lambda", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException", throttleStatus: 429},
 		&operation{name: "CreateFunction", mutating: true, method: "POST", path: "/2015-03-31/functions", status: http.StatusCreated, handler: lambdaCreateFunction},
 		&operation{name: "PutFunctionConcurrency", mutating: true, method: "PUT", path: "/2017-10-31/functions/{FunctionName}/concurrency", handler: lambdaPutConcurrency},
 		&operation{name: "GetFunctionConcurrency", method: "GET", path: "/2019-09-30/functions/{FunctionName}/concurrency", handler: lambdaGetConcurrency},

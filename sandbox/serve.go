@@ -43,8 +43,11 @@ type service struct {
 	// xmlns is the namespace of query and REST-XML responses; version is
 	// the query API version; target is the awsJson X-Amz-Target prefix.
 	xmlns, version, target string
-	// throttleCode is the error code the service answers throttling with.
-	throttleCode string
+	// throttleCode is the error code the service answers throttling with,
+	// throttleStatus its HTTP status when not 400 (429 for the REST-JSON
+	// services whose throttling error says so).
+	throttleCode   string
+	throttleStatus int
 	// home is the Region of a global service's control plane (Route 53:
 	// us-east-1): an outage there takes the service down, whatever Region
 	// a client signs for.
@@ -66,6 +69,10 @@ type call struct {
 
 // account returns the simulated account id.
 func (c *call) account() string { return c.sb.account }
+
+// callerARN is who every call comes from: the sandbox takes any
+// credentials and answers for one IAM user.
+func (c *call) callerARN() string { return "arn:aws:iam::" + c.sb.account + ":user/drpilot-sandbox" }
 
 // addService registers a service and its operations.
 func (s *Sandbox) addService(svc *service, ops ...*operation) {

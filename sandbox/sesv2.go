@@ -53,7 +53,7 @@ func (r *sesRegion) dump(time.Time) any {
 }
 
 func registerSESv2(s *Sandbox) {
-	s.addService(&service{name: "ses", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException"},
+	s.addService(&service{name: "ses", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException", throttleStatus: 429},
 		&operation{name: "SendEmail", mutating: true, method: "POST", path: "/v2/email/outbound-emails", handler: sesSendEmail},
 	)
 }

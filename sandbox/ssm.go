@@ -354,7 +354,7 @@ func ssmGetOpsItem(c *call) (any, error) {
 	if !ok {
 		return nil, errorf("OpsItemNotFoundException", "OpsItemId %s not found.", id)
 	}
-	caller := "arn:aws:iam::" + c.account() + ":user/drpilot-sandbox"
+	caller := c.callerARN()
 	out := map[string]any{
 		"OpsItemId": it.ID, "OpsItemArn": opsItemARN(c, it.ID), "Status": "Open",
 		"CreatedTime": it.Created, "LastModifiedTime": it.Created, "CreatedBy": caller, "LastModifiedBy": caller,

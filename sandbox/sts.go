@@ -10,7 +10,7 @@ func registerSTS(s *Sandbox) {
 		&operation{name: "GetCallerIdentity", handler: func(c *call) (any, error) {
 			return map[string]any{
 				"Account": c.account(),
-				"Arn":     "arn:aws:iam::" + c.account() + ":user/drpilot-sandbox",
+				"Arn":     c.callerARN(),
 				"UserId":  "AIDASANDBOXDRPILOT0001",
 			}, nil
 		}},
