@@ -89,7 +89,7 @@ func arcCreatePlan(c *call) (any, error) {
 	a := c.arc()
 	a.seq++
 	suffix := strings.ToLower(resourceID("", fmt.Sprintf("plan-%s-%d", name, a.seq)))[:6]
-	p := &arcPlan{ARN: fmt.Sprintf("arn:aws:arc-region-switch::%s:plan/%s:%s", c.account(), name, suffix), Name: name,
+	p := &arcPlan{ARN: c.idOr(fmt.Sprintf("arn:aws:arc-region-switch::%s:plan/%s:%s", c.account(), name, suffix)), Name: name,
 		Role: role, Approach: approach, Primary: str(c.input, "primaryRegion"), Description: str(c.input, "description"),
 		Regions: regions, Workflows: workflows, RTO: c.input["recoveryTimeObjectiveMinutes"], Version: "1", Updated: c.now}
 	for _, existing := range a.plans {

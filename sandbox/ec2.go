@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -85,7 +86,7 @@ func registerEC2(s *Sandbox) {
 // newID makes an EC2 id: prefix and 17 hex digits.
 func (r *ec2Region) newID(prefix string) string {
 	r.seq++
-	return prefix + "-" + resourceID("", fmt.Sprintf("%s%d", prefix, r.seq))[9:26]
+	return prefix + "-" + strings.ToLower(resourceID("", fmt.Sprintf("%s%d", prefix, r.seq))[9:26])
 }
 
 // filters reads EC2's Filter.N.Name / Filter.N.Value.M into name → values.
@@ -180,7 +181,7 @@ func ec2RunInstances(c *call) (any, error) {
 	res := r.newID("r")
 	items := make([]any, 0, count)
 	for n := int64(0); n < count; n++ {
-		i := &instance{ID: r.newID("i"), Image: image, Type: str(c.input, "InstanceType"), AZ: az, Reservation: res, Launched: c.now}
+		i := &instance{ID: c.idOr(r.newID("i")), Image: image, Type: str(c.input, "InstanceType"), AZ: az, Reservation: res, Launched: c.now}
 		if i.Type == "" {
 			i.Type = "m5.large"
 		}

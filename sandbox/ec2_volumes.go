@@ -39,7 +39,7 @@ func ec2CreateVolume(c *call) (any, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	v := &volume{ID: r.newID("vol"), AZ: az, Snapshot: str(c.input, "SnapshotId"), Type: str(c.input, "VolumeType"), Size: size, Created: c.now}
+	v := &volume{ID: c.idOr(r.newID("vol")), AZ: az, Snapshot: str(c.input, "SnapshotId"), Type: str(c.input, "VolumeType"), Size: size, Created: c.now}
 	if v.Type == "" {
 		v.Type = "gp3"
 	}

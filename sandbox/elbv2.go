@@ -208,7 +208,7 @@ func (c *call) elbNewTargetGroup() (*elbTargetGroup, *awsError) {
 	}
 	h := fnv.New64a()
 	h.Write([]byte(c.region + "/" + name))
-	g.ARN = arn("elasticloadbalancing", c.region, c.account(), fmt.Sprintf("targetgroup/%s/%016x", name, h.Sum64()))
+	g.ARN = c.idOr(arn("elasticloadbalancing", c.region, c.account(), fmt.Sprintf("targetgroup/%s/%016x", name, h.Sum64())))
 	return g, nil
 }
 

@@ -133,7 +133,7 @@ func r53CreateHostedZone(c *call) (any, error) {
 	if _, used := r.refs[ref]; used {
 		return nil, errorf("HostedZoneAlreadyExists", "A hosted zone has already been created with the specified caller reference.")
 	}
-	z := &hostedZone{ID: r.newID("Z", 20), Name: fqdn(name), CallerRef: ref,
+	z := &hostedZone{ID: c.idOr(r.newID("Z", 20)), Name: fqdn(name), CallerRef: ref,
 		Comment: str(obj(c.input, "HostedZoneConfig"), "Comment"), records: map[string]map[string]any{}}
 	ns := []any{"ns-1.awsdns-00.com.", "ns-2.awsdns-00.net.", "ns-3.awsdns-00.org.", "ns-4.awsdns-00.co.uk."}
 	z.records[z.Name+"|NS|"] = map[string]any{"Name": z.Name, "Type": "NS", "TTL": 172800, "ResourceRecords": rrValues(ns)}

@@ -44,7 +44,7 @@ func r53CreateHealthCheck(c *call) (any, error) {
 			cfg[k] = v
 		}
 	}
-	h := &healthCheck{ID: newUUID(r), CallerRef: ref, Config: cfg, Version: 1}
+	h := &healthCheck{ID: c.idOr(newUUID(r)), CallerRef: ref, Config: cfg, Version: 1}
 	r.checks[h.ID], r.refs[ref] = h, h.ID
 	return map[string]any{"HealthCheck": healthCheckValue(h)}, nil
 }

@@ -84,7 +84,7 @@ func s3CreateBucket(c *call) (any, error) {
 		return nil, &awsError{Code: "BucketAlreadyOwnedByYou", Message: "Your previous request to create the named bucket succeeded and you already own it.", Status: http.StatusConflict}
 	}
 	region := c.region
-	if lc := str(obj(c.input, "Document"), "LocationConstraint"); lc != "" {
+	if lc := str(c.document("CreateBucketConfiguration"), "LocationConstraint"); lc != "" {
 		region = lc
 	}
 	s.buckets[name] = &bucket{Name: name, Region: region, Created: c.now, objects: map[string]*object{}}
@@ -96,7 +96,7 @@ func s3PutReplication(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := obj(c.input, "Document")
+	doc := c.document("ReplicationConfiguration")
 	var rules []any
 	switch r := doc["Rule"].(type) {
 	case map[string]any:
@@ -115,6 +115,15 @@ func s3PutReplication(c *call) (any, error) {
 	}
 	b.replication, b.rules = doc, rules
 	return s3Response{}, nil
+}
+
+// document is an operation's XML body: decoded from the request, or, from
+// a scenario, given under its AWS member name.
+func (c *call) document(member string) map[string]any {
+	if d := obj(c.input, "Document"); d != nil {
+		return d
+	}
+	return obj(c.input, member)
 }
 
 func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
@@ -139,7 +148,13 @@ func s3PutObject(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, _ := c.input["Body"].([]byte)
+	var body []byte
+	switch b := c.input["Body"].(type) {
+	case []byte:
+		body = b
+	case string: // from a scenario
+		body = []byte(b)
+	}
 	sum := md5.Sum(body)
 	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now}
 	key := str(c.input, "Key")

@@ -28,11 +28,15 @@ type Scenario struct {
 
 // CreateEntry is one operation that creates a resource.
 type CreateEntry struct {
-	Service   string         `toml:"service"` // SigV4 signing name: rds, dynamodb, route53, monitoring, ...
-	Region    string         `toml:"region"`
-	Operation string         `toml:"operation"`
-	Ago       string         `toml:"ago"` // how long before the start; default "1d"
-	Input     map[string]any `toml:"input"`
+	Service   string `toml:"service"` // SigV4 signing name: rds, dynamodb, route53, monitoring, ...
+	Region    string `toml:"region"`
+	Operation string `toml:"operation"`
+	Ago       string `toml:"ago"` // how long before the start; default "24h"
+	// ID pins the id of the resource made (a hosted zone or health check
+	// id, an EC2 instance or volume id, a target group or ARC plan ARN),
+	// so that runbooks that name it by id find it.
+	ID    string         `toml:"id"`
+	Input map[string]any `toml:"input"`
 }
 
 // ScenarioError is a problem in a scenario file, with its position.
@@ -151,7 +155,7 @@ func (s *Sandbox) applyCreate(sc *Scenario, i int, c CreateEntry) error {
 		input = map[string]any{}
 	}
 	call := &call{sb: s, region: c.Region, service: c.Service, op: c.Operation, input: input,
-		now: s.clock.Now().Add(-ago), requestID: s.newRequestID()}
+		now: s.clock.Now().Add(-ago), requestID: s.newRequestID(), pinned: c.ID}
 	s.mu.Lock()
 	_, err := op.handler(call)
 	s.mu.Unlock()

@@ -33,6 +33,7 @@ input = { DBInstanceIdentifier = "orders-replica", SourceDBInstanceIdentifier = 
 service = "route53"
 region = "us-east-1"
 operation = "CreateHostedZone"
+id = "Z0A1B2C3D4E5F6G7H8I9J"
 input = { Name = "shop.example.com", CallerReference = "shop" }
 
 [[create]]
@@ -76,8 +77,8 @@ func TestScenarioSetsUpADisaster(t *testing.T) {
 	}
 	sb.faults.apply(Fault{Outage: &Outage{Region: "us-east-1", Clear: true}})
 	zones, err := route53.NewFromConfig(awsConfig(t, srv.URL, "us-east-1")).ListHostedZones(ctx(t), &route53.ListHostedZonesInput{})
-	if err != nil || len(zones.HostedZones) != 1 {
-		t.Fatalf("zones: %+v %v", zones, err)
+	if err != nil || len(zones.HostedZones) != 1 || aws.ToString(zones.HostedZones[0].Id) != "/hostedzone/Z0A1B2C3D4E5F6G7H8I9J" {
+		t.Fatalf("zones (the id the scenario pins): %+v %v", zones, err)
 	}
 }
 

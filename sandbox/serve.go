@@ -65,6 +65,18 @@ type call struct {
 	input     map[string]any
 	now       time.Time
 	requestID string
+	// pinned is the id a scenario gives the resource this call creates,
+	// so that runbooks naming it by id find it; "" lets the sandbox make
+	// one.
+	pinned string
+}
+
+// idOr returns the scenario's pinned id, else the generated one.
+func (c *call) idOr(generated string) string {
+	if c.pinned != "" {
+		return c.pinned
+	}
+	return generated
 }
 
 // account returns the simulated account id.

@@ -1,8 +1,8 @@
 package sandbox
 
 import (
-	"fmt"
-	"hash/fnv"
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,9 +133,8 @@ func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 // resourceID makes a stable id from a name, in the style of AWS's generated
 // ids: prefix and 26 upper-case characters.
 func resourceID(prefix, name string) string {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return prefix + strings.ToUpper(fmt.Sprintf("%026x", h.Sum64()))
+	sum := sha256.Sum256([]byte(name))
+	return prefix + strings.ToUpper(hex.EncodeToString(sum[:13]))[:26]
 }
 
 // arn builds an ARN in the aws partition.
