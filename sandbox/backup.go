@@ -38,7 +38,8 @@ type backupRegion struct {
 	points   map[string]*recoveryPoint // by ARN
 	jobs     map[string]*backupJob
 	restores map[string]*restoreJob
-	tokens   map[string]string // "backup/" or "restore/" + IdempotencyToken → job id
+	copies   map[string]*copyJob
+	tokens   map[string]string // "backup/", "restore/" or "copy/" + IdempotencyToken → job id
 }
 
 type backupVault struct {
@@ -97,7 +98,7 @@ func (r *backupRegion) dump(now time.Time) any {
 func backupState(s *Sandbox, region string) *backupRegion {
 	return stateOf(s, "backup", region, func() *backupRegion {
 		return &backupRegion{vaults: map[string]*backupVault{}, points: map[string]*recoveryPoint{},
-			jobs: map[string]*backupJob{}, restores: map[string]*restoreJob{}, tokens: map[string]string{}}
+			jobs: map[string]*backupJob{}, restores: map[string]*restoreJob{}, copies: map[string]*copyJob{}, tokens: map[string]string{}}
 	})
 }
 
@@ -113,6 +114,8 @@ func registerBackup(s *Sandbox) {
 		&operation{name: "GetRecoveryPointRestoreMetadata", method: "GET", path: rp + "/{RecoveryPointArn}/restore-metadata", handler: backupRestoreMetadata},
 		&operation{name: "StartRestoreJob", mutating: true, method: "PUT", path: "/restore-jobs", handler: backupStartRestoreJob},
 		&operation{name: "DescribeRestoreJob", method: "GET", path: "/restore-jobs/{RestoreJobId}", handler: backupDescribeRestoreJob},
+		&operation{name: "StartCopyJob", mutating: true, method: "PUT", path: "/copy-jobs", handler: backupStartCopyJob},
+		&operation{name: "DescribeCopyJob", method: "GET", path: "/copy-jobs/{CopyJobId}", handler: backupDescribeCopyJob},
 	)
 }
 
