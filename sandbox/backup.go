@@ -293,7 +293,7 @@ func backupStartBackupJob(c *call) (any, error) {
 	id := strings.ToUpper(c.requestID)
 	j := &backupJob{ID: id, Vault: vault, ResourceArn: resource, ResourceType: typ, IamRole: role, Created: c.now,
 		StartBy: c.now.Add(backupStartWindow), done: c.now.Add(backupJobCreated + backupJobRunning),
-		PointARN: backupPointARN(c.region, c.account(), typ, resource, id, c.now), Size: backupSize(resource)}
+		PointARN: c.idOr(backupPointARN(c.region, c.account(), typ, resource, id, c.now)), Size: backupSize(resource)}
 	j.state.set(c.now, "CREATED", backupJobCreated, "RUNNING", backupJobRunning, "COMPLETED")
 	r.jobs[id] = j
 	r.points[j.PointARN] = &recoveryPoint{ARN: j.PointARN, Vault: vault, ResourceArn: resource, ResourceType: typ,

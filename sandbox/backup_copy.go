@@ -50,7 +50,7 @@ func backupStartCopyJob(c *call) (any, error) {
 	j := &backupJob{ID: id, Vault: destName, ResourceArn: p.ResourceArn, ResourceType: p.ResourceType, IamRole: role,
 		Created: c.now, done: c.now.Add(backupCopyTime), Size: p.Size}
 	j.state.set(c.now, "CREATED", backupJobCreated, "RUNNING", backupCopyTime-backupJobCreated, "COMPLETED")
-	j.PointARN = backupPointARN(destRegion, c.account(), p.ResourceType, p.ResourceArn, id, c.now)
+	j.PointARN = c.idOr(backupPointARN(destRegion, c.account(), p.ResourceType, p.ResourceArn, id, c.now))
 	cj := &copyJob{ID: id, SourcePoint: pointARN, SourceVault: srcVault, DestVaultARN: destVaultARN, DestPoint: j.PointARN,
 		ResourceArn: p.ResourceArn, ResourceType: p.ResourceType, IamRole: role, Created: c.now, Size: p.Size, job: j}
 	dest.points[j.PointARN] = &recoveryPoint{ARN: j.PointARN, Vault: destName, ResourceArn: p.ResourceArn,

@@ -108,3 +108,53 @@ func TestScenarioErrorsArePositioned(t *testing.T) {
 		}
 	}
 }
+
+// TestScenarioBackupCopiedToTheRecoveryRegion: a scenario pins a backup's
+// recovery point ARN and copies it into the recovery Region's vault.
+func TestScenarioBackupCopiedToTheRecoveryRegion(t *testing.T) {
+	t.Parallel()
+	src := `
+[[create]]
+service = "backup"
+region = "eu-west-1"
+operation = "CreateBackupVault"
+input = { BackupVaultName = "docstore-vault" }
+
+[[create]]
+service = "backup"
+region = "eu-central-1"
+operation = "CreateBackupVault"
+input = { BackupVaultName = "docstore-dr-vault" }
+
+[[create]]
+service = "backup"
+region = "eu-west-1"
+operation = "StartBackupJob"
+ago = "3h"
+id = "arn:aws:rds:eu-west-1:123456789012:snapshot:awsbackup:job-seed-1"
+input = { BackupVaultName = "docstore-vault", ResourceArn = "arn:aws:rds:eu-west-1:123456789012:db:docstore-db", IamRoleArn = "arn:aws:iam::123456789012:role/backup" }
+
+[[create]]
+service = "backup"
+region = "eu-west-1"
+operation = "StartCopyJob"
+ago = "2h30m"
+id = "arn:aws:rds:eu-central-1:123456789012:snapshot:awsbackup:copy-seed-1"
+input = { RecoveryPointArn = "arn:aws:rds:eu-west-1:123456789012:snapshot:awsbackup:job-seed-1", SourceBackupVaultName = "docstore-vault", DestinationBackupVaultArn = "arn:aws:backup:eu-central-1:123456789012:backup-vault:docstore-dr-vault", IamRoleArn = "arn:aws:iam::123456789012:role/backup" }
+`
+	sc, err := ParseScenario("copy.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := NewFromScenario(sc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	c := &call{sb: sb, region: "eu-central-1", now: sb.clock.Now()}
+	p, status, aerr := c.backupPoint(backupState(sb, "eu-central-1"), "arn:aws:rds:eu-central-1:123456789012:snapshot:awsbackup:copy-seed-1", "docstore-dr-vault")
+	if aerr != nil || status != "COMPLETED" || p.ResourceArn != "arn:aws:rds:eu-west-1:123456789012:db:docstore-db" {
+		t.Fatalf("the copied point: %+v %s %v", p, status, aerr)
+	}
+}
