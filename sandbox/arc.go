@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 )
@@ -62,6 +63,7 @@ func registerARC(s *Sandbox) {
 		&operation{name: "CreatePlan", mutating: true, handler: arcCreatePlan},
 		&operation{name: "StartPlanExecution", mutating: true, handler: arcStartPlanExecution},
 		&operation{name: "GetPlanExecution", handler: arcGetPlanExecution},
+		&operation{name: "ListPlanExecutions", handler: arcListPlanExecutions},
 	)
 }
 
@@ -177,8 +179,47 @@ func arcGetPlanExecution(c *call) (any, error) {
 	if !ok || e.Plan != str(c.input, "planArn") {
 		return nil, notFound("ResourceNotFoundException", "execution %s of plan %s not found", id, str(c.input, "planArn"))
 	}
+	return c.executionValue(e), nil
+}
+
+// arcListPlanExecutions lists a plan's executions, newest first, so that a
+// runbook finds one already under way before starting another.
+func arcListPlanExecutions(c *call) (any, error) {
+	planARN, err := required(c.input, "planArn", "IllegalArgumentException")
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := c.arc().plans[planARN]; !ok {
+		return nil, notFound("ResourceNotFoundException", "plan %s not found", planARN)
+	}
+	var runs []*arcExecutionRun
+	for _, e := range c.arc().executions {
+		if e.Plan == planARN {
+			runs = append(runs, e)
+		}
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].Started.After(runs[j].Started) })
+	want := str(c.input, "state")
+	items := []any{}
+	for _, e := range runs {
+		if v := c.executionValue(e); want == "" || v["executionState"] == want {
+			items = append(items, v)
+		}
+	}
+	page, next, perr := paginate(c.input, "maxResults", "nextToken", items, 100, 1, 100)
+	if perr != nil {
+		return nil, illegalArgument("%s", asAWSError(perr).Message)
+	}
+	out := map[string]any{"items": page}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+func (c *call) executionValue(e *arcExecutionRun) map[string]any {
 	state := e.state.state(c.now)
-	if st := c.sb.faults.stuckState("arc-region-switch", "global", id); st != "" {
+	if st := c.sb.faults.stuckState("arc-region-switch", "global", e.ID); st != "" {
 		state = st
 	}
 	v := map[string]any{"executionId": e.ID, "planArn": e.Plan, "version": e.Version, "executionAction": e.Action,
@@ -189,5 +230,5 @@ func arcGetPlanExecution(c *call) (any, error) {
 	if state != "inProgress" {
 		v["endTime"] = e.Started.Add(arcExecution)
 	}
-	return v, nil
+	return v
 }

@@ -68,6 +68,11 @@ func TestARCRegionSwitch(t *testing.T) {
 	if st := get(back.ExecutionId).ExecutionState; st != arctypes.ExecutionStateFailed {
 		t.Fatalf("activating the out Region: %s", st)
 	}
+	runs, err := osaka.ListPlanExecutions(ctx(t), &arc.ListPlanExecutionsInput{PlanArn: aws.String(plan)})
+	if err != nil || len(runs.Items) != 2 || aws.ToString(runs.Items[0].ExecutionId) != aws.ToString(back.ExecutionId) ||
+		runs.Items[1].ExecutionState != arctypes.ExecutionStateCompleted {
+		t.Fatalf("executions, newest first: %+v %v", runs, err)
+	}
 	var nf *arctypes.ResourceNotFoundException
 	if _, err := osaka.GetPlanExecution(ctx(t), &arc.GetPlanExecutionInput{PlanArn: aws.String(plan), ExecutionId: aws.String("nope")}); !errors.As(err, &nf) {
 		t.Fatalf("missing execution: %v", err)

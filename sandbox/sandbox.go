@@ -116,3 +116,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.serveAWS(w, r)
 }
+
+// Serves reports whether the sandbox implements an operation of a service
+// named by its SigV4 signing name (CloudWatch is "monitoring").
+func (s *Sandbox) Serves(service, operation string) bool {
+	_, ok := s.ops[opKey{service, operation}]
+	return ok
+}

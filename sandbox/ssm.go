@@ -86,6 +86,7 @@ func registerSSM(s *Sandbox) {
 		&operation{name: "GetParameter", handler: ssmGetParameter},
 		&operation{name: "CreateOpsItem", mutating: true, handler: ssmCreateOpsItem},
 		&operation{name: "GetOpsItem", handler: ssmGetOpsItem},
+		&operation{name: "DescribeOpsItems", handler: ssmDescribeOpsItems},
 	)
 }
 

@@ -181,4 +181,18 @@ func TestSSMOpsItems(t *testing.T) {
 	if apiCode(err) != "ValidationException" {
 		t.Fatalf("priority 9: %v", err)
 	}
+	// DescribeOpsItems finds the OpsItem a step created by its
+	// OperationalData, as the executor's check-before-act does.
+	found, err := client.DescribeOpsItems(ctx(t), &ssm.DescribeOpsItemsInput{OpsItemFilters: []ssmtypes.OpsItemFilter{
+		{Key: ssmtypes.OpsItemFilterKeyOperationalData, Operator: ssmtypes.OpsItemFilterOperatorEqual, Values: []string{`{"key":"run","value":"42"}`}},
+		{Key: ssmtypes.OpsItemFilterKeyStatus, Operator: ssmtypes.OpsItemFilterOperatorEqual, Values: []string{"Open"}},
+	}})
+	if err != nil || len(found.OpsItemSummaries) != 1 || aws.ToString(found.OpsItemSummaries[0].OpsItemId) != id {
+		t.Fatalf("DescribeOpsItems by OperationalData: %+v %v", found, err)
+	}
+	byTitle, err := client.DescribeOpsItems(ctx(t), &ssm.DescribeOpsItemsInput{OpsItemFilters: []ssmtypes.OpsItemFilter{
+		{Key: ssmtypes.OpsItemFilterKeyTitle, Operator: ssmtypes.OpsItemFilterOperatorContains, Values: []string{"Failover"}}}})
+	if err != nil || len(byTitle.OpsItemSummaries) != 1 {
+		t.Fatalf("DescribeOpsItems by title: %+v %v", byTitle, err)
+	}
 }

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/drpilot/drpilot/sandbox"
+	"github.com/drpilot/drpilot/steps"
+)
+
+// signingNames maps the catalogue's IAM service prefixes to the SigV4
+// signing names the sandbox routes by, where they differ.
+var signingNames = map[string]string{"cloudwatch": "monitoring"}
+
+// TestSandboxServesEveryCatalogueCall: every AWS operation an action of
+// the catalogue makes is one the sandbox serves, so every action can run
+// against it.
+func TestSandboxServesEveryCatalogueCall(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New(sandbox.Options{})
+	for _, spec := range steps.Default().Actions() {
+		for _, call := range spec.Calls {
+			svc, op, ok := cutOperation(call.Operation)
+			if !ok {
+				t.Errorf("%s: malformed call %q", spec.Name, call.Operation)
+				continue
+			}
+			if name, alias := signingNames[svc]; alias {
+				svc = name
+			}
+			if !sb.Serves(svc, op) {
+				t.Errorf("%s calls %s, which the sandbox does not serve", spec.Name, call.Operation)
+			}
+		}
+	}
+}
+
+func cutOperation(s string) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return s[:i], s[i+1:], i > 0 && i < len(s)-1
+		}
+	}
+	return "", "", false
+}
