@@ -64,6 +64,7 @@ func registerARC(s *Sandbox) {
 		&operation{name: "StartPlanExecution", mutating: true, handler: arcStartPlanExecution},
 		&operation{name: "GetPlanExecution", handler: arcGetPlanExecution},
 		&operation{name: "ListPlanExecutions", handler: arcListPlanExecutions},
+		&operation{name: "GetPlanEvaluationStatus", handler: arcGetPlanEvaluationStatus},
 	)
 }
 
@@ -215,6 +216,35 @@ func arcListPlanExecutions(c *call) (any, error) {
 		out["nextToken"] = next
 	}
 	return out, nil
+}
+
+// arcEvaluationInterval is how often ARC evaluates a plan (its permissions,
+// health checks, alarms); a plan is pendingEvaluation until the first.
+const arcEvaluationInterval = 30 * time.Minute
+
+// arcGetPlanEvaluationStatus reports ARC's last evaluation of a plan:
+// passed once it has been evaluated. The sandbox finds nothing wrong with
+// a plan; a stuck fault on the plan's ARN can hold another state (say
+// actionRequired) for a game day.
+func arcGetPlanEvaluationStatus(c *call) (any, error) {
+	planARN, err := required(c.input, "planArn", "IllegalArgumentException")
+	if err != nil {
+		return nil, err
+	}
+	p, ok := c.arc().plans[planARN]
+	if !ok {
+		return nil, notFound("ResourceNotFoundException", "plan %s not found", planARN)
+	}
+	v := map[string]any{"planArn": p.ARN, "region": c.region, "warnings": []any{}}
+	if c.now.Sub(p.Updated) < arcEvaluationInterval {
+		v["evaluationState"] = "pendingEvaluation"
+	} else {
+		v["evaluationState"], v["lastEvaluationTime"], v["lastEvaluatedVersion"] = "passed", c.now.Truncate(arcEvaluationInterval), p.Version
+	}
+	if st := c.sb.faults.stuckState("arc-region-switch", "global", p.ARN); st != "" {
+		v["evaluationState"] = st
+	}
+	return v, nil
 }
 
 func (c *call) executionValue(e *arcExecutionRun) map[string]any {

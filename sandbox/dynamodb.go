@@ -30,6 +30,8 @@ type table struct {
 	PITRSince time.Time
 	Restore   map[string]any // RestoreSummary, for restored tables
 	status    timeline
+	ttlAttr   string
+	ttl       timeline // DISABLED, ENABLING → ENABLED, DISABLING → DISABLED
 }
 
 func (r *dynamoRegion) dump(now time.Time) any {
@@ -52,6 +54,8 @@ func registerDynamoDB(s *Sandbox) {
 		&operation{name: "UpdateContinuousBackups", mutating: true, handler: dynamoUpdateContinuousBackups},
 		&operation{name: "DescribeContinuousBackups", handler: dynamoDescribeContinuousBackups},
 		&operation{name: "RestoreTableToPointInTime", mutating: true, handler: dynamoRestoreToPointInTime},
+		&operation{name: "UpdateTimeToLive", mutating: true, handler: dynamoUpdateTimeToLive},
+		&operation{name: "DescribeTimeToLive", handler: dynamoDescribeTimeToLive},
 	)
 }
 

@@ -9,10 +9,11 @@ import (
 func init() { registry = append(registry, registerIncidents) }
 
 // Incident Manager has no state machine the sandbox simulates: an incident
-// record is OPEN from StartIncident on. Response plans are not simulated
-// either, so StartIncident takes any well-formed response plan ARN, and
-// what a plan would give (title, impact) comes from the call or these
-// defaults.
+// record is OPEN from StartIncident on. Response plans can be created and
+// read (CreateResponsePlan, GetResponsePlan: what a runbook checks before
+// it opens an incident), but StartIncident does not require one: it takes
+// any well-formed response plan ARN, and what a plan would give (title,
+// impact) comes from the call or these defaults.
 const (
 	// incidentDefaultImpact is 3, Medium, for a call that gives none.
 	incidentDefaultImpact = 3
@@ -61,6 +62,8 @@ func registerIncidents(s *Sandbox) {
 	s.addService(&service{name: "ssm-incidents", protocol: restJSONProtocol{}, throttleCode: "ThrottlingException", throttleStatus: 429},
 		&operation{name: "StartIncident", mutating: true, method: "POST", path: "/startIncident", handler: incidentsStart},
 		&operation{name: "GetIncidentRecord", method: "GET", path: "/getIncidentRecord", handler: incidentsGet},
+		&operation{name: "CreateResponsePlan", mutating: true, method: "POST", path: "/createResponsePlan", handler: incidentsCreatePlan},
+		&operation{name: "GetResponsePlan", method: "GET", path: "/getResponsePlan", handler: incidentsGetPlan},
 	)
 }
 

@@ -105,6 +105,12 @@ func toCBOR(v any) cbor.Value {
 			l[i] = toCBOR(e)
 		}
 		return l
+	case entries:
+		m := cbor.Map{}
+		for k, e := range x {
+			m[k] = cbor.String(e)
+		}
+		return m
 	case members:
 		return toCBOR(x.items)
 	case flattened:

@@ -81,6 +81,8 @@ func jsonValue(v any) any {
 			out[i] = jsonValue(e)
 		}
 		return out
+	case entries:
+		return map[string]string(x)
 	case members:
 		return jsonValue(x.items)
 	case flattened:

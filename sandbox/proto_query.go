@@ -182,6 +182,12 @@ func writeXMLValue(b *strings.Builder, v any, member string) {
 			items[i] = s
 		}
 		writeXMLValue(b, members{name: member, items: items}, member)
+	case entries:
+		for _, k := range sortedKeys(x) {
+			fmt.Fprintf(b, "<entry><key>%s</key><value>", k)
+			_ = xml.EscapeText(b, []byte(x[k]))
+			b.WriteString("</value></entry>")
+		}
 	case members:
 		for _, item := range x.items {
 			fmt.Fprintf(b, "<%s>", x.name)

@@ -189,6 +189,8 @@ func (c *call) globalValue(gc *globalCluster) map[string]any {
 			"Readers": named("member", readers)}
 	}
 	v := map[string]any{"GlobalClusterIdentifier": gc.ID, "GlobalClusterArn": "arn:aws:rds::" + c.account() + ":global-cluster:" + gc.ID,
+		// The global writer endpoint follows the writer across failovers.
+		"Endpoint":                fmt.Sprintf("%s.global-%s.global.rds.amazonaws.com", gc.ID, strings.ToLower(resourceID("", gc.ID))[:10]),
 		"GlobalClusterResourceId": resourceID("cluster-", gc.ID), "Engine": gc.Engine, "Status": "available",
 		"GlobalClusterMembers": named("GlobalClusterMember", members)}
 	if f := gc.failover; f != nil {

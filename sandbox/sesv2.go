@@ -32,6 +32,10 @@ type sesMessage struct {
 	Sent                                                      time.Time
 }
 
+func sesState(c *call) *sesRegion {
+	return stateOf(c.sb, "ses", c.region, func() *sesRegion { return &sesRegion{} })
+}
+
 func (r *sesRegion) dump(time.Time) any {
 	sent := make([]any, 0, len(r.sent))
 	for _, m := range r.sent {
@@ -55,6 +59,7 @@ func (r *sesRegion) dump(time.Time) any {
 func registerSESv2(s *Sandbox) {
 	s.addService(&service{name: "ses", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException", throttleStatus: 429},
 		&operation{name: "SendEmail", mutating: true, method: "POST", path: "/v2/email/outbound-emails", handler: sesSendEmail},
+		&operation{name: "GetAccount", method: "GET", path: "/v2/email/account", handler: sesGetAccount},
 	)
 }
 
@@ -174,7 +179,7 @@ func sesSendEmail(c *call) (any, error) {
 	// SES's message ids: a time-ordered prefix, a UUID (here the request's,
 	// which is unique), a sequence number.
 	m.ID = fmt.Sprintf("0100%012x-%s-000000", c.now.UnixMilli(), strings.ToLower(c.requestID))
-	r := stateOf(c.sb, "ses", c.region, func() *sesRegion { return &sesRegion{} })
+	r := sesState(c)
 	if len(r.sent) == sesMessagesKept {
 		r.sent = append(r.sent[:0], r.sent[1:]...)
 	}

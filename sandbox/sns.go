@@ -33,6 +33,7 @@ type snsRegion struct {
 type snsTopic struct {
 	Name, ARN string
 	Attrs     map[string]string
+	subs      []snsSubscription
 }
 
 type snsMessage struct {
@@ -50,6 +51,8 @@ func registerSNS(s *Sandbox) {
 		&operation{name: "CreateTopic", mutating: true, handler: snsCreateTopic},
 		&operation{name: "ListTopics", handler: snsListTopics},
 		&operation{name: "Publish", mutating: true, handler: snsPublish},
+		&operation{name: "Subscribe", mutating: true, handler: snsSubscribe},
+		&operation{name: "GetTopicAttributes", handler: snsGetTopicAttributes},
 	)
 }
 

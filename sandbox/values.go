@@ -23,6 +23,10 @@ type members struct {
 	items []any
 }
 
+// entries is a map the query protocol writes as <entry><key>…</key>
+// <value>…</value></entry> (SNS's Attributes); JSON writes it as an object.
+type entries map[string]string
+
 // flattened is a list written in XML as repeated elements named after its
 // member, with no wrapper (S3's <Rule>…</Rule><Rule>…</Rule>).
 type flattened []any
@@ -106,6 +110,24 @@ func asList(v any) []any {
 		}
 	}
 	return nil
+}
+
+// stringMap reads a map member: a JSON object or scenario table, or a
+// query map written as Key.entry.N.key and Key.entry.N.value.
+func stringMap(in map[string]any, key string) map[string]string {
+	out := map[string]string{}
+	m := obj(in, key)
+	if entriesList := asList(m["entry"]); len(m) == 1 && entriesList != nil {
+		for _, e := range entriesList {
+			em, _ := e.(map[string]any)
+			out[str(em, "key")] = str(em, "value")
+		}
+		return out
+	}
+	for k := range m {
+		out[k] = str(m, k)
+	}
+	return out
 }
 
 // required returns a required string member or the error AWS gives.
