@@ -13,8 +13,10 @@ func init() { registry = append(registry, registerCloudWatch) }
 const cloudWatchDefaultPeriod = 60 * time.Second
 
 type cloudWatchRegion struct {
-	alarms map[string]*alarm
-	order  []string
+	alarms         map[string]*alarm
+	order          []string
+	composites     map[string]*compositeAlarm
+	compositeOrder []string
 }
 
 type alarm struct {
@@ -49,6 +51,7 @@ func registerCloudWatch(s *Sandbox) {
 		&operation{name: "PutMetricAlarm", mutating: true, handler: cwPutMetricAlarm},
 		&operation{name: "DescribeAlarms", handler: cwDescribeAlarms},
 		&operation{name: "SetAlarmState", mutating: true, handler: cwSetAlarmState},
+		&operation{name: "PutCompositeAlarm", mutating: true, handler: cwPutCompositeAlarm},
 	)
 }
 
@@ -129,23 +132,36 @@ func cwDescribeAlarms(c *call) (any, error) {
 		}
 	}
 	prefix, want := str(c.input, "AlarmNamePrefix"), str(c.input, "StateValue")
-	var items []any
+	keep := func(name string, v map[string]any) bool {
+		return (len(names) == 0 || names[name]) && (prefix == "" || hasPrefix(name, prefix)) && (want == "" || v["StateValue"] == want)
+	}
+	// As the API does: metric alarms only, unless AlarmTypes says which.
+	types := map[string]bool{"MetricAlarm": true}
+	if asked := list(c.input, "AlarmTypes"); len(asked) > 0 {
+		types = map[string]bool{}
+		for _, t := range asked {
+			types[fmt.Sprint(t)] = true
+		}
+	}
+	var items, composites []any
 	for _, name := range r.order {
-		a := r.alarms[name]
-		if len(names) > 0 && !names[name] || prefix != "" && !hasPrefix(name, prefix) {
-			continue
+		if v := c.alarmValue(r.alarms[name]); types["MetricAlarm"] && keep(name, v) {
+			items = append(items, v)
 		}
-		v := c.alarmValue(a)
-		if want != "" && v["StateValue"] != want {
-			continue
+	}
+	for _, name := range r.compositeOrder {
+		if v := c.compositeValue(r.composites[name]); types["CompositeAlarm"] && keep(name, v) {
+			composites = append(composites, v)
 		}
-		items = append(items, v)
 	}
 	page, next, err := paginate(c.input, "MaxRecords", "NextToken", items, 50, 1, 100)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"MetricAlarms": page, "CompositeAlarms": []any{}}
+	if composites == nil {
+		composites = []any{}
+	}
+	out := map[string]any{"MetricAlarms": page, "CompositeAlarms": composites}
 	if next != "" {
 		out["NextToken"] = next
 	}
@@ -159,11 +175,15 @@ func cwSetAlarmState(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	state := str(c.input, "StateValue")
+	if ca, ok := c.cloudwatch().composites[name]; ok && (state == "OK" || state == "ALARM" || state == "INSUFFICIENT_DATA") {
+		ca.manual, ca.manualReason, ca.manualAt = state, str(c.input, "StateReason"), c.now.Truncate(cloudWatchDefaultPeriod).String()
+		return map[string]any{}, nil
+	}
 	a, ok := c.cloudwatch().alarms[name]
 	if !ok {
 		return nil, notFound("ResourceNotFound", "Alarm %s not found", name)
 	}
-	state := str(c.input, "StateValue")
 	if state != "OK" && state != "ALARM" && state != "INSUFFICIENT_DATA" {
 		return nil, errorf("ValidationError", "StateValue must be OK, ALARM or INSUFFICIENT_DATA, not %q", state)
 	}
