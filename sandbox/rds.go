@@ -21,6 +21,7 @@ type rdsRegion struct {
 	order     []string // creation order, for stable Describe output
 	snapshots map[string]*dbSnapshot
 	clusters  map[string]*dbCluster
+	tags      map[string][]rdsTag // by resource ARN
 }
 
 type dbInstance struct {
@@ -62,6 +63,9 @@ func registerRDS(s *Sandbox) {
 		&operation{name: "CreateGlobalCluster", mutating: true, handler: rdsCreateGlobalCluster},
 		&operation{name: "DescribeGlobalClusters", handler: rdsDescribeGlobalClusters},
 		&operation{name: "FailoverGlobalCluster", mutating: true, handler: rdsFailoverGlobalCluster},
+		&operation{name: "AddTagsToResource", mutating: true, handler: rdsAddTagsToResource},
+		&operation{name: "RemoveTagsFromResource", mutating: true, handler: rdsRemoveTagsFromResource},
+		&operation{name: "ListTagsForResource", handler: rdsListTagsForResource},
 	)
 }
 
@@ -74,6 +78,7 @@ func (c *call) dbStatus(db *dbInstance) string {
 
 func (c *call) dbInstanceValue(db *dbInstance) map[string]any {
 	status := c.dbStatus(db)
+	dbARN := arn("rds", c.region, c.account(), "db:"+db.ID)
 	v := map[string]any{
 		"DBInstanceIdentifier":  db.ID,
 		"DBInstanceClass":       db.Class,
@@ -82,7 +87,8 @@ func (c *call) dbInstanceValue(db *dbInstance) map[string]any {
 		"AllocatedStorage":      db.Storage,
 		"MultiAZ":               db.MultiAZ,
 		"InstanceCreateTime":    db.Created,
-		"DBInstanceArn":         arn("rds", c.region, c.account(), "db:"+db.ID),
+		"DBInstanceArn":         dbARN,
+		"TagList":               c.rdsTagList(dbARN),
 		"DbiResourceId":         resourceID("db-", c.region+db.ID),
 		"AvailabilityZone":      c.region + "a",
 		"BackupRetentionPeriod": db.BackupRetention,
@@ -150,6 +156,9 @@ func rdsCreateDBInstance(c *call) (any, error) {
 	if db.Engine == "" {
 		return nil, errorf("InvalidParameterValue", "Engine is required")
 	}
+	if err := c.addRDSTags(arn("rds", c.region, c.account(), "db:"+id), list(c.input, "Tags")); err != nil {
+		return nil, err
+	}
 	db.status.set(c.now, "creating", rdsCreate, "backing-up", rdsBackingUp, "available")
 	r.instances[id] = db
 	r.order = append(r.order, id)
@@ -202,16 +211,27 @@ func rdsCreateReadReplica(c *call) (any, error) {
 
 func rdsDescribeDBInstances(c *call) (any, error) {
 	r := c.rds()
+	keep, ferr := dbInstanceFilter(c.input)
+	if ferr != nil {
+		return nil, ferr
+	}
 	if id := str(c.input, "DBInstanceIdentifier"); id != "" {
-		db, ok := r.instances[id]
-		if !ok {
+		// An identifier or the instance's ARN, as RDS accepts both.
+		db, ok := r.instances[id[strings.LastIndex(id, ":")+1:]]
+		if !ok || (strings.HasPrefix(id, "arn:") && arnRegion(id) != c.region) {
 			return nil, notFound("DBInstanceNotFound", "DBInstance %s not found.", id)
 		}
-		return map[string]any{"DBInstances": named("DBInstance", []any{c.dbInstanceValue(db)})}, nil
+		items := []any{}
+		if keep(c.dbInstanceFields(db)) {
+			items = append(items, c.dbInstanceValue(db))
+		}
+		return map[string]any{"DBInstances": named("DBInstance", items)}, nil
 	}
 	items := make([]any, 0, len(r.order))
 	for _, id := range r.order {
-		items = append(items, c.dbInstanceValue(r.instances[id]))
+		if db := r.instances[id]; keep(c.dbInstanceFields(db)) {
+			items = append(items, c.dbInstanceValue(db))
+		}
 	}
 	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, 100, 20, 100)
 	if err != nil {
@@ -222,6 +242,15 @@ func rdsDescribeDBInstances(c *call) (any, error) {
 		out["Marker"] = marker
 	}
 	return out, nil
+}
+
+// dbInstanceFields are the values DescribeDBInstances' filters match.
+func (c *call) dbInstanceFields(db *dbInstance) map[string][]string {
+	return map[string][]string{
+		"db-instance-id":  {db.ID, arn("rds", c.region, c.account(), "db:"+db.ID)},
+		"dbi-resource-id": {resourceID("db-", c.region+db.ID)},
+		"engine":          {db.Engine},
+	}
 }
 
 func rdsPromoteReadReplica(c *call) (any, error) {

@@ -33,6 +33,14 @@ expect "rds read replica" "orders-replica	arn:aws:rds:us-east-1:123456789012:db:
   --query 'DBInstances[0].[DBInstanceIdentifier,ReadReplicaSourceDBInstanceIdentifier]' "${out[@]}"
 expect "rds not found" "DBInstanceNotFound" \
   bash -c "$AWS rds describe-db-instances --db-instance-identifier nope 2>&1 | grep -o DBInstanceNotFound | head -n 1"
+$AWS rds add-tags-to-resource --region us-east-1 --resource-name arn:aws:rds:us-east-1:123456789012:db:orders \
+  --tags Key=backup-plan,Value=orders-use1 >/dev/null
+expect "rds tags" "backup-plan	orders-use1" \
+  $AWS rds list-tags-for-resource --region us-east-1 --resource-name arn:aws:rds:us-east-1:123456789012:db:orders \
+  --query 'TagList[0].[Key,Value]' "${out[@]}"
+expect "rds filters" "orders" \
+  $AWS rds describe-db-instances --region us-east-1 --filters Name=engine,Values=postgres,mysql \
+  --query 'DBInstances[].DBInstanceIdentifier' "${out[@]}"
 
 $AWS dynamodb create-table --table-name carts --attribute-definitions AttributeName=id,AttributeType=S \
   --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST >/dev/null
