@@ -20,7 +20,7 @@ func backupRestoreMetadataOf(region string, p *recoveryPoint) map[string]any {
 		return map[string]any{"InstanceType": "m6i.large", "AvailabilityZone": region + "a"}
 	case "RDS":
 		return map[string]any{"DBInstanceIdentifier": name, "DBInstanceClass": "db.r6g.large", "Engine": "postgres",
-			"Port": "5432", "MultiAZ": "false", "AvailabilityZone": region + "a"}
+			"AllocatedStorage": gib, "Port": "5432", "MultiAZ": "false", "AvailabilityZone": region + "a"}
 	case "Aurora":
 		return map[string]any{"DBClusterIdentifier": name, "Engine": "aurora-postgresql", "Port": "5432"}
 	case "DynamoDB":
@@ -70,8 +70,9 @@ func (c *call) backupRestoredARN(p *recoveryPoint, meta map[string]any, jobID st
 }
 
 // backupStartRestoreJob restores a COMPLETED recovery point of the call's
-// Region. A point of another Region must first be copied there, which the
-// sandbox does not simulate.
+// Region; a point of another Region must first be copied there
+// (StartCopyJob). An RDS, EBS or DynamoDB restore makes its resource as the
+// job starts (backup_restore_create.go), or is refused and starts no job.
 func backupStartRestoreJob(c *call) (any, error) {
 	r := backupState(c.sb, c.region)
 	token := str(c.input, "IdempotencyToken")
@@ -101,6 +102,9 @@ func backupStartRestoreJob(c *call) (any, error) {
 	j := &restoreJob{ID: id, PointARN: p.ARN, Vault: p.Vault, SourceArn: p.ResourceArn, ResourceType: p.ResourceType,
 		IamRole: str(c.input, "IamRoleArn"), CreatedArn: c.backupRestoredARN(p, obj(c.input, "Metadata"), id),
 		Created: c.now, PointCreated: p.Created, done: c.now.Add(total), Size: p.Size}
+	if aerr := c.backupRestoreTarget(p, obj(c.input, "Metadata"), j.CreatedArn, total); aerr != nil {
+		return nil, aerr
+	}
 	j.state.set(c.now, "PENDING", restoreJobPending, "RUNNING", total-restoreJobPending, "COMPLETED")
 	r.restores[id] = j
 	if token != "" {

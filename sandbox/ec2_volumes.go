@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 func (c *call) volumeValue(v *volume) map[string]any {
@@ -59,6 +60,15 @@ func ec2CreateVolume(c *call) (any, error) {
 	v.status.set(c.now, "creating", took, "available")
 	r.volumes[v.ID] = v
 	return c.volumeValue(v), nil
+}
+
+// addRestoredVolume adds a volume that an AWS Backup restore makes in the
+// call's Region: creating for the given time (the restore job's), then
+// available.
+func (c *call) addRestoredVolume(v *volume, creating time.Duration) {
+	v.Created = c.now
+	v.status.set(c.now, "creating", creating, "available")
+	c.ec2().volumes[v.ID] = v
 }
 
 func ec2DescribeVolumes(c *call) (any, error) {

@@ -95,22 +95,31 @@ func rdsDescribeDBSnapshots(c *call) (any, error) {
 	return out, nil
 }
 
-// restoredInstance makes the new instance of a restore, creating → backing-up
-// → available over about twenty minutes.
+// restoredInstance makes the new instance of an RDS restore, of the call's
+// DBInstanceClass and MultiAZ, creating → backing-up → available over
+// about twenty minutes.
 func (c *call) restoredInstance(id, engine string, storage int64) (*dbInstance, *awsError) {
-	r := c.rds()
-	if _, exists := r.instances[id]; exists {
-		return nil, errorf("DBInstanceAlreadyExists", "DB instance %s already exists", id)
-	}
-	class := str(c.input, "DBInstanceClass")
-	if class == "" {
-		class = "db.r6g.large"
-	}
 	multiAZ, _ := boolean(c.input, "MultiAZ")
-	db := &dbInstance{ID: id, Class: class, Engine: engine, Storage: storage, MultiAZ: multiAZ, Created: c.now, BackupRetention: 1}
-	db.status.set(c.now, "creating", rdsRestoreCreate, "backing-up", rdsRestoreBacking, "available")
-	r.instances[id] = db
-	r.order = append(r.order, id)
+	db := &dbInstance{ID: id, Class: str(c.input, "DBInstanceClass"), Engine: engine, Storage: storage, MultiAZ: multiAZ}
+	return c.addRestoredInstance(db, rdsRestoreCreate)
+}
+
+// addRestoredInstance adds a restored instance to the call's Region:
+// creating for the given time, then backing-up, then available. RDS's own
+// restores take rdsRestoreCreate; an AWS Backup restore passes its job's
+// time, so that the instance is creating for as long as the job runs.
+func (c *call) addRestoredInstance(db *dbInstance, creating time.Duration) (*dbInstance, *awsError) {
+	r := c.rds()
+	if _, exists := r.instances[db.ID]; exists {
+		return nil, errorf("DBInstanceAlreadyExists", "DB instance %s already exists", db.ID)
+	}
+	if db.Class == "" {
+		db.Class = "db.r6g.large"
+	}
+	db.Created, db.BackupRetention = c.now, 1
+	db.status.set(c.now, "creating", creating, "backing-up", rdsRestoreBacking, "available")
+	r.instances[db.ID] = db
+	r.order = append(r.order, db.ID)
 	return db, nil
 }
 
