@@ -22,7 +22,8 @@ const (
 
 type asgRegion struct {
 	region string
-	faults *faults // for stuck instances, in dump as in calls
+	faults *faults  // for stuck instances, in dump as in calls
+	sb     *Sandbox // for the Region's EC2 state: the group's instances are EC2 instances
 	groups map[string]*asgGroup
 	seq    uint64 // instances launched, for their ids
 }
@@ -48,11 +49,15 @@ type asgInstance struct {
 	ID, AZ  string
 	leaving bool // chosen for scale-in
 	life    timeline
+	// launched and left (when leaving) are when the instance was launched
+	// and chosen for scale-in: its target group registrations are derived
+	// from them (targets.go), as scale-in replaces its timeline.
+	launched, left time.Time
 }
 
 func (c *call) autoscaling() *asgRegion {
 	return stateOf(c.sb, "autoscaling", c.region, func() *asgRegion {
-		return &asgRegion{region: c.region, faults: c.sb.faults, groups: map[string]*asgGroup{}}
+		return &asgRegion{region: c.region, faults: c.sb.faults, sb: c.sb, groups: map[string]*asgGroup{}}
 	})
 }
 
@@ -101,8 +106,12 @@ func (r *asgRegion) present(g *asgGroup, now time.Time) []*asgInstance {
 // reconcile starts the launches and terminations that bring the group to
 // its desired capacity: launches into the Availability Zone with the fewest
 // instances, scale-in from the one with the most, newest instance first
-// (so launches still pending are cancelled before serving ones go).
+// (so launches still pending are cancelled before serving ones go). Each
+// instance is an EC2 instance too, launched and terminated with it: EC2
+// keeps its own record because a terminated instance outlives the group's
+// (ec2TerminatedShown) and AttachVolume looks instances up there.
 func (r *asgRegion) reconcile(g *asgGroup, now time.Time) {
+	ec2 := func() *ec2Region { return ec2RegionOf(r.sb, r.region) } // made on first launch
 	g.instances = r.present(g, now)
 	perAZ := map[string][]*asgInstance{}
 	live := 0
@@ -120,8 +129,9 @@ func (r *asgRegion) reconcile(g *asgGroup, now time.Time) {
 			}
 		}
 		r.seq++
-		in := &asgInstance{ID: asgInstanceID(r.region, r.seq), AZ: az}
+		in := &asgInstance{ID: asgInstanceID(r.region, r.seq), AZ: az, launched: now}
 		in.life.set(now, "Pending", asgLaunch, "InService")
+		ec2().launchManaged(in.ID, az, now, asgLaunch)
 		g.instances = append(g.instances, in)
 		perAZ[az] = append(perAZ[az], in)
 		g.settled = maxTime(g.settled, now.Add(asgLaunch))
@@ -139,8 +149,9 @@ func (r *asgRegion) reconcile(g *asgGroup, now time.Time) {
 		if len(perAZ[az]) == 0 {
 			delete(perAZ, az)
 		}
-		in.leaving = true
+		in.leaving, in.left = true, now
 		in.life.set(now, "Terminating", asgTerminate, "Terminated")
+		ec2().terminateManaged(in.ID, now, asgTerminate)
 		g.settled = maxTime(g.settled, now.Add(asgTerminate))
 	}
 }

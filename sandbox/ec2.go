@@ -16,6 +16,9 @@ const (
 	ec2VolumeFromSn = 2 * time.Minute  // a volume from a snapshot
 	ec2Attach       = 10 * time.Second // attaching → attached
 	ec2Snapshot     = 5 * time.Minute  // pending → completed
+	// ec2TerminatedShown is how long a terminated instance still shows in
+	// DescribeInstances, as in EC2 (about an hour), before it is gone.
+	ec2TerminatedShown = time.Hour
 )
 
 type ec2Region struct {
@@ -59,15 +62,58 @@ func (r *ec2Region) dump(now time.Time) any {
 	}
 	inst := map[string]any{}
 	for id, i := range r.instances {
-		inst[id] = map[string]any{"state": i.status.state(now), "az": i.AZ}
+		if !i.gone(now) {
+			inst[id] = map[string]any{"state": i.status.state(now), "az": i.AZ}
+		}
 	}
 	return map[string]any{"instances": inst, "volumes": vols, "snapshots": len(r.snapshots)}
 }
 
+// ec2 returns the call's Region's EC2 state, without the instances
+// that are gone: every handler, AttachVolume's too, then finds a gone
+// instance no more than one never launched.
 func (c *call) ec2() *ec2Region {
-	return stateOf(c.sb, "ec2", c.region, func() *ec2Region {
+	r := ec2RegionOf(c.sb, c.region)
+	for id, i := range r.instances {
+		if i.gone(c.now) {
+			delete(r.instances, id)
+		}
+	}
+	return r
+}
+
+// ec2RegionOf returns a Region's EC2 state, for calls of other services
+// too (Auto Scaling launches EC2 instances). Callers hold s.mu.
+func ec2RegionOf(sb *Sandbox, region string) *ec2Region {
+	return stateOf(sb, "ec2", region, func() *ec2Region {
 		return &ec2Region{instances: map[string]*instance{}, volumes: map[string]*volume{}, snapshots: map[string]*snapshot{}}
 	})
+}
+
+// gone reports whether an instance's timeline has run out: its last step,
+// the empty state, is reached by now. (Its state at now would also be ""
+// before it launched, which a scenario entry dated earlier may ask about.)
+func (i *instance) gone(now time.Time) bool {
+	n := len(i.status.steps)
+	return n > 0 && i.status.steps[n-1].state == "" && !i.status.steps[n-1].at.After(now)
+}
+
+// launchManaged adds an instance another service launched (an Auto
+// Scaling group's), under the id that service gave it: pending, then
+// running after boot, on that service's schedule rather than EC2's own.
+func (r *ec2Region) launchManaged(id, az string, now time.Time, boot time.Duration) {
+	i := &instance{ID: id, Type: "m5.large", AZ: az, Reservation: r.newID("r"), Launched: now}
+	i.status.set(now, "pending", boot, "running")
+	r.instances[id] = i
+}
+
+// terminateManaged terminates an instance another service launched:
+// shutting-down, terminated after shutdown, and gone ec2TerminatedShown
+// later.
+func (r *ec2Region) terminateManaged(id string, now time.Time, shutdown time.Duration) {
+	if i := r.instances[id]; i != nil {
+		i.status.set(now, "shutting-down", shutdown, "terminated", ec2TerminatedShown, "")
+	}
 }
 
 func registerEC2(s *Sandbox) {

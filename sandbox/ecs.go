@@ -24,6 +24,7 @@ const (
 
 type ecsRegion struct {
 	clusters map[string]*ecsCluster
+	tasks    uint64 // tasks launched, for their private IPs
 }
 
 type ecsCluster struct {
@@ -40,6 +41,7 @@ type ecsService struct {
 	Created                   time.Time
 	Tags                      []any
 	Network                   map[string]any
+	LoadBalancers             []any            // the target groups its RUNNING tasks are in (targets.go)
 	token                     string           // the clientToken that created it
 	deployments               []*ecsDeployment // the PRIMARY first
 	seq                       int              // deployments made, for ids
@@ -59,8 +61,12 @@ type ecsDeployment struct {
 }
 
 // ecsTask is RUNNING from start until stop; stop is zero until the task
-// is scaled in or replaced.
-type ecsTask struct{ start, stop time.Time }
+// is scaled in or replaced. ip is its private IP, its target id in a
+// target group of type ip.
+type ecsTask struct {
+	start, stop time.Time
+	ip          string
+}
 
 func (r *ecsRegion) dump(now time.Time) any {
 	clusters := map[string]any{}
@@ -83,6 +89,14 @@ func (r *ecsRegion) dump(now time.Time) any {
 
 func (c *call) ecs() *ecsRegion {
 	return stateOf(c.sb, "ecs", c.region, func() *ecsRegion { return &ecsRegion{clusters: map[string]*ecsCluster{}} })
+}
+
+// ecsTaskIP gives a new task its private IP: the Region's next address,
+// so that a task keeps one for its life and no two tasks share one.
+func (c *call) ecsTaskIP() string {
+	r := c.ecs()
+	r.tasks++
+	return regionIP(c.region, r.tasks)
 }
 
 func registerECS(s *Sandbox) {
@@ -111,8 +125,9 @@ func (d *ecsDeployment) counts(at time.Time) (running, pending int64) {
 }
 
 // scale sets how many of the deployment's tasks are live (not stopping):
-// new ones are launched, or surplus ones stopped, PENDING ones first.
-func (d *ecsDeployment) scale(n int64, now time.Time) {
+// new ones are launched, each with an address from ip, or surplus ones
+// stopped, PENDING ones first.
+func (d *ecsDeployment) scale(n int64, now time.Time, ip func() string) {
 	live := int64(0)
 	for _, t := range d.tasks {
 		if t.stop.IsZero() {
@@ -120,7 +135,7 @@ func (d *ecsDeployment) scale(n int64, now time.Time) {
 		}
 	}
 	for i := int64(0); live+i < n; i++ {
-		d.tasks = append(d.tasks, ecsTask{start: now.Add(ecsTaskStart + time.Duration(i)*ecsTaskStagger)})
+		d.tasks = append(d.tasks, ecsTask{start: now.Add(ecsTaskStart + time.Duration(i)*ecsTaskStagger), ip: ip()})
 	}
 	for _, pendingOnly := range []bool{true, false} {
 		for i := len(d.tasks) - 1; i >= 0 && live > n; i-- {
@@ -188,7 +203,7 @@ func (s *ecsService) deploy(c *call, taskDef string) {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s/%s/%s/%d", c.region, s.Cluster, s.Name, s.seq)
 	d := &ecsDeployment{ID: fmt.Sprintf("ecs-svc/%019d", h.Sum64()%1e19), TaskDef: taskDef, Created: c.now}
-	d.scale(s.Desired, c.now)
+	d.scale(s.Desired, c.now, c.ecsTaskIP)
 	next := 0
 	for _, old := range s.deployments {
 		for j := range old.tasks {
@@ -214,12 +229,19 @@ func (s *ecsService) deploy(c *call, taskDef string) {
 // was first seen. On release its pending starts and stops resume, shifted
 // by the time it was held.
 func (c *call) ecsAt(s *ecsService) time.Time {
-	stuck := c.sb.faults.stuckState("ecs", c.region, s.Cluster+"/"+s.Name) != ""
+	return s.observe(c.sb.faults, c.region, c.now)
+}
+
+// observe is ecsAt for any reader of the service in its Region, ELBv2's
+// too: whoever first sees a stuck fault or its release does the
+// bookkeeping.
+func (s *ecsService) observe(f *faults, region string, now time.Time) time.Time {
+	stuck := f.stuckState("ecs", region, s.Cluster+"/"+s.Name) != ""
 	switch {
 	case stuck && s.frozenAt.IsZero():
-		s.frozenAt = c.now
+		s.frozenAt = now
 	case !stuck && !s.frozenAt.IsZero():
-		held := c.now.Sub(s.frozenAt)
+		held := now.Sub(s.frozenAt)
 		for _, d := range s.deployments {
 			for j := range d.tasks {
 				t := &d.tasks[j]
@@ -236,7 +258,7 @@ func (c *call) ecsAt(s *ecsService) time.Time {
 	if stuck {
 		return s.frozenAt
 	}
-	return c.now
+	return now
 }
 
 var ecsNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
@@ -331,6 +353,44 @@ func ecsDesired(in map[string]any) (int64, bool, *awsError) {
 	return n, set, nil
 }
 
+// ecsMaxLoadBalancers is how many target groups a service may name, ECS's
+// quota.
+const ecsMaxLoadBalancers = 5
+
+// ecsLoadBalancers reads CreateService's loadBalancers, each a target
+// group (or a Classic Load Balancer, by name, which the sandbox keeps but
+// does not simulate) and the container and port that serve it. The
+// target group need not exist yet: a scenario may create it later, and
+// the tasks' registrations are derived whenever it is read.
+func ecsLoadBalancers(in map[string]any) ([]any, *awsError) {
+	items := list(in, "loadBalancers")
+	if len(items) > ecsMaxLoadBalancers {
+		return nil, errorf("InvalidParameterException", "A service can have at most %d load balancers.", ecsMaxLoadBalancers)
+	}
+	out := make([]any, 0, len(items))
+	for _, item := range items {
+		m, _ := item.(map[string]any)
+		tg, clb, container := str(m, "targetGroupArn"), str(m, "loadBalancerName"), str(m, "containerName")
+		port, set, err := integer(m, "containerPort")
+		switch {
+		case err != nil || !set || port < 1 || port > 65535:
+			return nil, errorf("InvalidParameterException", "containerPort must be a port from 1 to 65535.")
+		case (tg == "") == (clb == ""):
+			return nil, errorf("InvalidParameterException", "A load balancer names either a targetGroupArn or a loadBalancerName.")
+		case container == "":
+			return nil, errorf("InvalidParameterException", "containerName is required for a load balancer.")
+		}
+		lb := map[string]any{"containerName": container, "containerPort": port}
+		if tg != "" {
+			lb["targetGroupArn"] = tg
+		} else {
+			lb["loadBalancerName"] = clb
+		}
+		out = append(out, lb)
+	}
+	return out, nil
+}
+
 func ecsCreateService(c *call) (any, error) {
 	cl, err := c.ecsCluster()
 	if err != nil {
@@ -365,8 +425,12 @@ func ecsCreateService(c *call) (any, error) {
 	if launch == "" {
 		launch = "EC2"
 	}
+	lbs, err := ecsLoadBalancers(c.input)
+	if err != nil {
+		return nil, err
+	}
 	s := &ecsService{Name: name, Cluster: cl.Name, LaunchType: launch, Desired: desired, Created: c.now,
-		Tags: ecsList(c.input, "tags"), Network: obj(c.input, "networkConfiguration"), token: token}
+		Tags: ecsList(c.input, "tags"), Network: obj(c.input, "networkConfiguration"), LoadBalancers: lbs, token: token}
 	s.deploy(c, c.ecsTaskDefARN(taskDef))
 	cl.services[name] = s
 	cl.order = append(cl.order, name)
@@ -393,7 +457,7 @@ func ecsUpdateService(c *call) (any, error) {
 	primary := s.deployments[0]
 	if set && desired != s.Desired {
 		s.Desired = desired
-		primary.scale(desired, c.now)
+		primary.scale(desired, c.now, c.ecsTaskIP)
 	}
 	taskDef := primary.TaskDef
 	if td := str(c.input, "taskDefinition"); td != "" {
@@ -466,7 +530,7 @@ func (c *call) ecsServiceValue(cl *ecsCluster, s *ecsService, withTags bool) map
 		"schedulingStrategy": "REPLICA", "deploymentController": map[string]any{"type": "ECS"},
 		"deploymentConfiguration": map[string]any{"maximumPercent": 200, "minimumHealthyPercent": 100,
 			"deploymentCircuitBreaker": map[string]any{"enable": false, "rollback": false}},
-		"loadBalancers": []any{}, "serviceRegistries": []any{},
+		"loadBalancers": s.LoadBalancers, "serviceRegistries": []any{},
 		"placementConstraints": []any{}, "placementStrategy": []any{}, "events": []any{},
 		"propagateTags": "NONE", "enableECSManagedTags": false, "enableExecuteCommand": false,
 	}

@@ -76,7 +76,7 @@ func (r *elbRegion) dump(now time.Time) any {
 	out := map[string]any{}
 	for name, g := range r.groups {
 		targets := []any{}
-		for _, t := range g.targets {
+		for _, t := range r.targetsOf(g, now) {
 			state, _ := r.targetHealth(g, t, now)
 			targets = append(targets, map[string]any{"id": t.ID, "port": t.Port, "state": state})
 		}
@@ -86,13 +86,16 @@ func (r *elbRegion) dump(now time.Time) any {
 }
 
 // targetHealth returns a registered target's state and, unless healthy,
-// its reason: a stuck fault (by target id) first, then disabled health
-// checks, then the Region's application being down (an outage), which
-// fails every health check, then the registration timeline.
+// its reason: a stuck fault (by target id) first, then draining (a
+// deregistration runs whatever the health checks say), then disabled
+// health checks, then the Region's application being down (an outage),
+// which fails every health check, then the registration timeline.
 func (r *elbRegion) targetHealth(g *elbTargetGroup, t *elbTarget, now time.Time) (string, [2]string) {
 	state := r.sb.faults.stuckState("elasticloadbalancing", r.region, t.ID)
 	switch {
 	case state != "":
+	case t.state.state(now) == "draining":
+		state = "draining"
 	case g.health["HealthCheckEnabled"] == false:
 		state = "unavailable"
 	case !r.sb.appUp(r.region):
@@ -312,8 +315,8 @@ func (c *call) elbTargetGroup() (*elbTargetGroup, *awsError) {
 }
 
 // elbTargets reads a request's Targets for a target group, checking ids
-// by target type; the sandbox simulates no EC2, so an instance id need
-// only look like one.
+// by target type; an instance id need only look like one, as a scenario
+// may register instances it does not launch.
 func elbTargets(g *elbTargetGroup, in map[string]any) ([]*elbTarget, *awsError) {
 	var out []*elbTarget
 	var bad []string
@@ -365,7 +368,7 @@ func elbRegisterTargets(c *call) (any, error) {
 		return nil, errorf("TooManyTargets", "A target group with target type 'lambda' can have one target")
 	}
 	for _, t := range targets {
-		if g.target(t.ID, t.Port) != nil {
+		if elbFind(g.targets, t.ID, t.Port) != nil {
 			continue // registering a registered target changes nothing
 		}
 		t.state.set(c.now, "initial", elbHealthy, "healthy")
@@ -374,8 +377,9 @@ func elbRegisterTargets(c *call) (any, error) {
 	return map[string]any{}, nil
 }
 
-func (g *elbTargetGroup) target(id string, port int64) *elbTarget {
-	for _, t := range g.targets {
+// elbFind returns the target of that id and port among targets, or nil.
+func elbFind(targets []*elbTarget, id string, port int64) *elbTarget {
+	for _, t := range targets {
 		if t.ID == id && t.Port == port {
 			return t
 		}
@@ -384,7 +388,9 @@ func (g *elbTargetGroup) target(id string, port int64) *elbTarget {
 }
 
 // elbDescribeTargetHealth reports the targets asked for, or every
-// registered one; a target asked for but not registered is unused.
+// registered one (by RegisterTargets or by an Auto Scaling group or ECS
+// service, see targets.go); a target asked for but not registered is
+// unused.
 func elbDescribeTargetHealth(c *call) (any, error) {
 	g, err := c.elbTargetGroup()
 	if err != nil {
@@ -395,14 +401,15 @@ func elbDescribeTargetHealth(c *call) (any, error) {
 		return nil, err
 	}
 	r := c.elb()
-	shown := g.targets
+	registered := r.targetsOf(g, c.now)
+	shown := registered
 	if len(asked) > 0 {
 		shown = asked
 	}
 	items := make([]any, 0, len(shown))
 	for _, t := range shown {
 		state, reason := "unused", elbReasons["unused"]
-		if reg := g.target(t.ID, t.Port); reg != nil {
+		if reg := elbFind(registered, t.ID, t.Port); reg != nil {
 			state, reason = r.targetHealth(g, reg, c.now)
 		}
 		health := map[string]any{"State": state}
