@@ -132,6 +132,9 @@ func (r *asgRegion) reconcile(g *asgGroup, now time.Time) {
 		in := &asgInstance{ID: asgInstanceID(r.region, r.seq), AZ: az, launched: now}
 		in.life.set(now, "Pending", asgLaunch, "InService")
 		ec2().launchManaged(in.ID, az, now, asgLaunch)
+		// Auto Scaling's own tag, which a runbook may filter instances by;
+		// CreateTags refuses aws: keys, so it is written directly.
+		ec2TagsOf(r.sb, r.region).byID[in.ID] = []resourceTag{{Key: "aws:autoscaling:groupName", Value: g.Name}}
 		g.instances = append(g.instances, in)
 		perAZ[az] = append(perAZ[az], in)
 		g.settled = maxTime(g.settled, now.Add(asgLaunch))

@@ -126,6 +126,9 @@ func registerEC2(s *Sandbox) {
 		&operation{name: "AttachVolume", mutating: true, handler: ec2AttachVolume},
 		&operation{name: "CreateSnapshot", mutating: true, handler: ec2CreateSnapshot},
 		&operation{name: "DescribeSnapshots", handler: ec2DescribeSnapshots},
+		&operation{name: "CreateTags", mutating: true, handler: ec2CreateTags},
+		&operation{name: "DeleteTags", mutating: true, handler: ec2DeleteTags},
+		&operation{name: "DescribeTags", handler: ec2DescribeTags},
 	)
 }
 
@@ -200,7 +203,8 @@ func (c *call) instanceValue(i *instance) map[string]any {
 	return map[string]any{"instanceId": i.ID, "imageId": i.Image, "instanceType": i.Type,
 		"instanceState": map[string]any{"code": instanceCodes[state], "name": state},
 		"placement":     map[string]any{"availabilityZone": i.AZ}, "launchTime": i.Launched,
-		"privateIpAddress": "10.0.0." + fmt.Sprint(len(i.ID)%200+10), "privateDnsName": "ip-10-0-0-10." + c.region + ".compute.internal"}
+		"privateIpAddress": "10.0.0." + fmt.Sprint(len(i.ID)%200+10), "privateDnsName": "ip-10-0-0-10." + c.region + ".compute.internal",
+		"tagSet": c.ec2TagSet(i.ID)}
 }
 
 func ec2RunInstances(c *call) (any, error) {
@@ -223,6 +227,10 @@ func ec2RunInstances(c *call) (any, error) {
 	if az == "" {
 		az = c.region + "a"
 	}
+	tags, aerr := c.tagSpecifications("instance")
+	if aerr != nil {
+		return nil, aerr
+	}
 	r := c.ec2()
 	res := r.newID("r")
 	items := make([]any, 0, count)
@@ -233,6 +241,7 @@ func ec2RunInstances(c *call) (any, error) {
 		}
 		i.status.set(c.now, "pending", ec2Boot, "running")
 		r.instances[i.ID] = i
+		_ = c.tagEC2(i.ID, tags) // checked above
 		items = append(items, c.instanceValue(i))
 	}
 	return map[string]any{"reservationId": res, "ownerId": c.account(), "instancesSet": items}, nil
@@ -252,7 +261,7 @@ func ec2DescribeInstances(c *call) (any, error) {
 		v := c.instanceValue(i)
 		fields := map[string]string{"instance-id": id, "instance-state-name": v["instanceState"].(map[string]any)["name"].(string),
 			"availability-zone": i.AZ, "image-id": i.Image, "instance-type": i.Type}
-		if len(want) > 0 && !want[id] || !matches(fields, fs) {
+		if len(want) > 0 && !want[id] || !matches(fields, fs) || !c.ec2TagsMatch(id, fs) {
 			continue
 		}
 		if _, seen := byRes[i.Reservation]; !seen {

@@ -12,7 +12,8 @@ func (c *call) volumeValue(v *volume) map[string]any {
 		state = st
 	}
 	out := map[string]any{"volumeId": v.ID, "size": v.Size, "availabilityZone": v.AZ, "status": state,
-		"createTime": v.Created, "volumeType": v.Type, "encrypted": false, "multiAttachEnabled": false, "attachmentSet": []any{}}
+		"createTime": v.Created, "volumeType": v.Type, "encrypted": false, "multiAttachEnabled": false, "attachmentSet": []any{},
+		"tagSet": c.ec2TagSet(v.ID)}
 	if v.Snapshot != "" {
 		out["snapshotId"] = v.Snapshot
 	}
@@ -34,6 +35,10 @@ func ec2CreateVolume(c *call) (any, error) {
 	}
 	if !strings.HasPrefix(az, c.region) {
 		return nil, errorf("InvalidParameterValue", "Invalid availability zone: [%s]", az)
+	}
+	tags, aerr := c.tagSpecifications("volume")
+	if aerr != nil {
+		return nil, aerr
 	}
 	r := c.ec2()
 	size, sizeSet, aerr := integer(c.input, "Size")
@@ -59,6 +64,7 @@ func ec2CreateVolume(c *call) (any, error) {
 	}
 	v.status.set(c.now, "creating", took, "available")
 	r.volumes[v.ID] = v
+	_ = c.tagEC2(v.ID, tags) // checked above
 	return c.volumeValue(v), nil
 }
 
@@ -87,7 +93,7 @@ func ec2DescribeVolumes(c *call) (any, error) {
 		if v.attach != nil {
 			fields["attachment.instance-id"] = v.attach.Instance
 		}
-		if len(want) > 0 && !want[id] || !matches(fields, fs) {
+		if len(want) > 0 && !want[id] || !matches(fields, fs) || !c.ec2TagsMatch(id, fs) {
 			continue
 		}
 		items = append(items, val)
@@ -156,9 +162,14 @@ func ec2CreateSnapshot(c *call) (any, error) {
 	if !ok {
 		return nil, errorf("InvalidVolume.NotFound", "The volume '%s' does not exist.", volID)
 	}
+	tags, aerr := c.tagSpecifications("snapshot")
+	if aerr != nil {
+		return nil, aerr
+	}
 	sn := &snapshot{ID: r.newID("snap"), Volume: volID, Description: str(c.input, "Description"), Size: v.Size, Started: c.now}
 	sn.status.set(c.now, "pending", ec2Snapshot, "completed")
 	r.snapshots[sn.ID] = sn
+	_ = c.tagEC2(sn.ID, tags) // checked above
 	return c.snapshotValue(sn), nil
 }
 
@@ -168,7 +179,8 @@ func (c *call) snapshotValue(sn *snapshot) map[string]any {
 		progress = fmt.Sprintf("%d%%", int(100*c.now.Sub(sn.Started)/ec2Snapshot))
 	}
 	return map[string]any{"snapshotId": sn.ID, "volumeId": sn.Volume, "status": state, "startTime": sn.Started,
-		"progress": progress, "ownerId": c.account(), "volumeSize": sn.Size, "description": sn.Description, "encrypted": false}
+		"progress": progress, "ownerId": c.account(), "volumeSize": sn.Size, "description": sn.Description, "encrypted": false,
+		"tagSet": c.ec2TagSet(sn.ID)}
 }
 
 func ec2DescribeSnapshots(c *call) (any, error) {
@@ -183,7 +195,7 @@ func ec2DescribeSnapshots(c *call) (any, error) {
 		sn := r.snapshots[id]
 		val := c.snapshotValue(sn)
 		fields := map[string]string{"snapshot-id": id, "volume-id": sn.Volume, "status": val["status"].(string)}
-		if len(want) > 0 && !want[id] || !matches(fields, fs) {
+		if len(want) > 0 && !want[id] || !matches(fields, fs) || !c.ec2TagsMatch(id, fs) {
 			continue
 		}
 		items = append(items, val)

@@ -21,7 +21,7 @@ type rdsRegion struct {
 	order     []string // creation order, for stable Describe output
 	snapshots map[string]*dbSnapshot
 	clusters  map[string]*dbCluster
-	tags      map[string][]rdsTag // by resource ARN
+	tags      map[string][]resourceTag // by resource ARN
 }
 
 type dbInstance struct {

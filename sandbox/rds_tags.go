@@ -4,12 +4,45 @@ import (
 	"strings"
 )
 
-// rdsTag is one tag on an RDS resource. Tags keep the order they were
-// first added in, so that ListTagsForResource answers the same each time.
-type rdsTag struct{ Key, Value string }
+// resourceTag is one tag on an RDS or EC2 resource. A resource's tags
+// keep the order they were first added in, so that answers are stable.
+type resourceTag struct{ Key, Value string }
+
+// maxTags is how many tags RDS and EC2 allow on one resource.
+const maxTags = 50
+
+// mergeTags adds or replaces tags given as a Tags list member, checked as
+// RDS and EC2 check them, into a copy of current: nothing changes unless
+// every tag is good.
+func mergeTags(current []resourceTag, tags []any, quotaCode string) ([]resourceTag, *awsError) {
+	out := append([]resourceTag(nil), current...)
+	for _, t := range tags {
+		m, _ := t.(map[string]any)
+		key := str(m, "Key")
+		if key == "" {
+			return nil, errorf("InvalidParameterValue", "A tag's Key must not be empty")
+		}
+		if strings.HasPrefix(strings.ToLower(key), "aws:") {
+			return nil, errorf("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for AWS: %s", key)
+		}
+		replaced := false
+		for i := range out {
+			if out[i].Key == key {
+				out[i].Value, replaced = str(m, "Value"), true
+			}
+		}
+		if !replaced {
+			out = append(out, resourceTag{Key: key, Value: str(m, "Value")})
+		}
+	}
+	if len(out) > maxTags {
+		return nil, errorf(quotaCode, "A resource may have at most %d tags", maxTags)
+	}
+	return out, nil
+}
 
 // rdsTagsOf returns the tags on an RDS resource, by ARN.
-func (c *call) rdsTagsOf(resourceARN string) []rdsTag {
+func (c *call) rdsTagsOf(resourceARN string) []resourceTag {
 	return c.rds().tags[resourceARN]
 }
 
@@ -26,33 +59,14 @@ func (c *call) rdsTagList(resourceARN string) members {
 // addRDSTags adds or replaces tags given as a Tags list member.
 func (c *call) addRDSTags(resourceARN string, tags []any) *awsError {
 	r := c.rds()
+	merged, err := mergeTags(r.tags[resourceARN], tags, "TagQuotaPerResourceExceeded")
+	if err != nil {
+		return err
+	}
 	if r.tags == nil {
-		r.tags = map[string][]rdsTag{}
+		r.tags = map[string][]resourceTag{}
 	}
-	current := r.tags[resourceARN]
-	for _, t := range tags {
-		m, _ := t.(map[string]any)
-		key := str(m, "Key")
-		if key == "" {
-			return errorf("InvalidParameterValue", "A tag's Key is required")
-		}
-		if strings.HasPrefix(strings.ToLower(key), "aws:") {
-			return errorf("InvalidParameterValue", "Tag keys may not start with 'aws:': %s", key)
-		}
-		replaced := false
-		for i := range current {
-			if current[i].Key == key {
-				current[i].Value, replaced = str(m, "Value"), true
-			}
-		}
-		if !replaced {
-			current = append(current, rdsTag{Key: key, Value: str(m, "Value")})
-		}
-	}
-	if len(current) > 50 {
-		return errorf("TagQuotaPerResourceExceeded", "A resource may have at most 50 tags")
-	}
-	r.tags[resourceARN] = current
+	r.tags[resourceARN] = merged
 	return nil
 }
 
@@ -117,7 +131,7 @@ func rdsRemoveTagsFromResource(c *call) (any, error) {
 		}
 	}
 	r := c.rds()
-	var kept []rdsTag
+	var kept []resourceTag
 	for _, t := range r.tags[resource] {
 		if !drop[t.Key] {
 			kept = append(kept, t)

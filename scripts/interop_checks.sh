@@ -80,6 +80,9 @@ inst=$($AWS ec2 run-instances --image-id ami-0abc --instance-type m5.large --cou
   --placement AvailabilityZone=us-west-2a --query 'Instances[0].InstanceId' "${out[@]}")
 expect "ec2 instance" "$inst" $AWS ec2 describe-instances --instance-ids "$inst" \
   --query 'Reservations[0].Instances[0].InstanceId' "${out[@]}"
+$AWS ec2 create-tags --resources "$vol" --tags Key=backup-plan,Value=docstore >/dev/null
+expect "ec2 tags" "$vol" $AWS ec2 describe-volumes --filters Name=tag:backup-plan,Values=docstore \
+  --query 'Volumes[].VolumeId' "${out[@]}"
 
 $AWS s3api create-bucket --bucket interop-assets --create-bucket-configuration LocationConstraint=us-west-2 >/dev/null
 printf 'canary' > /tmp/interop-canary.txt

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 
+	"github.com/drpilot/drpilot/runbooks"
 	"github.com/drpilot/drpilot/sandbox"
 	"github.com/drpilot/drpilot/steps"
 )
@@ -41,4 +43,41 @@ func cutOperation(s string) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// TestSandboxServesShippedRunbooksCalls: every operation a shipped runbook
+// names itself, in an aws.call step or a precondition, is one the sandbox
+// serves, so that its game day can run the whole runbook.
+func TestSandboxServesShippedRunbooksCalls(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New(sandbox.Options{})
+	paths, err := filepath.Glob("../../runbooks/*.toml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no shipped runbooks: %v", err)
+	}
+	for _, path := range paths {
+		rb, diags := runbooks.Load(path)
+		if rb == nil {
+			t.Fatalf("%s: %v", path, diags)
+		}
+		for _, st := range rb.Steps {
+			var calls []string
+			if st.Action == "aws.call" {
+				call, _ := st.With["call"].(string)
+				calls = append(calls, call)
+			}
+			for _, req := range st.Require {
+				calls = append(calls, req.Call)
+			}
+			for _, call := range calls {
+				svc, op, ok := cutOperation(call)
+				if name, alias := signingNames[svc]; alias {
+					svc = name
+				}
+				if !ok || !sb.Serves(svc, op) {
+					t.Errorf("%s: step %s calls %q, which the sandbox does not serve", filepath.Base(path), st.ID, call)
+				}
+			}
+		}
+	}
 }
