@@ -14,10 +14,16 @@ import (
 //	POST /_sandbox/faults   add or clear a fault (a Fault as JSON)
 //	POST /_sandbox/clock    {"advance": "10m"} moves simulated time on
 //	/_sandbox/app/<region>/ the simulated application of a Region
+//	/_sandbox/web/<host>/   the simulated internet (web.go)
+//	GET  /_sandbox/webhooks the webhook deliveries it received
 func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch path := r.URL.Path; {
 	case strings.HasPrefix(path, "/_sandbox/app/"):
 		s.serveApp(w, r)
+	case strings.HasPrefix(path, "/_sandbox/web/"):
+		s.serveWeb(w, r)
+	case path == "/_sandbox/webhooks" && r.Method == http.MethodGet:
+		s.serveWebhooks(w, r)
 	case path == "/_sandbox/journal" && r.Method == http.MethodGet:
 		entries, total := s.journal.Entries()
 		adminJSON(w, http.StatusOK, map[string]any{"total": total, "entries": entries})

@@ -22,6 +22,9 @@ type Entry struct {
 	ErrorCode string    `json:"error_code,omitempty"`
 	RequestID string    `json:"request_id"`
 	Fault     string    `json:"fault,omitempty"` // the injected fault that answered, if any
+	// URL is what a request of the simulated internet (service "web",
+	// operation its HTTP method) asked for: https://<host>/<path>.
+	URL string `json:"url,omitempty"`
 }
 
 // Journal records every AWS request the sandbox answers.

@@ -107,8 +107,7 @@ func r53GetHealthCheckStatus(c *call) (any, error) {
 		return nil, err
 	}
 	status := "Success: HTTP Status Code 200, OK"
-	target := regionIn(str(h.Config, "FullyQualifiedDomainName") + " " + str(h.Config, "ResourcePath"))
-	if target != "" && !c.sb.appUp(target) && str(h.Config, "Disabled") != "true" {
+	if !c.sb.checkersSeeUp(h) {
 		status = "Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall."
 	}
 	obs := make([]any, 0, len(route53Checkers))
@@ -117,4 +116,22 @@ func r53GetHealthCheckStatus(c *call) (any, error) {
 			"StatusReport": map[string]any{"Status": status, "CheckedTime": c.now}})
 	}
 	return map[string]any{"HealthCheckObservations": named("HealthCheckObservation", obs)}, nil
+}
+
+// checkersSeeUp reports what Route 53's checkers see of a health check's
+// endpoint: down while the Region its domain name or resource path names
+// is out, unless the check is disabled.
+func (s *Sandbox) checkersSeeUp(h *healthCheck) bool {
+	target := regionIn(str(h.Config, "FullyQualifiedDomainName") + " " + str(h.Config, "ResourcePath"))
+	return target == "" || s.appUp(target) || str(h.Config, "Disabled") == "true"
+}
+
+// healthCheckHealthy is the health Route 53's DNS answers act on: what
+// the checkers see, turned around by Inverted. A disabled check is
+// healthy, as in AWS.
+func (s *Sandbox) healthCheckHealthy(h *healthCheck) bool {
+	if str(h.Config, "Disabled") == "true" {
+		return true
+	}
+	return s.checkersSeeUp(h) != (str(h.Config, "Inverted") == "true")
 }

@@ -21,6 +21,8 @@ type Scenario struct {
 	Start     time.Time     `toml:"start"`
 	Create    []CreateEntry `toml:"create"`
 	Faults    []Fault       `toml:"faults"`
+	// Sites are what hosts of the simulated internet serve (web.go).
+	Sites []Site `toml:"sites"`
 
 	file  string
 	lines []int // the line of each [[create]] entry
@@ -92,8 +94,16 @@ func ParseScenario(file string, src []byte) (*Scenario, error) {
 			if len(k) >= 2 && k[0] == "create" && k[1] == "input" {
 				continue // free-form: the operation's input
 			}
-			return nil, &ScenarioError{File: file, Msg: fmt.Sprintf("unknown key %q (a scenario has account, time_scale, start, [[create]] and [[faults]])", k.String())}
+			e := &ScenarioError{File: file, Msg: fmt.Sprintf("unknown key %q (a scenario has account, time_scale, start, [[create]], [[faults]] and [[sites]])", k.String())}
+			if len(k) == 2 && k[0] == "sites" {
+				e.Line, e.Col = keyPosition(src, k[1])
+				e.Msg = fmt.Sprintf("unknown key %q in [[sites]] (a site has host, path, status, body and content_type)", k[1])
+			}
+			return nil, e
 		}
+	}
+	if err := sc.compileSites(src); err != nil {
+		return nil, err
 	}
 	return &sc, nil
 }
@@ -118,6 +128,12 @@ func (sc *Scenario) entryError(i int, format string, args ...any) error {
 // Apply creates the scenario's resources and applies its faults. Call it
 // on a new sandbox, before serving.
 func (s *Sandbox) Apply(sc *Scenario) error {
+	if err := sc.compileSites(nil); err != nil { // a Scenario made in Go, not parsed
+		return err
+	}
+	s.mu.Lock()
+	s.setSites(sc.Sites)
+	s.mu.Unlock()
 	for i, c := range sc.Create {
 		if err := s.applyCreate(sc, i, c); err != nil {
 			return err
