@@ -193,7 +193,9 @@ func rdsCreateReadReplica(c *call) (any, error) {
 	if class == "" {
 		class = src.Class
 	}
-	db := &dbInstance{ID: id, Class: class, Engine: src.Engine, Storage: src.Storage, Created: c.now,
+	// A replica is Multi-AZ only when asked, whatever its source is.
+	multiAZ, _ := boolean(c.input, "MultiAZ")
+	db := &dbInstance{ID: id, Class: class, Engine: src.Engine, Storage: src.Storage, MultiAZ: multiAZ, Created: c.now,
 		Source: srcID, BackupRetention: 0}
 	if srcRegion != c.region {
 		db.Source = arn("rds", srcRegion, c.account(), "db:"+srcName)

@@ -41,7 +41,7 @@ func TestRDSCrossRegionReplicaPromotion(t *testing.T) {
 	waitAvailable(t, primary, "orders")
 	src := "arn:aws:rds:us-east-1:123456789012:db:orders"
 	created, err := recovery.CreateDBInstanceReadReplica(c, &rds.CreateDBInstanceReadReplicaInput{
-		DBInstanceIdentifier: aws.String("orders-replica"), SourceDBInstanceIdentifier: aws.String(src)})
+		DBInstanceIdentifier: aws.String("orders-replica"), SourceDBInstanceIdentifier: aws.String(src), MultiAZ: aws.Bool(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +51,9 @@ func TestRDSCrossRegionReplicaPromotion(t *testing.T) {
 	replica := waitAvailable(t, recovery, "orders-replica")
 	if aws.ToString(replica.ReadReplicaSourceDBInstanceIdentifier) != src || aws.ToString(replica.StatusInfos[0].Status) != "replicating" {
 		t.Fatalf("replica = source %v, status infos %+v", replica.ReadReplicaSourceDBInstanceIdentifier, replica.StatusInfos)
+	}
+	if !aws.ToBool(replica.MultiAZ) {
+		t.Error("a replica created with MultiAZ is not Multi-AZ")
 	}
 	if err := sb.faults.apply(Fault{Outage: &Outage{Region: "us-east-1"}}); err != nil {
 		t.Fatal(err)
@@ -66,7 +69,7 @@ func TestRDSCrossRegionReplicaPromotion(t *testing.T) {
 		t.Fatalf("promotion starts in %q, want modifying", got)
 	}
 	final := waitAvailable(t, recovery, "orders-replica")
-	if final.ReadReplicaSourceDBInstanceIdentifier != nil || len(final.StatusInfos) != 0 || final.Endpoint == nil {
+	if final.ReadReplicaSourceDBInstanceIdentifier != nil || len(final.StatusInfos) != 0 || final.Endpoint == nil || !aws.ToBool(final.MultiAZ) {
 		t.Fatalf("after promotion: %+v", final)
 	}
 }
