@@ -119,6 +119,10 @@ func (s *Sandbox) webAnswer(r *http.Request, host, path string, body []byte, now
 		return ans
 	case outside && st != nil:
 		return s.siteAnswer(st, "", now)
+	case fail != nil && fail.Code == "NoRegion" && s.site(strings.TrimSuffix(res.Target, "."), path) != nil:
+		// A record that leads out of AWS to a declared site (a CDN's
+		// maintenance page): that site answers, outside any Region.
+		return s.siteAnswer(s.site(strings.TrimSuffix(res.Target, "."), path), "", now)
 	case fail != nil:
 		return jsonAnswer(http.StatusBadGateway, "", fail.Code, "", map[string]any{"error": fail.Msg, "code": fail.Code,
 			"host": host, "resolution": res.Trace})
