@@ -14,13 +14,11 @@ type restJSONProtocol struct{}
 func (restJSONProtocol) name() string { return "restJson1" }
 
 func (restJSONProtocol) decode(r *http.Request, body []byte, svc *service) (string, map[string]any, error) {
-	input := map[string]any{}
-	op, ok := route(svc, r, input)
+	op, input, ok := restOperation(svc, r)
 	if !ok {
 		return "", nil, &awsError{Code: "UnknownOperationException",
 			Message: fmt.Sprintf("no %s operation at %s %s", svc.name, r.Method, r.URL.Path), Status: http.StatusNotFound}
 	}
-	queryInput(r, input)
 	doc, err := decodeJSONObject(body)
 	if err != nil {
 		return op.name, nil, err

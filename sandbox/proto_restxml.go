@@ -17,13 +17,11 @@ type restXMLProtocol struct{}
 func (restXMLProtocol) name() string { return "restXml" }
 
 func (restXMLProtocol) decode(r *http.Request, body []byte, svc *service) (string, map[string]any, error) {
-	input := map[string]any{}
-	op, ok := route(svc, r, input)
+	op, input, ok := restOperation(svc, r)
 	if !ok {
 		return "", nil, &awsError{Code: "UnknownOperationException",
 			Message: fmt.Sprintf("no %s operation at %s %s", svc.name, r.Method, r.URL.Path), Status: http.StatusNotFound}
 	}
-	queryInput(r, input)
 	if len(bytes.TrimSpace(body)) > 0 {
 		doc, err := decodeXMLDocument(body)
 		if err != nil {

@@ -38,12 +38,10 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 			return "", nil, errorf("IncompleteBody", "the aws-chunked body is malformed: %v", err)
 		}
 	}
-	input := map[string]any{}
-	op, ok := route(svc, r, input)
+	op, input, ok := restOperation(svc, r)
 	if !ok {
 		return "", nil, errorf("MethodNotAllowed", "no S3 operation at %s %s", r.Method, r.URL.Path)
 	}
-	queryInput(r, input)
 	if op.name == "PutObject" {
 		input["Body"] = body
 		input["ContentType"] = r.Header.Get("Content-Type")

@@ -6,6 +6,18 @@ import (
 	"strings"
 )
 
+// restOperation finds the operation a REST request is for and reads its
+// path labels and query parameters into a new input; false when no
+// operation of the service serves the method and path.
+func restOperation(svc *service, r *http.Request) (*operation, map[string]any, bool) {
+	input := map[string]any{}
+	op, ok := route(svc, r, input)
+	if ok {
+		queryInput(r, input)
+	}
+	return op, input, ok
+}
+
 // route finds the operation of a REST service that serves a request: the
 // one whose method matches and whose path template matches the path,
 // with its labels read into input. Literal segments and required query
