@@ -174,12 +174,9 @@ body = "region={region} db={db-role:{param:/booking/db-host}|writer=rw,reader=ro
 	want("not an endpoint of the sandbox", "region=ap-southeast-4 db=unknown")
 }
 
-// TestWebGlobalDatabaseRole: a global database's writer endpoint (as a
-// scenario writes it, whatever its random part) follows the writer: down
-// with the primary Region out, writer again once a failover moves it.
-func TestWebGlobalDatabaseRole(t *testing.T) {
-	t.Parallel()
-	sc, err := ParseScenario("global.toml", []byte(`
+// storesGlobalDatabase stages an Aurora global database: the writer in
+// Tokyo, the secondary in Osaka, as the store-region-failover scenario has.
+const storesGlobalDatabase = `
 [[create]]
 service = "rds"
 region = "ap-northeast-1"
@@ -195,6 +192,14 @@ service = "rds"
 region = "ap-northeast-3"
 operation = "CreateDBCluster"
 input = { DBClusterIdentifier = "stores-aurora-apne3", Engine = "aurora-postgresql", GlobalClusterIdentifier = "stores-global" }
+`
+
+// TestWebGlobalDatabaseRole: a global database's writer endpoint (as a
+// scenario writes it, whatever its random part) follows the writer: down
+// with the primary Region out, writer again once a failover moves it.
+func TestWebGlobalDatabaseRole(t *testing.T) {
+	t.Parallel()
+	sc, err := ParseScenario("global.toml", []byte(storesGlobalDatabase+`
 [[faults]]
 outage = { region = "ap-northeast-1" }
 `))
@@ -390,22 +395,7 @@ func FuzzScenarioSites(f *testing.F) {
 // over; the Osaka record answers from the start, Tokyo being out.
 func TestWebScenarioDeclaresTheInternet(t *testing.T) {
 	t.Parallel()
-	src := `
-[[create]]
-service = "rds"
-region = "ap-northeast-1"
-operation = "CreateDBCluster"
-input = { DBClusterIdentifier = "stores-aurora-apne1", Engine = "aurora-postgresql" }
-[[create]]
-service = "rds"
-region = "ap-northeast-1"
-operation = "CreateGlobalCluster"
-input = { GlobalClusterIdentifier = "stores-global", SourceDBClusterIdentifier = "arn:aws:rds:ap-northeast-1:123456789012:cluster:stores-aurora-apne1" }
-[[create]]
-service = "rds"
-region = "ap-northeast-3"
-operation = "CreateDBCluster"
-input = { DBClusterIdentifier = "stores-aurora-apne3", Engine = "aurora-postgresql", GlobalClusterIdentifier = "stores-global" }
+	src := storesGlobalDatabase + `
 [[create]]
 service = "ssm"
 region = "ap-northeast-3"
