@@ -61,7 +61,9 @@ func (c *call) compositeState(a *compositeAlarm, depth int) (string, string) {
 // anyAlarmState is the state of a metric or composite alarm by name or
 // ARN; an alarm that does not exist has INSUFFICIENT_DATA.
 func (c *call) anyAlarmState(name string, depth int) string {
-	name = name[strings.LastIndex(name, ":")+1:]
+	if i := strings.Index(name, ":alarm:"); strings.HasPrefix(name, "arn:") && i >= 0 {
+		name = name[i+len(":alarm:"):] // an alarm's ARN; a bare name may hold colons
+	}
 	r := c.cloudwatch()
 	if a, ok := r.alarms[name]; ok {
 		st, _ := c.alarmState(a)

@@ -87,3 +87,31 @@ func FuzzParseAlarmRule(f *testing.F) {
 		}
 	})
 }
+
+// TestCompositeAlarmNamesByARNOrWithColons: a rule may name an alarm by
+// its ARN, and a bare alarm name may itself hold colons.
+func TestCompositeAlarmNamesByARNOrWithColons(t *testing.T) {
+	t.Parallel()
+	sb, url := startSandbox(t, Options{})
+	client := cloudwatch.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	putAlarm(t, client, "orders:5xx")
+	for name, rule := range map[string]string{
+		"by-arn":  `ALARM("arn:aws:cloudwatch:us-east-1:123456789012:alarm:orders:5xx")`,
+		"by-name": `ALARM("orders:5xx")`,
+	} {
+		if _, err := client.PutCompositeAlarm(ctx(t), &cloudwatch.PutCompositeAlarmInput{
+			AlarmName: aws.String(name), AlarmRule: aws.String(rule)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb.clock.Advance(90 * time.Second)
+	if _, err := client.SetAlarmState(ctx(t), &cloudwatch.SetAlarmStateInput{AlarmName: aws.String("orders:5xx"),
+		StateValue: cwtypes.StateValueAlarm, StateReason: aws.String("game day")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"by-arn", "by-name"} {
+		if got := compositeState(t, client, name); got != cwtypes.StateValueAlarm {
+			t.Errorf("%s is %s, want ALARM", name, got)
+		}
+	}
+}
