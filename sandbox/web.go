@@ -109,6 +109,12 @@ func (s *Sandbox) webAnswer(r *http.Request, host, path string, body []byte, now
 	res, fail := s.resolveHost(host)
 	st := s.site(host, path)
 	outside := fail != nil && (fail.Code == "NoHostedZone" || fail.Code == "NoRecord")
+	// A record that leads out of AWS to a declared site (a CDN's
+	// maintenance page): that site answers, outside any Region.
+	var offAWS *Site
+	if fail != nil && fail.Code == "NoRegion" {
+		offAWS = s.site(strings.TrimSuffix(res.Target, "."), path)
+	}
 	switch {
 	case outside && r.Method == http.MethodPost:
 		ans := webAnswer{status: http.StatusOK, contentType: "text/plain; charset=utf-8", body: []byte("ok")}
@@ -119,10 +125,8 @@ func (s *Sandbox) webAnswer(r *http.Request, host, path string, body []byte, now
 		return ans
 	case outside && st != nil:
 		return s.siteAnswer(st, "", now)
-	case fail != nil && fail.Code == "NoRegion" && s.site(strings.TrimSuffix(res.Target, "."), path) != nil:
-		// A record that leads out of AWS to a declared site (a CDN's
-		// maintenance page): that site answers, outside any Region.
-		return s.siteAnswer(s.site(strings.TrimSuffix(res.Target, "."), path), "", now)
+	case offAWS != nil:
+		return s.siteAnswer(offAWS, "", now)
 	case fail != nil:
 		return jsonAnswer(http.StatusBadGateway, "", fail.Code, "", map[string]any{"error": fail.Msg, "code": fail.Code,
 			"host": host, "resolution": res.Trace})
