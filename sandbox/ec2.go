@@ -77,6 +77,7 @@ func (c *call) ec2() *ec2Region {
 	for id, i := range r.instances {
 		if i.gone(c.now) {
 			delete(r.instances, id)
+			delete(c.ec2Tags().byID, id) // its tags go with it
 		}
 	}
 	return r
