@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -209,4 +210,21 @@ func (s *Sandbox) serveWebhooks(w http.ResponseWriter, r *http.Request) {
 		all = kept
 	}
 	adminJSON(w, http.StatusOK, map[string]any{"total": total, "deliveries": all})
+}
+
+// WebURL maps a URL of the internet to the address under which a sandbox
+// served at endpoint answers for it: https://shop.example.com/healthz
+// becomes <endpoint>/_sandbox/web/shop.example.com/healthz. drpilot's
+// sandbox mode sends http.probe requests and webhooks there. A URL that is
+// not http(s) is returned unchanged, to fail where it is used.
+func WebURL(endpoint, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return rawURL
+	}
+	out := strings.TrimSuffix(endpoint, "/") + "/_sandbox/web/" + u.Hostname() + u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }

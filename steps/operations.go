@@ -155,3 +155,9 @@ func splitOperation(call string) (service, operation string, ok bool) {
 	service, operation, ok = strings.Cut(call, ":")
 	return service, operation, ok && service != "" && operation != ""
 }
+
+// ReadOnly reports whether an operation is classified read-only: the rule
+// the dry-run guard on every client applies.
+func ReadOnly(service, operation string) bool {
+	return Classify(service, operation) == runbooks.OpReadOnly
+}

@@ -1,0 +1,165 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
+)
+
+// Every AWS call of a step goes through StepRun, which is what makes the
+// executor's promises hold whatever the action's code does: a mutating call
+// is in the audit log, fsynced, before it is sent; in dry-run it is not sent
+// at all (and the client guard would refuse it if it were); and its
+// response and request id are logged after.
+
+// Read calls a read-only operation in the Region the step's calls to that
+// service go to. Calling a mutating operation through Read is a bug in the
+// action and fails without sending anything.
+func (s *StepRun) Read(ctx context.Context, operation string, input map[string]any) (map[string]any, error) {
+	return s.ReadIn(ctx, s.callRegion(operation), operation, input)
+}
+
+// ReadIn is Read in an explicit Region.
+func (s *StepRun) ReadIn(ctx context.Context, region, operation string, input map[string]any) (map[string]any, error) {
+	service, op, ok := splitOperation(operation)
+	if !ok {
+		return nil, fmt.Errorf("malformed operation %q", operation)
+	}
+	if Classify(service, op) != runbooks.OpReadOnly {
+		return nil, fmt.Errorf("internal error: %s is not read-only and was not sent", operation)
+	}
+	resp, err := s.exec.opts.Clients.Invoke(ctx, service, region, op, input)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Output, nil
+}
+
+// Mutate sends a mutating operation in the Region the step's calls to that
+// service go to. In dry-run it sends nothing and returns simulated, the
+// action's best guess at the response, which the audit log and the events
+// mark as simulated.
+func (s *StepRun) Mutate(ctx context.Context, operation string, input, simulated map[string]any) (map[string]any, error) {
+	return s.MutateIn(ctx, s.callRegion(operation), operation, input, simulated)
+}
+
+// MutateIn is Mutate in an explicit Region.
+func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input, simulated map[string]any) (map[string]any, error) {
+	service, op, ok := splitOperation(operation)
+	if !ok {
+		return nil, fmt.Errorf("malformed operation %q", operation)
+	}
+	s.calls++
+	info := &CallInfo{
+		ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: service + ":" + op,
+		Region: region, Mutating: true, Input: input,
+	}
+	if s.DryRun() {
+		return s.simulate(info, simulated)
+	}
+	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
+		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: input, Attempt: s.attempt()}}); err != nil {
+		// Write-ahead: a call the log cannot record is not sent.
+		return nil, fmt.Errorf("audit log: %w; %s was not sent", err, info.Operation)
+	}
+	s.exec.emit(Event{Type: EventCallSent, Step: s.plan.ID, Call: info, Message: "sent " + info.Operation + " in " + region})
+	start := s.exec.now()
+	resp, err := s.exec.opts.Clients.Invoke(ctx, service, region, op, input)
+	done := *info
+	done.Duration = s.exec.now().Sub(start)
+	data := awsResponseData{Call: info.ID, Operation: info.Operation}
+	if err != nil {
+		var ce *awsclient.CallError
+		if errors.As(err, &ce) {
+			done.RequestID, data.RequestID, data.Code, data.HTTPStatus = ce.RequestID, ce.RequestID, ce.Code, ce.HTTPStatus
+		}
+		done.Error, data.Error = err.Error(), err.Error()
+	} else {
+		done.RequestID, data.RequestID, data.Output = resp.RequestID, resp.RequestID, resp.Output
+		s.requestIDs = append(s.requestIDs, resp.RequestID)
+	}
+	if _, aerr := s.exec.audit(audit.Entry{Type: audit.TypeAWSResponse, Step: s.plan.ID, Actor: actorAWS, Data: data}); aerr != nil && err == nil {
+		err = fmt.Errorf("%s succeeded (request id %s) but the audit log failed: %w", info.Operation, done.RequestID, aerr)
+	}
+	s.exec.emit(Event{Type: EventCallDone, Step: s.plan.ID, Call: &done, Error: done.Error})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Output, nil
+}
+
+// Call sends any operation: read-only ones as Read does, the rest as
+// Mutate does with an empty simulated response. It is what aws.call and
+// actions that take an operation name use.
+func (s *StepRun) Call(ctx context.Context, operation string, input map[string]any) (map[string]any, error) {
+	service, op, ok := splitOperation(operation)
+	if ok && Classify(service, op) == runbooks.OpReadOnly {
+		return s.Read(ctx, operation, input)
+	}
+	return s.Mutate(ctx, operation, input, map[string]any{})
+}
+
+// simulate records a mutating call that dry-run does not send and returns
+// the simulated answer.
+func (s *StepRun) simulate(info *CallInfo, simulated map[string]any) (map[string]any, error) {
+	out := maps.Clone(simulated)
+	if out == nil {
+		out = map[string]any{}
+	}
+	s.simulated = out
+	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
+		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: info.Region, Input: info.Input,
+			Attempt: s.attempt(), DryRun: true}}); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	s.exec.emit(Event{Type: EventCallDone, Step: s.plan.ID, Call: info, Simulated: true,
+		Message: "dry-run: would send " + info.Operation + " in " + info.Region})
+	return out, nil
+}
+
+// callRegion is the Region a call to operation's service goes to from
+// this step: the step's, except for Route 53's global control plane.
+func (s *StepRun) callRegion(operation string) string {
+	service, _, _ := splitOperation(operation)
+	if canon, ok := CanonicalService(service); ok {
+		service = canon
+	}
+	return s.exec.opts.Catalogue.CallRegion(service, s.region)
+}
+
+// attempt is the step's current attempt number, for the audit log.
+func (s *StepRun) attempt() int { return s.exec.attemptOf(s.plan.ID) }
+
+// awsRequestData is the data of an aws.request event: what is about to be
+// sent, or what dry-run would have sent.
+type awsRequestData struct {
+	Call      string         `json:"call"`
+	Operation string         `json:"operation"`
+	Region    string         `json:"region"`
+	Input     map[string]any `json:"input"`
+	Attempt   int            `json:"attempt"`
+	// DryRun marks a request that was not sent.
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// awsResponseData is the data of an aws.response event.
+type awsResponseData struct {
+	Call       string         `json:"call"`
+	Operation  string         `json:"operation"`
+	RequestID  string         `json:"request_id,omitempty"`
+	Output     map[string]any `json:"output,omitempty"`
+	Code       string         `json:"error_code,omitempty"`
+	HTTPStatus int            `json:"http_status,omitempty"`
+	Error      string         `json:"error,omitempty"`
+}
+
+// Actors in the audit log besides operators.
+const (
+	actorDrpilot = "drpilot"
+	actorAWS     = "aws"
+)

@@ -1,0 +1,132 @@
+package steps
+
+import "time"
+
+// EventType names what happened. The names are part of drpilot's stable
+// interface: the headless printer writes them as JSON lines (see
+// docs/events.md) and the TUI switches on them.
+type EventType string
+
+// The executor's events, in the order a step goes through them.
+const (
+	EventRunStarted   EventType = "run.started"
+	EventStepReady    EventType = "step.ready"
+	EventPrecondition EventType = "precondition"
+	EventAwaiting     EventType = "step.awaiting" // a gate asks the Approver
+	EventStepRunning  EventType = "step.running"
+	EventCallSent     EventType = "call.sent"
+	EventCallDone     EventType = "call.done"
+	EventWaitProgress EventType = "wait.progress"
+	EventStepRetry    EventType = "step.retry"
+	EventStepDone     EventType = "step.done"
+	EventStepFailed   EventType = "step.failed"
+	EventStepSkipped  EventType = "step.skipped"
+	EventNote         EventType = "note"
+	EventRunFinished  EventType = "run.finished"
+)
+
+// Terminal reports whether observers must never lose an event of this
+// type; only wait progress may be coalesced.
+func (t EventType) Terminal() bool { return t != EventWaitProgress }
+
+// Event is one thing the executor reports. Type says which of the optional
+// fields are set.
+type Event struct {
+	Type EventType `json:"type"`
+	Time time.Time `json:"time"`
+	Step string    `json:"step,omitempty"`
+	// Message is a one-line, human-readable summary of the event.
+	Message string `json:"message,omitempty"`
+	// Attempt counts a step's tries from 1 (step.running, step.retry).
+	Attempt      int                 `json:"attempt,omitempty"`
+	Precondition *PreconditionResult `json:"precondition,omitempty"`
+	Call         *CallInfo           `json:"call,omitempty"`
+	Wait         *WaitProgress       `json:"wait,omitempty"`
+	// Error is the failure (step.failed, step.retry, a failed call).
+	Error string `json:"error,omitempty"`
+	// Outputs are the values a done step captured.
+	Outputs map[string]any `json:"outputs,omitempty"`
+	// Simulated marks a dry-run answer that AWS never gave.
+	Simulated bool `json:"simulated,omitempty"`
+	// Run is set on run.started and run.finished.
+	Run *RunSummary `json:"run,omitempty"`
+}
+
+// PreconditionResult is one require evaluated just before its step.
+type PreconditionResult struct {
+	Index  int    `json:"index"`
+	Call   string `json:"call"`
+	Region string `json:"region"`
+	Query  string `json:"query,omitempty"`
+	// Observed is the query's result.
+	Observed any      `json:"observed"`
+	Tests    []string `json:"tests"`
+	Holds    bool     `json:"holds"`
+	// Why is the runbook's reason for the precondition; Failure says which
+	// test failed or which error prevented the check.
+	Why       string `json:"why,omitempty"`
+	Failure   string `json:"failure,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// CallInfo is one AWS call of a step.
+type CallInfo struct {
+	ID        string         `json:"id"` // unique in the run: <step>/<n>
+	Operation string         `json:"operation"`
+	Region    string         `json:"region"`
+	Mutating  bool           `json:"mutating"`
+	Input     map[string]any `json:"input,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Error     string         `json:"error,omitempty"`
+	// Duration is the call's wall time, retries by the SDK included.
+	Duration time.Duration `json:"duration_ns,omitempty"`
+}
+
+// WaitProgress is one poll of an action's built-in wait.
+type WaitProgress struct {
+	Operation string `json:"operation,omitempty"`
+	// State is what the poll observed, such as "creating" or "2/3 healthy".
+	State string `json:"state"`
+	Polls int    `json:"polls"`
+	// Elapsed is the time since the wait began; Expect the step's expected
+	// duration, for a progress bar.
+	Elapsed time.Duration `json:"elapsed_ns"`
+	Expect  time.Duration `json:"expect_ns,omitempty"`
+}
+
+// RunSummary describes the run on run.started and its outcome on
+// run.finished.
+type RunSummary struct {
+	ID        string            `json:"id"`
+	Runbook   string            `json:"runbook"`
+	Mode      string            `json:"mode"`
+	Account   string            `json:"account,omitempty"`
+	CallerARN string            `json:"caller_arn,omitempty"`
+	Regions   map[string]string `json:"regions,omitempty"`
+	AuditDir  string            `json:"audit_dir,omitempty"`
+	// Outcome is set at the end: succeeded, failed or aborted.
+	Outcome string         `json:"outcome,omitempty"`
+	Counts  map[string]int `json:"counts,omitempty"`
+	// Elapsed is the run's wall time at the end.
+	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
+}
+
+// Run outcomes.
+const (
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+	OutcomeAborted   = "aborted"
+)
+
+// Observer receives the executor's events. It is called synchronously, from
+// the executor's goroutines, so it must be quick and safe for concurrent
+// use; a TUI forwards events to its program, a printer writes a line.
+type Observer interface {
+	Event(Event)
+}
+
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(Event)
+
+// Event calls f.
+func (f ObserverFunc) Event(e Event) { f(e) }

@@ -1,0 +1,250 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/drpilot/drpilot/steps/awsclient"
+)
+
+// scriptedApprover answers gates and failures from a script and records
+// what it was asked.
+type scriptedApprover struct {
+	mu       sync.Mutex
+	gates    map[string]Decision // by step; missing means approve
+	failures map[string][]Decision
+	asked    []string
+}
+
+func (a *scriptedApprover) Approve(_ context.Context, g Gate) (Decision, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.asked = append(a.asked, "gate:"+g.Step)
+	if d, ok := a.gates[g.Step]; ok {
+		return d, nil
+	}
+	return Decision{Verdict: VerdictApprove, Actor: "tester"}, nil
+}
+
+func (a *scriptedApprover) OnFailure(_ context.Context, f Failure) (Decision, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.asked = append(a.asked, "failure:"+f.Step)
+	script := a.failures[f.Step]
+	if len(script) == 0 {
+		return Decision{Verdict: VerdictStop, Actor: "tester"}, nil
+	}
+	a.failures[f.Step] = script[1:]
+	return script[0], nil
+}
+
+// waitRunbook builds a runbook of wait steps from "id:after1,after2" specs
+// (no colon: after the previous step) with extra TOML per step.
+func waitRunbook(specs []string, extra map[string]string) string {
+	var b strings.Builder
+	b.WriteString(`format = 1
+[runbook]
+id = "sched"
+title = "Scheduler test"
+rto = "1h"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+`)
+	for _, spec := range specs {
+		id, after, hasAfter := strings.Cut(spec, ":")
+		fmt.Fprintf(&b, "\n[[steps]]\nid = %q\nphase = \"switch\"\naction = \"wait\"\ndoc = \"x\"\n", id)
+		if hasAfter {
+			var quoted []string
+			for _, a := range strings.Split(after, ",") {
+				if a != "" {
+					quoted = append(quoted, fmt.Sprintf("%q", a))
+				}
+			}
+			fmt.Fprintf(&b, "after = [%s]\n", strings.Join(quoted, ", "))
+		}
+		b.WriteString(extra[id])
+		b.WriteString("\n[steps.with]\nduration = \"1s\"\n")
+	}
+	return b.String()
+}
+
+// scripted returns runners where wait is replaced by fn.
+func scripted(fn runFunc) map[string]runFunc {
+	return map[string]runFunc{"wait": fn}
+}
+
+func TestSchedulerRespectsDependenciesAndParallelism(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var order []string
+	var running, peak atomic.Int32
+	fn := func(ctx context.Context, s *StepRun) (map[string]any, error) {
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		running.Add(-1)
+		mu.Lock()
+		order = append(order, s.ID())
+		mu.Unlock()
+		return map[string]any{"Id": s.ID()}, nil
+	}
+	src := waitRunbook([]string{"a:", "b:", "c:", "d:", "e:a,b,c,d"}, nil)
+	tr := startRun(t, src, "", runOptions{runners: scripted(fn), parallel: 2})
+	if tr.err != nil || tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("run: %v %+v", tr.err, tr.summary)
+	}
+	if peak.Load() != 2 {
+		t.Errorf("peak parallelism %d, want 2", peak.Load())
+	}
+	if order[len(order)-1] != "e" {
+		t.Errorf("e ran before its dependencies: %v", order)
+	}
+	tr.verify()
+}
+
+func TestSchedulerFailurePolicies(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	failOn := func(ids ...string) map[string]runFunc {
+		return scripted(func(_ context.Context, s *StepRun) (map[string]any, error) {
+			if slices.Contains(ids, s.ID()) {
+				return nil, boom
+			}
+			return map[string]any{}, nil
+		})
+	}
+	t.Run("stop ends the run and later steps do not run", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"b": "on_failure = \"stop\"\n"})
+		tr := startRun(t, src, "", runOptions{runners: failOn("b")})
+		if tr.summary.Outcome != OutcomeFailed || tr.status("c") != StatusNotRun || tr.status("a") != StatusDone {
+			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+		tr.verify()
+	})
+	t.Run("continue records the failure and goes on", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"b": "on_failure = \"continue\"\n"})
+		tr := startRun(t, src, "", runOptions{runners: failOn("b")})
+		if tr.status("b") != StatusFailed || tr.status("c") != StatusDone || tr.summary.Outcome != OutcomeFailed {
+			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+	})
+	t.Run("ask: retry, then skip", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b"}, map[string]string{"a": "on_failure = \"ask\"\n"})
+		ap := &scriptedApprover{failures: map[string][]Decision{"a": {
+			{Verdict: VerdictRetry, Actor: "tester"},
+			{Verdict: VerdictSkip, Actor: "tester", Reason: "done by hand"},
+		}}}
+		tr := startRun(t, src, "", runOptions{runners: failOn("a"), approver: ap})
+		if got := len(tr.rec.of(EventStepFailed, "a")); got != 2 {
+			t.Errorf("a failed %d times, want 2 (first try and the retry)", got)
+		}
+		if tr.status("a") != StatusSkipped || tr.status("b") != StatusDone || tr.summary.Outcome != OutcomeSucceeded {
+			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+		tr.verify()
+	})
+}
+
+func TestSchedulerRetriesRetryableErrorsOnly(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	throttled := &awsclient.CallError{Service: "rds", Operation: "X", Code: "Throttling", Retryable: true, Err: errors.New("slow down")}
+	fn := func(_ context.Context, s *StepRun) (map[string]any, error) {
+		if calls.Add(1) < 3 {
+			return nil, throttled
+		}
+		return map[string]any{}, nil
+	}
+	src := waitRunbook([]string{"a"}, map[string]string{"a": "retries = 2\n"})
+	tr := startRun(t, src, "", runOptions{runners: scripted(fn)})
+	if tr.status("a") != StatusDone || calls.Load() != 3 || len(tr.rec.of(EventStepRetry, "a")) != 2 {
+		t.Fatalf("status %s after %d calls", tr.status("a"), calls.Load())
+	}
+	calls.Store(0)
+	src = waitRunbook([]string{"a"}, map[string]string{"a": "retries = 1\n"})
+	tr = startRun(t, src, "", runOptions{runners: scripted(fn)})
+	if tr.status("a") != StatusFailed || calls.Load() != 2 {
+		t.Fatalf("with one retry: status %s after %d calls", tr.status("a"), calls.Load())
+	}
+}
+
+func TestSchedulerTimeoutNamesTheLastState(t *testing.T) {
+	t.Parallel()
+	fn := func(ctx context.Context, s *StepRun) (map[string]any, error) {
+		s.lastState = "creating"
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	src := waitRunbook([]string{"a"}, map[string]string{"a": "timeout = \"10m\"\n"})
+	tr := startRun(t, src, "", runOptions{runners: scripted(fn)}) // time scale 600: 1 s real
+	failed := tr.rec.of(EventStepFailed, "a")
+	if len(failed) != 1 || !strings.Contains(failed[0].Error, "timed out after 10m") || !strings.Contains(failed[0].Error, `"creating"`) {
+		t.Fatalf("failure: %+v", failed)
+	}
+}
+
+func TestGatesSkipAbortAndNotes(t *testing.T) {
+	t.Parallel()
+	t.Run("headless without --yes aborts at the first gate", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b"}, map[string]string{"b": "confirm = \"yes\"\n"})
+		tr := startRun(t, src, "", runOptions{runners: scripted(func(context.Context, *StepRun) (map[string]any, error) {
+			return map[string]any{}, nil
+		}), approver: HeadlessApprover{}})
+		if tr.summary.Outcome != OutcomeAborted || tr.status("a") != StatusDone || tr.status("b") == StatusDone {
+			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+		tr.verify()
+	})
+	t.Run("skip of a pending step, abort of a running one, a note", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b", "c"}, nil)
+		started := make(chan struct{})
+		tr := prepareRun(t, src, "", runOptions{runners: scripted(func(ctx context.Context, s *StepRun) (map[string]any, error) {
+			if s.ID() == "b" {
+				close(started)
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+			return map[string]any{}, nil
+		})})
+		if err := tr.exec.Skip("c", "", "op"); err == nil {
+			t.Error("a skip without a reason was accepted")
+		}
+		if err := tr.exec.Skip("c", "not needed today", "op"); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			<-started
+			tr.exec.Note("b", "the DBA is on the bridge", "op")
+			tr.exec.Abort("wrong Region", "op")
+		}()
+		sum, err := tr.exec.Run(context.Background())
+		if err != nil || sum.Outcome != OutcomeAborted {
+			t.Fatalf("run: %v %+v", err, sum)
+		}
+		if tr.status("c") != StatusNotRun || tr.status("b") != StatusFailed {
+			t.Errorf("statuses %v", tr.exec.Status())
+		}
+		if len(tr.rec.of(EventNote, "b")) != 1 {
+			t.Error("the note was not reported")
+		}
+		tr.verify()
+	})
+}

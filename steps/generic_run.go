@@ -1,0 +1,70 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The actions that belong to no one service: aws.call, wait and manual.
+
+func init() {
+	register("aws.call", runAWSCall)
+	register("wait", runWait)
+	register("manual", runManual)
+}
+
+// runAWSCall sends the operation the step names with its input as written.
+// Read-only operations are sent in every mode; others are mutating (an
+// operation the classifier does not know counts as mutating), so dry-run
+// does not send them.
+func runAWSCall(ctx context.Context, s *StepRun) (map[string]any, error) {
+	input, _ := s.Param("input")
+	in, _ := input.(map[string]any)
+	return s.Call(ctx, s.String("call"), in)
+}
+
+// runWait pauses for the step's duration (scaled in sandbox mode),
+// reporting the time left as progress.
+func runWait(ctx context.Context, s *StepRun) (map[string]any, error) {
+	d, err := s.Duration("duration")
+	if err != nil {
+		return nil, err
+	}
+	tick := max(d/10, time.Second)
+	for left := d; left > 0; left -= tick {
+		s.exec.emit(Event{Type: EventWaitProgress, Step: s.ID(), Message: "waiting",
+			Wait: &WaitProgress{State: fmt.Sprintf("%s left", left.Round(time.Second)), Elapsed: d - left, Expect: d}})
+		if err := s.Sleep(ctx, min(tick, left)); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"Waited": d.String()}, nil
+}
+
+// runManual hands the step to a person: the Approver shows the doc and
+// the checklist and answers when every item is ticked.
+func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
+	var items []string
+	if list, ok := s.Param("checklist"); ok {
+		for _, it := range list.([]any) {
+			items = append(items, fmt.Sprint(it))
+		}
+	}
+	g := Gate{Step: s.ID(), Title: s.plan.Title, Confirm: "checklist", Checklist: items, Doc: s.plan.Doc}
+	d, err := s.exec.opts.Approver.Approve(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	s.exec.decision(s.ID(), d, "checklist")
+	switch d.Verdict {
+	case VerdictApprove:
+		return map[string]any{"Checklist": items, "ConfirmedBy": d.Actor}, nil
+	case VerdictSkip:
+		return nil, errSkipped{d.Reason}
+	case VerdictAbort:
+		s.exec.abort(d.Reason)
+		return nil, errAborted{d.Reason}
+	}
+	return nil, fmt.Errorf("manual step: unexpected answer %q", d.Verdict)
+}

@@ -1,0 +1,196 @@
+package steps
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/sandbox"
+	"github.com/drpilot/drpilot/steps/awsclient"
+)
+
+// recorder is an Observer that keeps every event, for assertions.
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (r *recorder) Event(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+// all returns a copy of the events so far.
+func (r *recorder) all() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Event(nil), r.events...)
+}
+
+// of returns the events of one type, optionally of one step.
+func (r *recorder) of(t EventType, step string) []Event {
+	var out []Event
+	for _, e := range r.all() {
+		if e.Type == t && (step == "" || e.Step == step) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// testRun is a runbook run against an in-process sandbox, as drpilot run
+// --sandbox does it: the real SDK clients over HTTP.
+type testRun struct {
+	t        *testing.T
+	sb       *sandbox.Sandbox
+	endpoint string
+	exec     *Executor
+	rec      *recorder
+	dir      string
+	key      []byte
+	summary  *RunSummary
+	err      error
+}
+
+// runOptions vary a test run.
+type runOptions struct {
+	mode      Mode
+	approver  Approver
+	parallel  int
+	timeScale float64 // the sandbox's; default 600
+	runners   map[string]runFunc
+	// setup runs against the sandbox before the run starts.
+	setup func(sb *sandbox.Sandbox, endpoint string)
+}
+
+// parseRunbook loads and plans a runbook from source, failing the test on
+// any error.
+func parseRunbook(t *testing.T, src string) (*runbooks.Runbook, *runbooks.RunPlan) {
+	t.Helper()
+	rb, diags := runbooks.Parse("test.toml", []byte(src))
+	if diags.HasErrors() {
+		t.Fatalf("runbook does not load:\n%v", diags)
+	}
+	plan, diags := runbooks.Plan(rb, Default())
+	if diags.HasErrors() {
+		t.Fatalf("runbook does not plan:\n%v", diags)
+	}
+	return rb, plan
+}
+
+// startRun serves a sandbox (from the scenario source, if any), builds the
+// executor for the runbook source, and runs it to the end.
+func startRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *testRun {
+	t.Helper()
+	tr := prepareRun(t, runbookSrc, scenarioSrc, o)
+	tr.summary, tr.err = tr.exec.Run(context.Background())
+	return tr
+}
+
+// prepareRun does what startRun does, except run.
+func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *testRun {
+	t.Helper()
+	rb, plan := parseRunbook(t, runbookSrc)
+	if o.timeScale == 0 {
+		o.timeScale = 600
+	}
+	var sb *sandbox.Sandbox
+	if scenarioSrc != "" {
+		sc, err := sandbox.ParseScenario("scenario.toml", []byte(scenarioSrc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sb, err = sandbox.NewFromScenario(sc, o.timeScale); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		sb = sandbox.New(sandbox.Options{TimeScale: o.timeScale})
+	}
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	if o.setup != nil {
+		o.setup(sb, srv.URL)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background(),
+		config.WithRegion(rb.Regions.Recovery),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", "")),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		config.WithBaseEndpoint(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.mode == "" {
+		o.mode = ModeSandbox
+	}
+	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := audit.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	w, err := audit.Create(dir, audit.Options{RunID: "test-run", Key: key, Start: audit.RunInfo{Runbook: rb.ID, Mode: string(o.mode)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if o.approver == nil {
+		o.approver = HeadlessApprover{Yes: true}
+	}
+	rec := &recorder{}
+	exec, err := New(Options{
+		Runbook: rb, Plan: plan, Catalogue: Default(), Mode: o.mode, Clients: clients, Audit: w,
+		Approver: o.approver, Observers: []Observer{rec}, Parallel: o.parallel, RunID: "test-run",
+		TimeScale: sb.Clock().Scale(), AWSNow: sb.Clock().Now,
+		RewriteURL: func(u string) string { return sandbox.WebURL(srv.URL, u) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.runners != nil {
+		exec.runners = o.runners
+	}
+	return &testRun{t: t, sb: sb, endpoint: srv.URL, exec: exec, rec: rec, dir: dir, key: key}
+}
+
+// verify checks the run's audit log is VALID.
+func (tr *testRun) verify() {
+	tr.t.Helper()
+	pub := ed25519.PrivateKey(tr.key).Public().(ed25519.PublicKey)
+	rep, err := audit.Verify(tr.dir, pub)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	if rep.Verdict != audit.Valid {
+		tr.t.Fatalf("audit log: %s at seq %d: %s", rep.Verdict, rep.Seq, rep.Reason)
+	}
+}
+
+// mutatingRequests lists the mutating requests the sandbox received.
+func (tr *testRun) mutatingRequests() []sandbox.Entry {
+	entries, _ := tr.sb.Journal().Entries()
+	var out []sandbox.Entry
+	for _, e := range entries {
+		if e.Mutating {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// status returns a step's final status.
+func (tr *testRun) status(step string) string {
+	i := tr.exec.opts.Runbook.StepIndex(step)
+	return tr.exec.Status()[i]
+}

@@ -1,0 +1,99 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmespath/go-jmespath"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
+)
+
+// checkPreconditions evaluates every require of the step, just before it
+// would start, reporting each result; the first that does not hold fails
+// the step with what was observed and why the runbook asks for it. All are
+// evaluated, so the operator sees the whole board at once.
+func (e *Executor) checkPreconditions(ctx context.Context, sr *StepRun) error {
+	ps := sr.plan
+	step := &e.opts.Runbook.Steps[ps.Index]
+	var failures []string
+	for k, req := range step.Require {
+		res := e.evaluate(ctx, ps, k, req)
+		e.record(audit.TypePrecondition, ps.ID, actorDrpilot, res)
+		e.emit(Event{Type: EventPrecondition, Step: ps.ID, Precondition: &res, Message: preconditionLine(res)})
+		if !res.Holds {
+			failures = append(failures, preconditionLine(res))
+		}
+	}
+	if len(failures) > 0 {
+		return errors.New(strings.Join(failures, "; "))
+	}
+	return nil
+}
+
+// evaluate runs one precondition's call and tests.
+func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int, req runbooks.Require) PreconditionResult {
+	planned := ps.Requires[k]
+	res := PreconditionResult{Index: k, Call: req.Call, Region: planned.Region, Query: req.Query, Tests: planned.Tests, Why: req.Why}
+	var missing []string
+	input, err := runbooks.Resolve(req.Input, e.lookup(func(ref runbooks.Ref, why string) {
+		missing = append(missing, ref.Text+" "+why)
+	}))
+	if err == nil && len(missing) > 0 {
+		err = fmt.Errorf("cannot resolve %s", strings.Join(missing, "; "))
+	}
+	if err != nil {
+		res.Failure = err.Error()
+		return res
+	}
+	service, op, _ := splitOperation(req.Call)
+	in, _ := input.(map[string]any)
+	resp, err := e.opts.Clients.Invoke(ctx, service, planned.Region, op, in)
+	if err != nil {
+		res.Failure = err.Error()
+		var ce *awsclient.CallError
+		if errors.As(err, &ce) {
+			res.RequestID = ce.RequestID
+		}
+		return res
+	}
+	res.RequestID = resp.RequestID
+	var observed any = resp.Output
+	if req.Query != "" {
+		if observed, err = jmespath.Search(req.Query, resp.Output); err != nil {
+			res.Failure = fmt.Sprintf("query %q: %v", req.Query, err)
+			return res
+		}
+	}
+	res.Observed = observed
+	for i, c := range req.Conditions {
+		tv, _ := runbooks.Resolve(c.Value, e.lookup(func(runbooks.Ref, string) {}))
+		ok, err := testCondition(c.Op, observed, tv, e.awsNow())
+		if err != nil || !ok {
+			res.Failure = "wanted " + planned.Tests[i]
+			if err != nil {
+				res.Failure += ": " + err.Error()
+			}
+			return res
+		}
+	}
+	res.Holds = true
+	return res
+}
+
+// preconditionLine is one precondition's result as a sentence.
+func preconditionLine(r PreconditionResult) string {
+	head := fmt.Sprintf("precondition %d (%s in %s)", r.Index+1, r.Call, r.Region)
+	if r.Holds {
+		return fmt.Sprintf("%s holds: observed %s", head, formatObserved(r.Observed))
+	}
+	line := fmt.Sprintf("%s does not hold: observed %s, %s", head, formatObserved(r.Observed), r.Failure)
+	if r.Why != "" {
+		line += " (" + r.Why + ")"
+	}
+	return line
+}

@@ -1,0 +1,144 @@
+package steps
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/drpilot/drpilot/runbooks"
+)
+
+// An action's code is a runFunc: given the step's resolved parameters
+// through a *StepRun, it makes its AWS calls through the StepRun (which
+// audits them, applies dry-run and counts them), waits until the effect is
+// real, and returns the response the step's outputs are read from, in the
+// AWS shape (PascalCase members).
+type runFunc func(ctx context.Context, s *StepRun) (map[string]any, error)
+
+// runners maps action names to their code. Each service file registers its
+// actions from an init function; a test checks every catalogue action has
+// one.
+var runners = map[string]runFunc{}
+
+// register installs an action's code. Registering a name twice is a bug in
+// this package, caught by every test run.
+func register(action string, fn runFunc) {
+	if _, dup := runners[action]; dup {
+		panic("steps: action " + action + " registered twice")
+	}
+	runners[action] = fn
+}
+
+// StepRun is one attempt at a step: its resolved parameters, and the ways
+// an action talks to AWS, reports progress and learns the mode.
+type StepRun struct {
+	exec *Executor
+	plan *runbooks.PlannedStep
+	// params are the step's parameters with every template resolved and
+	// the action's defaults filled in.
+	params map[string]any
+	region string
+
+	// simulated holds the last simulated answer to a mutating call in
+	// dry-run; once set, waits return at once (nothing changed to wait for).
+	simulated map[string]any
+	calls     int
+	// requestIDs lists the AWS request ids of the step's mutating calls
+	// and of its final reads, for the audit log and CloudTrail.
+	requestIDs []string
+	lastState  string
+	notes      []string
+}
+
+// ID is the step's id.
+func (s *StepRun) ID() string { return s.plan.ID }
+
+// Region is the Region the step runs in, resolved.
+func (s *StepRun) Region() string { return s.region }
+
+// DryRun reports whether mutating calls are simulated instead of sent.
+func (s *StepRun) DryRun() bool { return s.exec.opts.Mode == ModeDryRun }
+
+// Simulated reports whether a mutating call of this step was simulated.
+func (s *StepRun) Simulated() bool { return s.simulated != nil }
+
+// Param returns a parameter's resolved value.
+func (s *StepRun) Param(name string) (any, bool) {
+	v, ok := s.params[name]
+	return v, ok
+}
+
+// Params returns every resolved parameter. The map must not be modified.
+func (s *StepRun) Params() map[string]any { return s.params }
+
+// String returns a string parameter, or "" when it is not set.
+func (s *StepRun) String(name string) string {
+	v, _ := s.params[name].(string)
+	return v
+}
+
+// Int returns an integer parameter.
+func (s *StepRun) Int(name string) (int64, bool) {
+	switch v := s.params[name].(type) {
+	case int64:
+		return v, true
+	case int:
+		return int64(v), true
+	case float64:
+		return int64(v), v == float64(int64(v))
+	}
+	return 0, false
+}
+
+// Bool returns a boolean parameter.
+func (s *StepRun) Bool(name string) (bool, bool) {
+	v, ok := s.params[name].(bool)
+	return v, ok
+}
+
+// Duration returns a duration parameter, parsed.
+func (s *StepRun) Duration(name string) (time.Duration, error) {
+	str, ok := s.params[name].(string)
+	if !ok {
+		return 0, fmt.Errorf("parameter %s is not set", name)
+	}
+	d, err := runbooks.ParseDuration(str)
+	if err != nil {
+		return 0, fmt.Errorf("parameter %s: %w", name, err)
+	}
+	return d, nil
+}
+
+// Input returns the input of the action's primary call: every parameter
+// that fills an AWS member, renamed to that member (see memberInput).
+func (s *StepRun) Input() map[string]any {
+	spec, _ := s.exec.opts.Catalogue.Action(s.plan.Action)
+	if spec.Input == nil {
+		return map[string]any{}
+	}
+	return spec.Input(s.params)
+}
+
+// Token is the step's idempotency token for APIs that take a client
+// token. It is the same for every attempt of the step and for a resumed
+// run, so that AWS itself refuses to do the step's work twice.
+func (s *StepRun) Token() string {
+	sum := sha256.Sum256([]byte(s.exec.opts.RunID + "/" + s.plan.ID))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Note records something the action decided on its own, such as "already
+// DISABLED: nothing to change"; it goes into step.done and the audit log.
+func (s *StepRun) Note(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	s.notes = append(s.notes, msg)
+	s.exec.emit(Event{Type: EventNote, Step: s.plan.ID, Message: msg})
+}
+
+// Sleep waits for d of simulated time (scaled in sandbox mode), or until
+// ctx is done.
+func (s *StepRun) Sleep(ctx context.Context, d time.Duration) error {
+	return s.exec.sleep(ctx, d)
+}

@@ -1,0 +1,108 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmespath/go-jmespath"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+)
+
+// passGate asks the Approver about a gated step and logs the answer. It
+// returns nil when the step may go on.
+func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
+	ps := sr.plan
+	g := Gate{Step: ps.ID, Title: ps.Title, Confirm: ps.Gate}
+	for _, c := range ps.Calls {
+		if c.Mutating && c.Purpose == "action" {
+			g.Calls = append(g.Calls, CallInfo{Operation: c.Operation, Region: c.Region, Mutating: true, Input: sr.Input()})
+		}
+	}
+	e.emit(Event{Type: EventAwaiting, Step: ps.ID, Message: "waiting for approval (confirm = " + ps.Gate + ")"})
+	d, err := e.opts.Approver.Approve(ctx, g)
+	if err != nil {
+		return fmt.Errorf("approval: %w", err)
+	}
+	e.decision(ps.ID, d, ps.Gate)
+	switch d.Verdict {
+	case VerdictApprove:
+		return nil
+	case VerdictSkip:
+		return errSkipped{d.Reason}
+	case VerdictAbort:
+		e.abort(d.Reason)
+		return errAborted{d.Reason}
+	}
+	return fmt.Errorf("approval: unexpected answer %q", d.Verdict)
+}
+
+// stepDoneData is step.done's data.
+type stepDoneData struct {
+	Outputs    map[string]any `json:"outputs,omitempty"`
+	Response   map[string]any `json:"response,omitempty"`
+	RequestIDs []string       `json:"request_ids,omitempty"`
+	Simulated  bool           `json:"simulated,omitempty"`
+	Notes      []string       `json:"notes,omitempty"`
+	Attempt    int            `json:"attempt"`
+}
+
+// done captures the step's outputs from its response, logs it, and
+// checkpoints the log after a step that changed something.
+func (e *Executor) done(sr *StepRun, resp map[string]any) error {
+	ps := sr.plan
+	outputs := map[string]any{}
+	for _, o := range ps.Outputs {
+		v, err := jmespath.Search(o.Query, resp)
+		if err != nil {
+			return fmt.Errorf("output %s: query %q: %w", o.Name, o.Query, err)
+		}
+		if v == nil && sr.Simulated() {
+			v = simulatedValue(ps.ID, o.Name)
+		}
+		outputs[o.Name] = v
+	}
+	e.mu.Lock()
+	e.outputs[ps.ID] = outputs
+	if sr.Simulated() {
+		e.simulated[ps.ID] = true
+	}
+	e.mu.Unlock()
+	data := stepDoneData{Outputs: outputs, Response: resp, RequestIDs: sr.requestIDs, Simulated: sr.Simulated(),
+		Notes: sr.notes, Attempt: e.attemptOf(ps.ID)}
+	if _, err := e.audit(audit.Entry{Type: audit.TypeStepDone, Step: ps.ID, Actor: actorDrpilot, Data: data}); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	if ps.Mutating {
+		if err := e.opts.Audit.Checkpoint(); err != nil {
+			return fmt.Errorf("audit checkpoint: %w", err)
+		}
+	}
+	msg := "done"
+	if sr.Simulated() {
+		msg = "done (dry-run: simulated)"
+	}
+	e.emit(Event{Type: EventStepDone, Step: ps.ID, Outputs: outputs, Simulated: sr.Simulated(), Message: msg})
+	return nil
+}
+
+// simulatedValue stands in for an output dry-run could not know: a later
+// step's input shows where it came from instead of a made-up value.
+func simulatedValue(step, output string) string {
+	return fmt.Sprintf("<simulated: steps.%s.%s>", step, output)
+}
+
+// failed logs one failure of a step.
+func (e *Executor) failed(ps *runbooks.PlannedStep, err error) {
+	e.record(audit.TypeStepFailed, ps.ID, actorDrpilot, map[string]any{"error": err.Error(), "attempt": e.attemptOf(ps.ID)})
+	e.emit(Event{Type: EventStepFailed, Step: ps.ID, Error: err.Error(), Attempt: e.attemptOf(ps.ID), Message: err.Error()})
+}
+
+// skipped logs a skipped step.
+func (e *Executor) skipped(i int, reason string) stepResult {
+	ps := e.steps[i]
+	e.record(audit.TypeStepSkipped, ps.ID, actorDrpilot, map[string]any{"reason": reason})
+	e.emit(Event{Type: EventStepSkipped, Step: ps.ID, Message: reason})
+	return stepResult{index: i, status: StatusSkipped}
+}
