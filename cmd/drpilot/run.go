@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+	"github.com/spf13/cobra"
+)
+
+// runOptions are drpilot run's flags.
+type runOptions struct {
+	dryRun, sandbox bool
+	scenario        string
+	timeScale       float64
+	timeScaleSet    bool
+	headless, yes   bool
+	json            bool
+	auditDir        string
+	key             string
+	parallel        int
+	vars            []string
+	stdout, stderr  io.Writer
+}
+
+func newRunCommand() *cobra.Command {
+	opts := runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run FILE [--dry-run | --sandbox [--scenario FILE] [--time-scale N]] --headless [--yes] [--json]",
+		Short: "Carry out a runbook against AWS, the sandbox, or as a dry run",
+		Long: `run carries out a runbook step by step: it checks each step's preconditions just
+before the step, asks before every gated step, sends the step's AWS calls, waits
+until their effect is real, and records every decision and call in a signed
+audit log.
+
+Modes:
+  (default)   live: the account of the standard AWS configuration (profiles, SSO,
+              AWS_REGION, AWS_ENDPOINT_URL). Needs a trusted signing key.
+  --dry-run   sends only read-only calls; every mutating request is shown and
+              recorded, never sent.
+  --sandbox   starts drpilot's AWS simulator in-process with the runbook's
+              scenario (runbooks/scenarios/<runbook id>.toml, or --scenario).
+
+--headless prints progress instead of opening the terminal UI. Without --yes a
+headless run stops at the first step that needs approval (exit 3). --json
+prints one JSON event per line (docs/events.md).
+
+The run's audit log goes to --audit-dir, by default
+$XDG_STATE_HOME/drpilot/runs/<run id>. Exit codes: 0 the run succeeded, 1 a
+step failed, 2 bad input or refused to start, 3 aborted.`,
+		Example: `  drpilot run runbooks/store-region-failover.toml --sandbox --headless --yes
+  drpilot run runbooks/ecommerce-pilot-light.toml --dry-run --headless
+  drpilot run failover.toml --headless --json --var db_replica=orders-replica-2`,
+		Args: argsExactly(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			opts.timeScaleSet = cmd.Flags().Changed("time-scale")
+			return runRun(cmd.Context(), opts, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.dryRun, "dry-run", false, "send read-only calls only; show every mutating request instead of sending it")
+	f.BoolVar(&opts.sandbox, "sandbox", false, "run against the embedded AWS simulator")
+	f.StringVar(&opts.scenario, "scenario", "", "the sandbox scenario (default: scenarios/<runbook id>.toml next to the runbook)")
+	f.Float64Var(&opts.timeScale, "time-scale", 60, "sandbox: simulated seconds per real second")
+	f.BoolVar(&opts.headless, "headless", false, "print progress instead of opening the terminal UI")
+	f.BoolVar(&opts.yes, "yes", false, "headless: approve every gated step")
+	f.BoolVar(&opts.json, "json", false, "headless: print one JSON event per line")
+	f.StringVar(&opts.auditDir, "audit-dir", "", "the run directory for the audit log (default $XDG_STATE_HOME/drpilot/runs/<run id>)")
+	f.StringVar(&opts.key, "key", "", "the signing key (default $DRPILOT_KEY, then the default path)")
+	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
+	f.StringArrayVar(&opts.vars, "var", nil, "override a runbook var, as NAME=VALUE (repeatable)")
+	return cmd
+}
+
+// runRun prepares the run (runbook, mode, identity, key, audit log), runs
+// it, and maps its outcome to the exit code.
+func runRun(ctx context.Context, opts runOptions, file string) error {
+	if err := checkRunFlags(opts); err != nil {
+		return err
+	}
+	rb, plan, err := loadForRun(file, opts.vars, opts.stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	env, err := prepareEnvironment(ctx, opts, rb)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	r, err := startRunLog(ctx, opts, rb, plan, env)
+	if err != nil {
+		return err
+	}
+	return r.execute(ctx)
+}
+
+// checkRunFlags refuses combinations that make no sense.
+func checkRunFlags(opts runOptions) error {
+	switch {
+	case opts.dryRun && opts.sandbox:
+		return badInput("--dry-run and --sandbox exclude each other: a sandbox run sends everything to the simulator; to rehearse against a sandbox without changing it, serve one with 'drpilot sandbox' and run --dry-run with AWS_ENDPOINT_URL")
+	case !opts.sandbox && (opts.scenario != "" || opts.timeScaleSet):
+		return badInput("--scenario and --time-scale apply to --sandbox only")
+	case !opts.headless:
+		return badInput("the terminal UI is not built yet: add --headless (and --yes to approve gated steps)")
+	case !opts.headless && (opts.yes || opts.json):
+		return badInput("--yes and --json apply to --headless only")
+	case opts.parallel < 1 || opts.parallel > 256:
+		return badInput("--parallel must be between 1 and 256, not %d", opts.parallel)
+	case opts.timeScale <= 0 || opts.timeScale > 1e6:
+		return badInput("--time-scale must be above 0 and at most 1000000, not %g", opts.timeScale)
+	}
+	return nil
+}
+
+// loadForRun loads, overrides vars, validates and plans the runbook. The
+// diagnostics are printed as check prints them.
+func loadForRun(file string, vars []string, stderr io.Writer) (*runbooks.Runbook, *runbooks.RunPlan, error) {
+	rb, diags := runbooks.Load(file)
+	if diags.HasErrors() {
+		printCheck(stderr, []checkResult{{File: file, Diagnostics: diags}})
+		return nil, nil, silentExit(exitBadInput)
+	}
+	if err := overrideVars(rb, vars); err != nil {
+		return nil, nil, err
+	}
+	plan, diags := runbooks.Plan(rb, steps.Default())
+	if diags.HasErrors() {
+		printCheck(stderr, []checkResult{{File: file, Diagnostics: diags}})
+		return nil, nil, silentExit(exitBadInput)
+	}
+	return rb, plan, nil
+}
+
+// overrideVars applies --var NAME=VALUE. A var must exist in the runbook,
+// and keeps its type: a typo must not become a new, unused var.
+func overrideVars(rb *runbooks.Runbook, vars []string) error {
+	for _, kv := range vars {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			return badInput("--var %q: write NAME=VALUE", kv)
+		}
+		old, exists := rb.Vars[name]
+		if !exists {
+			return badInput("--var %s: the runbook has no var %q in [vars]", kv, name)
+		}
+		v, err := runbooks.ParseVarValue(value, old)
+		if err != nil {
+			return badInput("--var %s: %v", kv, err)
+		}
+		rb.Vars[name] = v
+	}
+	return nil
+}
+
+// exitFor maps a run's outcome to drpilot's exit code.
+func exitFor(sum *steps.RunSummary, err error) error {
+	switch {
+	case err != nil:
+		return &exitError{code: exitFailed, err: err}
+	case sum.Outcome == steps.OutcomeAborted:
+		return silentExit(exitAborted)
+	case sum.Outcome == steps.OutcomeFailed:
+		return silentExit(exitFailed)
+	}
+	return nil
+}
+
+// errNoKey explains how to get a signing key.
+func errNoKey(path, source string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return badInput("live runs need a signing key, and there is none at %s (%s): create one with 'drpilot keygen', then commit its public key ('drpilot pubkey > keys/<you>.pub') next to the runbooks after review", path, source)
+	}
+	return badInput("signing key %s (%s): %v", path, source, err)
+}

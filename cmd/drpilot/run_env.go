@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/sandbox"
+	"github.com/drpilot/drpilot/steps"
+	"github.com/drpilot/drpilot/steps/awsclient"
+)
+
+// runEnv is where a run's calls go and who makes them: the mode, the AWS
+// clients, the in-process sandbox in sandbox mode, the caller's identity
+// and the signing key.
+type runEnv struct {
+	mode     steps.Mode
+	clients  *awsclient.Factory
+	sandbox  *sandbox.Sandbox
+	endpoint string // the sandbox's, in sandbox mode
+	server   *http.Server
+
+	account, callerARN string
+	key                ed25519.PrivateKey
+	// throwaway is set when the run is signed with a key made for it,
+	// which dry-run and sandbox runs allow.
+	throwaway bool
+}
+
+func (env *runEnv) close() {
+	if env.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		env.server.Shutdown(ctx)
+	}
+}
+
+// prepareEnvironment sets up the mode, checks who the caller is against
+// the runbook's account, and finds the signing key. Everything that can
+// refuse the run does it here, before the audit log exists.
+func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbook) (*runEnv, error) {
+	env := &runEnv{mode: steps.ModeLive}
+	var cfg aws.Config
+	var err error
+	switch {
+	case opts.sandbox:
+		env.mode = steps.ModeSandbox
+		cfg, err = env.startSandbox(ctx, opts, rb)
+	default:
+		if opts.dryRun {
+			env.mode = steps.ModeDryRun
+		}
+		cfg, err = config.LoadDefaultConfig(ctx, config.WithDefaultRegion(rb.Regions.Recovery))
+		if err != nil {
+			err = badInput("AWS configuration: %v", err)
+		}
+	}
+	if err != nil {
+		env.close()
+		return nil, err
+	}
+	env.clients, err = awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: env.mode == steps.ModeDryRun, ReadOnly: steps.ReadOnly})
+	if err == nil {
+		err = env.identify(ctx, rb)
+	}
+	if err == nil {
+		err = env.findKey(opts, rb)
+	}
+	if err != nil {
+		env.close()
+		return nil, err
+	}
+	return env, nil
+}
+
+// startSandbox serves the runbook's scenario on a loopback port and
+// returns a configuration that reaches it, independent of the user's AWS
+// profiles: a sandbox run must never touch a real account.
+func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runbooks.Runbook) (aws.Config, error) {
+	path := opts.scenario
+	if path == "" {
+		path = filepath.Join(filepath.Dir(rb.File), "scenarios", rb.ID+".toml")
+		if _, err := os.Stat(path); err != nil {
+			return aws.Config{}, badInput("no sandbox scenario for runbook %s at %s: write one (docs/sandbox.md) or give --scenario", rb.ID, path)
+		}
+	}
+	sc, err := sandbox.LoadScenario(path)
+	if err != nil {
+		return aws.Config{}, badInput("%v", err)
+	}
+	scale := 0.0
+	if opts.timeScaleSet || sc.TimeScale == 0 {
+		scale = opts.timeScale
+	}
+	sb, err := sandbox.NewFromScenario(sc, scale)
+	if err != nil {
+		return aws.Config{}, badInput("%v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("start the sandbox: %w", err)
+	}
+	env.sandbox, env.endpoint = sb, "http://"+ln.Addr().String()
+	env.server = &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go env.server.Serve(ln)
+	return config.LoadDefaultConfig(ctx,
+		config.WithRegion(rb.Regions.Recovery),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", "")),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		config.WithBaseEndpoint(env.endpoint))
+}
+
+// identify asks STS who the caller is and refuses an account other than
+// the runbook's: failing over the wrong account is worse than not at all.
+func (env *runEnv) identify(ctx context.Context, rb *runbooks.Runbook) error {
+	resp, err := env.clients.Invoke(ctx, "sts", rb.Regions.Recovery, "GetCallerIdentity", nil)
+	if err != nil {
+		return badInput("cannot tell who you are in AWS (sts:GetCallerIdentity): %v; check your credentials with 'aws sts get-caller-identity'", err)
+	}
+	env.account, _ = resp.Output["Account"].(string)
+	env.callerARN, _ = resp.Output["Arn"].(string)
+	if rb.Account != "" && env.account != rb.Account {
+		return badInput("runbook %s is for account %s, but your credentials are for account %s (%s): switch profile or credentials", rb.ID, rb.Account, env.account, env.callerARN)
+	}
+	return nil
+}
+
+// findKey loads the signing key. A live run needs one the team trusts:
+// its public half is among the keys/*.pub files next to the runbook. A
+// dry-run or sandbox run without a key is signed with a throwaway key.
+func (env *runEnv) findKey(opts runOptions, rb *runbooks.Runbook) error {
+	path, source, err := audit.KeyPath(opts.key)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	key, err := audit.ReadKey(path)
+	switch {
+	case err == nil:
+		env.key = key
+	case env.mode != steps.ModeLive && opts.key == "" && errors.Is(err, os.ErrNotExist):
+		env.throwaway = true
+		env.key, err = audit.GenerateKey()
+		return err
+	case env.mode == steps.ModeLive:
+		return errNoKey(path, source, err)
+	default:
+		return badInput("signing key %s (%s): %v", path, source, err)
+	}
+	if env.mode == steps.ModeLive {
+		return checkTrusted(env.key, filepath.Join(filepath.Dir(rb.File), "keys"), path)
+	}
+	return nil
+}
+
+// checkTrusted refuses a key whose public half is not in dir/*.pub.
+func checkTrusted(key ed25519.PrivateKey, dir, keyPath string) error {
+	pub := key.Public().(ed25519.PublicKey)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.pub"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if trusted, err := audit.ParsePublicKey(data); err == nil && trusted.Equal(pub) {
+			return nil
+		}
+	}
+	return badInput("the signing key %s (%s) is not trusted for these runbooks: its public key is not among %s/*.pub; add it ('drpilot pubkey > %s/<you>.pub') after your team reviews it",
+		keyPath, audit.Fingerprint(pub), dir, dir)
+}

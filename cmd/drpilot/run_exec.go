@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/sandbox"
+	"github.com/drpilot/drpilot/steps"
+)
+
+// preparedRun is a run whose audit log has begun.
+type preparedRun struct {
+	opts  runOptions
+	rb    *runbooks.Runbook
+	plan  *runbooks.RunPlan
+	env   *runEnv
+	id    string
+	log   *audit.Writer
+	start time.Time
+	print printer
+}
+
+// newRunID names a run: the runbook, the UTC start, and a few random
+// characters so that two runs in the same second do not collide.
+func newRunID(rb *runbooks.Runbook, t time.Time) string {
+	b := make([]byte, 2)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%s-%s", rb.ID, t.UTC().Format("20060102T150405Z"), hex.EncodeToString(b))
+}
+
+// defaultRunsDir is $XDG_STATE_HOME/drpilot/runs, or ~/.local/state/...
+func defaultRunsDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "drpilot", "runs"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", badInput("no home directory for the audit log (%v): give --audit-dir", err)
+	}
+	return filepath.Join(home, ".local", "state", "drpilot", "runs"), nil
+}
+
+// startRunLog creates the run directory and its log, which binds the
+// runbook, the mode, the caller and the key, and announces the run.
+func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan *runbooks.RunPlan, env *runEnv) (*preparedRun, error) {
+	start := time.Now()
+	id := newRunID(rb, start)
+	dir := opts.auditDir
+	if dir == "" {
+		runs, err := defaultRunsDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = filepath.Join(runs, id)
+	}
+	v, _, _ := buildInfo()
+	log, err := audit.Create(dir, audit.Options{RunID: id, Key: env.key, Actor: actor(), Start: audit.RunInfo{
+		Runbook: rb.File, RunbookSHA256: rb.SHA256, Version: v, Mode: string(env.mode), Account: env.account,
+		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
+		CallerARN: env.callerARN,
+	}})
+	if err != nil {
+		return nil, badInput("audit log: %v", err)
+	}
+	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: id, log: log, start: start,
+		print: newPrinter(opts.stdout, opts.json)}
+	r.print.begin(r)
+	return r, nil
+}
+
+// execute runs the executor to the end and reports.
+func (r *preparedRun) execute(ctx context.Context) error {
+	defer r.log.Close()
+	eo := steps.Options{
+		Runbook: r.rb, Plan: r.plan, Catalogue: steps.Default(), Mode: r.env.mode, Clients: r.env.clients,
+		Audit: r.log, Approver: steps.HeadlessApprover{Yes: r.opts.yes}, Observers: []steps.Observer{r.print},
+		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start, Actor: actor(),
+	}
+	if sb := r.env.sandbox; sb != nil {
+		eo.TimeScale, eo.AWSNow = sb.Clock().Scale(), sb.Clock().Now
+		endpoint := r.env.endpoint
+		eo.RewriteURL = func(u string) string { return sandbox.WebURL(endpoint, u) }
+	}
+	exec, err := steps.New(eo)
+	if err != nil {
+		return err
+	}
+	// An interrupt (Ctrl-C, SIGTERM) is an abort with a reason, so that
+	// the log records it and is sealed rather than cut off.
+	stop := context.AfterFunc(ctx, func() { exec.Abort("interrupted by a signal", actor()) })
+	defer stop()
+	sum, err := exec.Run(context.WithoutCancel(ctx))
+	r.print.end(r, sum)
+	return exitFor(sum, err)
+}
+
+// actor names the person running drpilot, for the audit log.
+func actor() string {
+	for _, v := range []string{"DRPILOT_OPERATOR", "USER", "LOGNAME"} {
+		if s := os.Getenv(v); s != "" {
+			return s
+		}
+	}
+	return "operator"
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+)
+
+// printer is the headless run's output: readable lines, or JSON events
+// (docs/events.md). Both print the run directory and what to do with it.
+type printer interface {
+	steps.Observer
+	begin(r *preparedRun)
+	end(r *preparedRun, sum *steps.RunSummary)
+}
+
+func newPrinter(w io.Writer, asJSON bool) printer {
+	if asJSON {
+		return &jsonPrinter{enc: json.NewEncoder(w)}
+	}
+	return &textPrinter{w: w}
+}
+
+// verifyCommand is what a reviewer runs after the run. A run signed with
+// a throwaway key can only be checked against the key it carries.
+func verifyCommand(r *preparedRun) string {
+	dir := r.log.Dir()
+	pub := filepath.Join(dir, "pub.pem")
+	if !r.env.throwaway {
+		pub = "<your public key>"
+	}
+	return fmt.Sprintf("drpilot audit verify %s --pub %s", dir, pub)
+}
+
+// textPrinter writes one line per event, prefixed with the time and step.
+type textPrinter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (p *textPrinter) begin(r *preparedRun) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "drpilot run %s: %s\n", r.id, r.rb.Title)
+	fmt.Fprintf(p.w, "mode %s · account %s · caller %s · primary %s · recovery %s\n",
+		strings.ToUpper(string(r.env.mode)), r.env.account, r.env.callerARN, r.rb.Regions.Primary, r.rb.Regions.Recovery)
+	if r.env.sandbox != nil {
+		fmt.Fprintf(p.w, "sandbox %s (time scale %g)\n", r.env.endpoint, r.env.sandbox.Clock().Scale())
+	}
+	if r.env.throwaway {
+		fmt.Fprintln(p.w, "no signing key found: this run is signed with a throwaway key (pub.pem in the run directory); create one with 'drpilot keygen'")
+	}
+	fmt.Fprintf(p.w, "run directory %s\n", r.log.Dir())
+}
+
+// Event prints one line; wait progress only every few polls, so that a
+// long wait does not flood the terminal.
+func (p *textPrinter) Event(e steps.Event) {
+	if e.Type == steps.EventWaitProgress && e.Wait != nil && e.Wait.Polls > 1 && e.Wait.Polls%5 != 0 {
+		return
+	}
+	line := textLine(e)
+	if line == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	step := e.Step
+	if step == "" {
+		step = "-"
+	}
+	fmt.Fprintf(p.w, "%s %-28s %s\n", e.Time.Format("15:04:05"), step, line)
+}
+
+// textLine is an event's text, or "" for events the text output omits.
+func textLine(e steps.Event) string {
+	switch e.Type {
+	case steps.EventRunStarted, steps.EventRunFinished:
+		return ""
+	case steps.EventStepReady:
+		return "ready: " + e.Message
+	case steps.EventStepRunning:
+		if e.Attempt > 1 {
+			return fmt.Sprintf("running (attempt %d)", e.Attempt)
+		}
+		return "running"
+	case steps.EventCallDone:
+		if e.Call != nil && e.Call.Error == "" && !e.Simulated {
+			return fmt.Sprintf("%s in %s: ok (request id %s)", e.Call.Operation, e.Call.Region, e.Call.RequestID)
+		}
+		if e.Simulated {
+			input, _ := json.Marshal(e.Call.Input)
+			return e.Message + " " + string(input)
+		}
+		return e.Message + ": " + e.Error
+	case steps.EventWaitProgress:
+		if e.Wait.Polls == 0 {
+			return "waiting: " + e.Wait.State
+		}
+		return fmt.Sprintf("waiting: %s (poll %d)", e.Wait.State, e.Wait.Polls)
+	case steps.EventStepDone:
+		return strings.TrimSpace(e.Message + " " + formatOutputs(e.Outputs))
+	case steps.EventStepFailed:
+		return "FAILED: " + e.Error
+	case steps.EventStepSkipped:
+		return "skipped: " + e.Message
+	case steps.EventStepRetry:
+		return "retry: " + e.Error
+	}
+	return e.Message
+}
+
+func formatOutputs(out map[string]any) string {
+	if len(out) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(out)
+	return "outputs " + string(b)
+}
+
+func (p *textPrinter) end(r *preparedRun, sum *steps.RunSummary) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sum != nil {
+		fmt.Fprintf(p.w, "run %s %s in %s: %s\n", r.id, strings.ToUpper(sum.Outcome),
+			runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), countsLine(sum.Counts))
+	}
+	fmt.Fprintf(p.w, "run directory %s\nverify: %s\n", r.log.Dir(), verifyCommand(r))
+}
+
+func countsLine(c map[string]int) string {
+	var parts []string
+	for _, s := range []string{steps.StatusDone, steps.StatusFailed, steps.StatusSkipped, steps.StatusNotRun} {
+		if c[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// jsonPrinter writes one JSON object per line: every executor event, and
+// run.directory lines at the start and end.
+type jsonPrinter struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+// directoryEvent is the JSON line that names the run directory.
+type directoryEvent struct {
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Run    string    `json:"run"`
+	Dir    string    `json:"dir"`
+	Verify string    `json:"verify"`
+}
+
+func (p *jsonPrinter) directory(r *preparedRun) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.enc.Encode(directoryEvent{Type: "run.directory", Time: time.Now(), Run: r.id, Dir: r.log.Dir(), Verify: verifyCommand(r)})
+}
+
+func (p *jsonPrinter) begin(r *preparedRun) { p.directory(r) }
+
+func (p *jsonPrinter) Event(e steps.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.enc.Encode(e)
+}
+
+func (p *jsonPrinter) end(r *preparedRun, _ *steps.RunSummary) { p.directory(r) }

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/sandbox"
+)
+
+const paramsRunbook = "testdata/run/params.toml"
+
+// runDir returns a fresh audit directory for a test run.
+func runDir(t *testing.T) string {
+	return filepath.Join(t.TempDir(), "run")
+}
+
+// verifyRun checks a run directory's log against the key it carries.
+func verifyRun(t *testing.T, dir string) *audit.Report {
+	t.Helper()
+	pemData, err := os.ReadFile(filepath.Join(dir, audit.PubFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := audit.ParsePublicKey(pemData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(dir, ed25519.PublicKey(pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestRunSandboxHeadlessSucceeds(t *testing.T) {
+	t.Parallel()
+	dir := runDir(t)
+	code, out, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--yes", "--audit-dir", dir, "--key", filepath.Join(t.TempDir(), "none.pem"))
+	if code != exitBadInput || !strings.Contains(errOut, "none.pem") {
+		t.Fatalf("a --key that does not exist: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--yes", "--audit-dir", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"mode SANDBOX", "run directory " + dir, "SUCCEEDED", `outputs {"value":"on","version":2}`, "verify: drpilot audit verify " + dir} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if rep := verifyRun(t, dir); rep.Verdict != audit.Valid {
+		t.Errorf("audit log: %s %s", rep.Verdict, rep.Reason)
+	}
+}
+
+func TestRunHeadlessWithoutYesStopsAtTheFirstGate(t *testing.T) {
+	t.Parallel()
+	dir := runDir(t)
+	code, out, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--audit-dir", dir)
+	if code != exitAborted {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitAborted, out, errOut)
+	}
+	if !strings.Contains(out, "ABORTED") || strings.Contains(out, "ssm:PutParameter in eu-west-2: ok") {
+		t.Errorf("the run went past the gate:\n%s", out)
+	}
+	if rep := verifyRun(t, dir); rep.Verdict != audit.Valid {
+		t.Errorf("audit log: %s %s", rep.Verdict, rep.Reason)
+	}
+}
+
+func TestRunJSONEvents(t *testing.T) {
+	t.Parallel()
+	dir := runDir(t)
+	code, out, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--yes", "--json", "--audit-dir", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	types := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var ev map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatalf("not a JSON line: %q", sc.Text())
+		}
+		types[ev["type"].(string)]++
+	}
+	for _, want := range []string{"run.directory", "run.started", "step.ready", "precondition", "step.awaiting",
+		"call.sent", "call.done", "step.done", "run.finished"} {
+		if types[want] == 0 {
+			t.Errorf("no %s event in %v", want, types)
+		}
+	}
+}
+
+func TestRunRefusals(t *testing.T) {
+	t.Parallel()
+	otherAccount := filepath.Join(t.TempDir(), "other.toml")
+	os.WriteFile(otherAccount, []byte("account = \"999999999999\"\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no headless", []string{paramsRunbook, "--sandbox"}, "add --headless"},
+		{"dry-run and sandbox", []string{paramsRunbook, "--sandbox", "--dry-run", "--headless"}, "exclude each other"},
+		{"wrong account", []string{paramsRunbook, "--sandbox", "--headless", "--scenario", otherAccount},
+			"runbook params is for account 123456789012, but your credentials are for account 999999999999"},
+		{"unknown var", []string{paramsRunbook, "--sandbox", "--headless", "--var", "nope=1"}, `no var "nope"`},
+		{"parallel", []string{paramsRunbook, "--sandbox", "--headless", "--parallel", "0"}, "--parallel"},
+	} {
+		code, out, errOut := drpilot(t, append([]string{"run"}, append(tc.args, "--audit-dir", runDir(t))...)...)
+		if code != exitBadInput || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, want 2 and %q\n%s%s", tc.name, code, tc.want, out, errOut)
+		}
+	}
+}
+
+// TestRunLiveNeedsATrustedKey runs live against a sandbox through
+// AWS_ENDPOINT_URL, as against any AWS-compatible endpoint.
+func TestRunLiveNeedsATrustedKey(t *testing.T) {
+	sc, err := sandbox.LoadScenario("testdata/run/scenarios/params.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.NewFromScenario(sc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb)
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	keyDir := t.TempDir()
+	t.Setenv("DRPILOT_KEY", filepath.Join(keyDir, "key.pem"))
+	code, _, errOut := drpilot(t, "run", paramsRunbook, "--headless", "--yes", "--audit-dir", runDir(t))
+	if code != exitBadInput || !strings.Contains(errOut, "drpilot keygen") {
+		t.Fatalf("live without a key: exit %d\n%s", code, errOut)
+	}
+	if code, out, errOut := drpilot(t, "keygen", "--out", filepath.Join(keyDir, "key.pem")); code != 0 {
+		t.Fatalf("keygen: %s%s", out, errOut)
+	}
+	code, _, errOut = drpilot(t, "run", paramsRunbook, "--headless", "--yes", "--audit-dir", runDir(t))
+	if code != exitBadInput || !strings.Contains(errOut, "is not trusted") {
+		t.Fatalf("live with an untrusted key: exit %d\n%s", code, errOut)
+	}
+
+	// Trusted: the key's public half is in keys/ next to the runbook.
+	books := t.TempDir()
+	src, _ := os.ReadFile(paramsRunbook)
+	os.WriteFile(filepath.Join(books, "params.toml"), src, 0o644)
+	os.Mkdir(filepath.Join(books, "keys"), 0o755)
+	pub, _ := os.ReadFile(filepath.Join(keyDir, "key.pem.pub"))
+	os.WriteFile(filepath.Join(books, "keys", "oncall.pub"), pub, 0o644)
+	code, out, errOut := drpilot(t, "run", filepath.Join(books, "params.toml"), "--headless", "--yes", "--audit-dir", runDir(t))
+	if code != exitOK || !strings.Contains(out, "mode LIVE") {
+		t.Fatalf("live with a trusted key: exit %d\n%s%s", code, out, errOut)
+	}
+	entries, _ := sb.Journal().Entries()
+	puts := 0
+	for _, e := range entries {
+		if e.Operation == "PutParameter" && e.Region == "eu-west-2" && e.Status == 200 {
+			puts++
+		}
+	}
+	if puts != 1 {
+		t.Errorf("the sandbox saw %d PutParameter calls, want 1", puts)
+	}
+}
