@@ -42,6 +42,9 @@ type RunInfo struct {
 	Regions       map[string]string `json:"regions"`
 	CallerARN     string            `json:"caller_arn"`
 	PublicKey     string            `json:"public_key"`
+	// Vars are the runbook vars the operator overrode (--var), which a
+	// resumed run applies again.
+	Vars map[string]any `json:"vars,omitempty"`
 }
 
 // Entry is what a caller logs; the Writer adds the rest of the Event.
@@ -242,6 +245,9 @@ func (w *Writer) Close() error {
 	}
 	return w.file.Close()
 }
+
+// Run returns the run id.
+func (w *Writer) Run() string { return w.run }
 
 // Dir returns the run directory.
 func (w *Writer) Dir() string { return w.dir }

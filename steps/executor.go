@@ -67,6 +67,9 @@ type Options struct {
 	// Done lists steps a previous run finished (resume): they are not run
 	// again, and their outputs are known.
 	Done map[string]PriorStep
+	// Unanswered are the resumed run's mutating calls sent without a
+	// logged answer, by step (see Prior).
+	Unanswered map[string][]string
 	// Actor names whoever runs drpilot, for the audit log.
 	Actor string
 }

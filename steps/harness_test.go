@@ -50,7 +50,7 @@ func (r *recorder) of(t EventType, step string) []Event {
 // testRun is a runbook run against an in-process sandbox, as drpilot run
 // --sandbox does it: the real SDK clients over HTTP.
 type testRun struct {
-	t        *testing.T
+	t        testing.TB
 	sb       *sandbox.Sandbox
 	endpoint string
 	exec     *Executor
@@ -74,7 +74,7 @@ type runOptions struct {
 
 // parseRunbook loads and plans a runbook from source, failing the test on
 // any error.
-func parseRunbook(t *testing.T, src string) (*runbooks.Runbook, *runbooks.RunPlan) {
+func parseRunbook(t testing.TB, src string) (*runbooks.Runbook, *runbooks.RunPlan) {
 	t.Helper()
 	rb, diags := runbooks.Parse("test.toml", []byte(src))
 	if diags.HasErrors() {
@@ -89,7 +89,7 @@ func parseRunbook(t *testing.T, src string) (*runbooks.Runbook, *runbooks.RunPla
 
 // startRun serves a sandbox (from the scenario source, if any), builds the
 // executor for the runbook source, and runs it to the end.
-func startRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *testRun {
+func startRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *testRun {
 	t.Helper()
 	tr := prepareRun(t, runbookSrc, scenarioSrc, o)
 	tr.summary, tr.err = tr.exec.Run(context.Background())
@@ -97,7 +97,7 @@ func startRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *testR
 }
 
 // prepareRun does what startRun does, except run.
-func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *testRun {
+func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *testRun {
 	t.Helper()
 	rb, plan := parseRunbook(t, runbookSrc)
 	if o.timeScale == 0 {

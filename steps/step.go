@@ -24,9 +24,20 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 	e.record(audit.TypeStepReady, ps.ID, actorDrpilot, map[string]any{"action": ps.Action, "region": ps.Region})
 	e.emit(Event{Type: EventStepReady, Step: ps.ID, Message: ps.Title})
 
+	// A resumed step whose call may or may not have been acted on starts
+	// with reconciling it; when that cannot be done safely, the first
+	// attempt is a failure, and on_failure (or the operator) decides.
+	var unreconciled error
+	if ops := e.opts.Unanswered[ps.ID]; len(ops) > 0 {
+		unreconciled = e.reconcile(ps, ops)
+	}
 	approved := false
 	for {
-		err := e.attemptStep(ctx, ps, &approved)
+		err := unreconciled
+		unreconciled = nil
+		if err == nil {
+			err = e.attemptStep(ctx, ps, &approved)
+		}
 		if err == nil {
 			return stepResult{index: i, status: StatusDone}
 		}

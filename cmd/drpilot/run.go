@@ -91,7 +91,7 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	env, err := prepareEnvironment(ctx, opts, rb)
+	env, err := prepareEnvironment(ctx, opts, rb, nil)
 	if err != nil {
 		return err
 	}

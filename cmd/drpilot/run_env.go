@@ -50,7 +50,9 @@ func (env *runEnv) close() {
 // prepareEnvironment sets up the mode, checks who the caller is against
 // the runbook's account, and finds the signing key. Everything that can
 // refuse the run does it here, before the audit log exists.
-func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbook) (*runEnv, error) {
+// A resumed run passes its key; a new run passes nil and the key is found
+// by the usual lookup.
+func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbook, key ed25519.PrivateKey) (*runEnv, error) {
 	env := &runEnv{mode: steps.ModeLive}
 	var cfg aws.Config
 	var err error
@@ -75,7 +77,11 @@ func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbo
 	if err == nil {
 		err = env.identify(ctx, rb)
 	}
-	if err == nil {
+	switch {
+	case err != nil:
+	case key != nil:
+		env.key = key
+	default:
 		err = env.findKey(opts, rb)
 	}
 	if err != nil {

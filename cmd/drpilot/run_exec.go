@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/drpilot/drpilot/audit"
@@ -25,6 +26,8 @@ type preparedRun struct {
 	log   *audit.Writer
 	start time.Time
 	print printer
+	// prior is what a resumed run's log says was done already.
+	prior *steps.Prior
 }
 
 // newRunID names a run: the runbook, the UTC start, and a few random
@@ -64,15 +67,38 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 	log, err := audit.Create(dir, audit.Options{RunID: id, Key: env.key, Actor: actor(), Start: audit.RunInfo{
 		Runbook: rb.File, RunbookSHA256: rb.SHA256, Version: v, Mode: string(env.mode), Account: env.account,
 		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
-		CallerARN: env.callerARN,
+		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars),
 	}})
 	if err != nil {
 		return nil, badInput("audit log: %v", err)
+	}
+	if env.throwaway {
+		// Kept with the run so that resume can continue its log; a
+		// throwaway key proves nothing beyond the run directory anyway.
+		if err := audit.WriteKey(filepath.Join(dir, throwawayKeyFile), env.key); err != nil {
+			return nil, fmt.Errorf("keep the throwaway key: %w", err)
+		}
 	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: id, log: log, start: start,
 		print: newPrinter(opts.stdout, opts.json)}
 	r.print.begin(r)
 	return r, nil
+}
+
+// throwawayKeyFile holds a dry-run or sandbox run's throwaway key.
+const throwawayKeyFile = "throwaway-key.pem"
+
+// overridden returns the values of the vars given with --var.
+func overridden(rb *runbooks.Runbook, vars []string) map[string]any {
+	if len(vars) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for _, kv := range vars {
+		name, _, _ := strings.Cut(kv, "=")
+		out[name] = rb.Vars[name]
+	}
+	return out
 }
 
 // execute runs the executor to the end and reports.
@@ -82,6 +108,9 @@ func (r *preparedRun) execute(ctx context.Context) error {
 		Runbook: r.rb, Plan: r.plan, Catalogue: steps.Default(), Mode: r.env.mode, Clients: r.env.clients,
 		Audit: r.log, Approver: steps.HeadlessApprover{Yes: r.opts.yes}, Observers: []steps.Observer{r.print},
 		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start, Actor: actor(),
+	}
+	if r.prior != nil {
+		eo.Done, eo.Unanswered = r.prior.Done, r.prior.Unanswered
 	}
 	if sb := r.env.sandbox; sb != nil {
 		eo.TimeScale, eo.AWSNow = sb.Clock().Scale(), sb.Clock().Now

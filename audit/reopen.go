@@ -1,0 +1,99 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// TypeRunResumed marks where a resumed run continues its log.
+const TypeRunResumed = "run.resumed"
+
+// Reopened is an interrupted run's log, opened to be continued.
+type Reopened struct {
+	Writer *Writer
+	// Events are the log's whole lines, parsed, in order.
+	Events []Event
+	// Start is run.start's data.
+	Start RunInfo
+	// TornBytes is the size of a torn last line that was cut off: the
+	// crash came in the middle of writing it, so it was never whole.
+	TornBytes int
+}
+
+// Reopen continues the log in dir, which must be a run that did not end:
+// every whole line verifies, the log is not sealed, and key is the key the
+// run was signed with. A torn last line is cut off. The caller appends
+// run.resumed before anything else.
+func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (*Reopened, error) {
+	pub := key.Public().(ed25519.PublicKey)
+	rep, err := Verify(dir, pub)
+	if err != nil {
+		return nil, err
+	}
+	if pemData, err := os.ReadFile(filepath.Join(dir, PubFile)); err == nil {
+		if runKey, err := ParsePublicKey(pemData); err == nil && !runKey.Equal(pub) {
+			rep.Verdict, rep.Key = UntrustedKey, Fingerprint(runKey)
+		}
+	}
+	switch rep.Verdict {
+	case Valid:
+		return nil, errors.New("the run ended and its log is sealed: there is nothing to resume")
+	case Incomplete:
+	case UntrustedKey:
+		return nil, fmt.Errorf("the run was signed with key %s, not this one (%s): resume with the run's key (--key)", rep.Key, Fingerprint(pub))
+	default:
+		return nil, fmt.Errorf("the log does not verify (%s at seq %d: %s): it cannot be continued", rep.Verdict, rep.Seq, rep.Reason)
+	}
+	path := filepath.Join(dir, EventsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	whole := bytes.LastIndexByte(data, '\n') + 1
+	r := &Reopened{TornBytes: len(data) - whole}
+	if r.TornBytes > 0 {
+		if err := os.Truncate(path, int64(whole)); err != nil {
+			return nil, fmt.Errorf("cut the torn last line: %w", err)
+		}
+	}
+	if now == nil {
+		now = time.Now
+	}
+	w := &Writer{dir: dir, now: now, prev: zeroHash}
+	for _, line := range bytes.Split(data[:whole], []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		var ev Event
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return nil, fmt.Errorf("seq %d: %w", w.seq, err)
+		}
+		r.Events = append(r.Events, ev)
+		if err := w.tree.add(line); err != nil {
+			return nil, err
+		}
+		w.seq++
+		w.prev = lineHash(line)
+	}
+	if len(r.Events) == 0 || r.Events[0].Type != TypeRunStart {
+		return nil, errors.New("the log has no run.start: it cannot be continued")
+	}
+	if err := json.Unmarshal(r.Events[0].Data, &r.Start); err != nil {
+		return nil, fmt.Errorf("run.start: %w", err)
+	}
+	w.run, w.checked = r.Events[0].Run, rep.Signed
+	if w.signer, err = noteSigner(key); err != nil {
+		return nil, err
+	}
+	if w.file, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+		return nil, err
+	}
+	r.Writer = w
+	return r, nil
+}

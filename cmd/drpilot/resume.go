@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+	"github.com/spf13/cobra"
+)
+
+func newResumeCommand() *cobra.Command {
+	opts := runOptions{}
+	cmd := &cobra.Command{
+		Use:   "resume DIR --headless [--yes] [--json] [--key FILE] [--parallel N]",
+		Short: "Continue a run that was interrupted, from its audit log",
+		Long: `resume continues the run whose audit log is in DIR, after a crash, a lost
+terminal or a killed process. It trusts only the log: steps the log records as
+done or skipped are not run again, and their outputs feed the steps still to
+come. A mutating call that the log shows as sent but never answered is
+reconciled first: every catalogue action reads the resource's state (or reuses
+its client token) before it sends anything again; an aws.call step cannot, so it
+fails and on_failure decides.
+
+The run continues in the same mode, against the same account, with the same
+runbook file (which must not have changed) and the same --var values, and the
+log gains a run.resumed event and verifies VALID at the end. A --sandbox run
+cannot be resumed: its simulator ended with it.`,
+		Example: `  drpilot resume ~/.local/state/drpilot/runs/store-region-failover-20261121T031500Z-3f9a --headless --yes`,
+		Args:    argsExactly(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return runResume(cmd.Context(), opts, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.headless, "headless", false, "print progress instead of opening the terminal UI")
+	f.BoolVar(&opts.yes, "yes", false, "headless: approve every gated step")
+	f.BoolVar(&opts.json, "json", false, "headless: print one JSON event per line")
+	f.StringVar(&opts.key, "key", "", "the run's signing key (default $DRPILOT_KEY, then the default path)")
+	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
+	return cmd
+}
+
+// runResume reopens the log, rebuilds the run from it, and carries on.
+func runResume(ctx context.Context, opts runOptions, dir string) error {
+	opts.timeScale = 1
+	if err := checkRunFlags(opts); err != nil {
+		return err
+	}
+	key, throwaway, err := resumeKey(opts.key, dir)
+	if err != nil {
+		return err
+	}
+	reopened, err := audit.Reopen(dir, key, nil)
+	if err != nil {
+		return badInput("cannot resume %s: %v", dir, err)
+	}
+	defer reopened.Writer.Close()
+	start := reopened.Start
+	opts.dryRun = start.Mode == string(steps.ModeDryRun)
+	if start.Mode == string(steps.ModeSandbox) {
+		return badInput("cannot resume %s: it was a --sandbox run, whose simulator ended with it; to rehearse a crash, serve a sandbox with 'drpilot sandbox' and run against it with AWS_ENDPOINT_URL", dir)
+	}
+	rb, plan, err := loadForResume(start, opts.stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	env, err := prepareEnvironment(ctx, opts, rb, key)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	env.throwaway = throwaway
+	if env.account != start.Account {
+		return badInput("the run was made as account %s, and your credentials are for %s (%s)", start.Account, env.account, env.callerARN)
+	}
+	prior, err := steps.Replay(reopened.Events)
+	if err != nil {
+		return badInput("cannot resume %s: %v", dir, err)
+	}
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior)}); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: reopened.Writer.Run(), log: reopened.Writer,
+		start: runStart(reopened), print: newPrinter(opts.stdout, opts.json), prior: prior}
+	r.print.begin(r)
+	return r.execute(ctx)
+}
+
+// resumeKey finds the run's key: the operator's, or the throwaway key a
+// dry-run kept in its directory.
+func resumeKey(flag, dir string) (ed25519.PrivateKey, bool, error) {
+	path, source, err := audit.KeyPath(flag)
+	if err != nil {
+		return nil, false, badInput("%v", err)
+	}
+	key, err := audit.ReadKey(path)
+	if err == nil {
+		return key, false, nil
+	}
+	if flag == "" && errors.Is(err, os.ErrNotExist) {
+		if k, terr := audit.ReadKey(filepath.Join(dir, throwawayKeyFile)); terr == nil {
+			return k, true, nil
+		}
+	}
+	return nil, false, badInput("signing key %s (%s): %v", path, source, err)
+}
+
+// loadForResume loads the run's runbook and refuses one that changed: the
+// log's steps must mean what they meant when they were written.
+func loadForResume(start audit.RunInfo, stderr interface{ Write([]byte) (int, error) }) (*runbooks.Runbook, *runbooks.RunPlan, error) {
+	var vars []string
+	names := make([]string, 0, len(start.Vars))
+	for name := range start.Vars {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		vars = append(vars, name+"="+fmt.Sprint(start.Vars[name]))
+	}
+	rb, plan, err := loadForRun(start.Runbook, vars, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rb.SHA256 != start.RunbookSHA256 {
+		return nil, nil, badInput("runbook %s changed since the run began (SHA-256 %s, now %s): resume needs the file as it was", start.Runbook, start.RunbookSHA256, rb.SHA256)
+	}
+	return rb, plan, nil
+}
+
+// resumedData is run.resumed's data.
+func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior) map[string]any {
+	done := make([]string, 0, len(p.Done))
+	for id := range p.Done {
+		done = append(done, id)
+	}
+	slices.Sort(done)
+	return map[string]any{"caller_arn": env.callerARN, "torn_bytes": r.TornBytes, "finished_steps": done, "unanswered_calls": p.Unanswered}
+}
+
+// runStart is when the resumed run first started, for ${run.started_at}.
+func runStart(r *audit.Reopened) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, r.Events[0].TS)
+	if err != nil {
+		return time.Now()
+	}
+	return t
+}
