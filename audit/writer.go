@@ -77,6 +77,11 @@ type Writer struct {
 	checked    int64 // lines covered by the newest checkpoint
 	closed     bool  // sealed or closed: no more events
 	err        error // the first write error: the log is broken from there
+
+	// soon wakes the background checkpointer (CheckpointSoon); done is
+	// closed when it has stopped.
+	soon chan struct{}
+	done chan struct{}
 }
 
 // Create starts a run's log in dir, which must not hold one already: it
@@ -198,18 +203,14 @@ func (w *Writer) Checkpoint() error {
 
 func (w *Writer) checkpoint() error {
 	w.sinceCheck = 0
-	if w.seq == 0 || w.seq == w.checked {
-		return nil
+	c, ok := w.pendingCheckpoint()
+	if !ok {
+		return w.err
 	}
 	// The lines a checkpoint covers must be on disk before it is.
 	if err := w.file.Sync(); err != nil {
 		return w.fail(err)
 	}
-	root, err := w.tree.root(w.seq)
-	if err != nil {
-		return w.fail(err)
-	}
-	c := checkpoint{run: w.run, n: w.seq, root: root, head: w.prev}
 	if err := writeCheckpoint(w.dir, c, w.signer); err != nil {
 		return w.fail(err)
 	}
@@ -217,11 +218,88 @@ func (w *Writer) checkpoint() error {
 	return nil
 }
 
+// CheckpointSoon asks for a checkpoint of the log as it stands, written in
+// the background: signing and writing a checkpoint costs several fsyncs,
+// and a step that changed something should not wait for them before the
+// next one starts. Write-ahead does not depend on checkpoints (aws.request
+// is durable on its own); Seal and Close wait for the background writer.
+func (w *Writer) CheckpointSoon() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed || w.err != nil {
+		return
+	}
+	if w.soon == nil {
+		w.soon, w.done = make(chan struct{}, 1), make(chan struct{})
+		go w.checkpointInBackground()
+	}
+	select {
+	case w.soon <- struct{}{}:
+	default: // one is pending already, and it will cover this request
+	}
+}
+
+// checkpointInBackground writes checkpoints as CheckpointSoon asks. It
+// takes the lock only to read the log's state, so appends go on while it
+// syncs and writes.
+func (w *Writer) checkpointInBackground() {
+	defer close(w.done)
+	for range w.soon {
+		w.mu.Lock()
+		c, ok := w.pendingCheckpoint()
+		w.mu.Unlock()
+		if !ok {
+			continue
+		}
+		// The lines a checkpoint covers must be on disk before it is.
+		err := w.file.Sync()
+		if err == nil {
+			err = writeCheckpoint(w.dir, c, w.signer)
+		}
+		w.mu.Lock()
+		switch {
+		case err != nil && w.err == nil:
+			w.fail(err)
+		case err == nil && c.n > w.checked:
+			w.checked = c.n
+		}
+		w.mu.Unlock()
+	}
+}
+
+// pendingCheckpoint returns the checkpoint of the log as it stands, when
+// it covers more lines than the newest one written. Called with w.mu held.
+func (w *Writer) pendingCheckpoint() (checkpoint, bool) {
+	if w.err != nil || w.seq == 0 || w.seq <= w.checked {
+		return checkpoint{}, false
+	}
+	root, err := w.tree.root(w.seq)
+	if err != nil {
+		w.fail(err)
+		return checkpoint{}, false
+	}
+	return checkpoint{run: w.run, n: w.seq, root: root, head: w.prev}, true
+}
+
+// stopBackground waits for the background checkpointer to finish. It is
+// called without the lock, which the checkpointer takes.
+func (w *Writer) stopBackground() {
+	w.mu.Lock()
+	soon := w.soon
+	w.soon = nil
+	w.mu.Unlock()
+	if soon != nil {
+		close(soon)
+		<-w.done
+	}
+}
+
 // Seal writes run.end with data, the final checkpoint, and closes the log.
 func (w *Writer) Seal(actor string, data any) error {
 	if _, err := w.Append(Entry{Type: TypeRunEnd, Actor: actor, Data: data}); err != nil {
 		return err
 	}
+	w.stopBackground()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.checkpoint(); err != nil {
@@ -234,6 +312,7 @@ func (w *Writer) Seal(actor string, data any) error {
 // Close closes the log without sealing it, as when a run is interrupted:
 // Verify will call it INCOMPLETE, and resume continues it.
 func (w *Writer) Close() error {
+	w.stopBackground()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {

@@ -75,9 +75,7 @@ func (e *Executor) done(sr *StepRun, resp map[string]any) error {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if ps.Mutating {
-		if err := e.opts.Audit.Checkpoint(); err != nil {
-			return fmt.Errorf("audit checkpoint: %w", err)
-		}
+		e.opts.Audit.CheckpointSoon()
 	}
 	msg := "done"
 	if sr.Simulated() {
