@@ -57,13 +57,13 @@ func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input,
 	s.calls++
 	info := &CallInfo{
 		ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: service + ":" + op,
-		Region: region, Mutating: true, Input: input,
+		Region: region, Mutating: true, Input: s.shown(input),
 	}
 	if s.DryRun() {
 		return s.simulate(info, simulated)
 	}
 	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
-		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: input, Attempt: s.attempt()}}); err != nil {
+		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: info.Input, Attempt: s.attempt()}}); err != nil {
 		// Write-ahead: a call the log cannot record is not sent.
 		return nil, fmt.Errorf("audit log: %w; %s was not sent", err, info.Operation)
 	}
@@ -120,6 +120,21 @@ func (s *StepRun) simulate(info *CallInfo, simulated map[string]any) (map[string
 	s.exec.emit(Event{Type: EventCallDone, Step: s.plan.ID, Call: info, Simulated: true,
 		Message: "dry-run: would send " + info.Operation + " in " + info.Region})
 	return out, nil
+}
+
+// shown is a call's input as the audit log and the events show it: the
+// members the action concealed replaced by audit.Redacted.
+func (s *StepRun) shown(input map[string]any) map[string]any {
+	if len(s.concealed) == 0 {
+		return input
+	}
+	out := maps.Clone(input)
+	for _, m := range s.concealed {
+		if _, ok := out[m]; ok {
+			out[m] = audit.Redacted
+		}
+	}
+	return out
 }
 
 // callRegion is the Region a call to operation's service goes to from

@@ -31,7 +31,7 @@ func incidentStart() entry {
 			},
 			Outputs:     []string{"IncidentRecordArn"},
 			Idempotency: "StartIncident gets a ClientToken derived from the run id and step id, so a retried or resumed step returns the same incident.",
-			Wait:        "Reads the record back with GetIncidentRecord until its status is OPEN.",
+			Wait:        "Reads the record back with GetIncidentRecord until its status is OPEN (a RESOLVED record fails the step); the response is StartIncident's IncidentRecordArn with that IncidentRecord.",
 			Expect:      runbooks.Seconds(10),
 			Timeout:     runbooks.Minutes(2),
 		},

@@ -20,6 +20,7 @@ func lambdaSetConcurrency() entry {
 			Calls: []runbooks.Call{
 				check("lambda:GetFunctionConcurrency"),
 				act("lambda:PutFunctionConcurrency"),
+				waitOn("lambda:GetFunctionConcurrency"),
 			},
 			Params: []runbooks.Param{
 				required(str("function_name", "FunctionName", "The function's name, ARN or partial ARN.")),
@@ -28,7 +29,7 @@ func lambdaSetConcurrency() entry {
 			},
 			Outputs:     []string{"ReservedConcurrentExecutions"},
 			Idempotency: "Check-before-act: GetFunctionConcurrency reads the current reservation and the step is skipped when it already matches; the call is a plain set.",
-			Wait:        "Nothing more: the reservation applies to new invocations as soon as PutFunctionConcurrency returns.",
+			Wait:        "Reads the reservation back with GetFunctionConcurrency until it is the new number; it applies to new invocations as soon as PutFunctionConcurrency returns. The response is PutFunctionConcurrency's, or GetFunctionConcurrency's when nothing changed.",
 			Expect:      runbooks.Seconds(5),
 			Timeout:     runbooks.Minutes(2),
 		},

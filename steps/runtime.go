@@ -50,6 +50,9 @@ type StepRun struct {
 	requestIDs []string
 	lastState  string
 	notes      []string
+	// concealed are input members whose values the audit log and the
+	// events must not show (see Conceal).
+	concealed []string
 }
 
 // ID is the step's id.
@@ -135,6 +138,15 @@ func (s *StepRun) Note(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	s.notes = append(s.notes, msg)
 	s.exec.emit(Event{Type: EventNote, Step: s.plan.ID, Message: msg})
+}
+
+// Conceal keeps the values of these input members of the step's mutating
+// calls out of the audit log and the events, which show audit.Redacted
+// instead. The log redacts members named like credentials on its own; this
+// is for a secret whose member name does not say so, such as the Value of a
+// SecureString parameter.
+func (s *StepRun) Conceal(members ...string) {
+	s.concealed = append(s.concealed, members...)
 }
 
 // Sleep waits for d of simulated time (scaled in sandbox mode), or until

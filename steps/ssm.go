@@ -20,6 +20,7 @@ func opsItemCreate() entry {
 			Mutating: true,
 			Calls: []runbooks.Call{
 				check("ssm:DescribeOpsItems"),
+				lookup("ssm:GetOpsItem"),
 				act("ssm:CreateOpsItem"),
 			},
 			Params: []runbooks.Param{
@@ -32,7 +33,7 @@ func opsItemCreate() entry {
 					"The OpsCenter category."),
 			},
 			Outputs:     []string{"OpsItemId", "OpsItemArn"},
-			Idempotency: "Check-before-act: the executor tags the OpsItem's OperationalData with /drpilot/run-step (the run and step ids) and DescribeOpsItems finds an OpsItem already created by this step instead of creating a second.",
+			Idempotency: "Check-before-act: the executor tags the OpsItem's OperationalData with /drpilot/run-step (the run and step ids, a SearchableString) and DescribeOpsItems finds an OpsItem already created by this step instead of creating a second; GetOpsItem then gives its OpsItemArn.",
 			Wait:        "Nothing more: the OpsItem exists when CreateOpsItem returns.",
 			Expect:      runbooks.Seconds(5),
 			Timeout:     runbooks.Minutes(2),
@@ -62,6 +63,7 @@ func ssmPutParameter() entry {
 			Calls: []runbooks.Call{
 				check("ssm:GetParameter"),
 				act("ssm:PutParameter"),
+				waitOn("ssm:GetParameter"),
 			},
 			Params: []runbooks.Param{
 				required(str("name", "Name", "The parameter's name, such as /store/maintenance-mode.")),
@@ -72,8 +74,8 @@ func ssmPutParameter() entry {
 				str("key_id", "KeyId", "The KMS key that encrypts a SecureString value, when not the account's default."),
 			},
 			Outputs:     []string{"Version", "Tier"},
-			Idempotency: "Check-before-act: GetParameter (with decryption) reads the current value and the step is skipped when it already equals value; PutParameter is a plain set, so a repeat is harmless.",
-			Wait:        "Nothing more: Parameter Store returns the new value as soon as PutParameter returns.",
+			Idempotency: "Check-before-act: GetParameter (with decryption) reads the current value and the step changes nothing when it already holds value with the same type (the response is then the current Version, without Tier); an existing parameter with another value and overwrite = false fails the step before any call. PutParameter is a plain set, so a repeat is harmless.",
+			Wait:        "Reads the parameter back with GetParameter (with decryption) until it holds value at the version PutParameter returned; the response is PutParameter's (Version, Tier).",
 			Expect:      runbooks.Seconds(5),
 			Timeout:     runbooks.Minutes(2),
 		},
