@@ -231,7 +231,7 @@ func (w *Writer) CheckpointSoon() {
 	}
 	if w.soon == nil {
 		w.soon, w.done = make(chan struct{}, 1), make(chan struct{})
-		go w.checkpointInBackground()
+		go w.checkpointInBackground(w.soon, w.done)
 	}
 	select {
 	case w.soon <- struct{}{}:
@@ -242,9 +242,11 @@ func (w *Writer) CheckpointSoon() {
 // checkpointInBackground writes checkpoints as CheckpointSoon asks. It
 // takes the lock only to read the log's state, so appends go on while it
 // syncs and writes.
-func (w *Writer) checkpointInBackground() {
-	defer close(w.done)
-	for range w.soon {
+// It is given its channels rather than reading them from w, which
+// stopBackground clears under the lock.
+func (w *Writer) checkpointInBackground(soon <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for range soon {
 		w.mu.Lock()
 		c, ok := w.pendingCheckpoint()
 		w.mu.Unlock()
@@ -285,12 +287,12 @@ func (w *Writer) pendingCheckpoint() (checkpoint, bool) {
 // called without the lock, which the checkpointer takes.
 func (w *Writer) stopBackground() {
 	w.mu.Lock()
-	soon := w.soon
+	soon, done := w.soon, w.done
 	w.soon = nil
 	w.mu.Unlock()
 	if soon != nil {
 		close(soon)
-		<-w.done
+		<-done
 	}
 }
 
