@@ -25,7 +25,7 @@ func cloudwatchWaitAlarm() entry {
 			},
 			Outputs:     []string{"MetricAlarms[0].StateValue", "MetricAlarms[0].StateReason", "CompositeAlarms[0].StateValue"},
 			Idempotency: "Read-only: nothing to repeat.",
-			Wait:        "Polls DescribeAlarms until the alarm's StateValue is state; the response is that last DescribeAlarms response.",
+			Wait:        "Polls DescribeAlarms until the alarm's StateValue is state; an alarm that does not exist fails the step at once. The response is that last DescribeAlarms response.",
 			Expect:      runbooks.Minutes(5),
 			Timeout:     runbooks.Minutes(20),
 			Input:       describeAlarmInput,
