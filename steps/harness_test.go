@@ -70,6 +70,10 @@ type runOptions struct {
 	runners   map[string]runFunc
 	// setup runs against the sandbox before the run starts.
 	setup func(sb *sandbox.Sandbox, endpoint string)
+	// again, when set, runs against that earlier run's sandbox (and its
+	// scenario's state) instead of a new one, with the same run id: a
+	// retried or resumed run, for idempotency tests.
+	again *testRun
 }
 
 // parseRunbook loads and plans a runbook from source, failing the test on
@@ -104,7 +108,11 @@ func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *tes
 		o.timeScale = 600
 	}
 	var sb *sandbox.Sandbox
-	if scenarioSrc != "" {
+	var endpoint string
+	switch {
+	case o.again != nil:
+		sb, endpoint = o.again.sb, o.again.endpoint
+	case scenarioSrc != "":
 		sc, err := sandbox.ParseScenario("scenario.toml", []byte(scenarioSrc))
 		if err != nil {
 			t.Fatal(err)
@@ -112,19 +120,22 @@ func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *tes
 		if sb, err = sandbox.NewFromScenario(sc, o.timeScale); err != nil {
 			t.Fatal(err)
 		}
-	} else {
+	default:
 		sb = sandbox.New(sandbox.Options{TimeScale: o.timeScale})
 	}
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
+	if endpoint == "" {
+		srv := httptest.NewServer(sb)
+		t.Cleanup(srv.Close)
+		endpoint = srv.URL
+	}
 	if o.setup != nil {
-		o.setup(sb, srv.URL)
+		o.setup(sb, endpoint)
 	}
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion(rb.Regions.Recovery),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", "")),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
-		config.WithBaseEndpoint(srv.URL))
+		config.WithBaseEndpoint(endpoint))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +164,7 @@ func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *tes
 		Runbook: rb, Plan: plan, Catalogue: Default(), Mode: o.mode, Clients: clients, Audit: w,
 		Approver: o.approver, Observers: []Observer{rec}, Parallel: o.parallel, RunID: "test-run",
 		TimeScale: sb.Clock().Scale(), AWSNow: sb.Clock().Now,
-		RewriteURL: func(u string) string { return sandbox.WebURL(srv.URL, u) },
+		RewriteURL: func(u string) string { return sandbox.WebURL(endpoint, u) },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +172,7 @@ func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *tes
 	if o.runners != nil {
 		exec.runners = o.runners
 	}
-	return &testRun{t: t, sb: sb, endpoint: srv.URL, exec: exec, rec: rec, dir: dir, key: key}
+	return &testRun{t: t, sb: sb, endpoint: endpoint, exec: exec, rec: rec, dir: dir, key: key}
 }
 
 // verify checks the run's audit log is VALID.
