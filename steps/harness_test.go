@@ -74,6 +74,10 @@ type runOptions struct {
 	// scenario's state) instead of a new one, with the same run id: a
 	// retried or resumed run, for idempotency tests.
 	again *testRun
+	// attempts is the SDK's attempts per call; 0 means the factory's
+	// default, whose backoff in real time outlasts a scaled step timeout
+	// when a Region is out.
+	attempts int
 }
 
 // parseRunbook loads and plans a runbook from source, failing the test on
@@ -142,7 +146,7 @@ func prepareRun(t *testing.T, runbookSrc, scenarioSrc string, o runOptions) *tes
 	if o.mode == "" {
 		o.mode = ModeSandbox
 	}
-	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly})
+	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly, MaxAttempts: o.attempts})
 	if err != nil {
 		t.Fatal(err)
 	}
