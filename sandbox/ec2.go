@@ -25,7 +25,10 @@ type ec2Region struct {
 	instances map[string]*instance
 	volumes   map[string]*volume
 	snapshots map[string]*snapshot
-	seq       int
+	// tokens maps CreateVolume's ClientToken to the volume it made, so
+	// that a retried create returns that volume, as EC2's does.
+	tokens map[string]string
+	seq    int
 }
 
 type instance struct {
@@ -87,7 +90,8 @@ func (c *call) ec2() *ec2Region {
 // too (Auto Scaling launches EC2 instances). Callers hold s.mu.
 func ec2RegionOf(sb *Sandbox, region string) *ec2Region {
 	return stateOf(sb, "ec2", region, func() *ec2Region {
-		return &ec2Region{instances: map[string]*instance{}, volumes: map[string]*volume{}, snapshots: map[string]*snapshot{}}
+		return &ec2Region{instances: map[string]*instance{}, volumes: map[string]*volume{}, snapshots: map[string]*snapshot{},
+			tokens: map[string]string{}}
 	})
 }
 

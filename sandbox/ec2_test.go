@@ -89,3 +89,30 @@ func TestEC2RestoreAndReattachVolume(t *testing.T) {
 		t.Fatalf("missing volume: %v", err)
 	}
 }
+
+// TestEC2CreateVolumeClientToken: a create retried with its ClientToken
+// returns the volume the first one made, as EC2 does, so that a retried
+// restore step does not leave a second volume behind.
+func TestEC2CreateVolumeClientToken(t *testing.T) {
+	t.Parallel()
+	_, url := startSandbox(t, Options{TimeScale: 600})
+	client := ec2.NewFromConfig(awsConfig(t, url, "eu-central-1"))
+	in := &ec2.CreateVolumeInput{AvailabilityZone: aws.String("eu-central-1a"), Size: aws.Int32(20), ClientToken: aws.String("step-1")}
+	first, err := client.CreateVolume(ctx(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := client.CreateVolume(ctx(t), in)
+	if err != nil || aws.ToString(again.VolumeId) != aws.ToString(first.VolumeId) {
+		t.Fatalf("retried create: %v %v, want volume %s", aws.ToString(again.VolumeId), err, aws.ToString(first.VolumeId))
+	}
+	in.ClientToken = aws.String("step-2")
+	other, err := client.CreateVolume(ctx(t), in)
+	if err != nil || aws.ToString(other.VolumeId) == aws.ToString(first.VolumeId) {
+		t.Fatalf("another token made %v %v, want a new volume", aws.ToString(other.VolumeId), err)
+	}
+	all, err := client.DescribeVolumes(ctx(t), &ec2.DescribeVolumesInput{})
+	if err != nil || len(all.Volumes) != 2 {
+		t.Fatalf("volumes: %d %v, want 2", len(all.Volumes), err)
+	}
+}

@@ -41,6 +41,10 @@ func ec2CreateVolume(c *call) (any, error) {
 		return nil, aerr
 	}
 	r := c.ec2()
+	token := str(c.input, "ClientToken")
+	if v, ok := r.volumes[r.tokens[token]]; ok && token != "" {
+		return c.volumeValue(v), nil
+	}
 	size, sizeSet, aerr := integer(c.input, "Size")
 	if aerr != nil {
 		return nil, aerr
@@ -64,6 +68,9 @@ func ec2CreateVolume(c *call) (any, error) {
 	}
 	v.status.set(c.now, "creating", took, "available")
 	r.volumes[v.ID] = v
+	if token != "" {
+		r.tokens[token] = v.ID
+	}
 	_ = c.tagEC2(v.ID, tags) // checked above
 	return c.volumeValue(v), nil
 }
@@ -166,7 +173,7 @@ func ec2CreateSnapshot(c *call) (any, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	sn := &snapshot{ID: r.newID("snap"), Volume: volID, Description: str(c.input, "Description"), Size: v.Size, Started: c.now}
+	sn := &snapshot{ID: c.idOr(r.newID("snap")), Volume: volID, Description: str(c.input, "Description"), Size: v.Size, Started: c.now}
 	sn.status.set(c.now, "pending", ec2Snapshot, "completed")
 	r.snapshots[sn.ID] = sn
 	_ = c.tagEC2(sn.ID, tags) // checked above

@@ -71,7 +71,8 @@ func rdsCreateDBSnapshot(c *call) (any, error) {
 func rdsDescribeDBSnapshots(c *call) (any, error) {
 	snaps := c.dbSnapshots()
 	if id := str(c.input, "DBSnapshotIdentifier"); id != "" {
-		sn, ok := snaps[id]
+		// An identifier or the snapshot's ARN, as the restore takes both.
+		sn, ok := snaps[id[strings.LastIndex(id, ":")+1:]]
 		if !ok {
 			return nil, notFound("DBSnapshotNotFound", "DBSnapshot %s not found.", id)
 		}

@@ -62,6 +62,11 @@ func TestRDSSnapshotAndRestores(t *testing.T) {
 			t.Fatalf("%s after twenty minutes: %s", id, st)
 		}
 	}
+	byARN, err := client.DescribeDBSnapshots(ctx(t), &rds.DescribeDBSnapshotsInput{
+		DBSnapshotIdentifier: aws.String("arn:aws:rds:eu-west-1:" + sb.account + ":snapshot:docs-1"), IncludeShared: aws.Bool(true)})
+	if err != nil || len(byARN.DBSnapshots) != 1 || aws.ToString(byARN.DBSnapshots[0].DBSnapshotIdentifier) != "docs-1" {
+		t.Fatalf("a snapshot by ARN: %+v %v", byARN, err)
+	}
 	var nf *rdstypes.DBSnapshotNotFoundFault
 	if _, err := client.DescribeDBSnapshots(ctx(t), &rds.DescribeDBSnapshotsInput{DBSnapshotIdentifier: aws.String("nope")}); !errors.As(err, &nf) {
 		t.Fatalf("missing snapshot: %v", err)

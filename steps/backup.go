@@ -29,11 +29,13 @@ func backupStartRestore() entry {
 			Params: backupRestoreParams(),
 			OneOf:  [][]string{{"recovery_point_arn", "resource_arn"}},
 			Outputs: []string{
-				"RestoreJobId", "CreatedResourceArn", "RecoveryPointArn", "RecoveryPointCreationDate",
+				"RestoreJobId", "CreatedResourceArn", "CreatedResourceId", "RecoveryPointArn", "RecoveryPointCreationDate",
 			},
 			Idempotency: "StartRestoreJob gets an IdempotencyToken derived from the run id and step id, so a retried or resumed step returns the same restore job.",
 			Wait: "Before acting, DescribeRecoveryPoint must show the point COMPLETED and created no longer ago than runbook.rpo, or the step fails. " +
-				"Then polls DescribeRestoreJob until the job is COMPLETED; the response is that last DescribeRestoreJob response.",
+				"Then polls DescribeRestoreJob until the job is COMPLETED, and fails when it is ABORTED or FAILED, with AWS Backup's status message. " +
+				"The response is that last DescribeRestoreJob response plus CreatedResourceId, the restored resource's own id from the end of CreatedResourceArn " +
+				"(a DB instance identifier, a volume id, a table name), which the next steps' actions take.",
 			Expect:  runbooks.Minutes(30),
 			Timeout: runbooks.Minutes(180),
 			Input:   backupRestoreInput,
@@ -47,7 +49,7 @@ func backupStartRestore() entry {
 				{"resource_type", `"EBS"`},
 				{"metadata", `{ availabilityZone = "${runbook.regions.recovery}a" }`},
 			},
-			outputs: []setting{{"volume_arn", `"CreatedResourceArn"`}},
+			outputs: []setting{{"volume_arn", `"CreatedResourceArn"`}, {"volume_id", `"CreatedResourceId"`}},
 		},
 	}
 }

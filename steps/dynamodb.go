@@ -35,7 +35,7 @@ func dynamodbRestoreToPointInTime() entry {
 				{"restore_date_time", "use_latest_restorable_time"},
 			},
 			Outputs:     []string{"TableDescription.TableArn", "TableDescription.TableName", "TableDescription.TableStatus"},
-			Idempotency: "Check-before-act: DescribeTable looks for the target table first; when it exists the action waits on it instead of restoring again. DescribeContinuousBackups checks point-in-time recovery covers restore_date_time.",
+			Idempotency: "Check-before-act: DescribeTable looks for the target table first; when it exists the action waits on it instead of restoring again. DescribeContinuousBackups, sent to the source table's Region (the ARN's, for a cross-Region restore), checks point-in-time recovery is enabled and covers restore_date_time.",
 			Wait:        "Polls DescribeTable until the new table is ACTIVE; the response's TableDescription is refreshed from that last read.",
 			Expect:      runbooks.Minutes(20),
 			Timeout:     runbooks.Minutes(120),
@@ -61,7 +61,7 @@ func dynamodbWaitActive() entry {
 			Phases:  []string{"verify"},
 			Calls:   []runbooks.Call{waitOn("dynamodb:DescribeTable")},
 			Params: []runbooks.Param{
-				required(str("table_name", "TableName", "The name or ARN of the table.")),
+				required(str("table_name", "TableName", "The name of the table, or its ARN, which is polled in the ARN's Region.")),
 			},
 			Outputs:     []string{"Table.TableArn", "Table.TableStatus", "Table.ItemCount"},
 			Idempotency: "Read-only: nothing to repeat.",

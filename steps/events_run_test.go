@@ -1,8 +1,6 @@
 package steps
 
 import (
-	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,22 +119,6 @@ func dryRunSentNothing(t *testing.T, tr *testRun, step string) Event {
 		t.Errorf("step %s: step.done is not marked simulated", step)
 	}
 	return done
-}
-
-// sandboxState reads GET /_sandbox/state: each service's resources by
-// "service/region".
-func sandboxState(t *testing.T, tr *testRun) map[string]any {
-	t.Helper()
-	resp, err := http.Get(tr.endpoint + "/_sandbox/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var state map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
-		t.Fatal(err)
-	}
-	return state
 }
 
 // dig follows keys through nested JSON objects; nil when one is missing.

@@ -3,6 +3,8 @@ package steps
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -74,6 +76,10 @@ type runOptions struct {
 	// scenario is then ignored): a second run of a runbook, or a resumed
 	// one, since every test run has the same run id.
 	on *testRun
+	// attempts is the SDK's attempts per call; 0 means the factory's
+	// default, whose backoff in real time outlasts a scaled step timeout
+	// when a Region is out.
+	attempts int
 }
 
 // parseRunbook loads and plans a runbook from source, failing the test on
@@ -142,7 +148,7 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 	if o.mode == "" {
 		o.mode = ModeSandbox
 	}
-	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly})
+	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly, MaxAttempts: o.attempts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,4 +210,20 @@ func (tr *testRun) mutatingRequests() []sandbox.Entry {
 func (tr *testRun) status(step string) string {
 	i := tr.exec.opts.Runbook.StepIndex(step)
 	return tr.exec.Status()[i]
+}
+
+// sandboxState reads GET /_sandbox/state: each service's resources by
+// "service/region".
+func sandboxState(t *testing.T, tr *testRun) map[string]any {
+	t.Helper()
+	resp, err := http.Get(tr.endpoint + "/_sandbox/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	return state
 }

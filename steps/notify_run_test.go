@@ -125,7 +125,7 @@ func TestNotifyEveryChannel(t *testing.T) {
 	if ids, _ := outputsOf(t, tr, "tell")["ids"].([]any); len(ids) != 4 {
 		t.Errorf("output ids %v; want 4", ids)
 	}
-	state := sandboxStateOf(t, tr)
+	state := sandboxState(t, tr)
 	sns, _ := valueAt(state, "sns/eu-west-2", "messages").([]any)
 	if len(sns) != 1 || valueAt(sns[0], "subject") != "Shop is back" || valueAt(sns[0], "message") != "Served from eu-west-2 (run test-run)." {
 		t.Errorf("SNS messages %v", sns)
@@ -164,7 +164,7 @@ func TestNotifyEveryChannel(t *testing.T) {
 	// from being paged twice.
 	again := startRun(t, src, "", runOptions{on: tr})
 	runSucceeded(t, again)
-	if pages, _ := valueAt(sandboxStateOf(t, again), "ssm-contacts/eu-west-2", "engagements").([]any); len(pages) != 1 {
+	if pages, _ := valueAt(sandboxState(t, again), "ssm-contacts/eu-west-2", "engagements").([]any); len(pages) != 1 {
 		t.Errorf("%d engagements after two runs, want 1", len(pages))
 	}
 	if delivery(t, deliveries(t, again, "tell"), "commander", "ssm_contact")["MessageId"] != delivery(t, all, "commander", "ssm_contact")["MessageId"] {

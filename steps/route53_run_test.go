@@ -2,9 +2,7 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,22 +104,6 @@ func dryRunChangedNothing(t *testing.T, tr *testRun, step string) {
 	if len(done) != 1 || !done[0].Simulated {
 		t.Errorf("step %s: step.done %+v, want one, simulated", step, done)
 	}
-}
-
-// sandboxStateOf reads GET /_sandbox/state: each service's resources by
-// "service/region".
-func sandboxStateOf(t *testing.T, tr *testRun) map[string]any {
-	t.Helper()
-	resp, err := http.Get(tr.endpoint + "/_sandbox/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var state map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil {
-		t.Fatal(err)
-	}
-	return state
 }
 
 // invoke calls an operation on the run's sandbox through the SDK, as
