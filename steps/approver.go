@@ -70,7 +70,9 @@ type Approver interface {
 // HeadlessApprover answers without a person: with Yes it approves every
 // gate; without, it aborts at the first one, so that an unattended run
 // never changes anything nobody approved. A failure the runbook says to
-// ask about stops the run: nobody is there to judge it.
+// ask about is answered "continue" with Yes (the operator said yes to the
+// runbook in advance, and a runbook's docs tell the operator when to go
+// on), and stops the run without it.
 type HeadlessApprover struct {
 	Yes   bool
 	Actor string
@@ -85,10 +87,14 @@ func (a HeadlessApprover) Approve(_ context.Context, g Gate) (Decision, error) {
 		Reason: "step " + g.Step + " needs approval; run with --yes to approve gates without a terminal"}, nil
 }
 
-// OnFailure stops the run.
+// OnFailure continues with Yes, and stops the run without it.
 func (a HeadlessApprover) OnFailure(_ context.Context, f Failure) (Decision, error) {
+	if a.Yes {
+		return Decision{Verdict: VerdictContinue, Actor: a.actor(),
+			Reason: "on_failure = ask, answered continue by --yes"}, nil
+	}
 	return Decision{Verdict: VerdictStop, Actor: a.actor(),
-		Reason: "on_failure = ask and nobody to ask in headless mode"}, nil
+		Reason: "on_failure = ask and nobody to ask in headless mode without --yes"}, nil
 }
 
 func (a HeadlessApprover) actor() string {

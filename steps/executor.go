@@ -105,6 +105,9 @@ type Executor struct {
 	running   map[string]context.CancelCauseFunc
 	attempts  map[string]int
 	stopping  bool // a failure stopped the run: start nothing new
+	// unaccepted counts failed steps whose failure the runbook did not
+	// accept with on_failure = continue: any makes the run fail.
+	unaccepted int
 	abortWhy  string
 	cancelRun context.CancelCauseFunc
 
@@ -169,6 +172,8 @@ type stepResult struct {
 	status string
 	// stop is set when the run must start no further steps.
 	stop bool
+	// accepted marks a failure the runbook accepts (on_failure = continue).
+	accepted bool
 }
 
 // Run runs the runbook to the end, an abort, or a failure that stops it,
@@ -245,6 +250,9 @@ func (e *Executor) settle(r stepResult) {
 	if r.stop {
 		e.stopping = true
 	}
+	if r.status == StatusFailed && !r.accepted {
+		e.unaccepted++
+	}
 }
 
 // finish marks what never ran, seals the log and reports the outcome.
@@ -262,7 +270,9 @@ func (e *Executor) finish(ctx context.Context, start time.Time) (*RunSummary, er
 	switch {
 	case e.abortWhy != "":
 		outcome = OutcomeAborted
-	case e.stopping || counts[StatusFailed] > 0 || counts[StatusNotRun] > 0:
+	case e.stopping || e.unaccepted > 0 || counts[StatusNotRun] > 0:
+		// A step that failed with on_failure = continue does not fail the
+		// run: the runbook's author accepted that failure in advance.
 		outcome = OutcomeFailed
 	}
 	abortWhy := e.abortWhy

@@ -139,6 +139,15 @@ func TestSchedulerFailurePolicies(t *testing.T) {
 		t.Parallel()
 		src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"b": "on_failure = \"continue\"\n"})
 		tr := startRun(t, src, "", runOptions{runners: failOn("b")})
+		// The runbook accepted b's failure in advance, so the run succeeds.
+		if tr.status("b") != StatusFailed || tr.status("c") != StatusDone || tr.summary.Outcome != OutcomeSucceeded {
+			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+	})
+	t.Run("ask answered continue goes on, and the run fails", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"b": "on_failure = \"ask\"\n"})
+		tr := startRun(t, src, "", runOptions{runners: failOn("b"), approver: HeadlessApprover{Yes: true}})
 		if tr.status("b") != StatusFailed || tr.status("c") != StatusDone || tr.summary.Outcome != OutcomeFailed {
 			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
 		}

@@ -148,7 +148,7 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 	if o.mode == "" {
 		o.mode = ModeSandbox
 	}
-	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly, MaxAttempts: o.attempts})
+	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: o.mode == ModeDryRun, ReadOnly: ReadOnly, MaxAttempts: o.attempts, TimeScale: sb.Clock().Scale()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,10 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 		case VerdictSkip:
 			return e.skipped(i, reason)
 		case VerdictContinue:
-			return stepResult{index: i, status: StatusFailed}
+			// Only the runbook's own on_failure = continue accepts the
+			// failure; an answer to "ask" lets the run go on, but the
+			// failure still counts against its outcome.
+			return stepResult{index: i, status: StatusFailed, accepted: ps.OnFailure == runbooks.OnFailureContinue}
 		case VerdictAbort:
 			e.abort(reason)
 		}

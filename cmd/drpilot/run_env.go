@@ -73,7 +73,12 @@ func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbo
 		env.close()
 		return nil, err
 	}
-	env.clients, err = awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: env.mode == steps.ModeDryRun, ReadOnly: steps.ReadOnly})
+	scale := 1.0
+	if env.sandbox != nil {
+		scale = env.sandbox.Clock().Scale()
+	}
+	env.clients, err = awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: env.mode == steps.ModeDryRun,
+		ReadOnly: steps.ReadOnly, TimeScale: scale})
 	if err == nil {
 		err = env.identify(ctx, rb)
 	}

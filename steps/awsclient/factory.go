@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -28,7 +29,14 @@ type Options struct {
 	// MaxAttempts is the SDK's attempts per call, retries included; 0
 	// means DefaultMaxAttempts.
 	MaxAttempts int
+	// TimeScale divides the SDK's retry backoff: the sandbox's time scale,
+	// so that a call to a Region that is out fails in scaled time, as the
+	// step timeouts do, instead of outlasting them. 0 means 1.
+	TimeScale float64
 }
+
+// maxBackoff is the SDK's default cap on the pause between two attempts.
+const maxBackoff = 20 * time.Second
 
 // DefaultMaxAttempts is how many times the SDK tries one call. It is above
 // the SDK's default of 3 because a Region in trouble throttles, and a
@@ -52,6 +60,9 @@ func NewFactory(opts Options) (*Factory, error) {
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.TimeScale <= 0 {
+		opts.TimeScale = 1
 	}
 	return &Factory{opts: opts, clients: map[clientKey]any{}}, nil
 }
@@ -93,9 +104,12 @@ func (f *Factory) config(service, region string) aws.Config {
 	}
 	cfg.HTTPClient = bodyWithoutWriteTo{cfg.HTTPClient}
 	attempts := f.opts.MaxAttempts
+	backoff := time.Duration(float64(maxBackoff) / f.opts.TimeScale)
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = attempts
+			o.MaxBackoff = backoff
+			o.Backoff = retry.NewExponentialJitterBackoff(backoff)
 			// The client-side retry quota protects a healthy service
 			// from its callers; during a Region failover it would turn a
 			// throttling storm into failed steps. drpilot's callers are
