@@ -108,8 +108,8 @@ type Executor struct {
 	// unaccepted counts failed steps whose failure the runbook did not
 	// accept with on_failure = continue: any makes the run fail.
 	unaccepted int
-	abortWhy  string
-	cancelRun context.CancelCauseFunc
+	abortWhy   string
+	cancelRun  context.CancelCauseFunc
 
 	pollCount atomic.Int64
 	// runners is the action code; tests of the scheduler replace it.
