@@ -24,15 +24,22 @@ test:
 	$(GO) test -race ./...
 
 # The sandbox as independent AWS clients see it: the AWS CLI (each major
-# version on the machine) creates resources and reads them back.
+# version on the machine) creates resources and reads them back. Then
+# drpilot runs a runbook live against moto_server, an independent AWS
+# emulator, where the machine has one.
 test-interop: build
 	bash scripts/interop.sh
+	bash scripts/interop_moto.sh
 
-# For now the demo shows the plan of a shipped runbook; it becomes the TUI
-# against the embedded sandbox when those exist.
+# The demo runs a shipped runbook against the embedded sandbox, headless
+# and approving every gate, then verifies its audit log; it becomes the TUI
+# when that exists. The run's directory is under $(DEMO_RUNS).
+DEMO_RUNS ?= $(CURDIR)/bin/demo-runs
 demo: build
 	./$(BIN) check runbooks/*.toml
-	./$(BIN) plan $(DEMO_RUNBOOK)
+	@rm -rf $(DEMO_RUNS)/last
+	./$(BIN) run $(DEMO_RUNBOOK) --sandbox --headless --yes --audit-dir $(DEMO_RUNS)/last
+	./$(BIN) audit verify $(DEMO_RUNS)/last --pub $(DEMO_RUNS)/last/pub.pem
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -50,6 +51,10 @@ func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
 		for _, it := range list.([]any) {
 			items = append(items, fmt.Sprint(it))
 		}
+	}
+	if s.DryRun() {
+		s.Note("dry-run: the checklist is shown, not ticked: %s", strings.Join(items, "; "))
+		return map[string]any{"Checklist": items}, nil
 	}
 	g := Gate{Step: s.ID(), Title: s.plan.Title, Confirm: "checklist", Checklist: items, Doc: s.plan.Doc}
 	d, err := s.exec.opts.Approver.Approve(ctx, g)

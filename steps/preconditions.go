@@ -29,7 +29,14 @@ func (e *Executor) checkPreconditions(ctx context.Context, sr *StepRun) error {
 			failures = append(failures, preconditionLine(res))
 		}
 	}
-	if len(failures) > 0 {
+	switch {
+	case len(failures) == 0:
+	case e.opts.Mode == ModeDryRun:
+		// A rehearsal goes on: the changes before this step were only
+		// simulated, so its preconditions often cannot hold yet, and the
+		// point of a dry run is to show every request of the runbook.
+		sr.Note("dry-run: %d precondition(s) do not hold now; a live run would stop here unless the steps before it change that", len(failures))
+	default:
 		return errors.New(strings.Join(failures, "; "))
 	}
 	return nil

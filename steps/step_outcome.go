@@ -53,19 +53,23 @@ type stepDoneData struct {
 func (e *Executor) done(sr *StepRun, resp map[string]any) error {
 	ps := sr.plan
 	outputs := map[string]any{}
+	simulatedOutputs := false
 	for _, o := range ps.Outputs {
 		v, err := jmespath.Search(o.Query, resp)
 		if err != nil {
 			return fmt.Errorf("output %s: query %q: %w", o.Name, o.Query, err)
 		}
-		if v == nil && sr.Simulated() {
-			v = simulatedValue(ps.ID, o.Name)
+		// In dry-run an output that matches nothing most likely reads
+		// what a simulated change would have made: later steps get a
+		// marker that says where it came from, not a failure.
+		if v == nil && sr.DryRun() {
+			v, simulatedOutputs = simulatedValue(ps.ID, o.Name), true
 		}
 		outputs[o.Name] = v
 	}
 	e.mu.Lock()
 	e.outputs[ps.ID] = outputs
-	if sr.Simulated() {
+	if sr.Simulated() || simulatedOutputs {
 		e.simulated[ps.ID] = true
 	}
 	e.mu.Unlock()

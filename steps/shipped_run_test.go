@@ -1,0 +1,210 @@
+package steps
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/drpilot/drpilot/sandbox"
+)
+
+// The shipped runbooks run against their own scenarios, as
+// `drpilot run runbooks/<id>.toml --sandbox --headless --yes` runs them:
+// a live-like sandbox run that must complete and leave the recovery in the
+// sandbox's state, and a dry run that must send nothing that changes
+// anything while showing every change the sandbox run made.
+
+// shippedCase is one shipped runbook and what its recovery leaves behind.
+type shippedCase struct {
+	id string
+	// host is the public name whose answers must now come from the
+	// recovery Region; changes are operations that must have succeeded.
+	host    string
+	changes []string // "service:Operation@region"
+	// broken, when set, says why the runbook cannot complete under its
+	// scenario yet; the dry run is still checked.
+	broken string
+}
+
+var shippedCases = []shippedCase{
+	{id: "store-region-failover", host: "pos-api.stores.example.jp",
+		changes: []string{"rds:SwitchoverGlobalCluster|FailoverGlobalCluster@ap-northeast-3", "ecs:UpdateService@ap-northeast-3",
+			"autoscaling:UpdateAutoScalingGroup@ap-northeast-3", "arc-region-switch:StartPlanExecution@us-east-1|ap-northeast-3", "sns:Publish@ap-northeast-3"}},
+	{id: "ecs-fargate-failover", host: "api.booking.example.com",
+		changes: []string{"rds:PromoteReadReplica@ap-southeast-4", "ecs:UpdateService@ap-southeast-4",
+			"elasticloadbalancing:RegisterTargets@ap-southeast-4", "route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@ap-southeast-4"}},
+	{id: "backup-restore-rapid-recovery", host: "docstore.example.com",
+		changes: []string{"backup:StartRestoreJob@eu-central-1", "ec2:AttachVolume@eu-central-1",
+			"route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@eu-central-1"}},
+	{id: "ecommerce-pilot-light", host: "shop.example.com",
+		broken: "its scenario's us-east-1 outage takes Route 53's control plane and the source of the cross-Region carts restore with it"},
+}
+
+// readShipped returns a shipped runbook's source and its scenario's.
+func readShipped(t *testing.T, id string) (string, string) {
+	t.Helper()
+	rb, err := os.ReadFile(filepath.Join("..", "runbooks", id+".toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := os.ReadFile(filepath.Join("..", "runbooks", "scenarios", id+".toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(rb), string(sc)
+}
+
+func TestShippedRunbooksRecoverInTheSandbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the four shipped runbooks end to end")
+	}
+	t.Parallel()
+	for _, c := range shippedCases {
+		t.Run(c.id, func(t *testing.T) {
+			t.Parallel()
+			if c.broken != "" {
+				t.Skip(c.broken)
+			}
+			rbSrc, scSrc := readShipped(t, c.id)
+			tr := startRun(t, rbSrc, scSrc, runOptions{timeScale: 120})
+			if tr.err != nil || tr.summary.Outcome != OutcomeSucceeded {
+				t.Fatalf("run: %v, outcome %s, statuses %v", tr.err, tr.summary.Outcome, tr.exec.Status())
+			}
+			tr.verify()
+			for _, want := range c.changes {
+				if !tr.succeeded(want) {
+					t.Errorf("no successful %s in the sandbox's journal", want)
+				}
+			}
+			recovery := tr.exec.opts.Runbook.Regions.Recovery
+			if body := tr.web(t, c.host); !strings.Contains(body, recovery) {
+				t.Errorf("https://%s/healthz does not answer from %s after the run: %q", c.host, recovery, body)
+			}
+		})
+	}
+}
+
+func TestShippedRunbooksDryRunSendNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the four shipped runbooks end to end")
+	}
+	t.Parallel()
+	for _, c := range shippedCases {
+		t.Run(c.id, func(t *testing.T) {
+			t.Parallel()
+			rbSrc, scSrc := readShipped(t, c.id)
+			tr := startRun(t, rbSrc, scSrc, runOptions{mode: ModeDryRun, timeScale: 120})
+			if tr.err != nil {
+				t.Fatal(tr.err)
+			}
+			tr.verify()
+			if sent := tr.mutatingRequests(); len(sent) > 0 {
+				t.Fatalf("dry-run sent %d mutating requests, the first %s:%s", len(sent), sent[0].Service, sent[0].Operation)
+			}
+			shown := map[string]bool{}
+			for _, e := range tr.rec.of(EventCallDone, "") {
+				if e.Simulated {
+					shown[e.Call.Operation+"@"+e.Call.Region] = true
+				}
+			}
+			for _, want := range c.changes {
+				if !anyOf(want, func(op string) bool { return shown[op] }) {
+					t.Errorf("the dry run does not show %s", want)
+				}
+			}
+			// Every change a sandbox run makes, the dry run shows.
+			live := startRun(t, rbSrc, scSrc, runOptions{timeScale: 120})
+			for _, e := range live.rec.of(EventCallDone, "") {
+				if op := e.Call.Operation + "@" + e.Call.Region; e.Call.Error == "" && !shown[op] {
+					t.Errorf("the sandbox run sent %s (step %s), and the dry run does not show it", op, e.Step)
+				}
+			}
+		})
+	}
+}
+
+// anyOf expands "svc:A|B@r1|r2" into its alternatives and reports whether
+// ok holds for one of them.
+func anyOf(spec string, ok func(string) bool) bool {
+	opPart, regionPart, _ := strings.Cut(spec, "@")
+	service, ops, _ := strings.Cut(opPart, ":")
+	for _, op := range strings.Split(ops, "|") {
+		for _, region := range strings.Split(regionPart, "|") {
+			if ok(service + ":" + op + "@" + region) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// succeeded reports whether the sandbox answered one of spec's operations
+// with success.
+func (tr *testRun) succeeded(spec string) bool {
+	entries, _ := tr.sb.Journal().Entries()
+	return anyOf(spec, func(want string) bool {
+		return slices.ContainsFunc(entries, func(e sandbox.Entry) bool {
+			return e.Status < 300 && tr.serviceName(e.Service)+":"+e.Operation+"@"+e.Region == want
+		})
+	})
+}
+
+// serviceName maps the journal's signing names to IAM prefixes where they
+// differ.
+func (tr *testRun) serviceName(signing string) string {
+	switch signing {
+	case "monitoring":
+		return "cloudwatch"
+	}
+	return signing
+}
+
+// web fetches https://host/healthz from the sandbox's simulated internet.
+func (tr *testRun) web(t *testing.T, host string) string {
+	t.Helper()
+	resp, err := http.Get(sandbox.WebURL(tr.endpoint, "https://"+host+"/healthz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.Status + " " + string(body)
+}
+
+// TestThrottlingStormCompletes runs through a storm in which half of all
+// SSM calls are throttled: the SDK's retries and the steps' own, with
+// backoff, carry the run to the end.
+func TestThrottlingStormCompletes(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("format = 1\n[runbook]\nid = \"storm\"\ntitle = \"Storm\"\n[runbook.regions]\nprimary = \"eu-west-1\"\nrecovery = \"eu-west-2\"\n")
+	for i := 0; i < 6; i++ {
+		fmt.Fprintf(&b, "\n[[steps]]\nid = \"flag-%d\"\nphase = \"freeze\"\naction = \"ssm.put-parameter\"\nconfirm = \"none\"\nretries = 3\ntimeout = \"10m\"\ndoc = \"x\"\n"+
+			"[steps.with]\nname = \"/storm/%d\"\nvalue = \"on\"\n[[steps.require]]\ncall = \"ssm:GetParameter\"\ninput = { Name = \"/storm/base\" }\nquery = \"Parameter.Value\"\nequals = \"calm\"\n", i, i)
+	}
+	scenario := "time_scale = 60\n[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\n" +
+		"input = { Name = \"/storm/base\", Value = \"calm\", Type = \"String\" }\n[[faults]]\nthrottle = { service = \"ssm\", rate = 0.5 }\n"
+	tr := startRun(t, b.String(), scenario, runOptions{timeScale: 60})
+	if tr.summary.Outcome != OutcomeSucceeded {
+		for _, e := range tr.rec.of(EventStepFailed, "") {
+			t.Log(e.Step, e.Error)
+		}
+		t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+	}
+	throttled := 0
+	entries, _ := tr.sb.Journal().Entries()
+	for _, e := range entries {
+		if e.Fault != "" && e.Service == "ssm" {
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Error("the storm throttled nothing: the test proves nothing")
+	}
+	tr.verify()
+}
