@@ -21,12 +21,14 @@ type scriptedApprover struct {
 	gates    map[string]Decision // by step; missing means approve
 	failures map[string][]Decision
 	asked    []string
+	seen     []Gate // every gate, as the Approver was shown it
 }
 
 func (a *scriptedApprover) Approve(_ context.Context, g Gate) (Decision, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.asked = append(a.asked, "gate:"+g.Step)
+	a.seen = append(a.seen, g)
 	if d, ok := a.gates[g.Step]; ok {
 		return d, nil
 	}

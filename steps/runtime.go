@@ -22,6 +22,12 @@ type runFunc func(ctx context.Context, s *StepRun) (map[string]any, error)
 // one.
 var runners = map[string]runFunc{}
 
+// concealers name, for actions whose input can carry a secret under a
+// member name that does not say so, the members to conceal for a step's
+// parameters. The executor applies them before anything shows the input:
+// the gate, the audit log, the events.
+var concealers = map[string]func(s *StepRun){}
+
 // register installs an action's code. Registering a name twice is a bug in
 // this package, caught by every test run.
 func register(action string, fn runFunc) {

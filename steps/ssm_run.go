@@ -13,6 +13,12 @@ import (
 func init() {
 	register("opsitem.create", runOpsItemCreate)
 	register("ssm.put-parameter", runSSMPutParameter)
+	// A SecureString's value is a secret whatever the member is called.
+	concealers["ssm.put-parameter"] = func(s *StepRun) {
+		if s.String("type") == "SecureString" {
+			s.Conceal("Value")
+		}
+	}
 }
 
 // opsItemRunStepKey is the OperationalData key that marks the OpsItem a
@@ -77,9 +83,6 @@ func opsItemFind(ctx context.Context, s *StepRun, mark string) (map[string]any, 
 // answers its current Version.
 func runSSMPutParameter(ctx context.Context, s *StepRun) (map[string]any, error) {
 	name, value, typ := s.String("name"), s.String("value"), s.String("type")
-	if typ == "SecureString" {
-		s.Conceal("Value")
-	}
 	cur, err := ssmGetParameter(ctx, s, name)
 	if err != nil {
 		return nil, err

@@ -81,8 +81,15 @@ func TestSSMPutParameterSecureStringStaysSecret(t *testing.T) {
 	t.Parallel()
 	const secret = "hunter2-db-creds"
 	src := putParameterRunbook("/store/db/password-rotation-key", secret, `type = "SecureString"`)
-	tr := startRun(t, src, ssmScenario, runOptions{})
+	approver := &scriptedApprover{}
+	tr := startRun(t, src, ssmScenario, runOptions{approver: approver})
 	succeeded(t, tr)
+	if len(approver.seen) == 0 {
+		t.Fatal("the step was not gated: the test cannot see what a gate shows")
+	}
+	if shown := fmt.Sprintf("%+v", approver.seen); strings.Contains(shown, secret) {
+		t.Errorf("the approval gate shows the SecureString's value: %s", shown)
+	}
 	again := againSendsNothing(t, tr, src, "freeze-writes", "PutParameter")
 	for i, run := range []*testRun{tr, again} {
 		if strings.Contains(auditText(t, run), secret) {

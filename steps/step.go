@@ -78,6 +78,9 @@ func (e *Executor) attemptStep(ctx context.Context, ps *runbooks.PlannedStep, ap
 		return err
 	}
 	sr := &StepRun{exec: e, plan: ps, params: params, region: ps.Region}
+	if conceal := concealers[ps.Action]; conceal != nil {
+		conceal(sr)
+	}
 	if err := e.checkPreconditions(ctx, sr); err != nil {
 		return err
 	}

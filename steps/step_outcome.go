@@ -17,7 +17,7 @@ func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
 	g := Gate{Step: ps.ID, Title: ps.Title, Confirm: ps.Gate}
 	for _, c := range ps.Calls {
 		if c.Mutating && c.Purpose == "action" {
-			g.Calls = append(g.Calls, CallInfo{Operation: c.Operation, Region: c.Region, Mutating: true, Input: sr.Input()})
+			g.Calls = append(g.Calls, CallInfo{Operation: c.Operation, Region: c.Region, Mutating: true, Input: sr.shown(sr.Input())})
 		}
 	}
 	e.emit(Event{Type: EventAwaiting, Step: ps.ID, Message: "waiting for approval (confirm = " + ps.Gate + ")"})
