@@ -33,7 +33,7 @@ steps = [{ name = "shop-dns", executionBlockType = "Route53HealthCheck", executi
 
 // regionSwitchRunbook activates target with the plan.
 func regionSwitchRunbook(plan, target string) string {
-	return switchRunbook(fmt.Sprintf(`
+	return stepRunbook(fmt.Sprintf(`
 [[steps]]
 id      = "switch"
 phase   = "switch"
@@ -68,7 +68,7 @@ func TestStartRegionSwitch(t *testing.T) {
 	t.Run("starts the execution and waits until it completes", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, regionSwitchRunbook(arcPlan, "eu-west-2"), arcScenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		out := outputsOf(t, tr, "switch")
 		if out["state"] != "completed" || out["activated"] != "eu-west-2" || out["execution"] == nil {
 			t.Errorf("outputs %v; want a completed execution that activated eu-west-2", out)
@@ -81,7 +81,7 @@ func TestStartRegionSwitch(t *testing.T) {
 		again := prepareRun(t, regionSwitchRunbook(arcPlan, "eu-west-2"), "", runOptions{on: tr})
 		again.exec.opts.StartedAt = tr.exec.opts.StartedAt
 		finishRun(again)
-		runSucceeded(t, again)
+		succeeded(t, again)
 		if n := journalCount(again, "StartPlanExecution"); n != 1 {
 			t.Errorf("StartPlanExecution sent %d times over two runs, want 1", n)
 		}
@@ -97,7 +97,7 @@ func TestStartRegionSwitch(t *testing.T) {
 		tr := prepareRun(t, regionSwitchRunbook(arcPlan, "eu-west-2"), arcScenario, runOptions{})
 		id := startExecution(t, tr, "activate", "eu-west-2")
 		finishRun(tr)
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if got := outputsOf(t, tr, "switch")["execution"]; got != id {
 			t.Errorf("followed execution %v, want the one under way, %s", got, id)
 		}
@@ -133,7 +133,7 @@ func TestStartRegionSwitch(t *testing.T) {
 			}
 		}))
 		finishRun(tr)
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if !strings.Contains(notesOf(tr, "switch"), "act on it in the ARC console") {
 			t.Errorf("notes: %s", notesOf(tr, "switch"))
 		}

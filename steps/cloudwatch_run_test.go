@@ -41,7 +41,7 @@ func alarmRunbook(name, state string) string {
 
 // shortAlarmRunbook waits for an alarm's state for at most 10 minutes.
 func shortAlarmRunbook(name, state string) string {
-	return switchRunbook(fmt.Sprintf(`
+	return stepRunbook(fmt.Sprintf(`
 [[steps]]
 id      = "alarm"
 phase   = "verify"
@@ -69,7 +69,7 @@ func TestWaitAlarm(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tr := startRun(t, alarmRunbook(tc.alarm, tc.state), alarmScenario, runOptions{})
-			runSucceeded(t, tr)
+			succeeded(t, tr)
 			if got := outputsOf(t, tr, "alarm")[tc.output]; got != tc.state {
 				t.Errorf("output %s = %v, want %s", tc.output, got, tc.state)
 			}
@@ -78,7 +78,7 @@ func TestWaitAlarm(t *testing.T) {
 	t.Run("the wait shows the states it went through", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, alarmRunbook("orders-low", "OK"), alarmScenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		waits := tr.rec.of(EventWaitProgress, "alarm")
 		if len(waits) < 2 || !strings.HasPrefix(waits[0].Wait.State, "INSUFFICIENT_DATA") {
 			t.Errorf("wait progress %+v; want INSUFFICIENT_DATA first, then OK", waits)
@@ -100,7 +100,7 @@ func TestWaitAlarm(t *testing.T) {
 	t.Run("dry-run polls once and reports", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, alarmRunbook("errors-high", "OK"), alarmScenario, runOptions{mode: ModeDryRun})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if n := journalCount(tr, "DescribeAlarms"); n != 1 {
 			t.Errorf("dry run polled %d times, want 1", n)
 		}

@@ -7,8 +7,7 @@ import (
 	"testing"
 )
 
-// The helpers below are shared by the tests of the freeze and reintegrate
-// actions (events, lambda, ssm, autoscaling, ecs, elbv2, incidents).
+// The helpers below are shared by the tests of the catalogue's actions.
 
 // stepRunbook wraps [[steps]] tables in a runbook whose steps run in
 // eu-west-2, the recovery Region (eu-west-1 is the primary).

@@ -58,7 +58,7 @@ webhook = "https://fail.example.net/hook"
 
 // notifyRunbook tells the contacts in to; extra adds parameters.
 func notifyRunbook(to, extra string) string {
-	return switchRunbook(notifyContacts + fmt.Sprintf(`
+	return stepRunbook(notifyContacts + fmt.Sprintf(`
 [[steps]]
 id     = "tell"
 phase  = "notify"
@@ -112,7 +112,7 @@ func TestNotifyEveryChannel(t *testing.T) {
 	t.Parallel()
 	src := notifyRunbook(`["commander", "oncall"]`, `from = "DR bridge <dr@example.com>"`)
 	tr := startRun(t, src, notifyScenario, runOptions{})
-	runSucceeded(t, tr)
+	succeeded(t, tr)
 	all := deliveries(t, tr, "tell")
 	if len(all) != 4 {
 		t.Fatalf("deliveries %v; want 4", all)
@@ -163,7 +163,7 @@ func TestNotifyEveryChannel(t *testing.T) {
 	// Run again: the engagement's idempotency token keeps the commander
 	// from being paged twice.
 	again := startRun(t, src, "", runOptions{on: tr})
-	runSucceeded(t, again)
+	succeeded(t, again)
 	if pages, _ := valueAt(sandboxState(t, again), "ssm-contacts/eu-west-2", "engagements").([]any); len(pages) != 1 {
 		t.Errorf("%d engagements after two runs, want 1", len(pages))
 	}
@@ -177,7 +177,7 @@ func TestNotifyFailures(t *testing.T) {
 	t.Run("a failed delivery does not stop the others", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, notifyRunbook(`["ghost", "oncall", "commander"]`, ""), notifyScenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		all := deliveries(t, tr, "tell")
 		if e, _ := delivery(t, all, "ghost", "sns_topic")["Error"].(string); !strings.Contains(e, "NotFound") {
 			t.Errorf("ghost's delivery error %q", e)
@@ -205,7 +205,7 @@ func TestNotifyFailures(t *testing.T) {
 		tr := prepareRun(t, notifyRunbook(`["oncall"]`, ""), notifyScenario, runOptions{})
 		tr.exec.opts.RewriteURL = func(u string) string { return strings.Replace(u, "https://", "http://", 1) }
 		finishRun(tr)
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if e, _ := delivery(t, deliveries(t, tr, "tell"), "oncall", "webhook")["Error"].(string); !strings.Contains(e, "over plain HTTP") {
 			t.Errorf("webhook delivery error %q", e)
 		}

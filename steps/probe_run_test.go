@@ -45,7 +45,7 @@ body = "ok region={region}"
 
 // probeRunbook probes url.
 func probeRunbook(url, contains string, attempts int) string {
-	return switchRunbook(fmt.Sprintf(`
+	return stepRunbook(fmt.Sprintf(`
 [[steps]]
 id     = "probe"
 phase  = "verify"
@@ -69,7 +69,7 @@ func TestHTTPProbe(t *testing.T) {
 	t.Run("the simulated internet answers through the sandbox's DNS", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, probeRunbook("https://shop.example.com/healthz", "region=eu-west-2", 3), webScenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		out := outputsOf(t, tr, "probe")
 		want := tr.endpoint + "/_sandbox/web/shop.example.com/healthz"
 		if out["status"] != 200 || out["attempts"] != int64(1) || out["url"] != "https://shop.example.com/healthz" || out["requested"] != want {
@@ -93,7 +93,7 @@ func TestHTTPProbe(t *testing.T) {
 		tr := prepareRun(t, probeRunbook("https://shop.example.com/healthz", "region=eu-west-2", 5), "", runOptions{})
 		tr.exec.opts.RewriteURL = func(string) string { return srv.URL + "/healthz" }
 		finishRun(tr)
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if out := outputsOf(t, tr, "probe"); out["attempts"] != int64(3) {
 			t.Errorf("outputs %v; want success at the third attempt", out)
 		}
@@ -117,7 +117,7 @@ func TestHTTPProbe(t *testing.T) {
 	t.Run("dry-run probes once and reports", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, probeRunbook("https://down.example.com/healthz", "", 5), webScenario, runOptions{mode: ModeDryRun})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if n := journalCount(tr, "GET"); n != 1 {
 			t.Errorf("dry run sent %d GETs, want 1", n)
 		}

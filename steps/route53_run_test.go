@@ -12,35 +12,6 @@ import (
 // The helpers of the switch, verify and notify actions' tests (route53,
 // arc, cloudwatch, http.probe, notify) come first.
 
-// switchRunbook wraps [[steps]] tables (and [[contacts]]) in a runbook
-// whose primary Region is eu-west-1 and recovery Region eu-west-2, where
-// steps run unless they say otherwise.
-func switchRunbook(body string) string {
-	return `format = 1
-[runbook]
-id = "switch-test"
-title = "Switch test"
-rto = "1h"
-[runbook.regions]
-primary = "eu-west-1"
-recovery = "eu-west-2"
-` + body
-}
-
-// runSucceeded fails the test unless the run succeeded, showing why a
-// step failed, and checks the audit log.
-func runSucceeded(t *testing.T, tr *testRun) {
-	t.Helper()
-	if tr.err != nil || tr.summary == nil || tr.summary.Outcome != OutcomeSucceeded {
-		var why []string
-		for _, e := range tr.rec.of(EventStepFailed, "") {
-			why = append(why, e.Step+": "+e.Error)
-		}
-		t.Fatalf("run did not succeed: %v, statuses %v\n%s", tr.err, tr.exec.Status(), strings.Join(why, "\n"))
-	}
-	tr.verify()
-}
-
 // runFailedAt fails the test unless the step failed with an error that
 // mentions every one of wants, and returns the error.
 func runFailedAt(t *testing.T, tr *testRun, step string, wants ...string) string {
@@ -96,7 +67,7 @@ func journalCount(tr *testRun, operation string) int {
 // done and simulated, and no mutating request reached the sandbox.
 func dryRunChangedNothing(t *testing.T, tr *testRun, step string) {
 	t.Helper()
-	runSucceeded(t, tr)
+	succeeded(t, tr)
 	if m := tr.mutatingRequests(); len(m) != 0 {
 		t.Errorf("dry run sent %d mutating requests, the first %s:%s", len(m), m[0].Service, m[0].Operation)
 	}
@@ -171,7 +142,7 @@ ResourceRecordSet = { Name = "shop.example.com", Type = "A", SetIdentifier = "se
 // upsertRunbook points the SECONDARY record of shop.example.com at the
 // eu-west-2 load balancer, in the hosted zone given.
 func upsertRunbook(zone string) string {
-	return switchRunbook(fmt.Sprintf(`
+	return stepRunbook(fmt.Sprintf(`
 [[steps]]
 id     = "point-secondary"
 phase  = "switch"
@@ -217,7 +188,7 @@ func TestUpsertRecord(t *testing.T) {
 	t.Run("points the record, waits for INSYNC, and an identical upsert changes nothing", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, upsertRunbook("Z0EXAMPLE0SHOP"), route53Scenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		out := outputsOf(t, tr, "point-secondary")
 		if out["status"] != "INSYNC" || out["change"] == nil || recordName(out["before"]) != "d111maintenance.cloudfront.net" {
 			t.Errorf("outputs %v; want an INSYNC change and the maintenance page before", out)
@@ -237,7 +208,7 @@ func TestUpsertRecord(t *testing.T) {
 		}
 
 		again := startRun(t, upsertRunbook("Z0EXAMPLE0SHOP"), "", runOptions{on: tr})
-		runSucceeded(t, again)
+		succeeded(t, again)
 		if !strings.Contains(notesOf(again, "point-secondary"), "already as asked") {
 			t.Errorf("second run's notes: %s", notesOf(again, "point-secondary"))
 		}
@@ -265,7 +236,7 @@ func TestUpsertRecord(t *testing.T) {
 
 func TestUpsertRecordValues(t *testing.T) {
 	t.Parallel()
-	src := switchRunbook(`
+	src := stepRunbook(`
 [[steps]]
 id     = "api-record"
 phase  = "switch"
@@ -281,7 +252,7 @@ values         = ["192.0.2.10", "192.0.2.11"]
 change = "ChangeInfo.Id"
 `)
 	tr := startRun(t, src, route53Scenario, runOptions{})
-	runSucceeded(t, tr)
+	succeeded(t, tr)
 	if !strings.Contains(notesOf(tr, "api-record"), "no record api.example.com A yet") {
 		t.Errorf("notes: %s", notesOf(tr, "api-record"))
 	}
@@ -296,7 +267,7 @@ change = "ChangeInfo.Id"
 		t.Fatalf("api.example.com is %v", got)
 	}
 	again := startRun(t, src, "", runOptions{on: tr})
-	runSucceeded(t, again)
+	succeeded(t, again)
 	if !strings.Contains(notesOf(again, "api-record"), "already as asked") {
 		t.Errorf("an identical record set with values is not recognised: %s", notesOf(again, "api-record"))
 	}
@@ -304,7 +275,7 @@ change = "ChangeInfo.Id"
 
 // healthCheckRunbook sets flags of a health check.
 func healthCheckRunbook(id, flags string) string {
-	return switchRunbook(fmt.Sprintf(`
+	return stepRunbook(fmt.Sprintf(`
 [[steps]]
 id     = "pin"
 phase  = "switch"
@@ -325,7 +296,7 @@ func TestUpdateHealthCheck(t *testing.T) {
 	t.Run("inverts once, waits, and reports what Route 53 acts on", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, healthCheckRunbook(primary, "inverted = true"), route53Scenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if out := outputsOf(t, tr, "pin"); out["inverted"] != true || out["version"] != float64(2) {
 			t.Errorf("outputs %v; want inverted at version 2", out)
 		}
@@ -334,7 +305,7 @@ func TestUpdateHealthCheck(t *testing.T) {
 			t.Errorf("wait progress %+v; want the last to say Route 53 acts on Unhealthy", waits)
 		}
 		again := startRun(t, healthCheckRunbook(primary, "inverted = true"), "", runOptions{on: tr})
-		runSucceeded(t, again)
+		succeeded(t, again)
 		if n := journalCount(again, "UpdateHealthCheck"); n != 1 {
 			t.Errorf("UpdateHealthCheck sent %d times over two runs, want 1", n)
 		}
@@ -349,7 +320,7 @@ func TestUpdateHealthCheck(t *testing.T) {
 		t.Parallel()
 		scenario := route53Scenario + "\n[[faults]]\noutage = { region = \"eu-west-1\" }\n"
 		tr := startRun(t, healthCheckRunbook(primary, "inverted = true"), scenario, runOptions{})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if !strings.Contains(notesOf(tr, "pin"), "considers it HEALTHY") {
 			t.Errorf("no warning in the notes:\n%s", notesOf(tr, "pin"))
 		}
@@ -372,7 +343,7 @@ func TestUpdateHealthCheck(t *testing.T) {
 
 // statusRunbook waits for a health check's status.
 func statusRunbook(id, status string) string {
-	return switchRunbook(fmt.Sprintf(`
+	return stepRunbook(fmt.Sprintf(`
 [[steps]]
 id      = "check"
 phase   = "verify"
@@ -400,7 +371,7 @@ func TestHealthCheckStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tr := startRun(t, statusRunbook(tc.id, tc.status), tc.scenario, runOptions{})
-			runSucceeded(t, tr)
+			succeeded(t, tr)
 			if reports, _ := outputsOf(t, tr, "check")["reports"].([]any); len(reports) != 8 {
 				t.Errorf("reports %v; want the 8 checkers'", reports)
 			}
@@ -414,7 +385,7 @@ func TestHealthCheckStatus(t *testing.T) {
 	t.Run("dry-run polls once and reports", func(t *testing.T) {
 		t.Parallel()
 		tr := startRun(t, statusRunbook(primary, "Unhealthy"), route53Scenario, runOptions{mode: ModeDryRun})
-		runSucceeded(t, tr)
+		succeeded(t, tr)
 		if n := journalCount(tr, "GetHealthCheckStatus"); n != 1 {
 			t.Errorf("dry run polled %d times, want 1", n)
 		}
