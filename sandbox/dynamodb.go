@@ -193,7 +193,7 @@ func dynamoRestoreToPointInTime(c *call) (any, error) {
 	if srcName == "" {
 		return nil, errorf("ValidationException", "SourceTableName or SourceTableArn is required")
 	}
-	if srcRegion != c.region && c.sb.faults.down(srcRegion) {
+	if srcRegion != c.region && c.sb.faults.downFor(srcRegion, "dynamodb") {
 		return nil, &awsError{Code: "InternalServerError", Message: fmt.Sprintf("cannot read the backups of %s: %s is unavailable", srcName, srcRegion), Status: 500}
 	}
 	src, ok := c.dynamo(srcRegion).tables[srcName]

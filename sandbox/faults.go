@@ -30,8 +30,20 @@ type Outage struct {
 	// Mode is "errors" (the default: 503 ServiceUnavailable) or
 	// "timeouts" (no answer until the client's deadline).
 	Mode string `json:"mode,omitempty" toml:"mode"`
+	// Services, when set, limits the outage to these services (SigV4
+	// signing names): only their APIs fail, and only their data stops
+	// replicating out of the Region. Real Region outages are often
+	// partial. The Region's application, health checks and alarms fail
+	// either way: the outage is what takes the workload down.
+	Services []string `json:"services,omitempty" toml:"services"`
 	// Clear ends the outage.
 	Clear bool `json:"clear,omitempty" toml:"clear"`
+}
+
+// outage is an Outage in effect.
+type outage struct {
+	mode     string
+	services map[string]bool // nil: every service
 }
 
 // Throttle throttles a service in every Region.
@@ -59,15 +71,17 @@ type Stuck struct {
 const outageTimeout = 2 * time.Minute
 
 type faults struct {
+	// known reports whether a signing name is a service the sandbox has.
+	known    func(name string) bool
 	mu       sync.Mutex
-	outages  map[string]string // Region → mode
+	outages  map[string]outage // by Region
 	throttle map[string]float64
 	latency  map[[2]string]time.Duration // {region, service}; "" matches any
 	stuck    map[string]string           // service/region/id → state
 }
 
 func newFaults() *faults {
-	return &faults{outages: map[string]string{}, throttle: map[string]float64{},
+	return &faults{outages: map[string]outage{}, throttle: map[string]float64{},
 		latency: map[[2]string]time.Duration{}, stuck: map[string]string{}}
 }
 
@@ -86,9 +100,19 @@ func (f *faults) apply(fault Fault) error {
 		}
 		if o.Clear {
 			delete(f.outages, o.Region)
-		} else {
-			f.outages[o.Region] = o.Mode
+			return nil
 		}
+		out := outage{mode: o.Mode}
+		for _, name := range o.Services {
+			if !f.known(name) {
+				return fmt.Errorf("outage: unknown service %q: name services by their SigV4 signing name (rds, monitoring, elasticloadbalancing, ...)", name)
+			}
+			if out.services == nil {
+				out.services = map[string]bool{}
+			}
+			out.services[name] = true
+		}
+		f.outages[o.Region] = out
 	case fault.Throttle != nil:
 		t := fault.Throttle
 		if t.Service == "" || t.Rate < 0 || t.Rate > 1 {
@@ -118,12 +142,23 @@ func (f *faults) apply(fault Fault) error {
 	return nil
 }
 
-// down reports whether a Region is out.
+// down reports whether a Region's workload is out: an outage of any
+// scope takes its application, health checks and alarms down.
 func (f *faults) down(region string) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	_, ok := f.outages[region]
 	return ok
+}
+
+// downFor reports whether a service is out in a Region: its API calls
+// fail and its data does not leave the Region (replication, cross-Region
+// restores and copies).
+func (f *faults) downFor(region, service string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, ok := f.outages[region]
+	return ok && (o.services == nil || o.services[service])
 }
 
 // stuckState returns the state a fault holds a resource in, or "".
@@ -144,14 +179,15 @@ func (f *faults) before(c *call, svc *service) (*awsError, string) {
 	f.mu.Lock()
 	delay := f.latency[[2]string{"", ""}] + f.latency[[2]string{region, ""}] +
 		f.latency[[2]string{"", svc.name}] + f.latency[[2]string{region, svc.name}]
-	mode, out := f.outages[region]
+	o, out := f.outages[region]
+	out = out && (o.services == nil || o.services[svc.name])
 	rate := f.throttle[svc.name]
 	f.mu.Unlock()
 	if delay > 0 {
 		time.Sleep(delay)
 	}
 	if out {
-		if mode == "timeouts" {
+		if o.mode == "timeouts" {
 			time.Sleep(outageTimeout)
 		}
 		return &awsError{Code: "ServiceUnavailable", Message: fmt.Sprintf("%s is unavailable in %s", svc.name, region),

@@ -73,6 +73,34 @@ func TestFaultsThroughTheAdminAPI(t *testing.T) {
 	}
 }
 
+// TestPartialOutage limits an outage to some services: theirs fail, the
+// others answer, and the Region's application is down either way.
+func TestPartialOutage(t *testing.T) {
+	t.Parallel()
+	_, url := startSandbox(t, Options{})
+	if resp := postJSON(t, url+"/_sandbox/faults", Fault{Outage: &Outage{Region: "us-east-1", Services: []string{"nope"}}}); resp.StatusCode != 400 {
+		t.Fatalf("an unknown service was accepted: %d", resp.StatusCode)
+	}
+	if resp := postJSON(t, url+"/_sandbox/faults", Fault{Outage: &Outage{Region: "us-east-1", Services: []string{"rds"}}}); resp.StatusCode != 200 {
+		t.Fatalf("POST partial outage: %d", resp.StatusCode)
+	}
+	if _, err := rds.NewFromConfig(awsConfig(t, url, "us-east-1")).DescribeDBInstances(ctx(t), &rds.DescribeDBInstancesInput{}); apiCode(err) != "ServiceUnavailable" {
+		t.Fatalf("RDS in the Region: %v", err)
+	}
+	ddb := dynamodb.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	if _, err := ddb.DescribeTable(ctx(t), &dynamodb.DescribeTableInput{TableName: aws.String("x")}); apiCode(err) != "ResourceNotFoundException" {
+		t.Fatalf("DynamoDB in the Region must answer: %v", err)
+	}
+	resp, err := http.Get(url + "/_sandbox/app/us-east-1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("the Region's application answered %d during the outage", resp.StatusCode)
+	}
+}
+
 // TestMalformedRequests: requests no SDK would send get AWS's errors.
 func TestMalformedRequests(t *testing.T) {
 	t.Parallel()

@@ -104,7 +104,7 @@ func (c *call) dbInstanceValue(db *dbInstance) map[string]any {
 	if db.Source != "" {
 		v["ReadReplicaSourceDBInstanceIdentifier"] = db.Source
 		replication := "replicating"
-		if srcRegion := arnRegion(db.Source); srcRegion != "" && c.sb.faults.down(srcRegion) {
+		if srcRegion := arnRegion(db.Source); srcRegion != "" && c.sb.faults.downFor(srcRegion, "rds") {
 			replication = "error"
 		}
 		v["StatusInfos"] = named("DBInstanceStatusInfo", []any{map[string]any{

@@ -174,7 +174,7 @@ func (c *call) globalValue(gc *globalCluster) map[string]any {
 	members := make([]any, len(gc.members))
 	for i, m := range gc.members {
 		sync := "connected"
-		if c.sb.faults.down(m.Region) {
+		if c.sb.faults.downFor(m.Region, "rds") {
 			sync = "pending-resync"
 		}
 		var readers []any
@@ -254,7 +254,7 @@ func rdsFailoverGlobalCluster(c *call) (any, error) {
 		return nil, errorf("InvalidGlobalClusterStateFault", "%s is not a member of global cluster %s", target, id)
 	case to.Writer:
 		return nil, errorf("InvalidGlobalClusterStateFault", "%s is already the writer of global cluster %s", target, id)
-	case !dataLoss && from != nil && c.sb.faults.down(from.Region):
+	case !dataLoss && from != nil && c.sb.faults.downFor(from.Region, "rds"):
 		return nil, errorf("InvalidGlobalClusterStateFault",
 			"a switchover needs the writer's Region %s, which is unavailable: fail over with AllowDataLoss", from.Region)
 	}

@@ -128,10 +128,13 @@ func (s *Sandbox) checkersSeeUp(h *healthCheck) bool {
 
 // healthCheckHealthy is the health Route 53's DNS answers act on: what
 // the checkers see, turned around by Inverted. A disabled check is
-// healthy, as in AWS.
+// healthy, as in AWS, and a disabled, inverted one is unhealthy whatever
+// its endpoint says: the way to pin failover records to their secondary
+// through the data plane.
 func (s *Sandbox) healthCheckHealthy(h *healthCheck) bool {
+	inverted := str(h.Config, "Inverted") == "true"
 	if str(h.Config, "Disabled") == "true" {
-		return true
+		return !inverted
 	}
-	return s.checkersSeeUp(h) != (str(h.Config, "Inverted") == "true")
+	return s.checkersSeeUp(h) != inverted
 }

@@ -68,7 +68,7 @@ func (c *call) bucket() (*bucket, *awsError) {
 	if !ok {
 		return nil, notFound("NoSuchBucket", "The specified bucket does not exist")
 	}
-	if c.sb.faults.down(b.Region) {
+	if c.sb.faults.downFor(b.Region, "s3") {
 		return nil, &awsError{Code: "ServiceUnavailable", Message: "S3 is unavailable in " + b.Region, Status: http.StatusServiceUnavailable}
 	}
 	return b, nil
@@ -167,7 +167,7 @@ func s3PutObject(c *call) (any, error) {
 		destName := strings.TrimPrefix(str(obj(rule, "Destination"), "Bucket"), "arn:aws:s3:::")
 		dest, ok := c.s3().buckets[destName]
 		o.replication = &timeline{}
-		if !ok || c.sb.faults.down(dest.Region) {
+		if !ok || c.sb.faults.downFor(dest.Region, "s3") {
 			o.replication.set(c.now, "PENDING")
 			break
 		}

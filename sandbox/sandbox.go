@@ -73,6 +73,7 @@ func New(opts Options) *Sandbox {
 	for _, register := range registry {
 		register(s)
 	}
+	s.faults.known = func(name string) bool { _, ok := s.svcs[name]; return ok }
 	return s
 }
 

@@ -224,9 +224,10 @@ items = "Table.ItemCount"
 
 // TestPilotLightShippedScenario runs the carts restore and the replica
 // promotion of runbooks/ecommerce-pilot-light.toml, as that runbook writes
-// them, against its game-day scenario: with us-east-1 out the promotion
-// works and the cross-Region restore fails fast, naming the Region; with
-// the outage cleared the restore works.
+// them, against its game-day scenario: with all of us-east-1 out (the
+// scenario's harder variant) the promotion works and the cross-Region
+// restore fails fast, naming the Region; with the scenario's own outage,
+// which leaves DynamoDB answering there, the restore works.
 func TestPilotLightShippedScenario(t *testing.T) {
 	t.Parallel()
 	scenario, err := os.ReadFile(filepath.Join("..", "runbooks", "scenarios", "ecommerce-pilot-light.toml"))
@@ -249,7 +250,10 @@ preferred_backup_window = "09:00-09:30"
 endpoint = "DBInstance.Endpoint.Address"
 `
 	src := restoreRunbook("us-east-1", "us-west-2", "15m", cartsRestore(cartsByARN), promote)
-	tr := startRun(t, src, string(scenario), runOptions{attempts: 1})
+	totalOutage := func(sb *sandbox.Sandbox, endpoint string) {
+		injectFault(t, endpoint, sandbox.Fault{Outage: &sandbox.Outage{Region: "us-east-1"}})
+	}
+	tr := startRun(t, src, string(scenario), runOptions{attempts: 1, setup: totalOutage})
 	if out := stepOutputs(t, tr, "promote-orders-replica"); out["endpoint"] != "shop-orders-usw2.c0sandbox0.us-west-2.rds.amazonaws.com" {
 		t.Errorf("promote outputs %v", out)
 	}
@@ -261,12 +265,9 @@ endpoint = "DBInstance.Endpoint.Address"
 	}
 	tr.verify()
 
-	clearOutage := func(sb *sandbox.Sandbox, endpoint string) {
-		injectFault(t, endpoint, sandbox.Fault{Outage: &sandbox.Outage{Region: "us-east-1", Clear: true}})
-	}
-	cleared := startRun(t, src, string(scenario), runOptions{setup: clearOutage})
-	if out := stepOutputs(t, cleared, "restore-carts"); out["arn"] != "arn:aws:dynamodb:us-west-2:123456789012:table/shop-carts-dr" {
+	partial := startRun(t, src, string(scenario), runOptions{})
+	if out := stepOutputs(t, partial, "restore-carts"); out["arn"] != "arn:aws:dynamodb:us-west-2:123456789012:table/shop-carts-dr" {
 		t.Errorf("restore-carts outputs %v", out)
 	}
-	cleared.verify()
+	partial.verify()
 }

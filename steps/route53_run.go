@@ -275,14 +275,15 @@ func simulatedHealthCheck(current, update map[string]any) map[string]any {
 // change with the flags — Route 53 applies Inverted to their reports — so
 // the wait is over once most of them have checked since the update, and
 // the state says what Route 53 now acts on. A disabled check is healthy
-// at once, and its checkers may stop reporting, so it is not waited for.
+// at once (unhealthy at once when it is also inverted), and its checkers
+// may stop reporting, so it is not waited for.
 func healthAfterUpdate(flags map[string]any, since time.Time) func(map[string]any) (string, bool, error) {
 	return func(out map[string]any) (string, bool, error) {
 		up, n := checkersUp(out)
 		fresh := checkedSince(out, since)
 		disabled, inverted := flags["Disabled"] == true, flags["Inverted"] == true
 		health := "Unhealthy"
-		if disabled || isHealthy(up, n) != inverted {
+		if disabled && !inverted || !disabled && isHealthy(up, n) != inverted {
 			health = "Healthy"
 		}
 		state := fmt.Sprintf("Route 53 acts on %s: %d of %d checkers see the endpoint up (%s)", health, up, n, describeFlags(flags))
@@ -302,6 +303,8 @@ func healthAfterUpdate(flags map[string]any, since time.Time) func(map[string]an
 // its health.
 func describeFlags(cfg map[string]any) string {
 	switch {
+	case cfg["Disabled"] == true && cfg["Inverted"] == true:
+		return "disabled and inverted: always unhealthy"
 	case cfg["Disabled"] == true:
 		return "disabled: always healthy"
 	case cfg["Inverted"] == true:
