@@ -45,6 +45,10 @@ type RunInfo struct {
 	// Vars are the runbook vars the operator overrode (--var), which a
 	// resumed run applies again.
 	Vars map[string]any `json:"vars,omitempty"`
+	// RTO and RPO are the runbook's targets, as written ("30m"), for the
+	// post-incident record; empty when the runbook sets none.
+	RTO string `json:"rto,omitempty"`
+	RPO string `json:"rpo,omitempty"`
 }
 
 // Entry is what a caller logs; the Writer adds the rest of the Event.

@@ -21,7 +21,8 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 		return e.skipped(i, reason)
 	}
 	defer e.endStep(ps.ID)
-	e.record(audit.TypeStepReady, ps.ID, actorDrpilot, map[string]any{"action": ps.Action, "region": ps.Region})
+	e.record(audit.TypeStepReady, ps.ID, actorDrpilot, map[string]any{
+		"action": ps.Action, "region": ps.Region, "phase": ps.Phase, "title": ps.Title, "mutating": ps.Mutating})
 	e.emit(Event{Type: EventStepReady, Step: ps.ID, Message: ps.Title})
 
 	// A resumed step whose call may or may not have been acted on starts

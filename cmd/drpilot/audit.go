@@ -15,13 +15,13 @@ import (
 func newAuditCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Verify a run's signed audit log",
+		Short: "Verify a run's signed audit log, or export its post-incident record",
 		Args:  argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return badInput("audit needs a subcommand: usage: drpilot audit verify DIR [--pub FILE]")
+			return badInput("audit needs a subcommand: usage: drpilot audit verify DIR [--pub FILE], or drpilot audit export DIR [--format md|html|json]")
 		},
 	}
-	cmd.AddCommand(newAuditVerifyCommand())
+	cmd.AddCommand(newAuditVerifyCommand(), newAuditExportCommand())
 	return cmd
 }
 

@@ -67,7 +67,7 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 	log, err := audit.Create(dir, audit.Options{RunID: id, Key: env.key, Actor: actor(), Start: audit.RunInfo{
 		Runbook: rb.File, RunbookSHA256: rb.SHA256, Version: v, Mode: string(env.mode), Account: env.account,
 		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
-		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars),
+		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars), RTO: target(rb.RTO), RPO: target(rb.RPO),
 	}})
 	if err != nil {
 		return nil, badInput("audit log: %v", err)
@@ -83,6 +83,14 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 		print: newPrinter(opts.stdout, opts.json)}
 	r.print.begin(r)
 	return r, nil
+}
+
+// target writes a runbook's RTO or RPO for run.start, "" when unset.
+func target(d runbooks.Duration) string {
+	if d.Duration <= 0 {
+		return ""
+	}
+	return d.String()
 }
 
 // throwawayKeyFile holds a dry-run or sandbox run's throwaway key.

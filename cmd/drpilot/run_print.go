@@ -39,6 +39,11 @@ func verifyCommand(r *preparedRun) string {
 	return fmt.Sprintf("drpilot audit verify %s --pub %s", dir, pub)
 }
 
+// exportCommand writes the run's post-incident record.
+func exportCommand(r *preparedRun) string {
+	return fmt.Sprintf("drpilot audit export %s --format md > %s.md", r.log.Dir(), r.id)
+}
+
 // textPrinter writes one line per event, prefixed with the time and step.
 type textPrinter struct {
 	mu sync.Mutex
@@ -132,7 +137,7 @@ func (p *textPrinter) end(r *preparedRun, sum *steps.RunSummary) {
 		fmt.Fprintf(p.w, "run %s %s in %s: %s\n", r.id, strings.ToUpper(sum.Outcome),
 			runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), countsLine(sum.Counts))
 	}
-	fmt.Fprintf(p.w, "run directory %s\nverify: %s\n", r.log.Dir(), verifyCommand(r))
+	fmt.Fprintf(p.w, "run directory %s\nverify: %s\nexport: %s\n", r.log.Dir(), verifyCommand(r), exportCommand(r))
 }
 
 func countsLine(c map[string]int) string {
@@ -159,12 +164,13 @@ type directoryEvent struct {
 	Run    string    `json:"run"`
 	Dir    string    `json:"dir"`
 	Verify string    `json:"verify"`
+	Export string    `json:"export"`
 }
 
 func (p *jsonPrinter) directory(r *preparedRun) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.enc.Encode(directoryEvent{Type: "run.directory", Time: time.Now(), Run: r.id, Dir: r.log.Dir(), Verify: verifyCommand(r)})
+	p.enc.Encode(directoryEvent{Type: "run.directory", Time: time.Now(), Run: r.id, Dir: r.log.Dir(), Verify: verifyCommand(r), Export: exportCommand(r)})
 }
 
 func (p *jsonPrinter) begin(r *preparedRun) { p.directory(r) }

@@ -1,0 +1,338 @@
+package audit
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Record is the post-incident record of a run (DESIGN §5): what happened,
+// who decided what, how long each phase took, the RTO and RPO achieved
+// against the targets, every AWS request id, skips with their reasons,
+// notes, and whether the log verifies. Export builds it from the log
+// alone, so a reviewer's copy says what the log says.
+type Record struct {
+	Run           string            `json:"run"`
+	Verdict       Verdict           `json:"verdict"`
+	VerdictReason string            `json:"verdict_reason"`
+	Runbook       string            `json:"runbook"`
+	RunbookSHA256 string            `json:"runbook_sha256"`
+	Mode          string            `json:"mode"`
+	Account       string            `json:"account"`
+	CallerARN     string            `json:"caller_arn"`
+	Regions       map[string]string `json:"regions"`
+	Started       time.Time         `json:"started"`
+	Ended         time.Time         `json:"ended,omitzero"`
+	Outcome       string            `json:"outcome"` // from run.end; "unfinished" without one
+	RTO           Objective         `json:"rto"`
+	RPO           Objective         `json:"rpo"`
+	Resumed       int               `json:"resumed"`
+	Phases        []PhaseRecord     `json:"phases"`
+	Steps         []StepRecord      `json:"steps"`
+	Decisions     []Remark          `json:"decisions"`
+	Notes         []Remark          `json:"notes"`
+	Requests      []RequestRecord   `json:"requests"`
+}
+
+// Objective is a target against what the run achieved.
+type Objective struct {
+	Target   string `json:"target,omitempty"`
+	Achieved string `json:"achieved,omitempty"`
+	// Met is set when both are known.
+	Met *bool `json:"met,omitempty"`
+	// How says how Achieved was measured.
+	How string `json:"how,omitempty"`
+}
+
+// PhaseRecord is a phase's span: from its first step's start to its last
+// step's end.
+type PhaseRecord struct {
+	Name     string    `json:"name"`
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended"`
+	Duration string    `json:"duration"`
+}
+
+// StepRecord is one step as the log tells it.
+type StepRecord struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title,omitempty"`
+	Phase      string    `json:"phase,omitempty"`
+	Action     string    `json:"action,omitempty"`
+	Region     string    `json:"region,omitempty"`
+	Status     string    `json:"status"` // done, failed, skipped, or started (no end in the log)
+	Started    time.Time `json:"started"`
+	Ended      time.Time `json:"ended,omitzero"`
+	Duration   string    `json:"duration,omitempty"`
+	Attempts   int       `json:"attempts,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	SkipReason string    `json:"skip_reason,omitempty"`
+	RequestIDs []string  `json:"request_ids,omitempty"`
+}
+
+// Remark is a decision or a note: when, on which step, by whom, what.
+type Remark struct {
+	Time   time.Time `json:"time"`
+	Step   string    `json:"step,omitempty"`
+	Actor  string    `json:"actor"`
+	What   string    `json:"what"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// RequestRecord is one mutating AWS request and its answer.
+type RequestRecord struct {
+	Time      time.Time `json:"time"`
+	Step      string    `json:"step"`
+	Call      string    `json:"call"`
+	Operation string    `json:"operation"`
+	Region    string    `json:"region"`
+	RequestID string    `json:"request_id,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	// DryRun marks a request that was shown, not sent; Unanswered one
+	// whose answer the log does not have (the run stopped in between).
+	DryRun     bool `json:"dry_run,omitempty"`
+	Unanswered bool `json:"unanswered,omitempty"`
+}
+
+// Export verifies the run directory and builds its record. A log that
+// does not verify still gets a record — the reviewer needs to see what it
+// claims — with the verdict saying why it cannot be trusted.
+func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
+	rep, err := Verify(dir, trusted)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, EventsFile))
+	if err != nil {
+		return nil, err
+	}
+	b := newRecordBuilder(rep)
+	for _, line := range strings.Split(string(data), "\n") {
+		var ev Event
+		if line == "" || json.Unmarshal([]byte(line), &ev) != nil {
+			continue // a torn line: the verdict already says so
+		}
+		b.add(ev)
+	}
+	return b.finish(), nil
+}
+
+// recordBuilder folds the events into a Record.
+type recordBuilder struct {
+	r        *Record
+	steps    map[string]*StepRecord
+	order    []string
+	requests map[string]int // call id → index in r.Requests
+	rpo      time.Duration  // the oldest restore point's age at its step's start, if any
+}
+
+func newRecordBuilder(rep *Report) *recordBuilder {
+	return &recordBuilder{
+		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished"},
+		steps: map[string]*StepRecord{}, requests: map[string]int{}, rpo: -1,
+	}
+}
+
+// add folds in one event.
+func (b *recordBuilder) add(ev Event) {
+	ts, _ := time.Parse(time.RFC3339Nano, ev.TS)
+	var data map[string]any
+	json.Unmarshal(ev.Data, &data)
+	switch ev.Type {
+	case TypeRunStart:
+		b.start(ts, ev.Data)
+	case TypeRunResumed:
+		b.r.Resumed++
+	case TypeRunEnd:
+		b.r.Ended, b.r.Outcome = ts, str(data, "outcome")
+	case TypeStepReady:
+		b.ready(ts, ev.Step, data)
+	case TypeStepDone:
+		b.stepEnd(ts, ev.Step, "done", data)
+		b.restorePoints(ts, ev.Step, data)
+	case TypeStepFailed:
+		b.stepEnd(ts, ev.Step, "failed", data)
+	case TypeStepSkipped:
+		b.stepEnd(ts, ev.Step, "skipped", data)
+	case TypeDecision:
+		b.r.Decisions = append(b.r.Decisions, Remark{Time: ts, Step: ev.Step, Actor: ev.Actor, What: str(data, "decision"), Reason: str(data, "reason")})
+	case TypeNote:
+		if text := str(data, "text"); text != "" {
+			b.r.Notes = append(b.r.Notes, Remark{Time: ts, Step: ev.Step, Actor: ev.Actor, What: text})
+		}
+	case TypeAWSRequest:
+		b.requests[str(data, "call")] = len(b.r.Requests)
+		b.r.Requests = append(b.r.Requests, RequestRecord{Time: ts, Step: ev.Step, Call: str(data, "call"),
+			Operation: str(data, "operation"), Region: str(data, "region"), DryRun: data["dry_run"] == true,
+			Unanswered: data["dry_run"] != true})
+	case TypeAWSResponse:
+		if i, ok := b.requests[str(data, "call")]; ok {
+			req := &b.r.Requests[i]
+			req.RequestID, req.Error, req.Unanswered = str(data, "request_id"), str(data, "error"), false
+			if s := b.step(ev.Step, ts); req.RequestID != "" {
+				s.RequestIDs = append(s.RequestIDs, req.RequestID)
+			}
+		}
+	}
+}
+
+func (b *recordBuilder) start(ts time.Time, raw json.RawMessage) {
+	var info RunInfo
+	json.Unmarshal(raw, &info)
+	r := b.r
+	r.Started, r.Runbook, r.RunbookSHA256, r.Mode = ts, info.Runbook, info.RunbookSHA256, info.Mode
+	r.Account, r.CallerARN, r.Regions = info.Account, info.CallerARN, info.Regions
+	r.RTO.Target, r.RPO.Target = info.RTO, info.RPO
+}
+
+// step returns the record of a step, creating it at its first mention.
+func (b *recordBuilder) step(id string, ts time.Time) *StepRecord {
+	s, ok := b.steps[id]
+	if !ok {
+		s = &StepRecord{ID: id, Status: "started", Started: ts}
+		b.steps[id] = s
+		b.order = append(b.order, id)
+	}
+	return s
+}
+
+func (b *recordBuilder) ready(ts time.Time, id string, data map[string]any) {
+	s := b.step(id, ts)
+	s.Title, s.Phase, s.Action, s.Region = str(data, "title"), str(data, "phase"), str(data, "action"), str(data, "region")
+	if s.Status != "started" { // a resumed run starts the step again
+		s.Status, s.Ended, s.Duration, s.Error = "started", time.Time{}, "", ""
+	}
+}
+
+func (b *recordBuilder) stepEnd(ts time.Time, id, status string, data map[string]any) {
+	s := b.step(id, ts)
+	s.Status, s.Ended = status, ts
+	s.Duration = formatSpan(ts.Sub(s.Started))
+	if n, ok := data["attempt"].(float64); ok {
+		s.Attempts = int(n)
+	}
+	switch status {
+	case "failed":
+		s.Error = str(data, "error")
+	case "skipped":
+		s.SkipReason = str(data, "reason")
+	}
+}
+
+// restorePointKeys are where restore actions' responses name the moment
+// the data was restored to: the data lost is what changed after it.
+var restorePointKeys = [][]string{
+	{"RecoveryPointCreationDate"},
+	{"TableDescription", "RestoreSummary", "RestoreDateTime"},
+}
+
+// restorePoints tracks the oldest restore point of the run, relative to
+// when its step started: the data loss it implies, the RPO achieved.
+func (b *recordBuilder) restorePoints(ts time.Time, id string, data map[string]any) {
+	resp, _ := data["response"].(map[string]any)
+	for _, keys := range restorePointKeys {
+		v := any(resp)
+		for _, k := range keys {
+			m, _ := v.(map[string]any)
+			v = m[k]
+		}
+		s, _ := v.(string)
+		point, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			continue
+		}
+		if age := b.step(id, ts).Started.Sub(point); age > b.rpo {
+			b.rpo = age
+		}
+	}
+}
+
+// finish orders the steps, computes the phases and the objectives.
+func (b *recordBuilder) finish() *Record {
+	r := b.r
+	for _, id := range b.order {
+		r.Steps = append(r.Steps, *b.steps[id])
+	}
+	r.Phases = phaseSpans(r.Steps)
+	if !r.Ended.IsZero() {
+		r.RTO = objective(r.RTO.Target, r.Ended.Sub(r.Started), "from run.start to run.end")
+	}
+	if b.rpo >= 0 {
+		r.RPO = objective(r.RPO.Target, b.rpo, "the oldest restore point's age when its step started")
+	}
+	for _, list := range []*[]Remark{&r.Decisions, &r.Notes} {
+		if *list == nil {
+			*list = []Remark{}
+		}
+	}
+	if r.Requests == nil {
+		r.Requests = []RequestRecord{}
+	}
+	return r
+}
+
+// objective measures achieved against a target written as a runbook
+// duration ("30m", "1d").
+func objective(target string, achieved time.Duration, how string) Objective {
+	o := Objective{Target: target, Achieved: formatSpan(achieved), How: how}
+	if d, err := parseTarget(target); err == nil && target != "" {
+		met := achieved <= d
+		o.Met = &met
+	}
+	return o
+}
+
+// parseTarget reads a runbook duration: Go's, plus whole days.
+func parseTarget(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	return time.ParseDuration(s)
+}
+
+// phaseSpans returns each phase's span, in the order phases first start.
+func phaseSpans(steps []StepRecord) []PhaseRecord {
+	var out []PhaseRecord
+	for _, s := range steps {
+		if s.Phase == "" {
+			continue
+		}
+		i := slices.IndexFunc(out, func(p PhaseRecord) bool { return p.Name == s.Phase })
+		if i < 0 {
+			out = append(out, PhaseRecord{Name: s.Phase, Started: s.Started})
+			i = len(out) - 1
+		}
+		p := &out[i]
+		if s.Started.Before(p.Started) {
+			p.Started = s.Started
+		}
+		if s.Ended.After(p.Ended) {
+			p.Ended = s.Ended
+		}
+	}
+	for i := range out {
+		if !out[i].Ended.IsZero() {
+			out[i].Duration = formatSpan(out[i].Ended.Sub(out[i].Started))
+		}
+	}
+	return out
+}
+
+// formatSpan writes a duration to the second.
+func formatSpan(d time.Duration) string {
+	return d.Round(time.Second).String()
+}
+
+// str reads a string member of decoded event data.
+func str(m map[string]any, key string) string {
+	s, _ := m[key].(string)
+	return s
+}
