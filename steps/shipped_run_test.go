@@ -26,21 +26,30 @@ type shippedCase struct {
 	// recovery Region; changes are operations that must have succeeded.
 	host    string
 	changes []string // "service:Operation@region"
+	// underTotalOutage is the outcome when the whole primary Region is
+	// out, the harder variant of each scenario.
+	underTotalOutage string
 }
 
 var shippedCases = []shippedCase{
 	{id: "store-region-failover", host: "pos-api.stores.example.jp",
 		changes: []string{"rds:SwitchoverGlobalCluster|FailoverGlobalCluster@ap-northeast-3", "ecs:UpdateService@ap-northeast-3",
-			"autoscaling:UpdateAutoScalingGroup@ap-northeast-3", "arc-region-switch:StartPlanExecution@us-east-1|ap-northeast-3", "sns:Publish@ap-northeast-3"}},
+			"autoscaling:UpdateAutoScalingGroup@ap-northeast-3", "arc-region-switch:StartPlanExecution@us-east-1|ap-northeast-3", "sns:Publish@ap-northeast-3"},
+		underTotalOutage: OutcomeSucceeded},
 	{id: "ecs-fargate-failover", host: "api.booking.example.com",
 		changes: []string{"rds:PromoteReadReplica@ap-southeast-4", "ecs:UpdateService@ap-southeast-4",
-			"elasticloadbalancing:RegisterTargets@ap-southeast-4", "route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@ap-southeast-4"}},
+			"elasticloadbalancing:RegisterTargets@ap-southeast-4", "route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@ap-southeast-4"},
+		underTotalOutage: OutcomeSucceeded},
 	{id: "backup-restore-rapid-recovery", host: "docstore.example.com",
 		changes: []string{"backup:StartRestoreJob@eu-central-1", "ec2:AttachVolume@eu-central-1",
-			"route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@eu-central-1"}},
+			"route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@eu-central-1"},
+		underTotalOutage: OutcomeSucceeded},
 	{id: "ecommerce-pilot-light", host: "shop.example.com",
 		changes: []string{"rds:PromoteReadReplica@us-west-2", "dynamodb:RestoreTableToPointInTime@us-west-2", "autoscaling:UpdateAutoScalingGroup@us-west-2",
-			"route53:ChangeResourceRecordSets@us-east-1", "route53:UpdateHealthCheck@us-east-1", "sns:Publish@us-west-2"}},
+			"route53:ChangeResourceRecordSets@us-east-1", "route53:UpdateHealthCheck@us-east-1", "sns:Publish@us-west-2"},
+		// us-east-1 holds Route 53's control plane and the carts' backups:
+		// steps the runbook asks about fail, and --yes goes on past them.
+		underTotalOutage: OutcomeFailed},
 }
 
 // readShipped returns a shipped runbook's source and its scenario's.
@@ -71,6 +80,11 @@ func TestShippedRunbooksRecoverInTheSandbox(t *testing.T) {
 				t.Fatalf("run: %v, outcome %s, statuses %v", tr.err, tr.summary.Outcome, tr.exec.Status())
 			}
 			tr.verify()
+			for i, st := range tr.exec.Status() {
+				if st != StatusDone {
+					t.Errorf("step %s is %s, want done", tr.exec.opts.Runbook.Steps[i].ID, st)
+				}
+			}
 			for _, want := range c.changes {
 				if !tr.succeeded(want) {
 					t.Errorf("no successful %s in the sandbox's journal", want)
@@ -117,6 +131,52 @@ func TestShippedRunbooksDryRunSendNothing(t *testing.T) {
 			for _, e := range live.rec.of(EventCallDone, "") {
 				if op := e.Call.Operation + "@" + e.Call.Region; e.Call.Error == "" && !shown[op] {
 					t.Errorf("the sandbox run sent %s (step %s), and the dry run does not show it", op, e.Step)
+				}
+			}
+		})
+	}
+}
+
+// TestShippedRunbooksUnderTotalOutage runs each shipped runbook with its
+// whole primary Region out: the steps that call it fail with a clear
+// error naming the Region, on_failure decides what follows, and the run
+// goes on to the end.
+func TestShippedRunbooksUnderTotalOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the four shipped runbooks end to end")
+	}
+	t.Parallel()
+	for _, c := range shippedCases {
+		t.Run(c.id, func(t *testing.T) {
+			t.Parallel()
+			rbSrc, scSrc := readShipped(t, c.id)
+			rb, _ := parseRunbook(t, rbSrc)
+			primary := rb.Regions.Primary
+			totalOutage := func(_ *sandbox.Sandbox, endpoint string) {
+				body := `{"outage": {"region": "` + primary + `"}}`
+				resp, err := http.Post(endpoint+"/_sandbox/faults", "application/json", strings.NewReader(body))
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("inject the outage: %v %v", err, resp)
+				}
+				resp.Body.Close()
+			}
+			tr := startRun(t, rbSrc, scSrc, runOptions{timeScale: 120, setup: totalOutage})
+			if tr.err != nil || tr.summary.Outcome != c.underTotalOutage {
+				t.Fatalf("run: %v, outcome %s, want %s; statuses %v", tr.err, tr.summary.Outcome, c.underTotalOutage, tr.exec.Status())
+			}
+			tr.verify()
+			clear := 0
+			for _, e := range tr.rec.of(EventStepFailed, "") {
+				if strings.Contains(e.Error, "ServiceUnavailable") && strings.Contains(e.Error, primary) {
+					clear++
+				}
+			}
+			if clear == 0 {
+				t.Errorf("no step failed with ServiceUnavailable in %s", primary)
+			}
+			for i, st := range tr.exec.Status() {
+				if st == StatusNotRun {
+					t.Errorf("step %s did not run: every failure in this runbook lets the run go on", rb.Steps[i].ID)
 				}
 			}
 		})
