@@ -259,3 +259,59 @@ func TestGatesSkipAbortAndNotes(t *testing.T) {
 		tr.verify()
 	})
 }
+
+func TestReadinessEvaluatesWhatItCanBeforeTheRun(t *testing.T) {
+	t.Parallel()
+	src := `format = 1
+[runbook]
+id = "ready"
+title = "Readiness"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "read"
+phase = "restore"
+action = "aws.call"
+doc = "x"
+[steps.with]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+[steps.outputs]
+value = "Parameter.Value"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "off"
+
+[[steps]]
+id = "later"
+phase = "restore"
+action = "wait"
+doc = "x"
+[steps.with]
+duration = "1s"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "${steps.read.value}"
+`
+	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+	tr := prepareRun(t, src, scenario, runOptions{})
+	board := tr.exec.Readiness(context.Background())
+	if len(board) != 2 {
+		t.Fatalf("board %+v", board)
+	}
+	if b := board[0]; b.Step != "read" || b.Holds || b.Observed != "on" || b.Later {
+		t.Errorf("first %+v: want evaluated now, observed on, not holding", b)
+	}
+	if b := board[1]; !b.Later || b.Holds {
+		t.Errorf("second %+v: want left for the run", b)
+	}
+	if len(tr.mutatingRequests()) != 0 {
+		t.Error("readiness sent a mutating request")
+	}
+}
