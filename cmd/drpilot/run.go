@@ -100,6 +100,9 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 	if err != nil {
 		return err
 	}
+	if !opts.headless {
+		return r.executeTUI(ctx)
+	}
 	return r.execute(ctx)
 }
 
@@ -110,8 +113,6 @@ func checkRunFlags(opts runOptions) error {
 		return badInput("--dry-run and --sandbox exclude each other: a sandbox run sends everything to the simulator; to rehearse against a sandbox without changing it, serve one with 'drpilot sandbox' and run --dry-run with AWS_ENDPOINT_URL")
 	case !opts.sandbox && (opts.scenario != "" || opts.timeScaleSet):
 		return badInput("--scenario and --time-scale apply to --sandbox only")
-	case !opts.headless:
-		return badInput("the terminal UI is not built yet: add --headless (and --yes to approve gated steps)")
 	case !opts.headless && (opts.yes || opts.json):
 		return badInput("--yes and --json apply to --headless only")
 	case opts.parallel < 1 || opts.parallel > 256:

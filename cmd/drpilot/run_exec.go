@@ -109,12 +109,11 @@ func overridden(rb *runbooks.Runbook, vars []string) map[string]any {
 	return out
 }
 
-// execute runs the executor to the end and reports.
-func (r *preparedRun) execute(ctx context.Context) error {
-	defer r.log.Close()
+// newExecutor builds the run's executor with an approver and observers.
+func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Observer) (*steps.Executor, error) {
 	eo := steps.Options{
 		Runbook: r.rb, Plan: r.plan, Catalogue: steps.Default(), Mode: r.env.mode, Clients: r.env.clients,
-		Audit: r.log, Approver: steps.HeadlessApprover{Yes: r.opts.yes}, Observers: []steps.Observer{r.print},
+		Audit: r.log, Approver: approver, Observers: observers,
 		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start, Actor: actor(),
 	}
 	if r.prior != nil {
@@ -125,7 +124,13 @@ func (r *preparedRun) execute(ctx context.Context) error {
 		endpoint := r.env.endpoint
 		eo.RewriteURL = func(u string) string { return sandbox.WebURL(endpoint, u) }
 	}
-	exec, err := steps.New(eo)
+	return steps.New(eo)
+}
+
+// execute runs the executor headless to the end and reports.
+func (r *preparedRun) execute(ctx context.Context) error {
+	defer r.log.Close()
+	exec, err := r.newExecutor(steps.HeadlessApprover{Yes: r.opts.yes}, r.print)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ func TestRunRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no headless", []string{paramsRunbook, "--sandbox"}, "add --headless"},
+		{"yes without headless", []string{paramsRunbook, "--sandbox", "--yes"}, "--yes and --json apply to --headless only"},
 		{"dry-run and sandbox", []string{paramsRunbook, "--sandbox", "--dry-run", "--headless"}, "exclude each other"},
 		{"wrong account", []string{paramsRunbook, "--sandbox", "--headless", "--scenario", otherAccount},
 			"runbook params is for account 123456789012, but your credentials are for account 999999999999"},

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/drpilot/drpilot/steps"
+	"github.com/drpilot/drpilot/ui"
+)
+
+// executeTUI runs the executor under the terminal UI: the program shows
+// its events and answers its questions; the finish screen's lines are
+// printed again after the program exits, so that they stay in the
+// scrollback.
+func (r *preparedRun) executeTUI(ctx context.Context) error {
+	defer r.log.Close()
+	bridge := ui.NewBridge(nil)
+	exec, err := r.newExecutor(bridge, bridge)
+	if err != nil {
+		return err
+	}
+	var (
+		sum     *steps.RunSummary
+		runErr  error
+		started = make(chan struct{})
+		ended   = make(chan struct{})
+	)
+	model := ui.New(ui.Options{
+		Plan: r.plan, Mode: r.env.mode, Account: r.env.account, CallerARN: r.env.callerARN,
+		AuditDir: r.log.Dir(), Actor: actor(), Control: exec,
+		Next: []string{"verify: " + verifyCommand(r), "export: " + exportCommand(r)},
+		Run: func() (*steps.RunSummary, error) {
+			close(started)
+			defer close(ended)
+			sum, runErr = exec.Run(context.WithoutCancel(ctx))
+			return sum, runErr
+		},
+		Readiness: func() []steps.Readiness { return exec.Readiness(ctx) },
+	})
+	program := tea.NewProgram(model, tea.WithContext(ctx), tea.WithOutput(r.opts.stdout))
+	bridge.Attach(program.Send)
+	// A signal aborts the run with a reason, as in headless mode; the
+	// program then shows the finish screen.
+	stop := context.AfterFunc(ctx, func() { exec.Abort("interrupted by a signal", actor()) })
+	defer stop()
+	final, perr := program.Run()
+	wasStarted := false
+	select {
+	case <-started:
+		wasStarted = true
+	default:
+	}
+	switch {
+	case !wasStarted:
+		// The operator left at the start screen: the log says so and is
+		// sealed, rather than left looking like a crash.
+		exec.Abort("the operator quit at the start screen", actor())
+		sum, runErr = exec.Run(context.Background())
+	default:
+		// The program can stop before the run (a terminal that went away):
+		// the run is aborted, never left running without its operator.
+		select {
+		case <-ended:
+		default:
+			exec.Abort("the terminal UI stopped", actor())
+			<-ended
+		}
+	}
+	if m, ok := final.(ui.Model); ok && wasStarted {
+		for _, line := range m.FinishLines() {
+			fmt.Fprintln(r.opts.stdout, line)
+		}
+	}
+	if perr != nil && sum == nil {
+		return fmt.Errorf("terminal UI: %w", perr)
+	}
+	return exitFor(sum, runErr)
+}

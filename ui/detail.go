@@ -1,0 +1,172 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// stepDetail is the selected step: what it does to which resource in which
+// Region, its preconditions with their live results, its wait, outputs,
+// and on failure the error and the choices.
+func (m Model) stepDetail(w int) string {
+	st := m.selectedStep()
+	if st == nil {
+		return ""
+	}
+	s, p := m.styles, st.plan
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", m.glyph(st.status), s.Title.Render(p.Title))
+	fmt.Fprintf(&b, "%s\n", s.Faint.Render(fmt.Sprintf("%s · %s · %s · gate %s · expect %s", p.ID, p.Action, p.Region, p.Gate, p.Expect)))
+	b.WriteString(m.questionBlock(st, w))
+	for _, c := range p.Calls {
+		if c.Purpose == "action" {
+			mark := "read"
+			if c.Mutating {
+				mark = s.Highlight.Render("CHANGES")
+			}
+			fmt.Fprintf(&b, "%s %s in %s %s\n", mark, c.Operation, c.Region, compact(c.Input))
+		}
+	}
+	for _, pr := range st.preconditions {
+		mark := s.OK.Render("✓")
+		if !pr.Holds {
+			mark = s.Bad.Render("✗")
+		}
+		fmt.Fprintf(&b, "%s %s: observed %s %s\n", mark, pr.Call, compact(pr.Observed), s.Faint.Render(strings.Join(pr.Tests, ", ")))
+	}
+	if st.status == stRunning && st.wait != nil {
+		fmt.Fprintf(&b, "%s %s · poll %d · %s of %s expected\n", s.Running.Render("waiting:"), st.waitState, st.wait.Polls,
+			st.wait.Elapsed.Round(time.Second), p.Expect)
+	}
+	for _, c := range st.calls {
+		line := fmt.Sprintf("sent %s in %s", c.Operation, c.Region)
+		switch {
+		case c.Error != "":
+			line = s.Bad.Render(line + ": " + c.Error)
+		case c.RequestID != "":
+			line += " · request id " + c.RequestID
+		}
+		b.WriteString(line + "\n")
+	}
+	if len(st.outputs) > 0 {
+		fmt.Fprintf(&b, "outputs %s\n", compact(st.outputs))
+	}
+	if st.err != "" {
+		b.WriteString(s.Bad.Render(wrap("FAILED: "+st.err, w)) + "\n")
+	}
+	if st.note != "" {
+		b.WriteString(s.Faint.Render(wrap(st.note, w)) + "\n")
+	}
+	if p.Doc != "" {
+		b.WriteString("\n" + wrap(reflow(p.Doc), w) + "\n")
+	}
+	return b.String()
+}
+
+// questionBlock says what the step waits for from the operator, if
+// anything.
+func (m Model) questionBlock(st *stepView, w int) string {
+	q, s := m.current(), m.styles
+	switch {
+	case q == nil:
+		return ""
+	case q.gate != nil && q.gate.Step == st.plan.ID:
+		if len(q.gate.Checklist) > 0 {
+			var b strings.Builder
+			b.WriteString(s.Highlight.Render("Do each of these, then press y:") + "\n")
+			for _, item := range q.gate.Checklist {
+				b.WriteString("  □ " + wrap(item, w-4) + "\n")
+			}
+			return b.String()
+		}
+		if q.gate.Confirm == "type" {
+			return s.Highlight.Render("Approve this step: type its id ("+st.plan.ID+") and Enter; s skips it.") + "\n"
+		}
+		return s.Highlight.Render("Approve this step? y approves, s skips it.") + "\n"
+	case q.failure != nil && q.failure.Step == st.plan.ID:
+		return s.Bad.Render(wrap("FAILED: "+q.failure.Error, w)) + "\n" +
+			s.Highlight.Render("r retries, c continues without it, s skips it (asks why), A aborts the run.") + "\n"
+	}
+	return ""
+}
+
+// eventLog is the newest lines of the log, or older ones when scrolled.
+func (m Model) eventLog(h int) string {
+	log := m.run.log
+	end := max(len(log)-m.logScroll, 0)
+	start := max(end-h, 0)
+	lines := make([]string, 0, h)
+	for _, l := range log[start:end] {
+		text := fmt.Sprintf("%s %-24s %s", l.at.Format("15:04:05"), l.step, l.text)
+		if l.bad {
+			text = m.styles.Bad.Render(text)
+		}
+		lines = append(lines, text)
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// renderFinish is the finish screen: the outcome, the RTO achieved, the
+// audit directory and what to run next.
+func (m Model) renderFinish() string {
+	return strings.Join(m.FinishLines(), "\n") + "\n\n" + m.footer()
+}
+
+// FinishLines are the finish screen's lines without styles; cmd prints
+// them again after the program exits, so that they stay in the
+// scrollback.
+func (m Model) FinishLines() []string {
+	sum, p := m.summary, m.opts.Plan
+	if sum == nil {
+		line := "the run ended without a summary"
+		if m.runErr != nil {
+			line += ": " + m.runErr.Error()
+		}
+		return []string{line, "run directory " + m.opts.AuditDir}
+	}
+	rto := "no RTO target"
+	if p.Budget.RTO != nil {
+		verdict := "met"
+		if sum.Elapsed > p.Budget.RTO.Duration {
+			verdict = "MISSED"
+		}
+		rto = fmt.Sprintf("RTO %s against %s: %s", sum.Elapsed.Round(time.Second), p.Budget.RTO, verdict)
+	}
+	lines := []string{
+		fmt.Sprintf("run %s %s (%s)", sum.ID, strings.ToUpper(sum.Outcome), sum.Mode),
+		rto,
+		fmt.Sprintf("steps: %d done, %d failed, %d skipped, %d not run",
+			sum.Counts["done"], sum.Counts["failed"], sum.Counts["skipped"], sum.Counts["not-run"]),
+		"run directory " + sum.AuditDir,
+	}
+	lines = append(lines, m.opts.Next...)
+	if m.runErr != nil {
+		lines = append(lines, "error: "+m.runErr.Error())
+	}
+	return lines
+}
+
+// reflow joins the lines of each paragraph of a markdown text, so that it
+// wraps to the pane's width instead of the width it was written at; list
+// items and indented lines keep their own lines.
+func reflow(doc string) string {
+	var out []string
+	for _, para := range strings.Split(strings.TrimSpace(doc), "\n\n") {
+		var lines []string
+		for _, line := range strings.Split(para, "\n") {
+			t := strings.TrimSpace(line)
+			item := strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") || len(t) > 2 && t[0] >= '0' && t[0] <= '9' && t[1] == '.'
+			if len(lines) == 0 || item || strings.HasPrefix(line, "    ") {
+				lines = append(lines, plainMarkdown(line))
+				continue
+			}
+			lines[len(lines)-1] += " " + plainMarkdown(t)
+		}
+		out = append(out, strings.Join(lines, "\n"))
+	}
+	return strings.Join(out, "\n\n")
+}

@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/drpilot/drpilot/steps"
+)
+
+// onKey routes a key: to the prompt being typed, else by screen.
+func (m Model) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.prompt != nil {
+		return m.onPromptKey(k)
+	}
+	switch m.screen {
+	case screenStart:
+		switch {
+		case key.Matches(k, m.keys.Start):
+			return m.startRun()
+		case key.Matches(k, m.keys.Quit), k.String() == "ctrl+c":
+			return m, tea.Quit
+		}
+	case screenFinish:
+		if key.Matches(k, m.keys.Quit) || k.String() == "enter" || k.String() == "ctrl+c" {
+			return m, tea.Quit
+		}
+	case screenRun:
+		return m.onRunKey(k)
+	}
+	return m, nil
+}
+
+// onRunKey handles the run screen's keys. Nothing irreversible happens on
+// one key but approving a gate with y, which is what the gate asks for:
+// skips need a reason, abort a reason and Enter, a typed gate the step id.
+func (m Model) onRunKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	m.flash = ""
+	q := m.current()
+	switch {
+	case key.Matches(k, m.keys.Up):
+		m.selected, m.follow = max(m.selected-1, 0), false
+	case key.Matches(k, m.keys.Down):
+		m.selected, m.follow = min(m.selected+1, len(m.run.steps)-1), false
+	case key.Matches(k, m.keys.Follow):
+		m.follow = true
+		if i := m.run.firstActive(); i >= 0 {
+			m.selected = i
+		}
+	case key.Matches(k, m.keys.LogUp):
+		m.logScroll = min(m.logScroll+m.logHeight(), max(len(m.run.log)-m.logHeight(), 0))
+	case key.Matches(k, m.keys.LogDown):
+		m.logScroll = max(m.logScroll-m.logHeight(), 0)
+	case key.Matches(k, m.keys.Help):
+		m.showHelp = !m.showHelp
+	case key.Matches(k, m.keys.Confirm) && q != nil && q.gate != nil:
+		if q.gate.Confirm == "type" {
+			m.openPrompt(promptTypeID, q.gate.Step, "type the step id to approve it: "+q.gate.Step)
+		} else {
+			m.answer(q.step(), steps.VerdictApprove, "approved in the terminal")
+		}
+	case key.Matches(k, m.keys.Retry) && q != nil && q.failure != nil:
+		m.answer(q.step(), steps.VerdictRetry, "retried in the terminal")
+	case key.Matches(k, m.keys.Go) && q != nil && q.failure != nil:
+		m.answer(q.step(), steps.VerdictContinue, "continued in the terminal")
+	case key.Matches(k, m.keys.Skip):
+		m.openSkip()
+	case key.Matches(k, m.keys.Note):
+		step := ""
+		if st := m.selectedStep(); st != nil {
+			step = st.plan.ID
+		}
+		m.openPrompt(promptNote, step, "note (Enter saves it in the audit log)")
+	case key.Matches(k, m.keys.Abort):
+		m.openPrompt(promptAbort, "", "ABORT THE RUN: say why, then Enter (Esc keeps it running)")
+	}
+	return m, nil
+}
+
+// openSkip asks why the step is skipped: the one a question is about, else
+// the selected one if it has not finished.
+func (m *Model) openSkip() {
+	step := ""
+	switch q := m.current(); {
+	case q != nil:
+		step = q.step()
+	default:
+		st := m.selectedStep()
+		if st == nil || st.status == stDone || st.status == stFailed || st.status == stSkipped {
+			m.flash = "select a step that has not finished to skip it"
+			return
+		}
+		step = st.plan.ID
+	}
+	m.openPrompt(promptSkip, step, "skip "+step+": say why (Enter skips, Esc cancels)")
+}
+
+// openPrompt starts typing a line.
+func (m *Model) openPrompt(kind promptKind, step, label string) {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.CharLimit = 500
+	in.Focus()
+	m.prompt = &prompt{kind: kind, step: step, label: label, input: in}
+}
+
+// onPromptKey edits the line, or acts on Enter, or cancels on Esc.
+func (m Model) onPromptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	p := m.prompt
+	switch k.String() {
+	case "esc":
+		m.prompt = nil
+		if p.kind == promptTypeID {
+			m.flash = "not approved: press y to type the step id again, or s to skip it"
+		}
+		return m, nil
+	case "enter":
+		return m.submit(p, strings.TrimSpace(p.input.Value()))
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(k)
+	return m, cmd
+}
+
+// submit acts on a typed line. An empty reason is refused: every skip,
+// abort and note goes into the audit log with its words.
+func (m Model) submit(p *prompt, text string) (tea.Model, tea.Cmd) {
+	if text == "" {
+		m.flash = "type something first (Esc cancels)"
+		return m, nil
+	}
+	m.prompt = nil
+	q := m.current()
+	switch p.kind {
+	case promptTypeID:
+		if text != p.step {
+			m.flash = "that is not the step id: not approved"
+			m.openPrompt(promptTypeID, p.step, p.label)
+			return m, nil
+		}
+		m.answer(p.step, steps.VerdictApprove, "approved by typing the step id")
+	case promptSkip:
+		if q != nil && q.step() == p.step {
+			m.answer(p.step, steps.VerdictSkip, text)
+			return m, nil
+		}
+		step, actor := p.step, m.opts.Actor
+		return m, m.control(func(c Controller) error { return c.Skip(step, text, actor) })
+	case promptNote:
+		step, actor := p.step, m.opts.Actor
+		m.flash = "note saved"
+		return m, m.control(func(c Controller) error { return c.Note(step, text, actor) })
+	case promptAbort:
+		actor := m.opts.Actor
+		return m, m.control(func(c Controller) error { return c.Abort(text, actor) })
+	}
+	return m, nil
+}
+
+// logHeight is how many log lines the run screen shows.
+func (m Model) logHeight() int {
+	return max(m.height/5, 3)
+}

@@ -1,0 +1,355 @@
+package ui
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+)
+
+const testRunbook = `format = 1
+[runbook]
+id = "ui-test"
+title = "UI test runbook"
+description = "Flip a flag, then wait."
+rto = "30m"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "declare"
+phase = "declare"
+action = "manual"
+doc = "Declare it."
+checklist = ["Commander named", "Bridge open"]
+
+[[steps]]
+id = "flag"
+phase = "freeze"
+action = "ssm.put-parameter"
+confirm = "type"
+doc = "Sets the flag."
+[steps.with]
+name = "/shop/maintenance"
+value = "on"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "off"
+
+[[steps]]
+id = "settle"
+phase = "verify"
+action = "wait"
+doc = "Let it settle."
+[steps.with]
+duration = "1m"
+`
+
+// fakeControl records what the operator asked of the executor.
+type fakeControl struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (c *fakeControl) Skip(step, reason, actor string) error {
+	return c.add("skip " + step + ": " + reason)
+}
+func (c *fakeControl) Abort(reason, actor string) error { return c.add("abort: " + reason) }
+func (c *fakeControl) Note(step, text, actor string) error {
+	return c.add("note " + step + ": " + text)
+}
+func (c *fakeControl) add(s string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, s)
+	return nil
+}
+
+// testModel is a model on the test runbook at 100x30, on the run screen.
+func testModel(t *testing.T) (Model, *fakeControl) {
+	t.Helper()
+	rb, diags := runbooks.Parse("ui-test.toml", []byte(testRunbook))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, diags := runbooks.Plan(rb, steps.Default())
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	ctl := &fakeControl{}
+	clock := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	m := New(Options{Plan: plan, Mode: steps.ModeSandbox, Account: "123456789012", AuditDir: "/runs/r1", Actor: "kenji",
+		Next:    []string{"verify: drpilot audit verify /runs/r1 --pub k.pub", "export: drpilot audit export /runs/r1 --format md"},
+		Control: ctl, Run: func() (*steps.RunSummary, error) { return nil, nil }, Now: func() time.Time { return clock }})
+	m = send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	return m, ctl
+}
+
+// send applies one message and returns the model.
+func send(t *testing.T, m Model, msg tea.Msg) Model {
+	t.Helper()
+	next, _ := m.Update(msg)
+	return next.(Model)
+}
+
+// press types keys: named keys ("enter", "esc") or text.
+func press(t *testing.T, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			m = send(t, m, tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			m = send(t, m, tea.KeyPressMsg{Code: tea.KeyEscape})
+		case "up":
+			m = send(t, m, tea.KeyPressMsg{Code: tea.KeyUp})
+		case "down":
+			m = send(t, m, tea.KeyPressMsg{Code: tea.KeyDown})
+		default:
+			for _, r := range k {
+				m = send(t, m, tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+	}
+	return m
+}
+
+// running puts the model on the run screen with the run started.
+func running(t *testing.T, m Model) Model {
+	t.Helper()
+	next, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter on the start screen started nothing")
+	}
+	m = next.(Model)
+	return send(t, m, eventMsg(steps.Event{Type: steps.EventRunStarted, Time: m.opts.Now()}))
+}
+
+func TestStartScreenShowsModeTargetsAndReadiness(t *testing.T) {
+	m, _ := testModel(t)
+	m = send(t, m, readinessMsg{{Step: "flag", PreconditionResult: steps.PreconditionResult{Call: "ssm:GetParameter", Observed: "on", Failure: `wanted equals "off"`}}})
+	screen := plain(m.render())
+	for _, want := range []string{"SANDBOX", "UI test runbook", "account 123456789012", "eu-west-1 → recovery eu-west-2",
+		"RTO 30m", "declare", "✗ flag", `observed "on"`, "enter start the run"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("start screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if m.screen != screenStart {
+		t.Fatal("the run started on its own")
+	}
+}
+
+func TestEventsMoveStatusesAndTheSelectionFollows(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	now := m.opts.Now()
+	for _, e := range []steps.Event{
+		{Type: steps.EventStepReady, Step: "declare", Time: now},
+		{Type: steps.EventStepRunning, Step: "declare", Attempt: 1, Time: now},
+		{Type: steps.EventStepDone, Step: "declare", Time: now},
+		{Type: steps.EventStepReady, Step: "flag", Time: now},
+		{Type: steps.EventPrecondition, Step: "flag", Time: now, Precondition: &steps.PreconditionResult{Call: "ssm:GetParameter", Observed: "off", Holds: true}},
+		{Type: steps.EventStepRunning, Step: "flag", Attempt: 1, Time: now},
+		{Type: steps.EventCallSent, Step: "flag", Time: now, Call: &steps.CallInfo{ID: "flag/1", Operation: "ssm:PutParameter", Region: "eu-west-2", Mutating: true}},
+		{Type: steps.EventCallDone, Step: "flag", Time: now, Call: &steps.CallInfo{ID: "flag/1", Operation: "ssm:PutParameter", Region: "eu-west-2", RequestID: "req-1"}},
+		{Type: steps.EventWaitProgress, Step: "flag", Time: now, Wait: &steps.WaitProgress{State: "version 1", Polls: 1}},
+		{Type: steps.EventStepRetry, Step: "flag", Time: now, Error: "Throttling"},
+		{Type: steps.EventNote, Step: "flag", Time: now, Message: "already on"},
+	} {
+		m = send(t, m, eventMsg(e))
+	}
+	if got := m.run.step("declare").status; got != stDone {
+		t.Errorf("declare is %s", got)
+	}
+	if m.selectedStep().plan.ID != "flag" {
+		t.Errorf("the selection did not follow to the running step: %s", m.selectedStep().plan.ID)
+	}
+	detail := plain(m.stepDetail(60))
+	for _, want := range []string{"request id req-1", `observed "off"`, "waiting: version 1 · poll 1"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+	// Moving by hand stops following; f follows again.
+	m = press(t, m, "up")
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventStepReady, Step: "settle", Time: now}))
+	if m.selectedStep().plan.ID != "declare" || m.follow {
+		t.Errorf("selection %s follow %v after moving by hand", m.selectedStep().plan.ID, m.follow)
+	}
+	m = press(t, m, "f")
+	if !m.follow || m.selectedStep().plan.ID == "declare" {
+		t.Error("f did not follow again")
+	}
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventStepFailed, Step: "settle", Time: now, Error: "boom"}))
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventStepSkipped, Step: "flag", Time: now, Message: "by hand"}))
+	if m.run.step("settle").status != stFailed || m.run.step("flag").status != stSkipped {
+		t.Error("failed and skipped did not land")
+	}
+}
+
+func TestGates(t *testing.T) {
+	t.Run("y approves a yes gate", func(t *testing.T) {
+		m, _ := testModel(t)
+		m = running(t, m)
+		reply := make(chan steps.Decision, 1)
+		m = send(t, m, gateMsg{gate: steps.Gate{Step: "declare", Confirm: "checklist", Checklist: []string{"Commander named"}}, reply: reply})
+		if !strings.Contains(plain(m.render()), "Do each of these, then press y") {
+			t.Error("the checklist is not shown")
+		}
+		m = press(t, m, "y")
+		if d := <-reply; d.Verdict != steps.VerdictApprove || d.Actor != "kenji" {
+			t.Errorf("decision %+v", d)
+		}
+	})
+	t.Run("a typed gate needs the step id", func(t *testing.T) {
+		m, _ := testModel(t)
+		m = running(t, m)
+		reply := make(chan steps.Decision, 1)
+		m = send(t, m, gateMsg{gate: steps.Gate{Step: "flag", Confirm: "type"}, reply: reply})
+		if m.prompt == nil || m.prompt.kind != promptTypeID {
+			t.Fatal("a typed gate opens its prompt")
+		}
+		m = press(t, m, "y", "enter") // a stray y is text here, not an approval
+		if len(reply) != 0 || !strings.Contains(m.flash, "not the step id") {
+			t.Fatalf("a wrong id was accepted (flash %q)", m.flash)
+		}
+		m = press(t, m, "flag", "enter")
+		if d := <-reply; d.Verdict != steps.VerdictApprove {
+			t.Errorf("decision %+v", d)
+		}
+	})
+	t.Run("s skips a gated step with a reason", func(t *testing.T) {
+		m, _ := testModel(t)
+		m = running(t, m)
+		reply := make(chan steps.Decision, 1)
+		m = send(t, m, gateMsg{gate: steps.Gate{Step: "settle", Confirm: "yes"}, reply: reply})
+		m = press(t, m, "s", "enter")
+		if len(reply) != 0 {
+			t.Fatal("a skip without a reason was accepted")
+		}
+		m = press(t, m, "done by hand", "enter")
+		if d := <-reply; d.Verdict != steps.VerdictSkip || d.Reason != "done by hand" {
+			t.Errorf("decision %+v", d)
+		}
+	})
+}
+
+func TestParallelGatesAreAnsweredOneByOne(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	first, second := make(chan steps.Decision, 1), make(chan steps.Decision, 1)
+	m = send(t, m, gateMsg{gate: steps.Gate{Step: "declare", Confirm: "yes"}, reply: first})
+	m = send(t, m, gateMsg{gate: steps.Gate{Step: "settle", Confirm: "yes"}, reply: second})
+	if m.run.step("settle").status != stAwaiting {
+		t.Error("a step waiting at its gate does not show as awaiting")
+	}
+	m = press(t, m, "y")
+	if len(first) != 1 || len(second) != 0 {
+		t.Fatalf("y answered %d and %d", len(first), len(second))
+	}
+	m = press(t, m, "y")
+	if len(second) != 1 {
+		t.Fatal("the second gate was lost")
+	}
+}
+
+func TestFailureChoices(t *testing.T) {
+	for key, want := range map[string]steps.Verdict{"r": steps.VerdictRetry, "c": steps.VerdictContinue} {
+		m, _ := testModel(t)
+		m = running(t, m)
+		reply := make(chan steps.Decision, 1)
+		m = send(t, m, failureMsg{failure: steps.Failure{Step: "flag", Error: "AccessDenied"}, reply: reply})
+		if !strings.Contains(plain(m.render()), "r retries, c continues") {
+			t.Errorf("the choices are not shown:\n%s", plain(m.render()))
+		}
+		m = press(t, m, "y") // not a choice here: nothing happens
+		if len(reply) != 0 {
+			t.Fatal("y answered a failure")
+		}
+		press(t, m, key)
+		if d := <-reply; d.Verdict != want {
+			t.Errorf("%s: decision %+v", key, d)
+		}
+	}
+}
+
+func TestSkipNoteAndAbortGoThroughTheController(t *testing.T) {
+	m, ctl := testModel(t)
+	m = running(t, m)
+	m = press(t, m, "down", "down", "s", "not needed", "enter")
+	m = press(t, m, "n", "DBA on the bridge")
+	next, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	m = next.(Model)
+	run(t, cmd)
+	m = press(t, m, "A", "esc")
+	if m.prompt != nil {
+		t.Fatal("esc did not cancel the abort")
+	}
+	m = press(t, m, "A", "wrong runbook")
+	next, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	run(t, cmd)
+	_ = next
+	got := strings.Join(ctl.calls, "\n")
+	for _, want := range []string{"note settle: DBA on the bridge", "abort: wrong runbook"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("controller calls lack %q:\n%s", want, got)
+		}
+	}
+}
+
+// plain is rendered text without its styles.
+func plain(s string) string { return ansi.Strip(s) }
+
+// run executes a command and the ones it batches, as the program would.
+func run(t *testing.T, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		t.Fatal("no command")
+	}
+	if batch, ok := cmd().(tea.BatchMsg); ok {
+		for _, c := range batch {
+			if c != nil {
+				c()
+			}
+		}
+	}
+}
+
+func TestTooSmallAndFinish(t *testing.T) {
+	m, _ := testModel(t)
+	m = send(t, m, tea.WindowSizeMsg{Width: 60, Height: 20})
+	if !strings.Contains(plain(m.render()), "at least 80x24") {
+		t.Errorf("a small terminal: %q", plain(m.render()))
+	}
+	m = send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = running(t, m)
+	m = send(t, m, finishedMsg{summary: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeSucceeded, Mode: "sandbox",
+		AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3}}})
+	screen := plain(m.render())
+	for _, want := range []string{"run r1 SUCCEEDED", "RTO 12m0s against 30m: met", "drpilot audit verify /runs/r1", "drpilot audit export /runs/r1"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("finish screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"}); cmd == nil {
+		t.Error("q does not quit the finish screen")
+	}
+}
+
+func TestReflowJoinsParagraphLinesAndKeepsLists(t *testing.T) {
+	got := reflow("Makes **this** the writer\nof the `global` database.\n\n- first item\n- second item\n\nLast.")
+	want := "Makes this the writer of the global database.\n\n- first item\n- second item\n\nLast."
+	if got != want {
+		t.Errorf("reflow:\n%q\nwant\n%q", got, want)
+	}
+}

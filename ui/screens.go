@@ -1,0 +1,243 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/drpilot/drpilot/runbooks"
+)
+
+// renderStart is the start screen: what the runbook is, where it will
+// run, as whom, against which targets, its plan in brief, and whether its
+// preconditions hold now.
+func (m Model) renderStart() string {
+	p, s := m.opts.Plan, m.styles
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s  %s\n", m.modeBadge(), s.Title.Render(p.Title))
+	fmt.Fprintf(&b, "%s\n\n", s.Faint.Render(p.ID+" · "+p.File))
+	if p.Description != "" {
+		b.WriteString(firstLines(wrap(plainMarkdown(firstParagraph(p.Description)), m.width-2), 4) + "\n\n")
+	}
+	fmt.Fprintf(&b, "account %s · caller %s\n", orDash(m.opts.Account), orDash(m.opts.CallerARN))
+	fmt.Fprintf(&b, "primary %s → recovery %s\n", p.Regions.Primary, p.Regions.Recovery)
+	fmt.Fprintf(&b, "%s\n\n", m.budgetLine())
+	b.WriteString(s.Bold.Render("Plan") + "\n")
+	for _, ph := range p.Phases {
+		ids := make([]string, len(ph.Steps))
+		for i, st := range ph.Steps {
+			ids[i] = st.ID
+		}
+		fmt.Fprintf(&b, "  %-12s %s\n", ph.Name, strings.Join(ids, ", "))
+	}
+	b.WriteString("\n" + s.Bold.Render("Readiness") + "\n")
+	used := strings.Count(b.String(), "\n")
+	b.WriteString(firstLines(m.readinessBoard(), max(m.height-used-3, 2)))
+	b.WriteString("\n" + m.footer())
+	return b.String()
+}
+
+// firstParagraph is a markdown text's first paragraph.
+func firstParagraph(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\n\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// plainMarkdown drops the emphasis and code marks of inline markdown, for
+// a terminal line.
+func plainMarkdown(s string) string {
+	return strings.NewReplacer("**", "", "`", "", "__", "").Replace(s)
+}
+
+// firstLines keeps at most n lines, saying how many it left out.
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) <= n {
+		return strings.Join(lines, "\n") + "\n"
+	}
+	kept := lines[:max(n-1, 1)]
+	return strings.Join(kept, "\n") + fmt.Sprintf("\n  … and %d more\n", len(lines)-len(kept))
+}
+
+// budgetLine is the RTO and RPO targets against the plan's critical path.
+func (m Model) budgetLine() string {
+	p := m.opts.Plan
+	line := "RTO " + durOr(p.Budget.RTO, "not set") + " · critical path " + p.Budget.CriticalPath.String()
+	if p.RPO != nil {
+		line += " · RPO " + p.RPO.String()
+	}
+	if !p.Budget.Within && p.Budget.RTO != nil {
+		return m.styles.Bad.Render(line + " · OVER BUDGET")
+	}
+	return line
+}
+
+// readinessBoard lists every precondition evaluated now.
+func (m Model) readinessBoard() string {
+	if !m.ready {
+		return m.styles.Faint.Render("  evaluating the preconditions…") + "\n"
+	}
+	if len(m.readiness) == 0 {
+		return m.styles.Faint.Render("  no preconditions") + "\n"
+	}
+	var b strings.Builder
+	for _, r := range m.readiness {
+		mark, text := m.styles.OK.Render("✓"), "observed "+compact(r.Observed)
+		switch {
+		case r.Later:
+			mark, text = m.styles.Faint.Render("…"), r.Failure
+		case !r.Holds:
+			mark, text = m.styles.Bad.Render("✗"), "observed "+compact(r.Observed)+": "+r.Failure
+		}
+		fmt.Fprintf(&b, "  %s %-24s %s %s\n", mark, r.Step, r.Call, text)
+	}
+	return b.String()
+}
+
+// renderRun is the run screen: the clock, the steps, the selected step,
+// the event log and the keys.
+func (m Model) renderRun() string {
+	header := m.runHeader()
+	logLines := m.logHeight()
+	promptLines := 0
+	if m.prompt != nil {
+		promptLines = 2
+	}
+	bodyH := max(m.height-2-logLines-1-1-promptLines, 5)
+	listW := min(44, m.width*2/5)
+	list := pad(m.stepList(listW, bodyH), listW, bodyH)
+	detail := pad(m.stepDetail(m.width-listW-3), m.width-listW-3, bodyH)
+	var body strings.Builder
+	ll, dl := strings.Split(list, "\n"), strings.Split(detail, "\n")
+	for i := range ll {
+		body.WriteString(ll[i] + " │ " + dl[i] + "\n")
+	}
+	var b strings.Builder
+	b.WriteString(header + "\n")
+	b.WriteString(body.String())
+	b.WriteString(m.styles.Faint.Render(strings.Repeat("─", m.width)) + "\n")
+	b.WriteString(m.eventLog(logLines) + "\n")
+	if m.prompt != nil {
+		b.WriteString(m.styles.Highlight.Render(m.prompt.label) + "\n" + m.prompt.input.View() + "\n")
+	}
+	b.WriteString(m.footer())
+	return b.String()
+}
+
+// runHeader is the mode, the RTO clock with its projection, and the counts.
+func (m Model) runHeader() string {
+	done, running, failed, skipped := m.run.counts()
+	elapsed := time.Duration(0)
+	if !m.run.started.IsZero() {
+		elapsed = m.now.Sub(m.run.started)
+	}
+	clock := fmt.Sprintf("elapsed %s", elapsed.Round(time.Second))
+	projected := elapsed + m.run.remainingCritical()
+	if rto := m.opts.Plan.Budget.RTO; rto != nil {
+		clock = fmt.Sprintf("RTO %s / %s · projected %s", elapsed.Round(time.Second), rto, projected.Round(time.Second))
+		switch {
+		case projected > rto.Duration:
+			clock = m.styles.Bad.Render(clock + " OVER")
+		case projected > rto.Duration*8/10:
+			clock = m.styles.Warn.Render(clock)
+		default:
+			clock = m.styles.OK.Render(clock)
+		}
+	}
+	follow := ""
+	if m.follow {
+		follow = " · following"
+	}
+	return fmt.Sprintf("%s %s  %s\n%d done · %d running · %d failed · %d skipped of %d%s",
+		m.modeBadge(), m.styles.Title.Render(m.opts.Plan.ID), clock, done, running, failed, skipped, len(m.run.steps), follow)
+}
+
+// spinner frames for running steps.
+var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+
+// glyph is a step's status at a glance; words back it up in the detail.
+func (m Model) glyph(status string) string {
+	switch status {
+	case stReady:
+		return m.styles.Running.Render("○")
+	case stAwaiting:
+		return m.styles.Highlight.Render("?")
+	case stRunning:
+		return m.styles.Running.Render(spinner[m.frame%len(spinner)])
+	case stDone:
+		return m.styles.OK.Render("✓")
+	case stFailed:
+		return m.styles.Bad.Render("✗")
+	case stSkipped:
+		return m.styles.Faint.Render("↷")
+	}
+	return m.styles.Faint.Render("·")
+}
+
+// stepList is the phases and their steps, scrolled to keep the selection
+// in view.
+func (m Model) stepList(w, h int) string {
+	var lines []string
+	selLine, phase := 0, ""
+	for i, st := range m.run.steps {
+		if st.plan.Phase != phase {
+			phase = st.plan.Phase
+			lines = append(lines, m.styles.Faint.Render(strings.ToUpper(phase)))
+		}
+		line := fmt.Sprintf("%s %s", m.glyph(st.status), st.plan.ID)
+		if d := st.duration(m.now); d != "" {
+			line += " " + m.styles.Faint.Render(d)
+		}
+		if i == m.selected {
+			selLine = len(lines)
+			line = m.styles.Selected.Render(pad(line, w, 1))
+		}
+		lines = append(lines, line)
+	}
+	start := 0
+	if selLine >= h {
+		start = selLine - h + 1
+	}
+	return strings.Join(lines[start:], "\n")
+}
+
+// duration is how long a step ran or has been running.
+func (st *stepView) duration(now time.Time) string {
+	switch {
+	case st.started.IsZero():
+		return ""
+	case st.ended.IsZero():
+		return now.Sub(st.started).Round(time.Second).String()
+	}
+	return st.ended.Sub(st.started).Round(time.Second).String()
+}
+
+// compact writes a value as one line of JSON.
+func compact(v any) string {
+	if v == nil {
+		return "nothing"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func durOr(d *runbooks.Duration, none string) string {
+	if d == nil {
+		return none
+	}
+	return d.String()
+}
