@@ -206,7 +206,7 @@ func TestGates(t *testing.T) {
 		if !strings.Contains(plain(m.render()), "Do each of these, then press y") {
 			t.Error("the checklist is not shown")
 		}
-		m = press(t, m, "y")
+		press(t, m, "y")
 		if d := <-reply; d.Verdict != steps.VerdictApprove || d.Actor != "kenji" {
 			t.Errorf("decision %+v", d)
 		}
@@ -237,7 +237,7 @@ func TestGates(t *testing.T) {
 		if len(reply) != 0 {
 			t.Fatal("a skip without a reason was accepted")
 		}
-		m = press(t, m, "done by hand", "enter")
+		press(t, m, "done by hand", "enter")
 		if d := <-reply; d.Verdict != steps.VerdictSkip || d.Reason != "done by hand" {
 			t.Errorf("decision %+v", d)
 		}
