@@ -52,8 +52,8 @@ func (m Model) stepDetail(w int) string {
 	if len(st.outputs) > 0 {
 		fmt.Fprintf(&b, "outputs %s\n", compact(st.outputs))
 	}
-	if st.err != "" {
-		b.WriteString(s.Bad.Render(wrap("FAILED: "+st.err, w)) + "\n")
+	if q := m.current(); st.err != "" && (q == nil || q.failure == nil || q.step() != p.ID) {
+		b.WriteString(s.Bad.Render(wrap("FAILED: "+st.err, w)) + "\n") // else the question shows it
 	}
 	if st.note != "" {
 		b.WriteString(s.Faint.Render(wrap(st.note, w)) + "\n")
