@@ -12,13 +12,18 @@ import (
 	"github.com/drpilot/drpilot/steps"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden views in testdata/")
+// updating reports whether -update was given: the flag is the one that
+// x/exp/golden (through teatest) registers, so that both share it.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // golden compares a view, styles stripped, with testdata/<name>.golden.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		os.MkdirAll("testdata", 0o755)
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
