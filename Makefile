@@ -26,10 +26,12 @@ test:
 # The sandbox as independent AWS clients see it: the AWS CLI (each major
 # version on the machine) creates resources and reads them back. Then
 # drpilot runs a runbook live against moto_server, an independent AWS
-# emulator, where the machine has one.
+# emulator, where the machine has one; and the terminal UI runs in tmux,
+# answered from the screen.
 test-interop: build
 	bash scripts/interop.sh
 	bash scripts/interop_moto.sh
+	bash scripts/interop_tmux.sh
 
 # The demo runs a shipped runbook against the embedded sandbox, headless
 # and approving every gate, then verifies its audit log; it becomes the TUI

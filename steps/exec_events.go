@@ -130,3 +130,20 @@ type ObserverFunc func(Event)
 
 // Event calls f.
 func (f ObserverFunc) Event(e Event) { f(e) }
+
+// Summary says in one line what became of a call: "ssm:PutParameter in
+// eu-west-2: ok (request id ...)", or its error. Calls that are not AWS's
+// (a webhook) have no Region or request id, and say so by leaving them out.
+func (c CallInfo) Summary() string {
+	s := c.Operation
+	if c.Region != "" {
+		s += " in " + c.Region
+	}
+	switch {
+	case c.Error != "":
+		return s + ": " + c.Error
+	case c.RequestID != "":
+		return s + ": ok (request id " + c.RequestID + ")"
+	}
+	return s + ": ok"
+}

@@ -64,8 +64,6 @@ func TestEndToEndStoreFailover(t *testing.T) {
 	}
 	defer log.Close()
 
-	// The operator: every question that reaches the program is answered
-	// with the keys a person would press, right after it.
 	var tm *teatest.TestModel
 	bridge := NewBridge(nil)
 	exec, err := steps.New(steps.Options{Runbook: rb, Plan: plan, Catalogue: steps.Default(), Mode: steps.ModeSandbox,
@@ -78,17 +76,30 @@ func TestEndToEndStoreFailover(t *testing.T) {
 		Run:       func() (*steps.RunSummary, error) { return exec.Run(context.Background()) },
 		Readiness: func() []steps.Readiness { return exec.Readiness(context.Background()) }})
 	tm = teatest.NewTestModel(t, model, teatest.WithInitialTermSize(120, 40))
+	// The operator answers one question at a time, as a person does: a
+	// gate reaches the screen, the operator presses its keys, and the next
+	// gate is shown only once that one is answered.
+	gates := make(chan gateMsg, 64)
 	bridge.Attach(func(msg tea.Msg) {
-		tm.Send(msg)
 		if g, ok := msg.(gateMsg); ok {
+			gates <- g
+			return
+		}
+		tm.Send(msg)
+	})
+	go func() {
+		for g := range gates {
+			answered := make(chan steps.Decision, 1)
+			tm.Send(gateMsg{gate: g.gate, reply: answered})
 			if g.gate.Confirm == "type" {
 				tm.Type(g.gate.Step)
 				tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 			} else {
 				tm.Type("y")
 			}
+			g.reply <- <-answered
 		}
-	})
+	}()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("Readiness")) },
 		teatest.WithDuration(10*time.Second))
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})

@@ -130,13 +130,16 @@ func (st *stepView) addCall(c steps.CallInfo, simulated bool) {
 
 func (s *runState) addLog(e steps.Event) {
 	text := e.Message
-	if e.Type == steps.EventWaitProgress && e.Wait != nil {
+	switch {
+	case e.Type == steps.EventWaitProgress && e.Wait != nil:
 		text = fmt.Sprintf("waiting: %s (poll %d)", e.Wait.State, e.Wait.Polls)
+	case e.Type == steps.EventCallDone && e.Call != nil && !e.Simulated:
+		text = e.Call.Summary()
 	}
 	if text == "" {
 		text = string(e.Type)
 	}
-	bad := e.Type == steps.EventStepFailed || e.Type == steps.EventStepRetry ||
+	bad := e.Type == steps.EventStepFailed || e.Type == steps.EventStepRetry || e.Call != nil && e.Call.Error != "" ||
 		e.Type == steps.EventPrecondition && e.Precondition != nil && !e.Precondition.Holds
 	s.log = append(s.log, logLine{at: e.Time, step: e.Step, text: text, bad: bad})
 	if len(s.log) > maxLog {

@@ -97,8 +97,8 @@ func textLine(e steps.Event) string {
 		}
 		return "running"
 	case steps.EventCallDone:
-		if e.Call != nil && e.Call.Error == "" && !e.Simulated {
-			return fmt.Sprintf("%s in %s: ok (request id %s)", e.Call.Operation, e.Call.Region, e.Call.RequestID)
+		if e.Call != nil && !e.Simulated {
+			return e.Call.Summary()
 		}
 		if e.Simulated {
 			input, _ := json.Marshal(e.Call.Input)
