@@ -33,14 +33,22 @@ test-interop: build
 	bash scripts/interop_moto.sh
 	bash scripts/interop_tmux.sh
 
-# The demo runs a shipped runbook against the embedded sandbox, headless
-# and approving every gate, then verifies its audit log; it becomes the TUI
-# when that exists. The run's directory is under $(DEMO_RUNS).
+# The demo runs a shipped runbook against the embedded sandbox in the
+# terminal UI, then verifies its audit log. Without a terminal (CI, a
+# pipe) it runs headless, approving every gate. The run's directory is
+# under $(DEMO_RUNS).
 DEMO_RUNS ?= $(CURDIR)/bin/demo-runs
 demo: build
 	./$(BIN) check runbooks/*.toml
 	@rm -rf $(DEMO_RUNS)/last
-	./$(BIN) run $(DEMO_RUNBOOK) --sandbox --headless --yes --audit-dir $(DEMO_RUNS)/last
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		echo ./$(BIN) run $(DEMO_RUNBOOK) --sandbox --audit-dir $(DEMO_RUNS)/last; \
+		./$(BIN) run $(DEMO_RUNBOOK) --sandbox --audit-dir $(DEMO_RUNS)/last; \
+	else \
+		echo "no terminal: running headless"; \
+		echo ./$(BIN) run $(DEMO_RUNBOOK) --sandbox --headless --yes --audit-dir $(DEMO_RUNS)/last; \
+		./$(BIN) run $(DEMO_RUNBOOK) --sandbox --headless --yes --audit-dir $(DEMO_RUNS)/last; \
+	fi
 	./$(BIN) audit verify $(DEMO_RUNS)/last --pub $(DEMO_RUNS)/last/pub.pem
 
 bench:

@@ -21,7 +21,7 @@ import (
 func newResumeCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "resume DIR --headless [--yes] [--json] [--key FILE] [--parallel N]",
+		Use:   "resume DIR [--headless [--yes] [--json]] [--key FILE] [--parallel N]",
 		Short: "Continue a run that was interrupted, from its audit log",
 		Long: `resume continues the run whose audit log is in DIR, after a crash, a lost
 terminal or a killed process. It trusts only the log: steps the log records as
@@ -96,6 +96,9 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: reopened.Writer.Run(), log: reopened.Writer,
 		start: runStart(reopened), print: newPrinter(opts.stdout, opts.json), prior: prior}
 	r.print.begin(r)
+	if !opts.headless {
+		return r.executeTUI(ctx)
+	}
 	return r.execute(ctx)
 }
 
