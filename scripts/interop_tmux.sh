@@ -2,7 +2,8 @@
 # make test-interop, third part: the real binary in a real terminal. tmux
 # runs drpilot's terminal UI on a shipped runbook in sandbox mode; the
 # script reads the screen (capture-pane) and answers as an operator would
-# (Enter to start, y at each gate, the step id at each typed one) until
+# (Enter to start, space for each checklist item, y at each gate, the step
+# id at each typed one) until
 # the finish screen, then checks the exit code and the audit log. Skips,
 # and says so, where tmux is not on the machine.
 set -uo pipefail
@@ -34,7 +35,9 @@ for _ in $(seq 1200); do
   if grep -q "SUCCEEDED\|FAILED (\|ABORTED" <<<"$s"; then break; fi
   if id=$(grep -o "type its id ([a-z0-9-]*)" <<<"$s" | head -1 | sed 's/.*(\(.*\))/\1/') && [ -n "$id" ]; then
     tmux send-keys -t "$session" -l "$id"; tmux send-keys -t "$session" Enter
-  elif grep -q "y approves\|then press y" <<<"$s"; then
+  elif grep -q "Tick each item" <<<"$s" && grep -q "\[ \]" <<<"$s"; then
+    tmux send-keys -t "$session" Space
+  elif grep -q "y approves\|Tick each item" <<<"$s"; then
     tmux send-keys -t "$session" y
   fi
   sleep 0.1

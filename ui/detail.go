@@ -74,9 +74,13 @@ func (m Model) questionBlock(st *stepView, w int) string {
 	case q.gate != nil && q.gate.Step == st.plan.ID:
 		if len(q.gate.Checklist) > 0 {
 			var b strings.Builder
-			b.WriteString(s.Highlight.Render("Do each of these, then press y:") + "\n")
-			for _, item := range q.gate.Checklist {
-				b.WriteString("  □ " + wrap(item, w-4) + "\n")
+			b.WriteString(s.Highlight.Render("Tick each item with space as you do it, then y:") + "\n")
+			for i, item := range q.gate.Checklist {
+				box := "[ ]"
+				if i < q.ticked {
+					box = s.OK.Render("[x]")
+				}
+				b.WriteString("  " + box + " " + wrap(item, w-6) + "\n")
 			}
 			return b.String()
 		}

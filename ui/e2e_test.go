@@ -91,10 +91,14 @@ func TestEndToEndStoreFailover(t *testing.T) {
 		for g := range gates {
 			answered := make(chan steps.Decision, 1)
 			tm.Send(gateMsg{gate: g.gate, reply: answered})
-			if g.gate.Confirm == "type" {
+			switch {
+			case g.gate.Confirm == "type":
 				tm.Type(g.gate.Step)
 				tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-			} else {
+			default:
+				for range g.gate.Checklist {
+					tm.Send(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+				}
 				tm.Type("y")
 			}
 			g.reply <- <-answered

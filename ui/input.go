@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -55,10 +56,17 @@ func (m Model) onRunKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.logScroll = max(m.logScroll-m.logHeight(), 0)
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
+	case key.Matches(k, m.keys.Tick) && q != nil && q.untickedItems():
+		q.ticked++
 	case key.Matches(k, m.keys.Confirm) && q != nil && q.gate != nil:
-		if q.gate.Confirm == "type" {
+		switch {
+		case q.gate.Confirm == "type":
 			m.openPrompt(promptTypeID, q.gate.Step, "type the step id to approve it: "+q.gate.Step)
-		} else {
+		case q.untickedItems():
+			m.flash = fmt.Sprintf("tick each item first: %d of %d done (space ticks the next)", q.ticked, len(q.gate.Checklist))
+		case len(q.gate.Checklist) > 0:
+			m.answer(q.step(), steps.VerdictApprove, "checklist ticked in the terminal: "+strings.Join(q.gate.Checklist, "; "))
+		default:
 			m.answer(q.step(), steps.VerdictApprove, "approved in the terminal")
 		}
 	case key.Matches(k, m.keys.Retry) && q != nil && q.failure != nil:

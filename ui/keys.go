@@ -10,6 +10,7 @@ type KeyMap struct {
 	Down    key.Binding
 	Follow  key.Binding
 	Confirm key.Binding
+	Tick    key.Binding
 	Skip    key.Binding
 	Retry   key.Binding
 	Go      key.Binding // continue after a failure
@@ -29,6 +30,7 @@ func DefaultKeyMap() KeyMap {
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next step")),
 		Follow:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow the running step")),
 		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "approve the step")),
+		Tick:    key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "tick the next checklist item")),
 		Skip:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip (asks why)")),
 		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry the failed step")),
 		Go:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue past the failure")),
@@ -49,7 +51,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp is every key, by what it is for.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Start, k.Confirm, k.Skip, k.Retry, k.Go},
+		{k.Start, k.Confirm, k.Tick, k.Skip, k.Retry, k.Go},
 		{k.Up, k.Down, k.Follow, k.LogUp, k.LogDown},
 		{k.Note, k.Abort, k.Help, k.Quit},
 	}

@@ -86,6 +86,14 @@ type question struct {
 	gate    *steps.Gate
 	failure *steps.Failure
 	reply   chan<- steps.Decision
+	// ticked counts the checklist items of a manual step the operator has
+	// ticked, in order.
+	ticked int
+}
+
+// untickedItems reports whether a checklist gate still has items to tick.
+func (q *question) untickedItems() bool {
+	return q.gate != nil && q.ticked < len(q.gate.Checklist)
 }
 
 // promptKind is what the operator is typing.

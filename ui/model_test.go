@@ -202,12 +202,20 @@ func TestGates(t *testing.T) {
 		m, _ := testModel(t)
 		m = running(t, m)
 		reply := make(chan steps.Decision, 1)
-		m = send(t, m, gateMsg{gate: steps.Gate{Step: "declare", Confirm: "checklist", Checklist: []string{"Commander named"}}, reply: reply})
-		if !strings.Contains(plain(m.render()), "Do each of these, then press y") {
+		m = send(t, m, gateMsg{gate: steps.Gate{Step: "declare", Confirm: "checklist", Checklist: []string{"Commander named", "Bridge open"}}, reply: reply})
+		if !strings.Contains(plain(m.render()), "[ ] Commander named") {
 			t.Error("the checklist is not shown")
 		}
+		m = press(t, m, " ", "y")
+		if len(reply) != 0 || !strings.Contains(m.flash, "1 of 2") {
+			t.Fatalf("y approved a checklist with an item left (flash %q)", m.flash)
+		}
+		m = press(t, m, " ")
+		if !strings.Contains(plain(m.render()), "[x] Bridge open") {
+			t.Error("the ticks are not shown")
+		}
 		press(t, m, "y")
-		if d := <-reply; d.Verdict != steps.VerdictApprove || d.Actor != "kenji" {
+		if d := <-reply; d.Verdict != steps.VerdictApprove || d.Actor != "kenji" || !strings.Contains(d.Reason, "Bridge open") {
 			t.Errorf("decision %+v", d)
 		}
 	})

@@ -71,6 +71,9 @@ func (m Model) footer() string {
 	case q != nil && q.gate != nil && q.gate.Confirm == "type":
 		add("y", "type the step id to approve")
 		add("s", "skip")
+	case q != nil && q.untickedItems():
+		add("space", "tick the next item")
+		add("s", "skip")
 	case q != nil && q.gate != nil:
 		add("y", "approve")
 		add("s", "skip")
