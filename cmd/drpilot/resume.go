@@ -48,6 +48,7 @@ cannot be resumed: its simulator ended with it.`,
 	f.BoolVar(&opts.json, "json", false, "headless: print one JSON event per line")
 	f.StringVar(&opts.key, "key", "", "the run's signing key (default $DRPILOT_KEY, then the default path)")
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
+	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
 	return cmd
 }
 
@@ -75,6 +76,10 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if err != nil {
 		return err
 	}
+	if opts.diag, err = openRunLog(opts.logFile); err != nil {
+		return err
+	}
+	defer opts.diag.close()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	env, err := prepareEnvironment(ctx, opts, rb, key)

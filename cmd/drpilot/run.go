@@ -26,13 +26,16 @@ type runOptions struct {
 	key             string
 	parallel        int
 	vars            []string
+	logFile         string
 	stdout, stderr  io.Writer
+	// diag is where diagnostics go (--log-file); set by runRun.
+	diag *runLog
 }
 
 func newRunCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "run FILE [--dry-run | --sandbox [--scenario FILE] [--time-scale N]] --headless [--yes] [--json]",
+		Use:   "run FILE [--dry-run | --sandbox [--scenario FILE] [--time-scale N]] [--headless [--yes] [--json]] [--log-file FILE]",
 		Short: "Carry out a runbook against AWS, the sandbox, or as a dry run",
 		Long: `run carries out a runbook step by step: it checks each step's preconditions just
 before the step, asks before every gated step, sends the step's AWS calls, waits
@@ -47,9 +50,11 @@ Modes:
   --sandbox   starts drpilot's AWS simulator in-process with the runbook's
               scenario (runbooks/scenarios/<runbook id>.toml, or --scenario).
 
---headless prints progress instead of opening the terminal UI. Without --yes a
-headless run stops at the first step that needs approval (exit 3). --json
-prints one JSON event per line (docs/events.md).
+Without --headless, run opens the terminal UI. --headless prints progress
+instead; without --yes a headless run stops at the first step that needs
+approval (exit 3). --json prints one JSON event per line (docs/events.md).
+--log-file keeps diagnostics (the AWS SDK's messages, every event) as JSON
+lines; under the terminal UI nothing else is written to the terminal.
 
 The run's audit log goes to --audit-dir, by default
 $XDG_STATE_HOME/drpilot/runs/<run id>. Exit codes: 0 the run succeeded, 1 a
@@ -76,6 +81,7 @@ step failed, 2 bad input or refused to start, 3 aborted.`,
 	f.StringVar(&opts.key, "key", "", "the signing key (default $DRPILOT_KEY, then the default path)")
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
 	f.StringArrayVar(&opts.vars, "var", nil, "override a runbook var, as NAME=VALUE (repeatable)")
+	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
 	return cmd
 }
 
@@ -89,6 +95,10 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 	if err != nil {
 		return err
 	}
+	if opts.diag, err = openRunLog(opts.logFile); err != nil {
+		return err
+	}
+	defer opts.diag.close()
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	env, err := prepareEnvironment(ctx, opts, rb, nil)

@@ -77,8 +77,13 @@ func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbo
 	if env.sandbox != nil {
 		scale = env.sandbox.Clock().Scale()
 	}
-	env.clients, err = awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: env.mode == steps.ModeDryRun,
-		ReadOnly: steps.ReadOnly, TimeScale: scale})
+	factory := awsclient.Options{Config: cfg, DryRun: env.mode == steps.ModeDryRun, ReadOnly: steps.ReadOnly, TimeScale: scale}
+	if opts.diag != nil && (opts.logFile != "" || !opts.headless) {
+		// Under the terminal UI nothing may write to the terminal: the
+		// SDK's messages go to the log file, or nowhere.
+		factory.Logger = opts.diag.sdkLogger()
+	}
+	env.clients, err = awsclient.NewFactory(factory)
 	if err == nil {
 		err = env.identify(ctx, rb)
 	}

@@ -127,10 +127,18 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 	return steps.New(eo)
 }
 
+// observers adds the log file to an executor's observers when there is one.
+func (r *preparedRun) observers(first ...steps.Observer) []steps.Observer {
+	if r.opts.diag != nil && r.opts.logFile != "" {
+		return append(first, r.opts.diag)
+	}
+	return first
+}
+
 // execute runs the executor headless to the end and reports.
 func (r *preparedRun) execute(ctx context.Context) error {
 	defer r.log.Close()
-	exec, err := r.newExecutor(steps.HeadlessApprover{Yes: r.opts.yes}, r.print)
+	exec, err := r.newExecutor(steps.HeadlessApprover{Yes: r.opts.yes}, r.observers(r.print)...)
 	if err != nil {
 		return err
 	}

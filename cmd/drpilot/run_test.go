@@ -210,3 +210,24 @@ func TestAuditExportOfARun(t *testing.T) {
 		t.Errorf("--format pdf: exit %d %s", code, errOut)
 	}
 }
+
+func TestRunLogFile(t *testing.T) {
+	t.Parallel()
+	logPath := filepath.Join(t.TempDir(), "drpilot.log")
+	code, out, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--yes", "--audit-dir", runDir(t), "--log-file", logPath)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var first map[string]any
+	if len(lines) < 5 || json.Unmarshal([]byte(lines[0]), &first) != nil || first["type"] == nil {
+		t.Fatalf("the log file is not JSON lines of events:\n%s", data)
+	}
+	if code, _, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--log-file", "/nonexistent/dir/x.log"); code != exitBadInput || !strings.Contains(errOut, "--log-file") {
+		t.Errorf("an unwritable --log-file: exit %d %s", code, errOut)
+	}
+}

@@ -17,7 +17,7 @@ import (
 func (r *preparedRun) executeTUI(ctx context.Context) error {
 	defer r.log.Close()
 	bridge := ui.NewBridge(nil)
-	exec, err := r.newExecutor(bridge, bridge)
+	exec, err := r.newExecutor(bridge, r.observers(bridge)...)
 	if err != nil {
 		return err
 	}

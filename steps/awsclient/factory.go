@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -29,6 +30,11 @@ type Options struct {
 	// MaxAttempts is the SDK's attempts per call, retries included; 0
 	// means DefaultMaxAttempts.
 	MaxAttempts int
+	// Logger receives the SDK's own messages (retries, checksum
+	// warnings); nil keeps the configuration's, which writes to stderr. The
+	// terminal UI passes a log file's, or a discarding one: nothing may
+	// write to the terminal under it.
+	Logger logging.Logger
 	// TimeScale divides the SDK's retry backoff: the sandbox's time scale,
 	// so that a call to a Region that is out fails in scaled time, as the
 	// step timeouts do, instead of outlasting them. 0 means 1.
@@ -99,6 +105,9 @@ func (f *Factory) customEndpoint() bool {
 func (f *Factory) config(service, region string) aws.Config {
 	cfg := f.opts.Config.Copy()
 	cfg.Region = region
+	if f.opts.Logger != nil {
+		cfg.Logger = f.opts.Logger
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
