@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -40,7 +41,10 @@ func (m Model) stepDetail(w int) string {
 			st.wait.Elapsed.Round(time.Second), p.Expect)
 	}
 	for _, c := range st.calls {
-		line := fmt.Sprintf("sent %s in %s", c.Operation, c.Region)
+		line := fmt.Sprintf("sent %s in %s %s", c.Operation, c.Region, compact(c.Input))
+		if st.simulated && c.RequestID == "" && c.Error == "" {
+			line = "dry-run, not sent: " + line[len("sent "):]
+		}
 		switch {
 		case c.Error != "":
 			line = s.Bad.Render(line + ": " + c.Error)
@@ -59,7 +63,7 @@ func (m Model) stepDetail(w int) string {
 		b.WriteString(s.Faint.Render(wrap(st.note, w)) + "\n")
 	}
 	if p.Doc != "" {
-		b.WriteString("\n" + wrap(reflow(p.Doc), w) + "\n")
+		b.WriteString("\n" + m.markdown(wrap(reflow(p.Doc), w)) + "\n")
 	}
 	return b.String()
 }
@@ -147,6 +151,12 @@ func (m Model) FinishLines() []string {
 			sum.Counts["done"], sum.Counts["failed"], sum.Counts["skipped"], sum.Counts["not-run"]),
 		"run directory " + sum.AuditDir,
 	}
+	switch {
+	case m.verdict != "":
+		lines = append(lines, "audit log: "+m.verdict)
+	case m.opts.Verify != nil:
+		lines = append(lines, "audit log: verifying…")
+	}
 	lines = append(lines, m.opts.Next...)
 	if m.runErr != nil {
 		lines = append(lines, "error: "+m.runErr.Error())
@@ -165,12 +175,33 @@ func reflow(doc string) string {
 			t := strings.TrimSpace(line)
 			item := strings.HasPrefix(t, "- ") || strings.HasPrefix(t, "* ") || len(t) > 2 && t[0] >= '0' && t[0] <= '9' && t[1] == '.'
 			if len(lines) == 0 || item || strings.HasPrefix(line, "    ") {
-				lines = append(lines, plainMarkdown(line))
+				lines = append(lines, line)
 				continue
 			}
-			lines[len(lines)-1] += " " + plainMarkdown(t)
+			lines[len(lines)-1] += " " + t
 		}
 		out = append(out, strings.Join(lines, "\n"))
 	}
 	return strings.Join(out, "\n\n")
+}
+
+// Inline markdown the doc pane renders: **bold**, `code`, and # headings.
+var (
+	boldSpan = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
+	codeSpan = regexp.MustCompile("`([^`\n]+)`")
+)
+
+// markdown styles a doc's inline markdown after it was wrapped (so that
+// the marks, which take no room on screen, are counted by the wrap as if
+// they did: lines end a little short rather than overflow).
+func (m Model) markdown(text string) string {
+	text = boldSpan.ReplaceAllStringFunc(text, func(s string) string { return m.styles.Bold.Render(s[2 : len(s)-2]) })
+	text = codeSpan.ReplaceAllStringFunc(text, func(s string) string { return m.styles.Running.Render(s[1 : len(s)-1]) })
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if h := strings.TrimLeft(l, "#"); h != l && strings.HasPrefix(h, " ") {
+			lines[i] = m.styles.Title.Render(strings.TrimSpace(h))
+		}
+	}
+	return strings.Join(lines, "\n")
 }

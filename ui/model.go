@@ -36,6 +36,9 @@ type Options struct {
 	Control   Controller
 	Run       func() (*steps.RunSummary, error)
 	Readiness func() []steps.Readiness
+	// Verify checks the sealed audit log once the run ends and says its
+	// verdict in one line, for the finish screen.
+	Verify func() string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -79,6 +82,7 @@ type Model struct {
 
 	summary *steps.RunSummary
 	runErr  error
+	verdict string // the audit log's verdict, once checked
 }
 
 // question is what the executor is waiting for the operator to answer.
@@ -121,8 +125,9 @@ type (
 		summary *steps.RunSummary
 		err     error
 	}
-	tickMsg   time.Time
-	actionMsg struct{ err error }
+	tickMsg    time.Time
+	actionMsg  struct{ err error }
+	verdictMsg string
 )
 
 // New returns the model for a run.
@@ -174,6 +179,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.selectStep(msg.failure.Step)
 	case finishedMsg:
 		m.screen, m.summary, m.runErr, m.questions, m.prompt = screenFinish, msg.summary, msg.err, nil, nil
+		if verify := m.opts.Verify; verify != nil {
+			return m, func() tea.Msg { return verdictMsg(verify()) }
+		}
+	case verdictMsg:
+		m.verdict = string(msg)
 	case actionMsg:
 		if msg.err != nil {
 			m.flash = msg.err.Error()

@@ -341,10 +341,16 @@ func TestTooSmallAndFinish(t *testing.T) {
 	}
 	m = send(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = running(t, m)
-	m = send(t, m, finishedMsg{summary: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeSucceeded, Mode: "sandbox",
+	m.opts.Verify = func() string { return "VALID: 42 events" }
+	next, cmd := m.Update(finishedMsg{summary: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeSucceeded, Mode: "sandbox",
 		AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3}}})
+	m = next.(Model)
+	if !strings.Contains(plain(m.render()), "audit log: verifying") || cmd == nil {
+		t.Fatal("the finish screen does not verify the log")
+	}
+	m = send(t, m, cmd())
 	screen := plain(m.render())
-	for _, want := range []string{"run r1 SUCCEEDED", "RTO 12m0s against 30m: met", "drpilot audit verify /runs/r1", "drpilot audit export /runs/r1"} {
+	for _, want := range []string{"run r1 SUCCEEDED", "RTO 12m0s against 30m: met", "audit log: VALID: 42 events", "drpilot audit verify /runs/r1", "drpilot audit export /runs/r1"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("finish screen lacks %q:\n%s", want, screen)
 		}
@@ -356,8 +362,12 @@ func TestTooSmallAndFinish(t *testing.T) {
 
 func TestReflowJoinsParagraphLinesAndKeepsLists(t *testing.T) {
 	got := reflow("Makes **this** the writer\nof the `global` database.\n\n- first item\n- second item\n\nLast.")
-	want := "Makes this the writer of the global database.\n\n- first item\n- second item\n\nLast."
+	want := "Makes **this** the writer of the `global` database.\n\n- first item\n- second item\n\nLast."
 	if got != want {
 		t.Errorf("reflow:\n%q\nwant\n%q", got, want)
+	}
+	m, _ := testModel(t)
+	if md := plain(m.markdown("# Why\nMakes **this** the `global` writer.")); md != "Why\nMakes this the global writer." {
+		t.Errorf("markdown rendered as %q", md)
 	}
 }

@@ -2,13 +2,25 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/steps"
 	"github.com/drpilot/drpilot/ui"
 )
+
+// verdictLine verifies the run's sealed log against its own key and says
+// the verdict in one line.
+func verdictLine(r *preparedRun) string {
+	rep, err := audit.Verify(r.log.Dir(), r.env.key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return "cannot verify: " + err.Error()
+	}
+	return fmt.Sprintf("%s: %s", rep.Verdict, rep.Reason)
+}
 
 // executeTUI runs the executor under the terminal UI: the program shows
 // its events and answers its questions; the finish screen's lines are
@@ -38,6 +50,7 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 			return sum, runErr
 		},
 		Readiness: func() []steps.Readiness { return exec.Readiness(ctx) },
+		Verify:    func() string { return verdictLine(r) },
 	})
 	program := tea.NewProgram(model, tea.WithContext(ctx), tea.WithOutput(r.opts.stdout))
 	bridge.Attach(program.Send)
