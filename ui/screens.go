@@ -3,10 +3,12 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
 )
 
 // renderStart is the start screen: what the runbook is, where it will
@@ -18,7 +20,7 @@ func (m Model) renderStart() string {
 	fmt.Fprintf(&b, "%s  %s\n", m.modeBadge(), s.Title.Render(p.Title))
 	fmt.Fprintf(&b, "%s\n\n", s.Faint.Render(p.ID+" · "+p.File))
 	if p.Description != "" {
-		b.WriteString(firstLines(wrap(plainMarkdown(firstParagraph(p.Description)), m.width-2), 4) + "\n\n")
+		b.WriteString(firstLines(strings.TrimRight(wrap(plainMarkdown(firstParagraph(p.Description)), m.width-2), " \n"), 4) + "\n")
 	}
 	fmt.Fprintf(&b, "account %s · caller %s\n", orDash(m.opts.Account), orDash(m.opts.CallerARN))
 	fmt.Fprintf(&b, "primary %s → recovery %s\n", p.Regions.Primary, p.Regions.Recovery)
@@ -84,8 +86,19 @@ func (m Model) readinessBoard() string {
 	if len(m.readiness) == 0 {
 		return m.styles.Faint.Render("  no preconditions") + "\n"
 	}
+	// What does not hold comes first: on a small screen it is what must
+	// not scroll away.
+	board := slices.Clone(m.readiness)
+	slices.SortStableFunc(board, func(a, b steps.Readiness) int { return rank(a) - rank(b) })
+	holding := 0
+	for _, r := range board {
+		if r.Holds {
+			holding++
+		}
+	}
 	var b strings.Builder
-	for _, r := range m.readiness {
+	fmt.Fprintf(&b, "  %d of %d hold now\n", holding, len(board))
+	for _, r := range board {
 		mark, text := m.styles.OK.Render("✓"), "observed "+compact(r.Observed)
 		switch {
 		case r.Later:
@@ -96,6 +109,17 @@ func (m Model) readinessBoard() string {
 		fmt.Fprintf(&b, "  %s %-24s %s %s\n", mark, r.Step, r.Call, text)
 	}
 	return b.String()
+}
+
+// rank orders the readiness board: failing, then deferred, then holding.
+func rank(r steps.Readiness) int {
+	switch {
+	case r.Holds:
+		return 2
+	case r.Later:
+		return 1
+	}
+	return 0
 }
 
 // renderRun is the run screen: the clock, the steps, the selected step,
