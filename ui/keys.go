@@ -30,16 +30,16 @@ func DefaultKeyMap() KeyMap {
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next step")),
 		Follow:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow the running step")),
 		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "approve the step")),
-		Tick:    key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "tick the next checklist item")),
+		Tick:    key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "tick a checklist item")),
 		Skip:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip (asks why)")),
 		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry the failed step")),
 		Go:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue past the failure")),
 		Note:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note")),
-		Abort:   key.NewBinding(key.WithKeys("A", "ctrl+c"), key.WithHelp("A", "abort the run (asks to confirm)")),
+		Abort:   key.NewBinding(key.WithKeys("A", "ctrl+c"), key.WithHelp("A", "abort the run (asks why)")),
 		LogUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll the log up")),
 		LogDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll the log down")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
-		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (start and finish screens)")),
 	}
 }
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -369,5 +370,44 @@ func TestReflowJoinsParagraphLinesAndKeepsLists(t *testing.T) {
 	m, _ := testModel(t)
 	if md := plain(m.markdown("# Why\nMakes **this** the `global` writer.")); md != "Why\nMakes this the global writer." {
 		t.Errorf("markdown rendered as %q", md)
+	}
+}
+
+func TestRemainingKeysAndEvents(t *testing.T) {
+	m, _ := testModel(t)
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"}); cmd == nil {
+		t.Error("q does not quit the start screen")
+	}
+	m = running(t, m)
+	now := m.opts.Now()
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventStepReady, Step: "flag", Time: now}))
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventAwaiting, Step: "flag", Time: now}))
+	if m.run.step("flag").status != stAwaiting {
+		t.Error("step.awaiting does not show")
+	}
+	for i := 0; i < 30; i++ {
+		m = send(t, m, eventMsg(steps.Event{Type: steps.EventNote, Step: "flag", Time: now, Message: fmt.Sprintf("note %d", i)}))
+	}
+	m = press(t, m, "?")
+	if !m.showHelp || !strings.Contains(plain(m.render()), "tick a checklist item") {
+		t.Error("? does not show every key")
+	}
+	m = press(t, m, "?")
+	m = send(t, m, tea.KeyPressMsg{Code: tea.KeyPgUp})
+	if m.logScroll == 0 || strings.Contains(m.eventLog(m.logHeight()), "note 29") {
+		t.Error("pgup does not scroll the log back")
+	}
+	m = send(t, m, tea.KeyPressMsg{Code: tea.KeyPgDown})
+	if m.logScroll != 0 {
+		t.Error("pgdown does not scroll the log forward")
+	}
+	m = send(t, m, tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	if m.prompt == nil || m.prompt.kind != promptAbort {
+		t.Error("ctrl+c does not ask why the run is aborted")
+	}
+	m = press(t, m, "esc")
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventRunFinished, Time: now, Run: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeAborted}}))
+	if m.run.summary == nil || m.run.summary.Outcome != steps.OutcomeAborted {
+		t.Error("run.finished is not kept")
 	}
 }

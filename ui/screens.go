@@ -126,6 +126,12 @@ func rank(r steps.Readiness) int {
 // the event log and the keys.
 func (m Model) renderRun() string {
 	header := m.runHeader()
+	if m.showHelp {
+		// The keys take the screen while they are asked for; the run goes
+		// on underneath and ? brings it back.
+		return header + "\n\n" + m.styles.Bold.Render("Keys") + "\n\n" +
+			m.help.FullHelpView(m.keys.FullHelp()) + "\n\n" + m.styles.Key.Render("?") + " back to the run"
+	}
 	logLines := m.logHeight()
 	promptLines := 0
 	if m.prompt != nil {

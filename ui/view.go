@@ -56,9 +56,6 @@ func (m Model) modeBadge() string {
 
 // footer shows the keys that apply now, or the full help.
 func (m Model) footer() string {
-	if m.showHelp {
-		return m.help.FullHelpView(m.keys.FullHelp())
-	}
 	var parts []string
 	add := func(k, what string) { parts = append(parts, m.styles.Key.Render(k)+" "+what) }
 	q := m.current()
