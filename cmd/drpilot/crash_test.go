@@ -36,7 +36,10 @@ var (
 )
 
 // drpilotBinary builds the command once for the tests that need a process.
-func drpilotBinary(t *testing.T) string {
+func drpilotBinary(t *testing.T) string { return drpilotBinaryFor(t) }
+
+// drpilotBinaryFor builds the command once, for tests and benchmarks.
+func drpilotBinaryFor(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "drpilot-bin")
