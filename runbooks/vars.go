@@ -16,7 +16,7 @@ func ParseVarValue(text string, old any) (any, error) {
 	}
 	var doc struct{ V any }
 	if _, err := toml.Decode("V = "+text, &doc); err != nil {
-		return nil, fmt.Errorf("%q is not a TOML value like the var's %s", text, typeName(old))
+		return nil, fmt.Errorf("the var is %s, and %q is not a TOML value (write it as the runbook's [vars] does, e.g. 42, true or [\"a\", \"b\"])", typeName(old), text)
 	}
 	if n, isInt := doc.V.(int64); isInt {
 		if _, wantFloat := old.(float64); wantFloat {

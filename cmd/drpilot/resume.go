@@ -58,6 +58,9 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if err := checkRunFlags(opts); err != nil {
 		return err
 	}
+	if _, err := os.Stat(filepath.Join(dir, audit.EventsFile)); err != nil {
+		return badInput("cannot resume %s: it holds no run's audit log (%s); give the run directory that drpilot run printed", dir, audit.EventsFile)
+	}
 	key, throwaway, err := resumeKey(opts.key, dir)
 	if err != nil {
 		return err
@@ -123,7 +126,7 @@ func resumeKey(flag, dir string) (ed25519.PrivateKey, bool, error) {
 			return k, true, nil
 		}
 	}
-	return nil, false, badInput("signing key %s (%s): %v", path, source, err)
+	return nil, false, badInput("resume signs with the run's own key, and %s (%s) cannot be read: %v; give it with --key", path, source, unwrapPath(err))
 }
 
 // loadForResume loads the run's runbook and refuses one that changed: the

@@ -231,3 +231,20 @@ func TestRunLogFile(t *testing.T) {
 		t.Errorf("an unwritable --log-file: exit %d %s", code, errOut)
 	}
 }
+
+func TestResumeRefusals(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := drpilot(t, "resume", t.TempDir(), "--headless")
+	if code != exitBadInput || !strings.Contains(errOut, "holds no run's audit log") {
+		t.Errorf("resume of an empty directory: exit %d %s", code, errOut)
+	}
+	// A finished run has nothing to resume.
+	dir := runDir(t)
+	if code, out, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--headless", "--yes", "--audit-dir", dir); code != exitOK {
+		t.Fatalf("run: %d %s%s", code, out, errOut)
+	}
+	code, _, errOut = drpilot(t, "resume", dir, "--headless")
+	if code != exitBadInput || !strings.Contains(errOut, "nothing to resume") {
+		t.Errorf("resume of a sealed run: exit %d %s", code, errOut)
+	}
+}
