@@ -70,8 +70,6 @@ type Options struct {
 	// Unanswered are the resumed run's mutating calls sent without a
 	// logged answer, by step (see Prior).
 	Unanswered map[string][]string
-	// Actor names whoever runs drpilot, for the audit log.
-	Actor string
 }
 
 // PriorStep is the outcome of a step in a run being resumed.

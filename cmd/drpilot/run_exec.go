@@ -114,7 +114,7 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 	eo := steps.Options{
 		Runbook: r.rb, Plan: r.plan, Catalogue: steps.Default(), Mode: r.env.mode, Clients: r.env.clients,
 		Audit: r.log, Approver: approver, Observers: observers,
-		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start, Actor: actor(),
+		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start,
 	}
 	if r.prior != nil {
 		eo.Done, eo.Unanswered = r.prior.Done, r.prior.Unanswered
