@@ -223,7 +223,7 @@ func TestGatesSkipAbortAndNotes(t *testing.T) {
 		}
 		tr.verify()
 	})
-	t.Run("skip of a pending step, abort of a running one, a note", func(t *testing.T) {
+	t.Run("abort of a running one, a note, and a skip that never comes", func(t *testing.T) {
 		t.Parallel()
 		src := waitRunbook([]string{"a", "b", "c"}, nil)
 		started := make(chan struct{})
@@ -258,6 +258,44 @@ func TestGatesSkipAbortAndNotes(t *testing.T) {
 		}
 		tr.verify()
 	})
+}
+
+func TestSkipOfAPendingAndOfARunningStep(t *testing.T) {
+	t.Parallel()
+	src := waitRunbook([]string{"a", "b", "c"}, nil)
+	started := make(chan struct{})
+	tr := prepareRun(t, src, "", runOptions{runners: scripted(func(ctx context.Context, s *StepRun) (map[string]any, error) {
+		if s.ID() == "a" {
+			close(started)
+			<-ctx.Done() // runs until skipped
+			return nil, ctx.Err()
+		}
+		return map[string]any{}, nil
+	})})
+	if err := tr.exec.Skip("c", "done by hand before the run", "op"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		<-started
+		if err := tr.exec.Skip("a", "stuck, finished in the console", "op"); err != nil {
+			t.Error(err)
+		}
+	}()
+	sum, err := tr.exec.Run(context.Background())
+	if err != nil || sum.Outcome != OutcomeSucceeded {
+		t.Fatalf("run: %v %+v", err, sum)
+	}
+	if tr.status("a") != StatusSkipped || tr.status("b") != StatusDone || tr.status("c") != StatusSkipped {
+		t.Fatalf("statuses %v", tr.exec.Status())
+	}
+	skipped := tr.rec.of(EventStepSkipped, "")
+	if len(skipped) != 2 || skipped[0].Message != "stuck, finished in the console" || skipped[1].Message != "done by hand before the run" {
+		t.Errorf("skips %+v", skipped)
+	}
+	if err := tr.exec.Skip("b", "too late", "op"); err == nil {
+		t.Error("a finished step was skipped")
+	}
+	tr.verify()
 }
 
 func TestReadinessEvaluatesWhatItCanBeforeTheRun(t *testing.T) {
