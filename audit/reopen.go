@@ -84,6 +84,13 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (*Reopened
 	if len(r.Events) == 0 || r.Events[0].Type != TypeRunStart {
 		return nil, errors.New("the log has no run.start: it cannot be continued")
 	}
+	for _, ev := range r.Events {
+		if ev.Type == TypeRunEnd {
+			// The run ended, and only its final checkpoint is missing:
+			// nothing may follow run.end, and there is nothing left to run.
+			return nil, fmt.Errorf("the run ended (run.end at seq %d) and only its final checkpoint is missing: there is nothing to resume; its log verifies INCOMPLETE as it stands", ev.Seq)
+		}
+	}
 	if err := json.Unmarshal(r.Events[0].Data, &r.Start); err != nil {
 		return nil, fmt.Errorf("run.start: %w", err)
 	}

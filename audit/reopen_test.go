@@ -51,3 +51,20 @@ func TestReopenContinuesAnInterruptedLog(t *testing.T) {
 		t.Fatalf("reopen of a sealed log: %v", err)
 	}
 }
+
+// TestReopenRefusesAnEndedRun: a crash between run.end and the seal's
+// checkpoint leaves an INCOMPLETE log that must not be continued.
+func TestReopenRefusesAnEndedRun(t *testing.T) {
+	t.Parallel()
+	key, _ := GenerateKey()
+	dir := filepath.Join(t.TempDir(), "run")
+	w, err := Create(dir, Options{RunID: "r1", Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Append(Entry{Type: TypeRunEnd, Data: map[string]string{"outcome": "succeeded"}})
+	w.file.Close() // the crash: the seal's checkpoint never came
+	if _, err := Reopen(dir, key, nil); err == nil || !strings.Contains(err.Error(), "the run ended") {
+		t.Fatalf("reopen of an ended run: %v", err)
+	}
+}

@@ -79,7 +79,8 @@ type Writer struct {
 	tree       merkle
 	sinceCheck int
 	checked    int64 // lines covered by the newest checkpoint
-	closed     bool  // sealed or closed: no more events
+	closed     bool  // sealed, sealing or closed: no more events
+	fileDone   bool  // the file is closed
 	err        error // the first write error: the log is broken from there
 
 	// soon wakes the background checkpointer (CheckpointSoon); done is
@@ -161,6 +162,11 @@ func (w *Writer) Append(e Entry) (int64, error) {
 	seq := w.seq
 	w.seq++
 	w.prev = lineHash(line)
+	if e.Type == TypeRunEnd {
+		// Nothing may follow the seal: refuse appends from here on, in the
+		// same critical section that wrote it.
+		w.closed = true
+	}
 	if w.sinceCheck++; w.sinceCheck >= CheckpointEvery {
 		if err := w.checkpoint(); err != nil {
 			return seq, err
@@ -308,10 +314,13 @@ func (w *Writer) Seal(actor string, data any) error {
 	w.stopBackground()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.fileDone {
+		return nil
+	}
 	if err := w.checkpoint(); err != nil {
 		return err
 	}
-	w.closed = true
+	w.fileDone = true
 	return w.file.Close()
 }
 
@@ -321,10 +330,10 @@ func (w *Writer) Close() error {
 	w.stopBackground()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	if w.fileDone {
 		return nil
 	}
-	w.closed = true
+	w.closed, w.fileDone = true, true
 	if w.err == nil && w.seq > w.checked {
 		_ = w.checkpoint()
 	}
