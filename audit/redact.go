@@ -65,12 +65,27 @@ func redact(v any, sensitive []string) (any, []string) {
 				out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false)
 			}
 			return out
+		case []map[string]any: // arrays of tables, as TOML decodes them
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false)
+			}
+			return out
 		}
 		return v
 	}
 	out := walk("", v, true)
 	sort.Strings(paths)
 	return out, paths
+}
+
+// Redact returns a copy of a decoded value with the values under secret
+// keys replaced by Redacted, as the log writes them: for whatever shows a
+// request outside the log (events, the terminal), which must not show
+// more than the log does.
+func Redact(v any) any {
+	out, _ := redact(v, nil)
+	return out
 }
 
 // redactData redacts an event's data, given as JSON. When it replaces

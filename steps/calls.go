@@ -60,10 +60,10 @@ func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input,
 		Region: region, Mutating: true, Input: s.shown(input),
 	}
 	if s.DryRun() {
-		return s.simulate(info, simulated)
+		return s.simulate(info, input, simulated)
 	}
 	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
-		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: info.Input, Attempt: s.attempt()}}); err != nil {
+		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: s.concealedInput(input), Attempt: s.attempt()}}); err != nil {
 		// Write-ahead: a call the log cannot record is not sent.
 		return nil, fmt.Errorf("audit log: %w; %s was not sent", err, info.Operation)
 	}
@@ -106,14 +106,14 @@ func (s *StepRun) Call(ctx context.Context, operation string, input map[string]a
 
 // simulate records a mutating call that dry-run does not send and returns
 // the simulated answer.
-func (s *StepRun) simulate(info *CallInfo, simulated map[string]any) (map[string]any, error) {
+func (s *StepRun) simulate(info *CallInfo, input, simulated map[string]any) (map[string]any, error) {
 	out := maps.Clone(simulated)
 	if out == nil {
 		out = map[string]any{}
 	}
 	s.simulated = out
 	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
-		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: info.Region, Input: info.Input,
+		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: info.Region, Input: s.concealedInput(input),
 			Attempt: s.attempt(), DryRun: true}}); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
@@ -122,9 +122,11 @@ func (s *StepRun) simulate(info *CallInfo, simulated map[string]any) (map[string
 	return out, nil
 }
 
-// shown is a call's input as the audit log and the events show it: the
-// members the action concealed replaced by audit.Redacted.
-func (s *StepRun) shown(input map[string]any) map[string]any {
+// concealedInput is a call's input as the audit log receives it: the
+// members the action concealed (whose names do not say they are secret)
+// replaced by audit.Redacted. The log redacts members named like
+// credentials itself, and keeps the SHA-256 of what it was given.
+func (s *StepRun) concealedInput(input map[string]any) map[string]any {
 	if len(s.concealed) == 0 {
 		return input
 	}
@@ -134,6 +136,22 @@ func (s *StepRun) shown(input map[string]any) map[string]any {
 			out[m] = audit.Redacted
 		}
 	}
+	return out
+}
+
+// shown is a call's input as events and screens show it: no more than the
+// log shows. The call itself is sent with the input as it is.
+func (s *StepRun) shown(input map[string]any) map[string]any {
+	return ShownInput(s.concealedInput(input))
+}
+
+// ShownInput is an input with the values of members named like
+// credentials redacted, for anything that shows a request.
+func ShownInput(input map[string]any) map[string]any {
+	if input == nil {
+		return nil
+	}
+	out, _ := audit.Redact(input).(map[string]any)
 	return out
 }
 

@@ -38,26 +38,25 @@ func (e *Executor) Skip(step, reason, actor string) error {
 	if reason == "" {
 		return errors.New("say why the step is skipped: the reason goes into the audit log")
 	}
+	// The check, the decision and its effect happen under one lock, so
+	// that the step cannot start or end between them: a skip in the log is
+	// a skip that takes effect. The decision's fsync holds the lock briefly.
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	i := e.opts.Runbook.StepIndex(step)
 	if i < 0 {
-		e.mu.Unlock()
 		return fmt.Errorf("no step %q in this runbook", step)
 	}
-	status, cancel := e.status[i], e.running[step]
-	e.mu.Unlock()
-	switch status {
+	switch e.status[i] {
 	case StatusPending, StatusRunning:
 	default:
-		return fmt.Errorf("step %s is already %s", step, status)
+		return fmt.Errorf("step %s is already %s", step, e.status[i])
 	}
 	if _, err := e.audit(audit.Entry{Type: audit.TypeDecision, Step: step, Actor: actor,
 		Data: decisionData{Decision: string(VerdictSkip), Reason: reason}}); err != nil {
 		return fmt.Errorf("audit log: %w; the step was not skipped", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if cancel != nil {
+	if cancel := e.running[step]; cancel != nil {
 		cancel(errSkipped{reason})
 	} else {
 		e.skips[step] = reason

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/drpilot/drpilot/audit"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -352,4 +355,48 @@ equals = "${steps.read.value}"
 	if len(tr.mutatingRequests()) != 0 {
 		t.Error("readiness sent a mutating request")
 	}
+}
+
+// TestSecretsStayOutOfEvents sends a master password through aws.call:
+// the events, which --json prints and the TUI shows, redact it as the log
+// does, while AWS receives it.
+func TestSecretsStayOutOfEvents(t *testing.T) {
+	t.Parallel()
+	const secret = "hunter2-master"
+	src := `format = 1
+[runbook]
+id = "secret"
+title = "Secret"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "create-db"
+phase = "restore"
+action = "aws.call"
+confirm = "none"
+doc = "x"
+[steps.with]
+call = "rds:CreateDBInstance"
+input = { DBInstanceIdentifier = "orders", Engine = "postgres", DBInstanceClass = "db.t3.micro", AllocatedStorage = 20, MasterUsername = "app", MasterUserPassword = "` + secret + `" }
+`
+	tr := startRun(t, src, "", runOptions{})
+	if tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("outcome %s: %v", tr.summary.Outcome, tr.rec.of(EventStepFailed, ""))
+	}
+	sent := tr.rec.of(EventCallSent, "create-db")
+	if len(sent) != 1 || sent[0].Call.Input["MasterUserPassword"] != audit.Redacted || sent[0].Call.Input["MasterUsername"] != "app" {
+		t.Fatalf("call.sent input %+v", sent)
+	}
+	for _, e := range tr.rec.all() {
+		if strings.Contains(fmt.Sprintf("%+v %+v", e, e.Call), secret) {
+			t.Errorf("a %s event shows the password", e.Type)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(tr.dir, audit.EventsFile))
+	if strings.Contains(string(log), secret) || !strings.Contains(string(log), "_unredacted_sha256") {
+		t.Error("the log shows the password, or lost the hash of what it was given")
+	}
+	tr.verify()
 }

@@ -419,7 +419,7 @@ type ExternalCall struct {
 // the request and returns what to record of the answer.
 func (s *StepRun) External(ctx context.Context, c ExternalCall, send func(context.Context) (map[string]any, error)) (map[string]any, error) {
 	s.calls++
-	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Mutating: true, Input: c.Input}
+	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Mutating: true, Input: ShownInput(c.Input)}
 	req := externalRequestData{Call: info.ID, Operation: c.Operation, URL: c.URL, Input: c.Input,
 		Attempt: s.attempt(), DryRun: s.DryRun()}
 	if c.RequestedURL != c.URL {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/drpilot/drpilot/steps"
 )
 
 // stepDetail is the selected step: what it does to which resource in which
@@ -26,7 +28,7 @@ func (m Model) stepDetail(w int) string {
 			if c.Mutating {
 				mark = s.Highlight.Render("CHANGES")
 			}
-			fmt.Fprintf(&b, "%s %s in %s %s\n", mark, c.Operation, c.Region, compact(c.Input))
+			fmt.Fprintf(&b, "%s %s in %s %s\n", mark, c.Operation, c.Region, compact(steps.ShownInput(c.Input)))
 		}
 	}
 	for _, pr := range st.preconditions {
