@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/drpilot/drpilot/audit"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
