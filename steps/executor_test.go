@@ -400,3 +400,38 @@ input = { DBInstanceIdentifier = "orders", Engine = "postgres", DBInstanceClass 
 	}
 	tr.verify()
 }
+
+// TestTemplatesInAPreconditionQuery resolves a var inside the JMESPath
+// query before it is evaluated.
+func TestTemplatesInAPreconditionQuery(t *testing.T) {
+	t.Parallel()
+	src := `format = 1
+[runbook]
+id = "query"
+title = "Query"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+[vars]
+flag = "/shop/maintenance"
+
+[[steps]]
+id = "check"
+phase = "verify"
+action = "wait"
+doc = "x"
+[steps.with]
+duration = "1s"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "${vars.flag}" }
+query = "Parameter.Name == '${vars.flag}'"
+equals = true
+`
+	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+	tr := startRun(t, src, scenario, runOptions{})
+	pre := tr.rec.of(EventPrecondition, "check")
+	if len(pre) != 1 || !pre[0].Precondition.Holds || pre[0].Precondition.Query != "Parameter.Name == '/shop/maintenance'" {
+		t.Fatalf("precondition %+v", pre)
+	}
+}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jmespath/go-jmespath"
-
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 	"github.com/drpilot/drpilot/steps/awsclient"
@@ -71,8 +69,21 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 	res.RequestID = resp.RequestID
 	var observed any = resp.Output
 	if req.Query != "" {
-		if observed, err = jmespath.Search(req.Query, resp.Output); err != nil {
-			res.Failure = fmt.Sprintf("query %q: %v", req.Query, err)
+		// A query may hold templates too: ${vars...}, or an earlier step's
+		// output, known only now.
+		query, qerr := runbooks.Resolve(req.Query, e.lookup(func(ref runbooks.Ref, why string) {
+			missing = append(missing, ref.Text+" "+why)
+		}))
+		q, _ := query.(string)
+		switch {
+		case qerr != nil || len(missing) > 0:
+			res.Failure = fmt.Sprintf("query %q: cannot resolve %s", req.Query, strings.Join(missing, "; "))
+			return res
+		case q != req.Query:
+			res.Query = q
+		}
+		if observed, err = search(q, resp.Output); err != nil {
+			res.Failure = fmt.Sprintf("query %q: %v", q, err)
 			return res
 		}
 	}

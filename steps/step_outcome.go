@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmespath/go-jmespath"
-
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 )
@@ -55,7 +53,7 @@ func (e *Executor) done(sr *StepRun, resp map[string]any) error {
 	outputs := map[string]any{}
 	simulatedOutputs := false
 	for _, o := range ps.Outputs {
-		v, err := jmespath.Search(o.Query, resp)
+		v, err := search(o.Query, resp)
 		if err != nil {
 			return fmt.Errorf("output %s: query %q: %w", o.Name, o.Query, err)
 		}
