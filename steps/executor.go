@@ -191,7 +191,7 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 	for {
 		for _, i := range e.ready(inFlight) {
 			inFlight++
-			go func() { results <- e.runStep(ctx, i) }()
+			go func() { results <- e.runStepSafely(ctx, i) }()
 		}
 		if inFlight == 0 {
 			break
@@ -201,6 +201,21 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 		e.settle(r)
 	}
 	return e.finish(ctx, start)
+}
+
+// runStepSafely runs a step, turning a panic in an action's code into a
+// failure of that step that stops the run: the log is still sealed, the
+// terminal restored, and the operator told, instead of drpilot dying in
+// the middle of a recovery.
+func (e *Executor) runStepSafely(ctx context.Context, i int) (r stepResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			ps := e.steps[i]
+			e.failed(ps, fmt.Errorf("internal error in action %s: %v; this is a drpilot bug: report it with the run directory, and finish the step by hand", ps.Action, p))
+			r = stepResult{index: i, status: StatusFailed, stop: true}
+		}
+	}()
+	return e.runStep(ctx, i)
 }
 
 // ready marks and returns the steps that may start now: pending, with

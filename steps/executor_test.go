@@ -435,3 +435,25 @@ equals = true
 		t.Fatalf("precondition %+v", pre)
 	}
 }
+
+// TestAPanickingActionFailsItsStep: a bug in an action's code fails the
+// step and stops the run, and the log is still sealed.
+func TestAPanickingActionFailsItsStep(t *testing.T) {
+	t.Parallel()
+	src := waitRunbook([]string{"a", "b"}, nil)
+	tr := startRun(t, src, "", runOptions{runners: scripted(func(_ context.Context, s *StepRun) (map[string]any, error) {
+		if s.ID() == "a" {
+			var m map[string]int
+			m["boom"]++ // a nil map: the kind of bug an action may have
+		}
+		return map[string]any{}, nil
+	})})
+	failed := tr.rec.of(EventStepFailed, "a")
+	if tr.err != nil || tr.summary.Outcome != OutcomeFailed || len(failed) != 1 || !strings.Contains(failed[0].Error, "internal error") {
+		t.Fatalf("outcome %+v, failures %+v", tr.summary, failed)
+	}
+	if tr.status("b") != StatusNotRun {
+		t.Errorf("the run went on after a panic: %v", tr.exec.Status())
+	}
+	tr.verify()
+}

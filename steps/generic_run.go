@@ -47,10 +47,14 @@ func runWait(ctx context.Context, s *StepRun) (map[string]any, error) {
 // the checklist and answers when every item is ticked.
 func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
 	var items []string
-	if list, ok := s.Param("checklist"); ok {
-		for _, it := range list.([]any) {
+	switch list := s.params["checklist"].(type) {
+	case nil:
+	case []any:
+		for _, it := range list {
 			items = append(items, fmt.Sprint(it))
 		}
+	default:
+		return nil, fmt.Errorf("checklist must be an array of strings, and it resolved to %s", formatObserved(list))
 	}
 	if s.DryRun() {
 		s.Note("dry-run: the checklist is shown, not ticked: %s", strings.Join(items, "; "))
