@@ -457,3 +457,45 @@ func TestAPanickingActionFailsItsStep(t *testing.T) {
 	}
 	tr.verify()
 }
+
+// TestSkipWhileAFailureQuestionIsOpen: the operator skips a failed step
+// instead of answering its question; the step is skipped, not stopped.
+func TestSkipWhileAFailureQuestionIsOpen(t *testing.T) {
+	t.Parallel()
+	src := waitRunbook([]string{"a", "b"}, map[string]string{"a": "on_failure = \"ask\"\n"})
+	asked := make(chan struct{})
+	tr := prepareRun(t, src, "", runOptions{
+		runners: scripted(func(_ context.Context, s *StepRun) (map[string]any, error) {
+			if s.ID() == "a" {
+				return nil, errors.New("boom")
+			}
+			return map[string]any{}, nil
+		}),
+		approver: blockingApprover{asked: asked},
+	})
+	go func() {
+		<-asked
+		if err := tr.exec.Skip("a", "done by hand", "op"); err != nil {
+			t.Error(err)
+		}
+	}()
+	sum, err := tr.exec.Run(context.Background())
+	if err != nil || sum.Outcome != OutcomeSucceeded || tr.status("a") != StatusSkipped || tr.status("b") != StatusDone {
+		t.Fatalf("run: %v %+v %v", err, sum, tr.exec.Status())
+	}
+	tr.verify()
+}
+
+// blockingApprover approves gates and, asked about a failure, waits until
+// the question is withdrawn.
+type blockingApprover struct{ asked chan struct{} }
+
+func (blockingApprover) Approve(context.Context, Gate) (Decision, error) {
+	return Decision{Verdict: VerdictApprove, Actor: "tester"}, nil
+}
+
+func (a blockingApprover) OnFailure(ctx context.Context, _ Failure) (Decision, error) {
+	close(a.asked)
+	<-ctx.Done()
+	return Decision{}, context.Cause(ctx)
+}

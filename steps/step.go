@@ -138,7 +138,7 @@ func (e *Executor) runAction(ctx context.Context, sr *StepRun) (map[string]any, 
 	for attempt := 1; ; attempt++ {
 		e.setAttempt(ps.ID, attempt)
 		e.emit(Event{Type: EventStepRunning, Step: ps.ID, Attempt: attempt, Message: ps.Title})
-		actx, cancel := context.WithTimeoutCause(ctx, time.Duration(float64(timeout)/e.opts.TimeScale), errTimeout{timeout})
+		actx, cancel := context.WithTimeoutCause(ctx, e.realTimeout(ps, timeout), errTimeout{timeout})
 		sr.simulated = nil
 		out, err := run(actx, sr)
 		cause := context.Cause(actx)
@@ -161,6 +161,19 @@ func (e *Executor) runAction(ctx context.Context, sr *StepRun) (map[string]any, 
 			return nil, err
 		}
 	}
+}
+
+// humanActions wait for a person, whose minutes do not run faster in the
+// sandbox: their timeout is not scaled.
+var humanActions = map[string]bool{"manual": true}
+
+// realTimeout is how long a step may take in real time: its timeout,
+// scaled by the sandbox's time scale unless a person does the work.
+func (e *Executor) realTimeout(ps *runbooks.PlannedStep, timeout time.Duration) time.Duration {
+	if humanActions[ps.Action] {
+		return timeout
+	}
+	return time.Duration(float64(timeout) / e.opts.TimeScale)
 }
 
 func (e *Executor) setAttempt(id string, n int) {
@@ -197,6 +210,11 @@ func (e *Executor) failurePolicy(ctx context.Context, ps *runbooks.PlannedStep, 
 	}
 	d, aerr := e.opts.Approver.OnFailure(ctx, Failure{Step: ps.ID, Title: ps.Title, Error: err.Error(), Attempt: e.attemptOf(ps.ID)})
 	if aerr != nil {
+		// The question was withdrawn: the operator skipped the step (the
+		// skip is in the log already) or the run is ending.
+		if skip, ok := errors.AsType[errSkipped](context.Cause(ctx)); ok {
+			return VerdictSkip, skip.reason
+		}
 		return VerdictStop, ""
 	}
 	e.decision(ps.ID, d, "")

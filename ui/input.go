@@ -140,7 +140,6 @@ func (m Model) submit(p *prompt, text string) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.prompt = nil
-	q := m.current()
 	switch p.kind {
 	case promptTypeID:
 		if text != p.step {
@@ -150,7 +149,7 @@ func (m Model) submit(p *prompt, text string) (tea.Model, tea.Cmd) {
 		}
 		m.answer(p.step, steps.VerdictApprove, "approved by typing the step id")
 	case promptSkip:
-		if q != nil && q.step() == p.step {
+		if m.questionFor(p.step) != nil {
 			m.answer(p.step, steps.VerdictSkip, text)
 			return m, nil
 		}

@@ -199,6 +199,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // the operator lets it follow.
 func (m *Model) onEvent(e steps.Event) {
 	m.run.apply(e)
+	switch e.Type {
+	case steps.EventStepDone, steps.EventStepFailed, steps.EventStepSkipped:
+		// A question the executor no longer waits for (a gate whose step
+		// timed out, was skipped or aborted) must not take the keys.
+		m.dropQuestions(e.Step)
+	}
 	if m.follow {
 		if i := m.run.firstActive(); i >= 0 {
 			m.selected = i
@@ -257,15 +263,34 @@ func (m *Model) selectStep(id string) {
 	}
 }
 
-// answer replies to the question about a step and moves on to the next.
-func (m *Model) answer(step string, v steps.Verdict, reason string) {
-	var q *question
-	for _, c := range m.questions {
-		if c.step() == step {
-			q = c
-			break
+// questionFor is the open question about a step, or nil.
+func (m Model) questionFor(step string) *question {
+	for _, q := range m.questions {
+		if q.step() == step {
+			return q
 		}
 	}
+	return nil
+}
+
+// dropQuestions forgets a step's open questions, and the typed
+// confirmation being typed for it.
+func (m *Model) dropQuestions(step string) {
+	kept := m.questions[:0]
+	for _, q := range m.questions {
+		if q.step() != step {
+			kept = append(kept, q)
+		}
+	}
+	m.questions = kept
+	if m.prompt != nil && m.prompt.kind == promptTypeID && m.prompt.step == step {
+		m.prompt = nil
+	}
+}
+
+// answer replies to the question about a step and moves on to the next.
+func (m *Model) answer(step string, v steps.Verdict, reason string) {
+	q := m.questionFor(step)
 	if q == nil {
 		return
 	}

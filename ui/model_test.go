@@ -411,3 +411,18 @@ func TestRemainingKeysAndEvents(t *testing.T) {
 		t.Error("run.finished is not kept")
 	}
 }
+
+func TestAQuestionTheExecutorWithdrewIsDropped(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	stale, live := make(chan steps.Decision, 1), make(chan steps.Decision, 1)
+	m = send(t, m, gateMsg{gate: steps.Gate{Step: "declare", Confirm: "checklist", Checklist: []string{"a"}}, reply: stale})
+	// The manual step timed out: its gate is gone; then a failure of it is
+	// asked about.
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventStepFailed, Step: "declare", Time: m.opts.Now(), Error: "timed out"}))
+	m = send(t, m, failureMsg{failure: steps.Failure{Step: "declare", Error: "timed out"}, reply: live})
+	press(t, m, "r")
+	if len(stale) != 0 || len(live) != 1 {
+		t.Fatalf("r answered the withdrawn gate (%d) instead of the failure (%d)", len(stale), len(live))
+	}
+}
