@@ -91,7 +91,10 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (*Reopened
 			return nil, fmt.Errorf("the run ended (run.end at seq %d) and only its final checkpoint is missing: there is nothing to resume; its log verifies INCOMPLETE as it stands", ev.Seq)
 		}
 	}
-	if err := json.Unmarshal(r.Events[0].Data, &r.Start); err != nil {
+	// Numbers stay json.Numbers, so that a var's large integer survives.
+	dec := json.NewDecoder(bytes.NewReader(r.Events[0].Data))
+	dec.UseNumber()
+	if err := dec.Decode(&r.Start); err != nil {
 		return nil, fmt.Errorf("run.start: %w", err)
 	}
 	w.run, w.checked = r.Events[0].Run, rep.Signed

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -131,17 +133,21 @@ func resumeKey(flag, dir string) (ed25519.PrivateKey, bool, error) {
 
 // loadForResume loads the run's runbook and refuses one that changed: the
 // log's steps must mean what they meant when they were written.
-func loadForResume(start audit.RunInfo, stderr interface{ Write([]byte) (int, error) }) (*runbooks.Runbook, *runbooks.RunPlan, error) {
-	var vars []string
-	names := make([]string, 0, len(start.Vars))
-	for name := range start.Vars {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		vars = append(vars, name+"="+fmt.Sprint(start.Vars[name]))
-	}
-	rb, plan, err := loadForRun(start.Runbook, vars, stderr)
+func loadForResume(start audit.RunInfo, stderr io.Writer) (*runbooks.Runbook, *runbooks.RunPlan, error) {
+	rb, plan, err := loadAndPlan(start.Runbook, stderr, func(rb *runbooks.Runbook) error {
+		for name, logged := range start.Vars {
+			old, ok := rb.Vars[name]
+			if !ok {
+				return badInput("the run overrode var %s, which the runbook no longer has", name)
+			}
+			v, err := varFromLog(logged, old)
+			if err != nil {
+				return badInput("var %s as the run logged it: %v", name, err)
+			}
+			rb.Vars[name] = v
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -149,6 +155,33 @@ func loadForResume(start audit.RunInfo, stderr interface{ Write([]byte) (int, er
 		return nil, nil, badInput("runbook %s changed since the run began (SHA-256 %s, now %s): resume needs the file as it was", start.Runbook, start.RunbookSHA256, rb.SHA256)
 	}
 	return rb, plan, nil
+}
+
+// varFromLog turns a var's value as run.start logged it (JSON, numbers
+// kept as json.Number) back into the type the runbook's var has.
+func varFromLog(v, old any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if _, isInt := old.(int64); isInt {
+			return x.Int64()
+		}
+		return x.Float64()
+	case []any:
+		out := make([]any, len(x))
+		var elem any
+		if list, ok := old.([]any); ok && len(list) > 0 {
+			elem = list[0]
+		}
+		for i, e := range x {
+			c, err := varFromLog(e, elem)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	return v, nil
 }
 
 // resumedData is run.resumed's data.

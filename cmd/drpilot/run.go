@@ -136,12 +136,17 @@ func checkRunFlags(opts runOptions) error {
 // loadForRun loads, overrides vars, validates and plans the runbook. The
 // diagnostics are printed as check prints them.
 func loadForRun(file string, vars []string, stderr io.Writer) (*runbooks.Runbook, *runbooks.RunPlan, error) {
+	return loadAndPlan(file, stderr, func(rb *runbooks.Runbook) error { return overrideVars(rb, vars) })
+}
+
+// loadAndPlan loads a runbook, lets override change its vars, and plans it.
+func loadAndPlan(file string, stderr io.Writer, override func(*runbooks.Runbook) error) (*runbooks.Runbook, *runbooks.RunPlan, error) {
 	rb, diags := runbooks.Load(file)
 	if diags.HasErrors() {
 		printCheck(stderr, []checkResult{{File: file, Diagnostics: diags}})
 		return nil, nil, silentExit(exitBadInput)
 	}
-	if err := overrideVars(rb, vars); err != nil {
+	if err := override(rb); err != nil {
 		return nil, nil, err
 	}
 	plan, diags := runbooks.Plan(rb, steps.Default())

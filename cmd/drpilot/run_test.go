@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -246,5 +247,24 @@ func TestResumeRefusals(t *testing.T) {
 	code, _, errOut = drpilot(t, "resume", dir, "--headless")
 	if code != exitBadInput || !strings.Contains(errOut, "nothing to resume") {
 		t.Errorf("resume of a sealed run: exit %d %s", code, errOut)
+	}
+}
+
+func TestVarsComeBackFromTheLogWithTheirTypes(t *testing.T) {
+	t.Parallel()
+	var logged map[string]any
+	dec := json.NewDecoder(strings.NewReader(`{"big": 12345678901234567, "ratio": 2.5, "regions": ["eu-west-1", "eu-west-2"], "ports": [80, 443], "on": true}`))
+	dec.UseNumber()
+	if err := dec.Decode(&logged); err != nil {
+		t.Fatal(err)
+	}
+	olds := map[string]any{"big": int64(1), "ratio": 1.0, "regions": []any{"x"}, "ports": []any{int64(1)}, "on": false}
+	want := map[string]any{"big": int64(12345678901234567), "ratio": 2.5, "regions": []any{"eu-west-1", "eu-west-2"},
+		"ports": []any{int64(80), int64(443)}, "on": true}
+	for name, v := range logged {
+		got, err := varFromLog(v, olds[name])
+		if err != nil || fmt.Sprintf("%#v", got) != fmt.Sprintf("%#v", want[name]) {
+			t.Errorf("%s: got %#v (%v), want %#v", name, got, err, want[name])
+		}
 	}
 }
