@@ -74,7 +74,7 @@ type Options struct {
 
 // PriorStep is the outcome of a step in a run being resumed.
 type PriorStep struct {
-	Status  string // done, skipped or failed (with on_failure = continue)
+	Status  string // done or skipped
 	Outputs map[string]any
 }
 
@@ -185,6 +185,7 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 	e.mu.Unlock()
 	start := e.now()
 	e.emit(Event{Type: EventRunStarted, Run: e.summary(""), Message: "run " + e.opts.RunID + " started"})
+	e.announcePrior()
 
 	results := make(chan stepResult)
 	inFlight := 0
@@ -216,6 +217,22 @@ func (e *Executor) runStepSafely(ctx context.Context, i int) (r stepResult) {
 		}
 	}()
 	return e.runStep(ctx, i)
+}
+
+// announcePrior reports the steps a resumed run finished before, so that
+// observers (the TUI, the printers) show them as they are, not pending.
+func (e *Executor) announcePrior() {
+	for _, ps := range e.steps {
+		prior, ok := e.opts.Done[ps.ID]
+		if !ok {
+			continue
+		}
+		ev := Event{Type: EventStepDone, Step: ps.ID, Outputs: prior.Outputs, Message: "done before the run was resumed"}
+		if prior.Status == StatusSkipped {
+			ev = Event{Type: EventStepSkipped, Step: ps.ID, Message: "skipped before the run was resumed"}
+		}
+		e.emit(ev)
+	}
 }
 
 // ready marks and returns the steps that may start now: pending, with

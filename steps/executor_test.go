@@ -498,3 +498,30 @@ func (a blockingApprover) OnFailure(ctx context.Context, _ Failure) (Decision, e
 	<-ctx.Done()
 	return Decision{}, context.Cause(ctx)
 }
+
+// TestAResumedRunAnnouncesWhatWasDone: steps finished before the resume
+// are reported at the start, with their outputs, and not run again.
+func TestAResumedRunAnnouncesWhatWasDone(t *testing.T) {
+	t.Parallel()
+	ran := map[string]bool{}
+	var mu sync.Mutex
+	src := waitRunbook([]string{"a", "b", "c"}, nil)
+	tr := startRun(t, src, "", runOptions{
+		done: map[string]PriorStep{"a": {Status: StatusDone, Outputs: map[string]any{"x": "1"}}, "b": {Status: StatusSkipped}},
+		runners: scripted(func(_ context.Context, s *StepRun) (map[string]any, error) {
+			mu.Lock()
+			ran[s.ID()] = true
+			mu.Unlock()
+			return map[string]any{}, nil
+		}),
+	})
+	if ran["a"] || ran["b"] || !ran["c"] {
+		t.Fatalf("ran %v", ran)
+	}
+	if d := tr.rec.of(EventStepDone, "a"); len(d) != 1 || d[0].Outputs["x"] != "1" {
+		t.Errorf("a was not announced with its outputs: %+v", d)
+	}
+	if len(tr.rec.of(EventStepSkipped, "b")) != 1 {
+		t.Error("b was not announced as skipped")
+	}
+}

@@ -76,6 +76,8 @@ type runOptions struct {
 	// scenario is then ignored): a second run of a runbook, or a resumed
 	// one, since every test run has the same run id.
 	on *testRun
+	// done are steps a resumed run finished before.
+	done map[string]PriorStep
 	// attempts is the SDK's attempts per call; 0 means the factory's
 	// default, whose backoff in real time outlasts a scaled step timeout
 	// when a Region is out.
@@ -169,7 +171,7 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 	exec, err := New(Options{
 		Runbook: rb, Plan: plan, Catalogue: Default(), Mode: o.mode, Clients: clients, Audit: w,
 		Approver: o.approver, Observers: []Observer{rec}, Parallel: o.parallel, RunID: "test-run",
-		TimeScale: sb.Clock().Scale(), AWSNow: sb.Clock().Now,
+		TimeScale: sb.Clock().Scale(), AWSNow: sb.Clock().Now, Done: o.done,
 		RewriteURL: func(u string) string { return sandbox.WebURL(endpoint, u) },
 	})
 	if err != nil {

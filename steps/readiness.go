@@ -25,6 +25,9 @@ type Readiness struct {
 func (e *Executor) Readiness(ctx context.Context) []Readiness {
 	var out []Readiness
 	for _, ps := range e.steps {
+		if _, finished := e.opts.Done[ps.ID]; finished {
+			continue // a resumed run does not run it again
+		}
 		step := &e.opts.Runbook.Steps[ps.Index]
 		for k, req := range step.Require {
 			r := Readiness{Step: ps.ID}
