@@ -221,6 +221,8 @@ func (b *recordBuilder) stepEnd(ts time.Time, id, status string, data map[string
 		s.Error = str(data, "error")
 	case "skipped":
 		s.SkipReason = str(data, "reason")
+	default:
+		s.Error = "" // an earlier attempt's failure, which a retry mended
 	}
 }
 

@@ -48,3 +48,23 @@ func TestExportOfAnInterruptedRun(t *testing.T) {
 		}
 	}
 }
+
+// TestExportOfARetriedStep: a step that failed and then succeeded on a
+// retry is done, with no error left over from the failed attempt.
+func TestExportOfARetriedStep(t *testing.T) {
+	t.Parallel()
+	key, _ := GenerateKey()
+	dir := filepath.Join(t.TempDir(), "run")
+	w, _ := Create(dir, Options{RunID: "r1", Key: key})
+	w.Append(Entry{Type: TypeStepReady, Step: "a", Data: map[string]any{"phase": "restore"}})
+	w.Append(Entry{Type: TypeStepFailed, Step: "a", Data: map[string]any{"error": "Throttling", "attempt": 1}})
+	w.Append(Entry{Type: TypeStepDone, Step: "a", Data: map[string]any{"attempt": 2}})
+	w.Seal("drpilot", map[string]string{"outcome": "succeeded"})
+	rec, err := Export(dir, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rec.Steps[0]; s.Status != "done" || s.Error != "" || s.Attempts != 2 {
+		t.Errorf("step %+v", s)
+	}
+}

@@ -426,3 +426,16 @@ func TestAQuestionTheExecutorWithdrewIsDropped(t *testing.T) {
 		t.Fatalf("r answered the withdrawn gate (%d) instead of the failure (%d)", len(stale), len(live))
 	}
 }
+
+func TestIncompleteEventsDoNotPanic(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	for _, typ := range []steps.EventType{steps.EventStepReady, steps.EventPrecondition, steps.EventAwaiting, steps.EventStepRunning,
+		steps.EventCallSent, steps.EventCallDone, steps.EventWaitProgress, steps.EventStepRetry, steps.EventStepDone,
+		steps.EventStepFailed, steps.EventStepSkipped, steps.EventNote, steps.EventRunFinished} {
+		for _, step := range []string{"", "flag", "no-such-step"} {
+			m = send(t, m, eventMsg(steps.Event{Type: typ, Step: step}))
+		}
+	}
+	_ = m.render()
+}

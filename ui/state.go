@@ -79,9 +79,14 @@ func (s *runState) step(id string) *stepView {
 	return nil
 }
 
-// apply folds one executor event into the state.
+// apply folds one executor event into the state. Events of steps it does
+// not know, or without the part their type promises, are only logged.
 func (s *runState) apply(e steps.Event) {
 	st := s.step(e.Step)
+	if st == nil && e.Step != "" || !complete(e) {
+		s.addLog(e)
+		return
+	}
 	switch e.Type {
 	case steps.EventRunStarted:
 		s.started = e.Time
@@ -114,6 +119,21 @@ func (s *runState) apply(e steps.Event) {
 	if e.Type != steps.EventWaitProgress || e.Wait.Polls <= 1 || e.Wait.Polls%5 == 0 {
 		s.addLog(e)
 	}
+}
+
+// complete reports whether an event carries what its type promises.
+func complete(e steps.Event) bool {
+	switch e.Type {
+	case steps.EventPrecondition:
+		return e.Precondition != nil
+	case steps.EventCallSent, steps.EventCallDone:
+		return e.Call != nil
+	case steps.EventWaitProgress:
+		return e.Wait != nil
+	case steps.EventStepReady, steps.EventAwaiting, steps.EventStepRunning, steps.EventStepDone, steps.EventStepFailed, steps.EventStepSkipped:
+		return e.Step != ""
+	}
+	return true
 }
 
 // addCall records a call, replacing its "sent" record with its answer.

@@ -97,15 +97,18 @@ func textLine(e steps.Event) string {
 		}
 		return "running"
 	case steps.EventCallDone:
-		if e.Call != nil && !e.Simulated {
-			return e.Call.Summary()
-		}
-		if e.Simulated {
+		switch {
+		case e.Call == nil:
+			return strings.TrimSpace(e.Message + " " + e.Error)
+		case e.Simulated:
 			input, _ := json.Marshal(e.Call.Input)
 			return e.Message + " " + string(input)
 		}
-		return e.Message + ": " + e.Error
+		return e.Call.Summary()
 	case steps.EventWaitProgress:
+		if e.Wait == nil {
+			return e.Message
+		}
 		if e.Wait.Polls == 0 {
 			return "waiting: " + e.Wait.State
 		}
