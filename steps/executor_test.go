@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -523,5 +524,62 @@ func TestAResumedRunAnnouncesWhatWasDone(t *testing.T) {
 	}
 	if len(tr.rec.of(EventStepSkipped, "b")) != 1 {
 		t.Error("b was not announced as skipped")
+	}
+}
+
+// TestAPreconditionOutlastsThrottling: a precondition whose read is
+// throttled beyond the SDK's own retries is read again after a pause, so
+// that a busy API does not stop a run; an error that trying again cannot
+// cure is the answer at once.
+func TestAPreconditionOutlastsThrottling(t *testing.T) {
+	t.Parallel()
+	src := `format = 1
+[runbook]
+id = "busy"
+title = "Busy"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "check"
+phase = "verify"
+action = "wait"
+doc = "x"
+[steps.with]
+duration = "1s"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "on"
+`
+	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+	// throttleFirst answers the first n GetParameter requests with SSM's
+	// throttling error, as AWS does under a storm, then lets them through.
+	throttleFirst := func(n int64, code string, status int) func(http.Handler) http.Handler {
+		return func(next http.Handler) http.Handler {
+			var seen atomic.Int64
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("X-Amz-Target") == "AmazonSSM.GetParameter" && seen.Add(1) <= n {
+					w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+					w.WriteHeader(status)
+					fmt.Fprintf(w, `{"__type":%q,"message":"Rate exceeded"}`, code)
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+	}
+	// Two SDK attempts per read: three throttled answers outlast the
+	// first read and one more.
+	tr := startRun(t, src, scenario, runOptions{attempts: 2, wrap: throttleFirst(3, "ThrottlingException", 400)})
+	if tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("outcome %s: %v", tr.summary.Outcome, tr.rec.of(EventPrecondition, "check"))
+	}
+	tr = startRun(t, src, scenario, runOptions{attempts: 2, wrap: throttleFirst(3, "AccessDeniedException", 400)})
+	pre := tr.rec.of(EventPrecondition, "check")
+	if tr.summary.Outcome == OutcomeSucceeded || len(pre) != 1 || !strings.Contains(pre[0].Message, "AccessDenied") {
+		t.Fatalf("access denied is an answer, not a reason to wait: outcome %s, %+v", tr.summary.Outcome, pre)
 	}
 }

@@ -82,6 +82,10 @@ type runOptions struct {
 	// default, whose backoff in real time outlasts a scaled step timeout
 	// when a Region is out.
 	attempts int
+	// wrap, when set, stands between the SDK and the sandbox: a fault
+	// the sandbox cannot inject by itself, on exactly the requests a test
+	// names.
+	wrap func(http.Handler) http.Handler
 }
 
 // parseRunbook loads and plans a runbook from source, failing the test on
@@ -132,7 +136,11 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 		sb = sandbox.New(sandbox.Options{TimeScale: o.timeScale})
 	}
 	if endpoint == "" {
-		srv := httptest.NewServer(sb)
+		var h http.Handler = sb
+		if o.wrap != nil {
+			h = o.wrap(sb)
+		}
+		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		endpoint = srv.URL
 	}

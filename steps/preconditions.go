@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
@@ -57,7 +58,7 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 	}
 	service, op, _ := splitOperation(req.Call)
 	in, _ := input.(map[string]any)
-	resp, err := e.opts.Clients.Invoke(ctx, service, planned.Region, op, in)
+	resp, err := e.read(ctx, service, planned.Region, op, in)
 	if err != nil {
 		res.Failure = err.Error()
 		var ce *awsclient.CallError
@@ -101,6 +102,27 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 	}
 	res.Holds = true
 	return res
+}
+
+// preconditionReads is how many times a precondition's read is sent
+// before an answer AWS marks retryable (throttling, a 5xx) is taken as
+// the answer: the SDK has already retried each of them, but a throttling
+// storm outlasts its backoff, and a precondition that "does not hold"
+// because AWS was busy would stop a run for nothing.
+const preconditionReads = 4
+
+// read sends a precondition's read-only call, again after a pause when
+// AWS answers with an error that trying again may cure.
+func (e *Executor) read(ctx context.Context, service, region, op string, in map[string]any) (*awsclient.Response, error) {
+	for n := 1; ; n++ {
+		resp, err := e.opts.Clients.Invoke(ctx, service, region, op, in)
+		if err == nil || n == preconditionReads || !retryable(err) {
+			return resp, err
+		}
+		if serr := e.sleep(ctx, jitter(time.Duration(n)*2*time.Second)); serr != nil {
+			return nil, err
+		}
+	}
 }
 
 // preconditionLine is one precondition's result as a sentence.
