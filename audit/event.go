@@ -28,8 +28,12 @@ const (
 // their meaning except for the seal (run.end) and for which must be
 // durable before drpilot goes on (see durable).
 const (
-	TypeRunStart     = "run.start"
-	TypeRunEnd       = "run.end"
+	TypeRunStart = "run.start"
+	TypeRunEnd   = "run.end"
+	// TypeRunPaused ends a run that stopped with something left to do
+	// (interrupted, or waiting for a person): the log is not sealed, and
+	// drpilot resume or drpilot abort continues it.
+	TypeRunPaused    = "run.paused"
 	TypeStepReady    = "step.ready"
 	TypePrecondition = "precondition"
 	TypeAWSRequest   = "aws.request"
@@ -46,7 +50,7 @@ const (
 // a crash can never hide a call that was made) and every operator decision.
 func durable(eventType string) bool {
 	switch eventType {
-	case TypeRunStart, TypeRunEnd, TypeAWSRequest, TypeDecision:
+	case TypeRunStart, TypeRunEnd, TypeRunPaused, TypeAWSRequest, TypeDecision:
 		return true
 	}
 	return false

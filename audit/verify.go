@@ -38,11 +38,14 @@ type Report struct {
 	Run    string `json:"run,omitempty"`
 	Lines  int64  `json:"lines"`
 	// Signed is how many lines the newest good checkpoint covers.
-	Signed      int64    `json:"signed"`
-	Checkpoints int      `json:"checkpoints"`
-	Sealed      bool     `json:"sealed"`
-	Key         string   `json:"key,omitempty"` // fingerprint of the run's key
-	Warnings    []string `json:"warnings,omitempty"`
+	Signed      int64 `json:"signed"`
+	Checkpoints int   `json:"checkpoints"`
+	Sealed      bool  `json:"sealed"`
+	// Paused is set when the log's last line is run.paused: the run
+	// stopped with something left to do, and can be resumed or aborted.
+	Paused   bool     `json:"paused,omitempty"`
+	Key      string   `json:"key,omitempty"` // fingerprint of the run's key
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ErrNotALog is returned when a directory holds no audit log at all.
@@ -146,6 +149,7 @@ func (v *verifier) readLines(data []byte) {
 		if e.Type == TypeRunEnd {
 			v.ended = seq
 		}
+		v.rep.Paused = e.Type == TypeRunPaused
 		if err := v.tree.add(line); err != nil {
 			v.invalid(seq, "%v", err)
 			return
@@ -326,6 +330,8 @@ func (v *verifier) incompleteReason() string {
 	switch {
 	case n == 0:
 		return "the log is empty"
+	case v.rep.Paused:
+		why = "the run is paused, not ended (run.paused): carry it on with 'drpilot resume', or end it with 'drpilot abort'"
 	case v.ended < 0:
 		why = "no run.end: the run was interrupted or the log truncated"
 	default:

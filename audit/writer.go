@@ -324,6 +324,17 @@ func (w *Writer) Seal(actor string, data any) error {
 	return w.file.Close()
 }
 
+// Pause writes run.paused with data, a checkpoint, and closes the log
+// without sealing it: the run stopped with something left to do, and
+// drpilot resume or drpilot abort continues the log. Verify calls it
+// INCOMPLETE and says the run is paused.
+func (w *Writer) Pause(actor string, data any) error {
+	if _, err := w.Append(Entry{Type: TypeRunPaused, Actor: actor, Data: data}); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
 // Close closes the log without sealing it, as when a run is interrupted:
 // Verify will call it INCOMPLETE, and resume continues it.
 func (w *Writer) Close() error {

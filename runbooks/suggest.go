@@ -69,3 +69,8 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Suggest returns the candidate closest to s when it is close enough to be
+// a likely typo, or "": for command-line input checked against a
+// runbook's names.
+func Suggest(s string, candidates []string) string { return suggest(s, candidates) }

@@ -2,6 +2,9 @@ package steps
 
 import (
 	"context"
+	"errors"
+	"maps"
+	"sync"
 
 	"github.com/drpilot/drpilot/runbooks"
 )
@@ -57,6 +60,10 @@ type Decision struct {
 	// Actor is who decided: an operator's name, "headless --yes".
 	Actor  string
 	Reason string
+	// Outputs are, for a skip, values of the step's declared outputs that
+	// the operator gives because they did the step by hand: the steps
+	// after it use them.
+	Outputs map[string]any
 }
 
 // Approver answers the executor's questions.
@@ -67,34 +74,57 @@ type Approver interface {
 	OnFailure(ctx context.Context, f Failure) (Decision, error)
 }
 
-// HeadlessApprover answers without a person: with Yes it approves every
-// gate; without, it aborts at the first one, so that an unattended run
-// never changes anything nobody approved. A failure the runbook says to
-// ask about is answered "continue" with Yes (the operator said yes to the
-// runbook in advance, and a runbook's docs tell the operator when to go
-// on), and stops the run without it.
+// ErrNobodyToAsk is an Approver's answer when no person is there to
+// answer: the run stops resumably at that point, and says what it needs.
+// A decision is never made up in a person's absence.
+var ErrNobodyToAsk = errors.New("nobody to ask")
+
+// HeadlessApprover answers without a person at the keyboard. With Yes it
+// approves every gate, because the operator approved the runbook's gates
+// in advance; without, a gate stops the run, resumably. A failure is never
+// decided by Yes: the run stops there, resumably, and says which decision
+// it needs (see WithDecisions for decisions given in advance).
 type HeadlessApprover struct {
 	Yes   bool
 	Actor string
 }
 
-// Approve approves when Yes is set, else aborts the run.
+// Approve approves when Yes is set; otherwise nobody can.
 func (a HeadlessApprover) Approve(_ context.Context, g Gate) (Decision, error) {
 	if a.Yes {
 		return Decision{Verdict: VerdictApprove, Actor: a.actor(), Reason: "--yes approves every gate"}, nil
 	}
-	return Decision{Verdict: VerdictAbort, Actor: a.actor(),
-		Reason: "step " + g.Step + " needs approval; run with --yes to approve gates without a terminal"}, nil
+	return Decision{}, ErrNobodyToAsk
 }
 
-// OnFailure continues with Yes, and stops the run without it.
-func (a HeadlessApprover) OnFailure(_ context.Context, f Failure) (Decision, error) {
-	if a.Yes {
-		return Decision{Verdict: VerdictContinue, Actor: a.actor(),
-			Reason: "on_failure = ask, answered continue by --yes"}, nil
+// OnFailure has nobody to ask.
+func (a HeadlessApprover) OnFailure(context.Context, Failure) (Decision, error) {
+	return Decision{}, ErrNobodyToAsk
+}
+
+// WithDecisions answers failures from decisions an operator gave in
+// advance (drpilot resume --decide STEP=VERDICT), by step, each used once
+// (a retry that fails again is asked about again), and asks next for the
+// rest.
+func WithDecisions(next Approver, by map[string]Decision) Approver {
+	return &decided{Approver: next, by: maps.Clone(by)}
+}
+
+type decided struct {
+	Approver
+	mu sync.Mutex
+	by map[string]Decision
+}
+
+func (d *decided) OnFailure(ctx context.Context, f Failure) (Decision, error) {
+	d.mu.Lock()
+	dec, ok := d.by[f.Step]
+	delete(d.by, f.Step)
+	d.mu.Unlock()
+	if ok {
+		return dec, nil
 	}
-	return Decision{Verdict: VerdictStop, Actor: a.actor(),
-		Reason: "on_failure = ask and nobody to ask in headless mode without --yes"}, nil
+	return d.Approver.OnFailure(ctx, f)
 }
 
 func (a HeadlessApprover) actor() string {

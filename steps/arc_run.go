@@ -82,7 +82,7 @@ func existingExecution(ctx context.Context, s *StepRun, plan, target, action str
 	if err != nil {
 		return nil, fmt.Errorf("list the executions of plan %s: %w", plan, err)
 	}
-	since := s.runStartedAWS()
+	since := s.exec.opts.StartedAt
 	items, _ := out["Items"].([]any)
 	for _, v := range items {
 		e, _ := v.(map[string]any)
@@ -119,14 +119,6 @@ func startShape(plan, id, target, action string) map[string]any {
 		out["DeactivateRegion"] = target
 	}
 	return out
-}
-
-// runStartedAWS is when the run began by the clock AWS's timestamps use:
-// the sandbox's simulated clock runs TimeScale times faster than ours.
-func (s *StepRun) runStartedAWS() time.Time {
-	o := s.exec.opts
-	elapsed := s.exec.now().Sub(o.StartedAt)
-	return s.exec.awsNow().Add(-time.Duration(float64(elapsed) * o.TimeScale))
 }
 
 // startedSince reports whether an execution started at or after t.

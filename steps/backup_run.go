@@ -137,7 +137,7 @@ func checkRecoveryPoint(ctx context.Context, s *StepRun, vault, pointARN string)
 	if !ok {
 		return nil, fmt.Errorf("recovery point %s has no creation date to check against the rpo", pointARN)
 	}
-	age := max(s.exec.awsNow().Sub(created), 0).Round(time.Second)
+	age := max(s.exec.now().Sub(created), 0).Round(time.Second)
 	rpo := s.exec.opts.Runbook.RPO.Duration
 	what := fmt.Sprintf("recovery point %s of %s, created %s (%s ago)", pointARN, respString(p, "ResourceArn"),
 		created.UTC().Format(time.RFC3339), runbooks.FormatDuration(age))

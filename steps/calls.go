@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
@@ -69,7 +70,9 @@ func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input,
 	}
 	s.exec.emit(Event{Type: EventCallSent, Step: s.plan.ID, Call: info, Message: "sent " + info.Operation + " in " + region})
 	start := s.exec.now()
-	resp, err := s.exec.opts.Clients.Invoke(ctx, service, region, op, input)
+	callCtx, cancel := answerContext(ctx)
+	resp, err := s.exec.opts.Clients.Invoke(callCtx, service, region, op, input)
+	cancel()
 	done := *info
 	done.Duration = s.exec.now().Sub(start)
 	data := awsResponseData{Call: info.ID, Operation: info.Operation}
@@ -91,6 +94,23 @@ func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input,
 		return nil, err
 	}
 	return resp.Output, nil
+}
+
+// minCallTime is the least real time a mutating request is given to be
+// answered, however close the step's deadline: a request cut off before
+// its answer leaves nobody knowing whether AWS acted on it.
+const minCallTime = 30 * time.Second
+
+// answerContext is the context a mutating request is sent with: it keeps
+// ctx's values but not its cancellation, so that an interruption, a skip
+// or an abort lets the request in flight be answered and logged, and it
+// ends at ctx's deadline or minCallTime from now, whichever is later.
+func answerContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(minCallTime)
+	if d, ok := ctx.Deadline(); ok && d.After(deadline) {
+		deadline = d
+	}
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }
 
 // Call sends any operation: read-only ones as Read does, the rest as

@@ -13,8 +13,11 @@ import (
 // effect, so that the record never misses why a run did what it did.
 
 // errSkipped is the cause a running step is cancelled with when the
-// operator skips it.
-type errSkipped struct{ reason string }
+// operator skips it, with the outputs they gave for it.
+type errSkipped struct {
+	reason  string
+	outputs map[string]any
+}
 
 func (e errSkipped) Error() string { return "skipped by the operator: " + e.reason }
 
@@ -29,14 +32,27 @@ type decisionData struct {
 	Reason   string `json:"reason,omitempty"`
 	// Gate is what was approved: the step's gate (yes, type).
 	Gate string `json:"gate,omitempty"`
+	// Outputs are the values an operator gave for a skipped step.
+	Outputs map[string]any `json:"outputs,omitempty"`
 }
 
 // Skip skips a step that has not finished: one not started yet is skipped
 // when its turn comes, a running one is cancelled. A reason is required.
 func (e *Executor) Skip(step, reason, actor string) error {
+	return e.SkipWithOutputs(step, reason, actor, nil)
+}
+
+// SkipWithOutputs skips a step as Skip does, with values for its declared
+// outputs: the operator did the step by hand and says what it produced,
+// and the steps after it use these values. Each must be an output the
+// step declares.
+func (e *Executor) SkipWithOutputs(step, reason, actor string, outputs map[string]any) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return errors.New("say why the step is skipped: the reason goes into the audit log")
+	}
+	if err := e.checkOutputs(step, outputs); err != nil {
+		return err
 	}
 	// The check, the decision and its effect happen under one lock, so
 	// that the step cannot start or end between them: a skip in the log is
@@ -53,13 +69,38 @@ func (e *Executor) Skip(step, reason, actor string) error {
 		return fmt.Errorf("step %s is already %s", step, e.status[i])
 	}
 	if _, err := e.audit(audit.Entry{Type: audit.TypeDecision, Step: step, Actor: actor,
-		Data: decisionData{Decision: string(VerdictSkip), Reason: reason}}); err != nil {
+		Data: decisionData{Decision: string(VerdictSkip), Reason: reason, Outputs: outputs}}); err != nil {
 		return fmt.Errorf("audit log: %w; the step was not skipped", err)
 	}
+	skip := errSkipped{reason: reason, outputs: outputs}
 	if cancel := e.running[step]; cancel != nil {
-		cancel(errSkipped{reason})
+		cancel(skip)
 	} else {
-		e.skips[step] = reason
+		e.skips[step] = skip
+	}
+	return nil
+}
+
+// checkOutputs refuses values for outputs a step does not declare: a
+// later step reads only declared ones, and a typo would be lost.
+func (e *Executor) checkOutputs(step string, outputs map[string]any) error {
+	i := e.opts.Runbook.StepIndex(step)
+	if i < 0 || len(outputs) == 0 {
+		return nil
+	}
+	declared := map[string]bool{}
+	var names []string
+	for _, o := range e.steps[i].Outputs {
+		declared[o.Name] = true
+		names = append(names, o.Name)
+	}
+	for name := range outputs {
+		if !declared[name] {
+			if len(names) == 0 {
+				return fmt.Errorf("step %s declares no outputs, so it has no output %q to give", step, name)
+			}
+			return fmt.Errorf("step %s has no output %q: it declares %s", step, name, strings.Join(names, ", "))
+		}
 	}
 	return nil
 }

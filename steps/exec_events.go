@@ -104,19 +104,56 @@ type RunSummary struct {
 	CallerARN string            `json:"caller_arn,omitempty"`
 	Regions   map[string]string `json:"regions,omitempty"`
 	AuditDir  string            `json:"audit_dir,omitempty"`
-	// Outcome is set at the end: succeeded, failed or aborted.
+	// Outcome is set at the end: succeeded, failed, paused or aborted.
 	Outcome string         `json:"outcome,omitempty"`
 	Counts  map[string]int `json:"counts,omitempty"`
-	// Elapsed is the run's wall time at the end.
+	// Elapsed is the run's time at the end, on the mode's clock (the
+	// sandbox's simulated clock in sandbox mode).
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
+	// Resumable is set when the run stopped with something left to do:
+	// its log is not sealed, and drpilot resume carries it on.
+	Resumable bool `json:"resumable,omitempty"`
+	// Reason says in a line why the run ended as it did, when it did not
+	// simply succeed.
+	Reason string `json:"reason,omitempty"`
+	// Needs are the decisions and approvals the run waits for.
+	Needs []Need `json:"needs,omitempty"`
+	// Blocked are the steps that did not run, and why.
+	Blocked []Blocked `json:"blocked,omitempty"`
 }
 
-// Run outcomes.
+// Run outcomes. A failed run may be resumable (a failure nobody allowed
+// holds the rest) or over (every step finished, but a verification
+// failed); a paused run was interrupted or waits for a person, and is
+// always resumable; an aborted one is over for good.
 const (
 	OutcomeSucceeded = "succeeded"
 	OutcomeFailed    = "failed"
+	OutcomePaused    = "paused"
 	OutcomeAborted   = "aborted"
 )
+
+// Need is something a person must give before the run can go on.
+type Need struct {
+	Step string `json:"step"`
+	// Kind is "decision" (the step failed: retry, skip or continue?) or
+	// "approval" (a gated step waits for its approval).
+	Kind string `json:"kind"`
+	// Error is the failure to decide about.
+	Error string `json:"error,omitempty"`
+}
+
+// The kinds of Need.
+const (
+	NeedDecision = "decision"
+	NeedApproval = "approval"
+)
+
+// Blocked is a step that did not run, with what held it.
+type Blocked struct {
+	Step    string `json:"step"`
+	Because string `json:"because"`
+}
 
 // Observer receives the executor's events. It is called synchronously, from
 // the executor's goroutines, so it must be quick and safe for concurrent

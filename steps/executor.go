@@ -58,23 +58,39 @@ type Options struct {
 	// request: the sandbox serves the simulated internet under its own
 	// address. The audit log records both.
 	RewriteURL func(url string) string
-	// Now is the clock; nil means time.Now.
+	// Now is the mode's clock, the one clock of the run: step deadlines,
+	// waits, the RTO, and what AWS's timestamps are compared with (within
+	// tests, recovery point ages) all read it. In sandbox mode it is the
+	// sandbox's simulated clock. nil means time.Now.
 	Now func() time.Time
-	// AWSNow is the clock AWS's timestamps are compared with (within
-	// tests, recovery point ages): the sandbox's simulated clock in sandbox
-	// mode. nil means Now.
-	AWSNow func() time.Time
 	// Done lists steps a previous run finished (resume): they are not run
 	// again, and their outputs are known.
 	Done map[string]PriorStep
 	// Unanswered are the resumed run's mutating calls sent without a
 	// logged answer, by step (see Prior).
 	Unanswered map[string][]string
+	// Failed are the resumed run's failed steps (see Prior). One whose
+	// failure was allowed (by on_failure = continue, or a person's
+	// decision) stays failed and lets the steps after it run; on any other
+	// the run stopped, and a person decides what becomes of it before
+	// anything is sent again.
+	Failed map[string]PriorFailure
+	// Unresumable is set when nothing can carry the run on once it stops
+	// (a --sandbox run's simulator ends with the process): a run that
+	// stops with something left to do is then sealed, not paused.
+	Unresumable bool
+	// Pace, when set, is told whether the run is waiting only for people
+	// (true) or doing work of its own (false): the sandbox runs its clock
+	// at real speed while people read and decide, so that a scaled clock
+	// does not age recovery points while someone types.
+	Pace func(peopleOnly bool)
 }
 
 // PriorStep is the outcome of a step in a run being resumed.
 type PriorStep struct {
-	Status  string // done or skipped
+	// Status is done, skipped, or failed for a failure that was allowed
+	// (on_failure = continue, or a person's decision).
+	Status  string
 	Outputs map[string]any
 }
 
@@ -86,6 +102,9 @@ const (
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
 	StatusNotRun  = "not-run"
+	// StatusInterrupted is a step that was running when the run was
+	// interrupted: it runs again when the run is resumed.
+	StatusInterrupted = "interrupted"
 )
 
 // Executor runs one runbook once. It is safe to call Skip, Abort and Note
@@ -98,16 +117,30 @@ type Executor struct {
 	mu        sync.Mutex
 	status    []string
 	outputs   map[string]map[string]any
-	simulated map[string]bool   // steps whose outputs are dry-run guesses
-	skips     map[string]string // skip requests for steps not yet started: id → reason
+	simulated map[string]bool       // steps whose outputs are dry-run guesses
+	skips     map[string]errSkipped // skip requests for steps not yet started, by id
 	running   map[string]context.CancelCauseFunc
 	attempts  map[string]int
 	stopping  bool // a failure stopped the run: start nothing new
-	// unaccepted counts failed steps whose failure the runbook did not
-	// accept with on_failure = continue: any makes the run fail.
-	unaccepted int
-	abortWhy   string
-	cancelRun  context.CancelCauseFunc
+	stopWhy   string
+	// allowed marks, by file index, a failed step whose failure the
+	// runbook (on_failure = continue) or a person allowed: the steps after
+	// it may run. A skip is always a person's decision, and allowed.
+	allowed []bool
+	// needs are what the run waits for from a person (a decision after a
+	// failure, an approval) when nobody could be asked.
+	needs []Need
+	// priorFailed are a resumed run's failures to decide: error by step.
+	priorFailed map[string]string
+	// unmetInDryRun counts dry-run preconditions that did not hold and
+	// that no simulated change could explain: a live run would stop there.
+	unmetInDryRun int
+	abortWhy      string
+	interrupted   string
+	cancelRun     context.CancelCauseFunc
+	// waitingForPeople counts running steps that wait for a person.
+	waitingForPeople int
+	paceMu           sync.Mutex
 
 	pollCount atomic.Int64
 	// runners is the action code; tests of the scheduler replace it.
@@ -132,9 +165,6 @@ func New(opts Options) (*Executor, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.AWSNow == nil {
-		opts.AWSNow = opts.Now
-	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -148,8 +178,8 @@ func New(opts Options) (*Executor, error) {
 	e := &Executor{
 		opts: opts, graph: runbooks.BuildGraph(opts.Runbook), steps: make([]*runbooks.PlannedStep, n),
 		status: make([]string, n), outputs: map[string]map[string]any{}, simulated: map[string]bool{},
-		skips: map[string]string{}, running: map[string]context.CancelCauseFunc{}, attempts: map[string]int{},
-		runners: runners,
+		skips: map[string]errSkipped{}, running: map[string]context.CancelCauseFunc{}, attempts: map[string]int{},
+		allowed: make([]bool, n), priorFailed: map[string]string{}, runners: runners,
 	}
 	for i := range opts.Plan.Steps {
 		e.steps[opts.Plan.Steps[i].Index] = &opts.Plan.Steps[i]
@@ -158,7 +188,17 @@ func New(opts Options) (*Executor, error) {
 		e.status[i] = StatusPending
 		if prior, ok := opts.Done[ps.ID]; ok {
 			e.status[i] = prior.Status
-			e.outputs[ps.ID] = prior.Outputs
+			e.allowed[i] = true
+			if prior.Outputs != nil {
+				e.outputs[ps.ID] = prior.Outputs
+			}
+		}
+		if f, ok := opts.Failed[ps.ID]; ok {
+			if f.Continued || ps.OnFailure == runbooks.OnFailureContinue {
+				e.status[i], e.allowed[i] = StatusFailed, true
+			} else {
+				e.priorFailed[ps.ID] = f.Error
+			}
 		}
 	}
 	return e, nil
@@ -170,19 +210,28 @@ type stepResult struct {
 	status string
 	// stop is set when the run must start no further steps.
 	stop bool
-	// accepted marks a failure the runbook accepts (on_failure = continue).
-	accepted bool
+	// allowed marks a failure the runbook or a person allowed: the steps
+	// after it may run.
+	allowed bool
+	// need is what a person must decide before the step can go on.
+	need *Need
 }
 
-// Run runs the runbook to the end, an abort, or a failure that stops it,
-// and seals the audit log. The returned summary's Outcome says which; the
-// error is for what prevented the run from being carried out or recorded.
+// Run runs the runbook until nothing more can run: to the end, an abort,
+// an interruption, or a failure that holds the rest. It seals the audit log
+// when the run is over, and leaves it resumable (run.paused) when something
+// is left to do. The returned summary's Outcome and Resumable say which;
+// the error is for what prevented the run from being carried out or
+// recorded.
 func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	e.mu.Lock()
 	e.cancelRun = cancel
 	e.mu.Unlock()
+	e.repace()
+	// Once the run ends, people read its results at their own speed.
+	defer e.repace()
 	start := e.now()
 	e.emit(Event{Type: EventRunStarted, Run: e.summary(""), Message: "run " + e.opts.RunID + " started"})
 	e.announcePrior()
@@ -201,7 +250,7 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 		inFlight--
 		e.settle(r)
 	}
-	return e.finish(ctx, start)
+	return e.finish(start)
 }
 
 // runStepSafely runs a step, turning a panic in an action's code into a
@@ -222,115 +271,19 @@ func (e *Executor) runStepSafely(ctx context.Context, i int) (r stepResult) {
 // announcePrior reports the steps a resumed run finished before, so that
 // observers (the TUI, the printers) show them as they are, not pending.
 func (e *Executor) announcePrior() {
-	for _, ps := range e.steps {
-		prior, ok := e.opts.Done[ps.ID]
-		if !ok {
-			continue
-		}
-		ev := Event{Type: EventStepDone, Step: ps.ID, Outputs: prior.Outputs, Message: "done before the run was resumed"}
-		if prior.Status == StatusSkipped {
-			ev = Event{Type: EventStepSkipped, Step: ps.ID, Message: "skipped before the run was resumed"}
-		}
-		e.emit(ev)
-	}
-}
-
-// ready marks and returns the steps that may start now: pending, with
-// every dependency finished, within the parallel budget, while the run is
-// neither stopping nor aborted. Steps start in topological order, which
-// follows the file.
-func (e *Executor) ready(inFlight int) []int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.stopping || e.abortWhy != "" {
-		return nil
-	}
-	var out []int
-	for _, i := range e.graph.Order {
-		if inFlight+len(out) >= e.opts.Parallel {
-			break
-		}
-		if e.status[i] != StatusPending || !e.depsFinished(i) {
-			continue
-		}
-		e.status[i] = StatusRunning
-		out = append(out, i)
-	}
-	return out
-}
-
-// depsFinished reports whether every step i waits for is done, skipped, or
-// failed and let the run continue. Called with e.mu held.
-func (e *Executor) depsFinished(i int) bool {
-	for _, d := range e.graph.Deps[i] {
-		switch e.status[d] {
-		case StatusDone, StatusSkipped, StatusFailed:
-		default:
-			return false
+	for i, ps := range e.steps {
+		prior := e.opts.Done[ps.ID]
+		switch e.status[i] {
+		case StatusDone:
+			e.emit(Event{Type: EventStepDone, Step: ps.ID, Outputs: prior.Outputs, Message: "done before the run was resumed"})
+		case StatusSkipped:
+			e.emit(Event{Type: EventStepSkipped, Step: ps.ID, Outputs: prior.Outputs, Message: "skipped before the run was resumed"})
+		case StatusFailed:
+			f := e.opts.Failed[ps.ID]
+			e.emit(Event{Type: EventStepFailed, Step: ps.ID, Error: f.Error,
+				Message: "failed before the run was resumed, and allowed to: the steps after it run"})
 		}
 	}
-	return true
-}
-
-// settle records a finished step.
-func (e *Executor) settle(r stepResult) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.status[r.index] = r.status
-	if r.stop {
-		e.stopping = true
-	}
-	if r.status == StatusFailed && !r.accepted {
-		e.unaccepted++
-	}
-}
-
-// finish marks what never ran, seals the log and reports the outcome.
-func (e *Executor) finish(ctx context.Context, start time.Time) (*RunSummary, error) {
-	e.mu.Lock()
-	counts := map[string]int{}
-	for i, st := range e.status {
-		if st == StatusPending {
-			e.status[i] = StatusNotRun
-			st = StatusNotRun
-		}
-		counts[st]++
-	}
-	outcome := OutcomeSucceeded
-	switch {
-	case e.abortWhy != "":
-		outcome = OutcomeAborted
-	case e.stopping || e.unaccepted > 0 || counts[StatusNotRun] > 0:
-		// A step that failed with on_failure = continue does not fail the
-		// run: the runbook's author accepted that failure in advance.
-		outcome = OutcomeFailed
-	}
-	abortWhy := e.abortWhy
-	e.mu.Unlock()
-	if outcome == OutcomeSucceeded && ctx.Err() != nil {
-		outcome = OutcomeAborted
-	}
-	sum := e.summary(outcome)
-	sum.Counts = counts
-	sum.Elapsed = e.now().Sub(start)
-	err := e.opts.Audit.Seal(actorDrpilot, runEndData{Outcome: outcome, Counts: counts,
-		Elapsed: runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), AbortReason: abortWhy,
-		APIPolls: e.pollCount.Load()})
-	msg := fmt.Sprintf("run %s %s in %s", e.opts.RunID, outcome, runbooks.FormatDuration(sum.Elapsed.Round(time.Second)))
-	e.emit(Event{Type: EventRunFinished, Run: sum, Message: msg})
-	if err != nil {
-		return sum, fmt.Errorf("seal the audit log: %w", err)
-	}
-	return sum, nil
-}
-
-// runEndData is run.end's data.
-type runEndData struct {
-	Outcome     string         `json:"outcome"`
-	Counts      map[string]int `json:"counts"`
-	Elapsed     string         `json:"elapsed"`
-	AbortReason string         `json:"abort_reason,omitempty"`
-	APIPolls    int64          `json:"api_polls"`
 }
 
 // summary describes the run for run.started and run.finished.
@@ -356,8 +309,6 @@ func (e *Executor) PollCount() int64 { return e.pollCount.Load() }
 func (e *Executor) countPolls(n int) { e.pollCount.Add(int64(n)) }
 
 func (e *Executor) now() time.Time { return e.opts.Now() }
-
-func (e *Executor) awsNow() time.Time { return e.opts.AWSNow() }
 
 // emit sends an event to every observer.
 func (e *Executor) emit(ev Event) {

@@ -150,13 +150,27 @@ func TestSchedulerFailurePolicies(t *testing.T) {
 			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
 		}
 	})
-	t.Run("ask answered continue goes on, and the run fails", func(t *testing.T) {
+	t.Run("headless --yes never decides a failure: the run stops there, resumably", func(t *testing.T) {
 		t.Parallel()
 		src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"b": "on_failure = \"ask\"\n"})
 		tr := startRun(t, src, "", runOptions{runners: failOn("b"), approver: HeadlessApprover{Yes: true}})
-		if tr.status("b") != StatusFailed || tr.status("c") != StatusDone || tr.summary.Outcome != OutcomeFailed {
+		if tr.status("b") != StatusFailed || tr.status("c") != StatusNotRun || tr.summary.Outcome != OutcomeFailed || !tr.summary.Resumable {
 			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
 		}
+		if len(tr.summary.Needs) != 1 || tr.summary.Needs[0].Step != "b" || tr.summary.Needs[0].Kind != NeedDecision || tr.summary.Needs[0].Error != "boom" {
+			t.Errorf("needs %+v, want a decision about b", tr.summary.Needs)
+		}
+		tr.verify()
+	})
+	t.Run("ask answered continue by a person lets the steps after it run", func(t *testing.T) {
+		t.Parallel()
+		src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"b": "on_failure = \"ask\"\n"})
+		ap := &scriptedApprover{failures: map[string][]Decision{"b": {{Verdict: VerdictContinue, Actor: "alice", Reason: "done by hand"}}}}
+		tr := startRun(t, src, "", runOptions{runners: failOn("b"), approver: ap})
+		if tr.status("b") != StatusFailed || tr.status("c") != StatusDone || tr.summary.Outcome != OutcomeSucceeded || tr.summary.Resumable {
+			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+		tr.verify()
 	})
 	t.Run("ask: retry, then skip", func(t *testing.T) {
 		t.Parallel()
@@ -216,14 +230,17 @@ func TestSchedulerTimeoutNamesTheLastState(t *testing.T) {
 
 func TestGatesSkipAbortAndNotes(t *testing.T) {
 	t.Parallel()
-	t.Run("headless without --yes aborts at the first gate", func(t *testing.T) {
+	t.Run("headless without --yes pauses at the first gate, resumably", func(t *testing.T) {
 		t.Parallel()
 		src := waitRunbook([]string{"a", "b"}, map[string]string{"b": "confirm = \"yes\"\n"})
 		tr := startRun(t, src, "", runOptions{runners: scripted(func(context.Context, *StepRun) (map[string]any, error) {
 			return map[string]any{}, nil
 		}), approver: HeadlessApprover{}})
-		if tr.summary.Outcome != OutcomeAborted || tr.status("a") != StatusDone || tr.status("b") == StatusDone {
+		if tr.summary.Outcome != OutcomePaused || !tr.summary.Resumable || tr.status("a") != StatusDone || tr.status("b") == StatusDone {
 			t.Fatalf("outcome %s, statuses %v", tr.summary.Outcome, tr.exec.Status())
+		}
+		if len(tr.summary.Needs) != 1 || tr.summary.Needs[0] != (Need{Step: "b", Kind: NeedApproval}) {
+			t.Errorf("needs %+v, want b's approval", tr.summary.Needs)
 		}
 		tr.verify()
 	})

@@ -61,7 +61,7 @@ func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
 		return map[string]any{"Checklist": items}, nil
 	}
 	g := Gate{Step: s.ID(), Title: s.plan.Title, Confirm: "checklist", Checklist: items, Doc: s.plan.Doc}
-	d, err := s.exec.opts.Approver.Approve(ctx, g)
+	d, err := askWithin(s.exec, func() (Decision, error) { return s.exec.opts.Approver.Approve(ctx, g) })
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
 	case VerdictApprove:
 		return map[string]any{"Checklist": items, "ConfirmedBy": d.Actor}, nil
 	case VerdictSkip:
-		return nil, errSkipped{d.Reason}
+		return nil, errSkipped{reason: d.Reason, outputs: d.Outputs}
 	case VerdictAbort:
 		s.exec.abort(d.Reason)
 		return nil, errAborted{d.Reason}

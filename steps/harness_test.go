@@ -179,7 +179,7 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 	exec, err := New(Options{
 		Runbook: rb, Plan: plan, Catalogue: Default(), Mode: o.mode, Clients: clients, Audit: w,
 		Approver: o.approver, Observers: []Observer{rec}, Parallel: o.parallel, RunID: "test-run",
-		TimeScale: sb.Clock().Scale(), AWSNow: sb.Clock().Now, Done: o.done,
+		TimeScale: sb.Clock().Scale(), Now: sb.Clock().Now, Done: o.done,
 		RewriteURL: func(u string) string { return sandbox.WebURL(endpoint, u) },
 	})
 	if err != nil {
@@ -191,7 +191,9 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 	return &testRun{t: t, sb: sb, endpoint: endpoint, exec: exec, rec: rec, dir: dir, key: key}
 }
 
-// verify checks the run's audit log is VALID.
+// verify checks the run's audit log: VALID when the run is over, and
+// when it paused resumably, whole and signed to its last line, which is
+// run.paused.
 func (tr *testRun) verify() {
 	tr.t.Helper()
 	pub := ed25519.PrivateKey(tr.key).Public().(ed25519.PublicKey)
@@ -199,7 +201,13 @@ func (tr *testRun) verify() {
 	if err != nil {
 		tr.t.Fatal(err)
 	}
-	if rep.Verdict != audit.Valid {
+	switch {
+	case tr.summary != nil && tr.summary.Resumable:
+		if rep.Verdict != audit.Incomplete || !rep.Paused || rep.Signed != rep.Lines {
+			tr.t.Fatalf("a paused run's log: %s at seq %d (paused %v, %d of %d lines signed): %s",
+				rep.Verdict, rep.Seq, rep.Paused, rep.Signed, rep.Lines, rep.Reason)
+		}
+	case rep.Verdict != audit.Valid:
 		tr.t.Fatalf("audit log: %s at seq %d: %s", rep.Verdict, rep.Seq, rep.Reason)
 	}
 }

@@ -30,15 +30,35 @@ func (e *Executor) checkPreconditions(ctx context.Context, sr *StepRun) error {
 	}
 	switch {
 	case len(failures) == 0:
-	case e.opts.Mode == ModeDryRun:
+	case e.opts.Mode == ModeDryRun && e.afterSimulated(ps.Index):
 		// A rehearsal goes on: the changes before this step were only
 		// simulated, so its preconditions often cannot hold yet, and the
 		// point of a dry run is to show every request of the runbook.
-		sr.Note("dry-run: %d precondition(s) do not hold now; a live run would stop here unless the steps before it change that", len(failures))
+		sr.Note("dry-run: %d precondition(s) do not hold now, after changes that were only simulated; a live run would stop here unless those changes make them hold", len(failures))
+	case e.opts.Mode == ModeDryRun:
+		// Nothing simulated comes before this step: what it found is the
+		// world as a live run would find it, and the rehearsal fails.
+		e.mu.Lock()
+		e.unmetInDryRun += len(failures)
+		e.mu.Unlock()
+		sr.Note("dry-run: %d precondition(s) do not hold, and no simulated change comes before this step: a live run would stop here", len(failures))
 	default:
 		return errors.New(strings.Join(failures, "; "))
 	}
 	return nil
+}
+
+// afterSimulated reports whether step i comes after a step whose change a
+// dry-run only simulated.
+func (e *Executor) afterSimulated(i int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for id := range e.simulated {
+		if j := e.opts.Runbook.StepIndex(id); j >= 0 && e.graph.DependsOn(i, j) {
+			return true
+		}
+	}
+	return false
 }
 
 // evaluate runs one precondition's call and tests.
@@ -91,7 +111,7 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 	res.Observed = observed
 	for i, c := range req.Conditions {
 		tv, _ := runbooks.Resolve(c.Value, e.lookup(func(runbooks.Ref, string) {}))
-		ok, err := testCondition(c.Op, observed, tv, e.awsNow())
+		ok, err := testCondition(c.Op, observed, tv, e.now())
 		if err != nil || !ok {
 			res.Failure = "wanted " + planned.Tests[i]
 			if err != nil {

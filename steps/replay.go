@@ -19,16 +19,56 @@ type Prior struct {
 	// logged as sent without a logged response: the crash came between
 	// the two, and AWS may or may not have acted.
 	Unanswered map[string][]string
+	// Failed are the steps whose last word in the log is a failure, by
+	// step: the run stopped on them.
+	Failed map[string]PriorFailure
 }
 
-// Replay reads an interrupted run's events into a Prior. A step that
-// failed is run again on resume; only done and skipped steps count as
-// finished.
+// PriorFailure is a step's failure in the run being resumed.
+type PriorFailure struct {
+	Error string
+	// Continued is set when a person decided to continue after it: the
+	// failure is allowed, and the steps after it may run.
+	Continued bool
+}
+
+// Replay reads an interrupted run's events into a Prior. Done and skipped
+// steps are finished; a failed step is finished only if its failure was
+// allowed (see Executor's Options.Failed); a step a person decided to retry,
+// or one that was running, runs again.
 func Replay(events []audit.Event) (*Prior, error) {
-	p := &Prior{Done: map[string]PriorStep{}, Unanswered: map[string][]string{}}
+	p := &Prior{Done: map[string]PriorStep{}, Unanswered: map[string][]string{}, Failed: map[string]PriorFailure{}}
 	pending := map[string]awsRequestData{} // call id → request
 	for _, ev := range events {
 		switch ev.Type {
+		case audit.TypeStepFailed:
+			var f struct {
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(ev.Data, &f); err != nil {
+				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
+			}
+			p.Failed[ev.Step] = PriorFailure{Error: f.Error}
+		case audit.TypeDecision:
+			var d decisionData
+			if err := json.Unmarshal(ev.Data, &d); err != nil {
+				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
+			}
+			if prior, ok := p.Done[ev.Step]; ok && prior.Status == StatusSkipped && d.Outputs != nil {
+				// Outputs an operator gave on resume for a step skipped
+				// before.
+				prior.Outputs = d.Outputs
+				p.Done[ev.Step] = prior
+			}
+			if f, ok := p.Failed[ev.Step]; ok {
+				switch Verdict(d.Decision) {
+				case VerdictContinue:
+					f.Continued = true
+					p.Failed[ev.Step] = f
+				case VerdictRetry:
+					delete(p.Failed, ev.Step)
+				}
+			}
 		case audit.TypeAWSRequest:
 			var req awsRequestData
 			if err := json.Unmarshal(ev.Data, &req); err != nil {
@@ -49,8 +89,16 @@ func Replay(events []audit.Event) (*Prior, error) {
 				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
 			}
 			p.Done[ev.Step] = PriorStep{Status: StatusDone, Outputs: d.Outputs}
+			delete(p.Failed, ev.Step)
 		case audit.TypeStepSkipped:
-			p.Done[ev.Step] = PriorStep{Status: StatusSkipped}
+			var d struct {
+				Outputs map[string]any `json:"outputs"`
+			}
+			if err := json.Unmarshal(ev.Data, &d); err != nil {
+				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
+			}
+			p.Done[ev.Step] = PriorStep{Status: StatusSkipped, Outputs: d.Outputs}
+			delete(p.Failed, ev.Step)
 		}
 	}
 	for _, req := range pending {

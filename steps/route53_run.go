@@ -223,7 +223,7 @@ func runUpdateHealthCheck(ctx context.Context, s *StepRun) (map[string]any, erro
 		if version, ok := numeric(valueAt(current, "HealthCheck", "HealthCheckVersion")); ok {
 			input["HealthCheckVersion"] = int64(version)
 		}
-		since = s.exec.awsNow()
+		since = s.exec.now()
 		s.calling("route53:UpdateHealthCheck")
 		if resp, err = s.Mutate(ctx, "route53:UpdateHealthCheck", input, simulatedHealthCheck(current, update)); err != nil {
 			return nil, fmt.Errorf("update health check %s: %w", id, err)

@@ -56,6 +56,8 @@ type StepRun struct {
 	requestIDs []string
 	lastState  string
 	notes      []string
+	// deadline is when the step times out, on the mode's clock.
+	deadline time.Time
 	// concealed are input members whose values the audit log and the
 	// events must not show (see Conceal).
 	concealed []string
@@ -155,8 +157,26 @@ func (s *StepRun) Conceal(members ...string) {
 	s.concealed = append(s.concealed, members...)
 }
 
-// Sleep waits for d of simulated time (scaled in sandbox mode), or until
-// ctx is done.
+// Sleep waits for d on the mode's clock (scaled in sandbox mode), or until
+// ctx is done. It sleeps no further than the step's deadline, so that a
+// wait looks once more when it comes, and once it has passed returns the
+// step's timeout error instead.
 func (s *StepRun) Sleep(ctx context.Context, d time.Duration) error {
-	return s.exec.sleep(ctx, d)
+	if s.deadline.IsZero() {
+		return s.exec.sleep(ctx, d)
+	}
+	left := s.deadline.Sub(s.exec.now())
+	if left <= 0 {
+		return s.timedOut()
+	}
+	return s.exec.sleep(ctx, min(d, left))
+}
+
+// timedOut is the step's timeout error.
+func (s *StepRun) timedOut() error {
+	timeout := s.plan.Timeout.Duration
+	if timeout <= 0 {
+		timeout = runbooks.DefaultTimeout
+	}
+	return errTimeout{timeout}
 }

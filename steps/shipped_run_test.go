@@ -48,7 +48,8 @@ var shippedCases = []shippedCase{
 		changes: []string{"rds:PromoteReadReplica@us-west-2", "dynamodb:RestoreTableToPointInTime@us-west-2", "autoscaling:UpdateAutoScalingGroup@us-west-2",
 			"route53:ChangeResourceRecordSets@us-east-1", "route53:UpdateHealthCheck@us-east-1", "sns:Publish@us-west-2"},
 		// us-east-1 holds Route 53's control plane and the carts' backups:
-		// steps the runbook asks about fail, and --yes goes on past them.
+		// a step the runbook asks about fails, and with nobody to ask the
+		// run stops there, resumably.
 		underTotalOutage: OutcomeFailed},
 }
 
@@ -139,8 +140,9 @@ func TestShippedRunbooksDryRunSendNothing(t *testing.T) {
 
 // TestShippedRunbooksUnderTotalOutage runs each shipped runbook with its
 // whole primary Region out: the steps that call it fail with a clear
-// error naming the Region, on_failure decides what follows, and the run
-// goes on to the end.
+// error naming the Region, and on_failure decides what follows: the run
+// goes on past the failures the runbook allows, and stops, resumably and
+// naming the decision it needs, at one it asks about.
 func TestShippedRunbooksUnderTotalOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the four shipped runbooks end to end")
@@ -174,9 +176,25 @@ func TestShippedRunbooksUnderTotalOutage(t *testing.T) {
 			if clear == 0 {
 				t.Errorf("no step failed with ServiceUnavailable in %s", primary)
 			}
+			blocked := map[string]string{}
+			for _, b := range tr.summary.Blocked {
+				blocked[b.Step] = b.Because
+			}
 			for i, st := range tr.exec.Status() {
-				if st == StatusNotRun {
+				switch {
+				case st != StatusNotRun:
+				case c.underTotalOutage == OutcomeSucceeded:
 					t.Errorf("step %s did not run: every failure in this runbook lets the run go on", rb.Steps[i].ID)
+				case blocked[rb.Steps[i].ID] == "":
+					t.Errorf("step %s did not run, and the summary does not say why", rb.Steps[i].ID)
+				}
+			}
+			if c.underTotalOutage == OutcomeFailed {
+				if !tr.summary.Resumable || len(tr.summary.Needs) == 0 || tr.summary.Needs[0].Kind != NeedDecision {
+					t.Errorf("the run stopped on a failure to decide, and says: resumable %v, needs %+v", tr.summary.Resumable, tr.summary.Needs)
+				}
+				if sent := tr.rec.of(EventStepDone, "tell-recovered"); len(sent) > 0 {
+					t.Error("the contacts were told the shop recovered, after a failure nobody decided about")
 				}
 			}
 		})

@@ -17,57 +17,94 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 	ps := e.steps[i]
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	if reason, skip := e.startStep(ps.ID, cancel); skip {
-		return e.skipped(i, reason)
+	switch skip, why := e.startStep(ps.ID, cancel); why {
+	case startSkipped:
+		return e.skipped(i, skip)
+	case startInterrupted:
+		return stepResult{index: i, status: StatusPending}
 	}
 	defer e.endStep(ps.ID)
 	e.record(audit.TypeStepReady, ps.ID, actorDrpilot, map[string]any{
 		"action": ps.Action, "region": ps.Region, "phase": ps.Phase, "title": ps.Title, "mutating": ps.Mutating})
 	e.emit(Event{Type: EventStepReady, Step: ps.ID, Message: ps.Title})
 
-	// A resumed step whose call may or may not have been acted on starts
-	// with reconciling it; when that cannot be done safely, the first
-	// attempt is a failure, and on_failure (or the operator) decides.
-	var unreconciled error
-	if ops := e.opts.Unanswered[ps.ID]; len(ops) > 0 {
-		unreconciled = e.reconcile(ps, ops)
-	}
+	// A resumed step starts with what the run stopped on: a failure a
+	// person must decide about before anything is sent again, or a call
+	// that may or may not have been acted on, which is reconciled.
+	logged, err := e.resumedFailure(ps)
 	approved := false
 	for {
-		err := unreconciled
-		unreconciled = nil
 		if err == nil {
 			err = e.attemptStep(ctx, ps, &approved)
 		}
 		if err == nil {
 			return stepResult{index: i, status: StatusDone}
 		}
-		if skip, ok := errors.AsType[errSkipped](context.Cause(ctx)); ok {
-			return e.skipped(i, skip.reason)
+		if r, over := e.stoppedBy(ctx, i, err); over {
+			return r
 		}
-		if skip, ok := errors.AsType[errSkipped](err); ok {
-			return e.skipped(i, skip.reason)
+		if !logged {
+			e.failed(ps, err)
 		}
-		e.failed(ps, err)
 		if e.aborted() {
 			return stepResult{index: i, status: StatusFailed, stop: true}
 		}
-		verdict, reason := e.failurePolicy(ctx, ps, err)
-		switch verdict {
+		d := e.failurePolicy(ctx, ps, err, logged)
+		switch d.Verdict {
 		case VerdictRetry:
+			logged, err = false, nil
 			continue
 		case VerdictSkip:
-			return e.skipped(i, reason)
+			return e.skipped(i, errSkipped{reason: d.Reason, outputs: d.Outputs})
 		case VerdictContinue:
-			// Only the runbook's own on_failure = continue accepts the
-			// failure; an answer to "ask" lets the run go on, but the
-			// failure still counts against its outcome.
-			return stepResult{index: i, status: StatusFailed, accepted: ps.OnFailure == runbooks.OnFailureContinue}
+			// The runbook's on_failure = continue, or a person's recorded
+			// decision: the steps after this one may run.
+			return stepResult{index: i, status: StatusFailed, allowed: true}
 		case VerdictAbort:
-			e.abort(reason)
+			e.abort(d.Reason)
+		case verdictNobody:
+			return stepResult{index: i, status: StatusFailed, stop: true,
+				need: &Need{Step: ps.ID, Kind: NeedDecision, Error: err.Error()}}
+		case verdictWithdrawn:
+			if _, ok := context.Cause(ctx).(errInterrupted); ok {
+				return e.interruptedStep(i)
+			}
 		}
 		return stepResult{index: i, status: StatusFailed, stop: true}
 	}
+}
+
+// resumedFailure is the failure a resumed step starts with, and whether it
+// is in the log already: the failure the run stopped on (logged), or a
+// call without a logged answer that cannot be reconciled (not yet logged).
+func (e *Executor) resumedFailure(ps *runbooks.PlannedStep) (logged bool, err error) {
+	if msg, ok := e.priorFailed[ps.ID]; ok {
+		return true, errors.New(msg)
+	}
+	if ops := e.opts.Unanswered[ps.ID]; len(ops) > 0 {
+		return false, e.reconcile(ps, ops)
+	}
+	return false, nil
+}
+
+// stoppedBy reports the result of a step whose attempt ended because the
+// run stopped it rather than because it failed: an interruption (it runs
+// again on resume), a skip, or a gate nobody could approve.
+func (e *Executor) stoppedBy(ctx context.Context, i int, err error) (stepResult, bool) {
+	switch cause := context.Cause(ctx).(type) {
+	case errInterrupted:
+		return e.interruptedStep(i), true
+	case errSkipped:
+		return e.skipped(i, cause), true
+	}
+	if skip, ok := errors.AsType[errSkipped](err); ok {
+		return e.skipped(i, skip), true
+	}
+	if errors.Is(err, ErrNobodyToAsk) {
+		return stepResult{index: i, status: StatusPending, stop: true,
+			need: &Need{Step: e.steps[i].ID, Kind: NeedApproval}}, true
+	}
+	return stepResult{}, false
 }
 
 // attemptStep is one pass through a step, from its templates to its
@@ -98,20 +135,33 @@ func (e *Executor) attemptStep(ctx context.Context, ps *runbooks.PlannedStep, ap
 	return e.done(sr, out)
 }
 
+// How a step's start went.
+const (
+	started = iota
+	startSkipped
+	startInterrupted
+)
+
 // startStep registers a starting step's cancel function, unless the
-// operator asked to skip it before it started.
-func (e *Executor) startStep(id string, cancel context.CancelCauseFunc) (string, bool) {
+// operator asked to skip it before it started, or the run was interrupted
+// in the moment between its being scheduled and its start.
+func (e *Executor) startStep(id string, cancel context.CancelCauseFunc) (errSkipped, int) {
+	defer e.repace()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if reason, ok := e.skips[id]; ok {
+	if skip, ok := e.skips[id]; ok {
 		delete(e.skips, id)
-		return reason, true
+		return skip, startSkipped
+	}
+	if e.interrupted != "" {
+		return errSkipped{}, startInterrupted
 	}
 	e.running[id] = cancel
-	return "", false
+	return errSkipped{}, started
 }
 
 func (e *Executor) endStep(id string) {
+	defer e.repace()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.running, id)
@@ -140,14 +190,20 @@ func (e *Executor) runAction(ctx context.Context, sr *StepRun) (map[string]any, 
 		e.emit(Event{Type: EventStepRunning, Step: ps.ID, Attempt: attempt, Message: ps.Title})
 		actx, cancel := context.WithTimeoutCause(ctx, e.realTimeout(ps, timeout), errTimeout{timeout})
 		sr.simulated = nil
+		sr.deadline = e.clockDeadline(ps, timeout)
 		out, err := run(actx, sr)
 		cause := context.Cause(actx)
 		cancel()
 		if err == nil {
 			return out, nil
 		}
-		if t, ok := errors.AsType[errTimeout](cause); ok && ctx.Err() == nil {
-			return nil, t.with(sr.lastState)
+		if ctx.Err() == nil {
+			if t, ok := errors.AsType[errTimeout](cause); ok {
+				return nil, t.with(sr.lastState)
+			}
+			if t, ok := errors.AsType[errTimeout](err); ok {
+				return nil, t.with(sr.lastState)
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, context.Cause(ctx)
@@ -167,13 +223,29 @@ func (e *Executor) runAction(ctx context.Context, sr *StepRun) (map[string]any, 
 // sandbox: their timeout is not scaled.
 var humanActions = map[string]bool{"manual": true}
 
-// realTimeout is how long a step may take in real time: its timeout,
-// scaled by the sandbox's time scale unless a person does the work.
+// A step's timeout is kept on the mode's clock: in the sandbox, the
+// simulated one, so that a step with timeout = "10m" gives up after ten
+// simulated minutes, as the runbook's author meant. Its waits and pauses
+// check that deadline (clockDeadline, StepRun.Sleep). The real-time
+// deadline of the step's context (realTimeout) only guards against a
+// request that never returns, and is never shorter than minCallTime: a
+// busy machine must not turn a scaled deadline into a failed request.
+
+// realTimeout is how long a step may take in real time.
 func (e *Executor) realTimeout(ps *runbooks.PlannedStep, timeout time.Duration) time.Duration {
 	if humanActions[ps.Action] {
 		return timeout
 	}
-	return time.Duration(float64(timeout) / e.opts.TimeScale)
+	return max(time.Duration(float64(timeout)/e.opts.TimeScale), min(timeout, minCallTime))
+}
+
+// clockDeadline is when a step times out on the mode's clock; zero for a
+// step a person does, whose timeout is real time.
+func (e *Executor) clockDeadline(ps *runbooks.PlannedStep, timeout time.Duration) time.Time {
+	if humanActions[ps.Action] {
+		return time.Time{}
+	}
+	return e.now().Add(timeout)
 }
 
 func (e *Executor) setAttempt(id string, n int) {
@@ -198,32 +270,58 @@ func (t errTimeout) with(state string) error {
 	return fmt.Errorf("%v; the last observed state was %q: check the resource, or raise timeout if it is only slow", t, state)
 }
 
+// Answers to a failure that no person gave, which never leave the log
+// looking as if someone had decided.
+const (
+	// verdictNobody: the run stops there, resumably, until a person
+	// decides.
+	verdictNobody Verdict = "nobody-to-ask"
+	// verdictWithdrawn: the question was withdrawn (the run is being
+	// interrupted or aborted, or the step skipped).
+	verdictWithdrawn Verdict = "withdrawn"
+)
+
 // failurePolicy applies on_failure to a failed step, asking the Approver
-// when the runbook says ask.
-func (e *Executor) failurePolicy(ctx context.Context, ps *runbooks.PlannedStep, err error) (Verdict, string) {
-	switch ps.OnFailure {
-	case runbooks.OnFailureContinue:
-		return VerdictContinue, ""
-	case runbooks.OnFailureAsk:
+// when the runbook says ask, and always for a failure a resumed run
+// stopped on: resuming says "go on", not what to do about the failure.
+func (e *Executor) failurePolicy(ctx context.Context, ps *runbooks.PlannedStep, err error, resumed bool) Decision {
+	switch {
+	case resumed:
+	case ps.OnFailure == runbooks.OnFailureContinue:
+		return Decision{Verdict: VerdictContinue}
+	case ps.OnFailure == runbooks.OnFailureAsk:
 	default:
-		return VerdictStop, ""
+		return Decision{Verdict: VerdictStop}
 	}
-	d, aerr := e.opts.Approver.OnFailure(ctx, Failure{Step: ps.ID, Title: ps.Title, Error: err.Error(), Attempt: e.attemptOf(ps.ID)})
-	if aerr != nil {
+	d, aerr := askWithin(e, func() (Decision, error) {
+		return e.opts.Approver.OnFailure(ctx, Failure{Step: ps.ID, Title: ps.Title, Error: err.Error(), Attempt: e.attemptOf(ps.ID)})
+	})
+	switch {
+	case errors.Is(aerr, ErrNobodyToAsk):
+		return Decision{Verdict: verdictNobody}
+	case aerr != nil:
 		// The question was withdrawn: the operator skipped the step (the
-		// skip is in the log already) or the run is ending.
+		// skip is in the log already), or the run is being interrupted or
+		// aborted.
 		if skip, ok := errors.AsType[errSkipped](context.Cause(ctx)); ok {
-			return VerdictSkip, skip.reason
+			return Decision{Verdict: VerdictSkip, Reason: skip.reason, Outputs: skip.outputs}
 		}
-		return VerdictStop, ""
+		return Decision{Verdict: verdictWithdrawn}
+	}
+	if d.Verdict == VerdictSkip {
+		if oerr := e.checkOutputs(ps.ID, d.Outputs); oerr != nil {
+			// The values cannot be used; the skip stands without them.
+			e.emit(Event{Type: EventNote, Step: ps.ID, Message: oerr.Error()})
+			d.Outputs = nil
+		}
 	}
 	e.decision(ps.ID, d, "")
-	return d.Verdict, d.Reason
+	return d
 }
 
 // decision logs an Approver's answer.
 func (e *Executor) decision(step string, d Decision, gate string) {
-	e.record(audit.TypeDecision, step, d.Actor, decisionData{Decision: string(d.Verdict), Reason: d.Reason, Gate: gate})
+	e.record(audit.TypeDecision, step, d.Actor, decisionData{Decision: string(d.Verdict), Reason: d.Reason, Gate: gate, Outputs: d.Outputs})
 }
 
 // record appends an event whose failure to be written is reported as a

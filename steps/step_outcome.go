@@ -19,7 +19,7 @@ func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
 		}
 	}
 	e.emit(Event{Type: EventAwaiting, Step: ps.ID, Message: "waiting for approval (confirm = " + ps.Gate + ")"})
-	d, err := e.opts.Approver.Approve(ctx, g)
+	d, err := askWithin(e, func() (Decision, error) { return e.opts.Approver.Approve(ctx, g) })
 	if err != nil {
 		return fmt.Errorf("approval: %w", err)
 	}
@@ -28,7 +28,7 @@ func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
 	case VerdictApprove:
 		return nil
 	case VerdictSkip:
-		return errSkipped{d.Reason}
+		return errSkipped{reason: d.Reason, outputs: d.Outputs}
 	case VerdictAbort:
 		e.abort(d.Reason)
 		return errAborted{d.Reason}
@@ -99,10 +99,18 @@ func (e *Executor) failed(ps *runbooks.PlannedStep, err error) {
 	e.emit(Event{Type: EventStepFailed, Step: ps.ID, Error: err.Error(), Attempt: e.attemptOf(ps.ID), Message: err.Error()})
 }
 
-// skipped logs a skipped step.
-func (e *Executor) skipped(i int, reason string) stepResult {
+// skipped logs a skipped step, with the outputs the operator gave for it,
+// which the steps after it then use.
+func (e *Executor) skipped(i int, skip errSkipped) stepResult {
 	ps := e.steps[i]
-	e.record(audit.TypeStepSkipped, ps.ID, actorDrpilot, map[string]any{"reason": reason})
-	e.emit(Event{Type: EventStepSkipped, Step: ps.ID, Message: reason})
+	data := map[string]any{"reason": skip.reason}
+	if len(skip.outputs) > 0 {
+		data["outputs"] = skip.outputs
+		e.mu.Lock()
+		e.outputs[ps.ID] = skip.outputs
+		e.mu.Unlock()
+	}
+	e.record(audit.TypeStepSkipped, ps.ID, actorDrpilot, data)
+	e.emit(Event{Type: EventStepSkipped, Step: ps.ID, Outputs: skip.outputs, Message: skip.reason})
 	return stepResult{index: i, status: StatusSkipped}
 }

@@ -68,7 +68,7 @@ func TestEndToEndStoreFailover(t *testing.T) {
 	bridge := NewBridge(nil)
 	exec, err := steps.New(steps.Options{Runbook: rb, Plan: plan, Catalogue: steps.Default(), Mode: steps.ModeSandbox,
 		Clients: clients, Audit: log, Approver: bridge, Observers: []steps.Observer{bridge}, RunID: "e2e",
-		TimeScale: 600, AWSNow: sb.Clock().Now, RewriteURL: func(u string) string { return sandbox.WebURL(srv.URL, u) }})
+		TimeScale: 600, Now: sb.Clock().Now, RewriteURL: func(u string) string { return sandbox.WebURL(srv.URL, u) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,6 +135,6 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCheckCommand(), newPlanCommand(), newKeygenCommand(), newPubkeyCommand(),
-		newAuditCommand(), newRunCommand(), newResumeCommand(), newSandboxCommand(), newVersionCommand())
+		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newSandboxCommand(), newVersionCommand())
 	return root
 }

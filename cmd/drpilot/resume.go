@@ -7,11 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/drpilot/drpilot/audit"
@@ -51,6 +50,9 @@ cannot be resumed: its simulator ended with it.`,
 	f.StringVar(&opts.key, "key", "", "the run's signing key (default $DRPILOT_KEY, then the default path)")
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
 	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
+	f.StringArrayVar(&opts.decide.decide, "decide", nil, "answer a failure the run stopped on: STEP=retry|skip|continue (repeatable); skip also leaves out a step not run yet")
+	f.StringArrayVar(&opts.decide.set, "set", nil, "give a skipped step's output: STEP.OUTPUT=VALUE (repeatable); the steps after it use it")
+	f.StringVar(&opts.decide.reason, "reason", "", "why: required with --decide STEP=skip and STEP=continue, and recorded with every decision")
 	return cmd
 }
 
@@ -85,7 +87,7 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 		return err
 	}
 	defer opts.diag.close()
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := notifyInterrupt(ctx)
 	defer stop()
 	env, err := prepareEnvironment(ctx, opts, rb, key)
 	if err != nil {
@@ -100,11 +102,18 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if err != nil {
 		return badInput("cannot resume %s: %v", dir, err)
 	}
-	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior)}); err != nil {
+	answers, err := parseDecisions(opts.decide, rb, prior, actor())
+	if err != nil {
+		return err
+	}
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts.decide)}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
+	if err := answers.applyOutputs(reopened.Writer, prior, actor()); err != nil {
+		return err
+	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: reopened.Writer.Run(), log: reopened.Writer,
-		start: runStart(reopened), print: newPrinter(opts.stdout, opts.json), prior: prior}
+		start: runStart(reopened), print: newPrinter(opts.stdout, opts.json), prior: prior, answers: answers}
 	r.print.begin(r)
 	if !opts.headless {
 		return r.executeTUI(ctx)
@@ -184,14 +193,19 @@ func varFromLog(v, old any) (any, error) {
 	return v, nil
 }
 
-// resumedData is run.resumed's data.
-func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior) map[string]any {
-	done := make([]string, 0, len(p.Done))
-	for id := range p.Done {
-		done = append(done, id)
+// resumedData is run.resumed's data: who resumed, what the log said was
+// finished, failed and unanswered, and the answers given in advance.
+func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions) map[string]any {
+	failed := map[string]string{}
+	for id, f := range p.Failed {
+		failed[id] = f.Error
 	}
-	slices.Sort(done)
-	return map[string]any{"caller_arn": env.callerARN, "torn_bytes": r.TornBytes, "finished_steps": done, "unanswered_calls": p.Unanswered}
+	data := map[string]any{"caller_arn": env.callerARN, "torn_bytes": r.TornBytes,
+		"finished_steps": slices.Sorted(maps.Keys(p.Done)), "failed_steps": failed, "unanswered_calls": p.Unanswered}
+	if len(o.decide) > 0 || len(o.set) > 0 {
+		data["decide"], data["set"], data["reason"] = o.decide, o.set, o.reason
+	}
+	return data
 }
 
 // runStart is when the resumed run first started, for ${run.started_at}.

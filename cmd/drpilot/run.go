@@ -27,7 +27,9 @@ type runOptions struct {
 	parallel        int
 	vars            []string
 	logFile         string
-	stdout, stderr  io.Writer
+	// decide holds resume's answers given in advance.
+	decide         decideOptions
+	stdout, stderr io.Writer
 	// diag is where diagnostics go (--log-file); set by runRun.
 	diag *runLog
 }
@@ -99,7 +101,7 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 		return err
 	}
 	defer opts.diag.close()
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := notifyInterrupt(ctx)
 	defer stop()
 	env, err := prepareEnvironment(ctx, opts, rb, nil)
 	if err != nil {
@@ -178,17 +180,45 @@ func overrideVars(rb *runbooks.Runbook, vars []string) error {
 	return nil
 }
 
-// exitFor maps a run's outcome to drpilot's exit code.
+// exitFor maps a run's outcome to drpilot's exit code: 1 failed (resumable
+// or not), 3 aborted or paused (interrupted, or waiting for a person).
 func exitFor(sum *steps.RunSummary, err error) error {
 	switch {
 	case err != nil:
 		return &exitError{code: exitFailed, err: err}
-	case sum.Outcome == steps.OutcomeAborted:
+	case sum.Outcome == steps.OutcomeAborted, sum.Outcome == steps.OutcomePaused:
 		return silentExit(exitAborted)
 	case sum.Outcome == steps.OutcomeFailed:
 		return silentExit(exitFailed)
 	}
 	return nil
+}
+
+// signalCause is the cause of a context a signal ended.
+type signalCause struct{ os.Signal }
+
+func (s signalCause) Error() string { return "received " + s.String() }
+
+// notifyInterrupt returns a context that ends, with the signal as its
+// cause, on SIGINT, SIGTERM or SIGHUP (the terminal or the SSH session
+// went away).
+func notifyInterrupt(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			cancel(signalCause{sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }
 
 // errNoKey explains how to get a signing key.

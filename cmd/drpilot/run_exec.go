@@ -28,6 +28,8 @@ type preparedRun struct {
 	print printer
 	// prior is what a resumed run's log says was done already.
 	prior *steps.Prior
+	// answers are resume's decisions given in advance (--decide, --set).
+	answers *resumeDecisions
 }
 
 // newRunID names a run: the runbook, the UTC start, and a few random
@@ -110,21 +112,37 @@ func overridden(rb *runbooks.Runbook, vars []string) map[string]any {
 }
 
 // newExecutor builds the run's executor with an approver and observers.
+// Decisions given with resume --decide answer before the approver is asked.
 func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Observer) (*steps.Executor, error) {
+	if r.answers != nil && len(r.answers.failures) > 0 {
+		approver = steps.WithDecisions(approver, r.answers.failures)
+	}
 	eo := steps.Options{
 		Runbook: r.rb, Plan: r.plan, Catalogue: steps.Default(), Mode: r.env.mode, Clients: r.env.clients,
 		Audit: r.log, Approver: approver, Observers: observers,
 		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start,
 	}
 	if r.prior != nil {
-		eo.Done, eo.Unanswered = r.prior.Done, r.prior.Unanswered
+		eo.Done, eo.Unanswered, eo.Failed = r.prior.Done, r.prior.Unanswered, r.prior.Failed
 	}
 	if sb := r.env.sandbox; sb != nil {
-		eo.TimeScale, eo.AWSNow = sb.Clock().Scale(), sb.Clock().Now
+		// One clock: the sandbox's. The run starts on it now.
+		eo.TimeScale, eo.Now, eo.StartedAt = sb.Clock().Scale(), sb.Clock().Now, time.Time{}
+		// Its simulator ends with this process: a run that stops is over.
+		eo.Unresumable = true
 		endpoint := r.env.endpoint
 		eo.RewriteURL = func(u string) string { return sandbox.WebURL(endpoint, u) }
 	}
-	return steps.New(eo)
+	exec, err := steps.New(eo)
+	if err != nil {
+		return nil, err
+	}
+	if r.answers != nil {
+		if err := r.answers.applySkips(exec); err != nil {
+			return nil, err
+		}
+	}
+	return exec, nil
 }
 
 // observers adds the log file to an executor's observers when there is one.
@@ -135,20 +153,32 @@ func (r *preparedRun) observers(first ...steps.Observer) []steps.Observer {
 	return first
 }
 
-// execute runs the executor headless to the end and reports.
+// execute runs the executor headless until nothing more can run, and
+// reports.
 func (r *preparedRun) execute(ctx context.Context) error {
 	defer r.log.Close()
 	exec, err := r.newExecutor(steps.HeadlessApprover{Yes: r.opts.yes}, r.observers(r.print)...)
 	if err != nil {
 		return err
 	}
-	// An interrupt (Ctrl-C, SIGTERM) is an abort with a reason, so that
-	// the log records it and is sealed rather than cut off.
-	stop := context.AfterFunc(ctx, func() { exec.Abort("interrupted by a signal", actor()) })
+	stop := interruptOn(ctx, exec)
 	defer stop()
 	sum, err := exec.Run(context.WithoutCancel(ctx))
 	r.print.end(r, sum)
 	return exitFor(sum, err)
+}
+
+// interruptOn interrupts the run when ctx ends (a signal: Ctrl-C, SIGTERM,
+// a closed terminal's SIGHUP): the run stops at a safe point and its log
+// stays resumable. Only an explicit abort, with a reason, ends a run.
+func interruptOn(ctx context.Context, exec *steps.Executor) (stop func() bool) {
+	return context.AfterFunc(ctx, func() {
+		reason := "a signal"
+		if sig, ok := context.Cause(ctx).(signalCause); ok {
+			reason = sig.String()
+		}
+		exec.Interrupt(reason)
+	})
 }
 
 // actor names the person running drpilot, for the audit log.

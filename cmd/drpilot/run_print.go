@@ -136,16 +136,51 @@ func formatOutputs(out map[string]any) string {
 func (p *textPrinter) end(r *preparedRun, sum *steps.RunSummary) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if sum != nil {
-		fmt.Fprintf(p.w, "run %s %s in %s: %s\n", r.id, strings.ToUpper(sum.Outcome),
-			runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), countsLine(sum.Counts))
+	for _, line := range endLines(r, sum) {
+		fmt.Fprintln(p.w, line)
 	}
-	fmt.Fprintf(p.w, "run directory %s\nverify: %s\nexport: %s\n", r.log.Dir(), verifyCommand(r), exportCommand(r))
+}
+
+// endLines say how the run ended, what it waits for, and what to run next:
+// the same lines end the text output and the terminal UI's finish screen.
+func endLines(r *preparedRun, sum *steps.RunSummary) []string {
+	var lines []string
+	if sum != nil {
+		lines = append(lines, fmt.Sprintf("run %s %s in %s: %s", r.id, strings.ToUpper(sum.Outcome),
+			runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), countsLine(sum.Counts)))
+		if sum.Reason != "" {
+			lines = append(lines, "  "+sum.Reason)
+		}
+		for _, n := range sum.Needs {
+			lines = append(lines, "  "+needLine(n))
+		}
+		for _, b := range sum.Blocked {
+			lines = append(lines, fmt.Sprintf("  not run: %s (%s)", b.Step, b.Because))
+		}
+	}
+	lines = append(lines, "run directory "+r.log.Dir())
+	if sum == nil || !sum.Resumable {
+		return append(lines, "verify: "+verifyCommand(r), "export: "+exportCommand(r))
+	}
+	return append(lines, "resume: drpilot resume "+r.log.Dir(), "or end it for good: "+abortCommand(r))
+}
+
+// needLine says what a person must give, and how.
+func needLine(n steps.Need) string {
+	if n.Kind == steps.NeedApproval {
+		return fmt.Sprintf("needs approval: step %s waits at its gate (resume and approve it, or add --yes headless)", n.Step)
+	}
+	return fmt.Sprintf("needs a decision: step %s failed: %s; decide with --decide %s=retry|skip|continue (skip and continue need --reason)", n.Step, n.Error, n.Step)
+}
+
+// abortCommand ends a paused run for good, sealing its log.
+func abortCommand(r *preparedRun) string {
+	return fmt.Sprintf("drpilot abort %s --reason \"...\"", r.log.Dir())
 }
 
 func countsLine(c map[string]int) string {
 	var parts []string
-	for _, s := range []string{steps.StatusDone, steps.StatusFailed, steps.StatusSkipped, steps.StatusNotRun} {
+	for _, s := range []string{steps.StatusDone, steps.StatusFailed, steps.StatusSkipped, steps.StatusInterrupted, steps.StatusNotRun} {
 		if c[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))
 		}

@@ -68,7 +68,7 @@ func TestRunHeadlessWithoutYesStopsAtTheFirstGate(t *testing.T) {
 	if code != exitAborted {
 		t.Fatalf("exit %d, want %d\n%s%s", code, exitAborted, out, errOut)
 	}
-	if !strings.Contains(out, "ABORTED") || strings.Contains(out, "ssm:PutParameter in eu-west-2: ok") {
+	if !strings.Contains(out, "PAUSED") || !strings.Contains(out, "needs approval: step set-flag") || strings.Contains(out, "ssm:PutParameter in eu-west-2: ok") {
 		t.Errorf("the run went past the gate:\n%s", out)
 	}
 	if rep := verifyRun(t, dir); rep.Verdict != audit.Valid {
