@@ -47,6 +47,9 @@ type Objective struct {
 	Met *bool `json:"met,omitempty"`
 	// How says how Achieved was measured.
 	How string `json:"how,omitempty"`
+	// Verdict is the whole line, in the words every report uses (see
+	// RTOVerdict); set for the RTO.
+	Verdict string `json:"verdict,omitempty"`
 }
 
 // PhaseRecord is a phase's span: from its first step's start to its last
@@ -129,6 +132,9 @@ type recordBuilder struct {
 	order    []string
 	requests map[string]int // call id → index in r.Requests
 	rpo      time.Duration  // the oldest restore point's age at its step's start, if any
+	// elapsed is the run's time as its end recorded it, on the mode's
+	// clock; projected the plan's critical path.
+	elapsed, projected time.Duration
 }
 
 func newRecordBuilder(rep *Report) *recordBuilder {
@@ -148,8 +154,9 @@ func (b *recordBuilder) add(ev Event) {
 		b.start(ts, ev.Data)
 	case TypeRunResumed:
 		b.r.Resumed++
-	case TypeRunEnd:
+	case TypeRunEnd, TypeRunPaused:
 		b.r.Ended, b.r.Outcome = ts, str(data, "outcome")
+		b.elapsed, _ = parseTarget(str(data, "elapsed"))
 	case TypeStepReady:
 		b.ready(ts, ev.Step, data)
 	case TypeStepDone:
@@ -188,6 +195,7 @@ func (b *recordBuilder) start(ts time.Time, raw json.RawMessage) {
 	r.Started, r.Runbook, r.RunbookSHA256, r.Mode = ts, info.Runbook, info.RunbookSHA256, info.Mode
 	r.Account, r.CallerARN, r.Regions = info.Account, info.CallerARN, info.Regions
 	r.RTO.Target, r.RPO.Target = info.RTO, info.RPO
+	b.projected, _ = parseTarget(info.ProjectedRTO)
 }
 
 // step returns the record of a step, creating it at its first mention.
@@ -262,7 +270,7 @@ func (b *recordBuilder) finish() *Record {
 	}
 	r.Phases = phaseSpans(r.Steps)
 	if !r.Ended.IsZero() {
-		r.RTO = objective(r.RTO.Target, r.Ended.Sub(r.Started), "from run.start to run.end")
+		r.RTO = b.rto()
 	}
 	if b.rpo >= 0 {
 		r.RPO = objective(r.RPO.Target, b.rpo, "the oldest restore point's age when its step started")
@@ -276,6 +284,25 @@ func (b *recordBuilder) finish() *Record {
 		r.Requests = []RequestRecord{}
 	}
 	return r
+}
+
+// rto measures the run against its RTO: in real time from run.start to the
+// run's end in a live run, on the sandbox's clock in a sandbox run (the
+// time the run recorded at its end), and never as met unless the run
+// succeeded for real or in the sandbox.
+func (b *recordBuilder) rto() Objective {
+	r := b.r
+	elapsed, how := r.Ended.Sub(r.Started), "from run.start to the run's end"
+	if r.Mode == "sandbox" {
+		elapsed, how = b.elapsed, "simulated: the sandbox's clock, as the run recorded it at its end"
+	}
+	o := objective(r.RTO.Target, elapsed, how)
+	if r.Outcome != "succeeded" || r.Mode == "dry-run" {
+		o.Met = nil
+	}
+	target, _ := parseTarget(r.RTO.Target)
+	o.Verdict = RTOVerdict(RTOFacts{Outcome: r.Outcome, Mode: r.Mode, Elapsed: elapsed, Target: target, Projected: b.projected})
+	return o
 }
 
 // objective measures achieved against a target written as a runbook

@@ -19,7 +19,7 @@ func (r *Record) WriteMarkdown(w io.Writer) error {
 	p.f("| mode | %s |\n| account | %s |\n| caller | `%s` |\n", r.Mode, r.Account, r.CallerARN)
 	p.f("| Regions | primary %s, recovery %s |\n", r.Regions["primary"], r.Regions["recovery"])
 	p.f("| started | %s |\n| ended | %s |\n| outcome | **%s** |\n", stamp(r.Started), stamp(r.Ended), r.Outcome)
-	p.f("| RTO | %s |\n| RPO | %s |\n", objectiveLine(r.RTO), objectiveLine(r.RPO))
+	p.f("| RTO | %s |\n| RPO | %s |\n", rtoLine(r.RTO), objectiveLine(r.RPO))
 	if r.Resumed > 0 {
 		p.f("| resumed | %d time(s) |\n", r.Resumed)
 	}
@@ -91,6 +91,14 @@ func (p *mdWriter) remarks(title string, list []Remark) {
 	for _, r := range list {
 		p.f("| %s | %s | %s | %s | %s |\n", stamp(r.Time), r.Step, cell(r.Actor), cell(r.What), cell(r.Reason))
 	}
+}
+
+// rtoLine is the RTO's verdict, in bold when it says how the run did.
+func rtoLine(o Objective) string {
+	if o.Verdict == "" {
+		return objectiveLine(o)
+	}
+	return "**" + cell(o.Verdict) + "**"
 }
 
 // objectiveLine writes a target against what was achieved.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestExportOfAnInterruptedRun builds a record from a log that stops
@@ -66,5 +67,28 @@ func TestExportOfARetriedStep(t *testing.T) {
 	}
 	if s := rec.Steps[0]; s.Status != "done" || s.Error != "" || s.Attempts != 2 {
 		t.Errorf("step %+v", s)
+	}
+}
+
+// TestRTOVerdictNeverClaimsARecoveryThatDidNotHappen: only a run that
+// succeeded achieved an RTO; a dry run projects; sandbox figures say so.
+func TestRTOVerdictNeverClaimsARecoveryThatDidNotHappen(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		facts RTOFacts
+		want  string
+	}{
+		{RTOFacts{Outcome: "succeeded", Mode: "live", Elapsed: 20 * time.Minute, Target: 30 * time.Minute}, "RTO achieved 20m against 30m: met"},
+		{RTOFacts{Outcome: "succeeded", Mode: "live", Elapsed: 2 * time.Hour, Target: 30 * time.Minute}, "RTO achieved 2h against 30m: MISSED"},
+		{RTOFacts{Outcome: "failed", Mode: "live", Elapsed: 5 * time.Minute, Target: 30 * time.Minute}, "NOT RECOVERED after 5m (RTO 30m)"},
+		{RTOFacts{Outcome: "aborted", Mode: "live", Elapsed: 5 * time.Minute}, "NOT RECOVERED after 5m (no RTO target)"},
+		{RTOFacts{Outcome: "paused", Mode: "sandbox", Elapsed: 90 * time.Second, Target: time.Hour}, "NOT RECOVERED after 1m30s (RTO 1h) — simulated, on the sandbox's clock"},
+		{RTOFacts{Outcome: "succeeded", Mode: "sandbox", Elapsed: 12 * time.Minute, Target: time.Hour}, "RTO achieved 12m against 1h: met — simulated, on the sandbox's clock"},
+		{RTOFacts{Outcome: "succeeded", Mode: "dry-run", Elapsed: time.Second, Target: 30 * time.Minute, Projected: 23 * time.Minute}, "dry run: nothing was recovered; projected 23m (the critical path) against RTO 30m: within"},
+	}
+	for _, c := range cases {
+		if got := RTOVerdict(c.facts); got != c.want {
+			t.Errorf("%+v:\n got %q\nwant %q", c.facts, got, c.want)
+		}
 	}
 }

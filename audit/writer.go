@@ -49,6 +49,9 @@ type RunInfo struct {
 	// post-incident record; empty when the runbook sets none.
 	RTO string `json:"rto,omitempty"`
 	RPO string `json:"rpo,omitempty"`
+	// ProjectedRTO is the plan's critical path ("23m"): all a dry run can
+	// say about the RTO.
+	ProjectedRTO string `json:"projected_rto,omitempty"`
 }
 
 // Entry is what a caller logs; the Writer adds the rest of the Event.

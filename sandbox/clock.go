@@ -14,6 +14,9 @@ type Clock struct {
 	realStart time.Time
 	scale     float64
 	offset    time.Duration // simulated time added by Advance
+	// peoplePace is set while the run driving the sandbox waits only for
+	// people: the clock then runs at real speed (see PeoplePace).
+	peoplePace bool
 }
 
 // NewClock starts a clock at start (now when zero) running scale times
@@ -29,8 +32,35 @@ func NewClock(start time.Time, scale float64) *Clock {
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.nowLocked()
+}
+
+func (c *Clock) nowLocked() time.Time {
 	real := time.Since(c.realStart)
-	return c.start.Add(time.Duration(float64(real)*c.scale) + c.offset)
+	return c.start.Add(time.Duration(float64(real)*c.rate()) + c.offset)
+}
+
+// rate is how many simulated seconds pass per real second now.
+func (c *Clock) rate() float64 {
+	if c.peoplePace {
+		return 1
+	}
+	return c.scale
+}
+
+// PeoplePace runs the clock at real speed while on is set: a run waiting
+// only for people (a gate, a decision, a checklist) spends their real
+// minutes, not scaled ones, so that twenty seconds of reading a gate do not
+// age a recovery point by twenty simulated minutes at time scale 60. The
+// clock runs on, without a jump, at its scale once work resumes.
+func (c *Clock) PeoplePace(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.peoplePace == on {
+		return
+	}
+	c.start, c.realStart, c.offset = c.nowLocked(), time.Now(), 0
+	c.peoplePace = on
 }
 
 // Advance moves simulated time forward by d, as a game-day operator

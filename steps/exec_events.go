@@ -110,6 +110,9 @@ type RunSummary struct {
 	// Elapsed is the run's time at the end, on the mode's clock (the
 	// sandbox's simulated clock in sandbox mode).
 	Elapsed time.Duration `json:"elapsed_ns,omitempty"`
+	// RTO is the run's time against its RTO target in one line, as every
+	// report says it (audit.RTOVerdict): set at the end.
+	RTO string `json:"rto,omitempty"`
 	// Resumable is set when the run stopped with something left to do:
 	// its log is not sealed, and drpilot resume carries it on.
 	Resumable bool `json:"resumable,omitempty"`

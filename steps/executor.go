@@ -232,7 +232,6 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 	e.repace()
 	// Once the run ends, people read its results at their own speed.
 	defer e.repace()
-	start := e.now()
 	e.emit(Event{Type: EventRunStarted, Run: e.summary(""), Message: "run " + e.opts.RunID + " started"})
 	e.announcePrior()
 
@@ -250,7 +249,7 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 		inFlight--
 		e.settle(r)
 	}
-	return e.finish(start)
+	return e.finish()
 }
 
 // runStepSafely runs a step, turning a panic in an action's code into a

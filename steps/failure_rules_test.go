@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/drpilot/drpilot/audit"
@@ -267,4 +268,44 @@ func readLog(t *testing.T, dir string) []audit.Event {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// paceApprover records, when it is asked, what the executor last told
+// Pace: a question to a person must find the run at people's pace.
+type paceApprover struct {
+	last *atomic.Bool
+	seen []bool
+}
+
+func (a *paceApprover) Approve(context.Context, Gate) (Decision, error) {
+	a.seen = append(a.seen, a.last.Load())
+	return Decision{Verdict: VerdictApprove, Actor: "alice"}, nil
+}
+
+func (a *paceApprover) OnFailure(context.Context, Failure) (Decision, error) {
+	return Decision{}, ErrNobodyToAsk
+}
+
+// TestTheRunPacesTheClockForPeople: while the only running step waits for
+// a person, the executor says so (the sandbox then runs its clock at real
+// speed); while a step works, it says the run is working.
+func TestTheRunPacesTheClockForPeople(t *testing.T) {
+	t.Parallel()
+	src := waitRunbook([]string{"a", "b"}, map[string]string{"b": "confirm = \"yes\"\n"})
+	var last atomic.Bool
+	var duringWork []bool
+	ap := &paceApprover{last: &last}
+	runners := scripted(func(context.Context, *StepRun) (map[string]any, error) {
+		duringWork = append(duringWork, last.Load())
+		return map[string]any{}, nil
+	})
+	tr := prepareRun(t, src, "", runOptions{runners: runners, approver: ap})
+	tr.exec.opts.Pace = func(peopleOnly bool) { last.Store(peopleOnly) }
+	tr.summary, tr.err = tr.exec.Run(context.Background())
+	if tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatal(tr.summary.Reason)
+	}
+	if !slices.Equal(ap.seen, []bool{true}) || !slices.Equal(duringWork, []bool{false, false}) || !last.Load() {
+		t.Errorf("pace at the gate %v, during work %v, at the end %v", ap.seen, duringWork, last.Load())
+	}
 }

@@ -125,7 +125,7 @@ func (e *Executor) interruptedStep(i int) stepResult {
 // over (it completed, or was aborted), left resumable with a run.paused
 // event when something is left to do (an interruption, a failure nobody
 // allowed, a question nobody was there to answer).
-func (e *Executor) finish(start time.Time) (*RunSummary, error) {
+func (e *Executor) finish() (*RunSummary, error) {
 	sum := e.summary("")
 	e.mu.Lock()
 	counts := map[string]int{}
@@ -146,10 +146,18 @@ func (e *Executor) finish(start time.Time) (*RunSummary, error) {
 	abortWhy := e.abortWhy
 	e.mu.Unlock()
 	sum.Counts = counts
-	sum.Elapsed = e.now().Sub(start)
+	// From the run's first start: a resumed run's RTO counts the time it
+	// spent stopped.
+	sum.Elapsed = e.now().Sub(e.opts.StartedAt)
+	budget := e.opts.Plan.Budget
+	facts := audit.RTOFacts{Outcome: sum.Outcome, Mode: string(e.opts.Mode), Elapsed: sum.Elapsed, Projected: budget.CriticalPath.Duration}
+	if budget.RTO != nil {
+		facts.Target = budget.RTO.Duration
+	}
+	sum.RTO = audit.RTOVerdict(facts)
 	data := runEndData{Outcome: sum.Outcome, Counts: counts,
 		Elapsed: runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), AbortReason: abortWhy,
-		Reason: sum.Reason, Needs: sum.Needs, Blocked: sum.Blocked, APIPolls: e.pollCount.Load()}
+		Reason: sum.Reason, RTO: sum.RTO, Needs: sum.Needs, Blocked: sum.Blocked, APIPolls: e.pollCount.Load()}
 	var err error
 	if sum.Resumable {
 		err = e.opts.Audit.Pause(actorDrpilot, data)
@@ -275,6 +283,7 @@ type runEndData struct {
 	Elapsed     string         `json:"elapsed"`
 	AbortReason string         `json:"abort_reason,omitempty"`
 	Reason      string         `json:"reason,omitempty"`
+	RTO         string         `json:"rto,omitempty"`
 	Needs       []Need         `json:"needs,omitempty"`
 	Blocked     []Blocked      `json:"blocked,omitempty"`
 	APIPolls    int64          `json:"api_polls"`

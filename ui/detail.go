@@ -130,7 +130,7 @@ func (m Model) renderFinish() string {
 // them again after the program exits, so that they stay in the
 // scrollback.
 func (m Model) FinishLines() []string {
-	sum, p := m.summary, m.opts.Plan
+	sum := m.summary
 	if sum == nil {
 		line := "the run ended without a summary"
 		if m.runErr != nil {
@@ -138,20 +138,12 @@ func (m Model) FinishLines() []string {
 		}
 		return []string{line, "run directory " + m.opts.AuditDir}
 	}
-	rto := "no RTO target"
-	if p.Budget.RTO != nil {
-		verdict := "met"
-		if sum.Elapsed > p.Budget.RTO.Duration {
-			verdict = "MISSED"
-		}
-		rto = fmt.Sprintf("RTO %s against %s: %s", sum.Elapsed.Round(time.Second), p.Budget.RTO, verdict)
-	}
-	lines := []string{
-		fmt.Sprintf("run %s %s (%s)", sum.ID, strings.ToUpper(sum.Outcome), sum.Mode),
-		rto,
-		fmt.Sprintf("steps: %d done, %d failed, %d skipped, %d not run",
-			sum.Counts["done"], sum.Counts["failed"], sum.Counts["skipped"], sum.Counts["not-run"]),
-		"run directory " + sum.AuditDir,
+	var lines []string
+	if m.opts.Finish != nil {
+		lines = m.opts.Finish(sum)
+	} else {
+		lines = []string{fmt.Sprintf("run %s %s (%s)", sum.ID, strings.ToUpper(sum.Outcome), sum.Mode), sum.RTO,
+			"run directory " + sum.AuditDir}
 	}
 	switch {
 	case m.verdict != "":
@@ -159,7 +151,6 @@ func (m Model) FinishLines() []string {
 	case m.opts.Verify != nil:
 		lines = append(lines, "audit log: verifying…")
 	}
-	lines = append(lines, m.opts.Next...)
 	if m.runErr != nil {
 		lines = append(lines, "error: "+m.runErr.Error())
 	}

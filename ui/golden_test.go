@@ -79,7 +79,8 @@ var scenes = map[string]func(t *testing.T, m Model) Model{
 	"finish": func(t *testing.T, m Model) Model {
 		m = running(t, m)
 		return send(t, m, finishedMsg{summary: &steps.RunSummary{ID: "ui-test-20261121T030000Z-ab12", Outcome: steps.OutcomeSucceeded,
-			Mode: "sandbox", AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3}}})
+			Mode: "sandbox", AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3},
+			RTO: "RTO achieved 12m against 30m: met — simulated, on the sandbox's clock"}})
 	},
 }
 

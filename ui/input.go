@@ -82,7 +82,11 @@ func (m Model) onRunKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		m.openPrompt(promptNote, step, "note (Enter saves it in the audit log)")
 	case key.Matches(k, m.keys.Abort):
-		m.openPrompt(promptAbort, "", "ABORT THE RUN: say why, then Enter (Esc keeps it running)")
+		m.openPrompt(promptAbort, "", "ABORT THE RUN FOR GOOD: say why, then Enter (Esc keeps it running; ctrl+c stops it resumably)")
+	case key.Matches(k, m.keys.Interrupt):
+		m.flash = "stopping at a safe point: calls in flight finish and are logged; drpilot resume carries the run on"
+		reason := "ctrl+c in the terminal UI (" + m.opts.Actor + ")"
+		return m, m.control(func(c Controller) error { c.Interrupt(reason); return nil })
 	}
 	return m, nil
 }
@@ -132,6 +136,39 @@ func (m Model) onPromptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// askOutputs asks for the next output of a step being skipped, or skips
+// it once every output has been asked about.
+func (m Model) askOutputs(step string, skip *skipAnswer) (tea.Model, tea.Cmd) {
+	if len(skip.left) > 0 {
+		m.openPrompt(promptOutput, step, fmt.Sprintf("skip %s: the value of its output %s, from what you did by hand (- if you have none; Esc cancels the skip)", step, skip.left[0]))
+		m.prompt.skip = skip
+		return m, nil
+	}
+	outputs := skip.outputs
+	if len(outputs) == 0 {
+		outputs = nil
+	}
+	if m.questionFor(step) != nil {
+		m.answerWith(step, steps.Decision{Verdict: steps.VerdictSkip, Reason: skip.reason, Outputs: outputs})
+		return m, nil
+	}
+	actor := m.opts.Actor
+	return m, m.control(func(c Controller) error { return c.SkipWithOutputs(step, skip.reason, actor, outputs) })
+}
+
+// outputsOf lists the outputs a step declares.
+func (m Model) outputsOf(step string) []string {
+	var names []string
+	for _, ps := range m.opts.Plan.Steps {
+		if ps.ID == step {
+			for _, o := range ps.Outputs {
+				names = append(names, o.Name)
+			}
+		}
+	}
+	return names
+}
+
 // submit acts on a typed line. An empty reason is refused: every skip,
 // abort and note goes into the audit log with its words.
 func (m Model) submit(p *prompt, text string) (tea.Model, tea.Cmd) {
@@ -149,12 +186,13 @@ func (m Model) submit(p *prompt, text string) (tea.Model, tea.Cmd) {
 		}
 		m.answer(p.step, steps.VerdictApprove, "approved by typing the step id")
 	case promptSkip:
-		if m.questionFor(p.step) != nil {
-			m.answer(p.step, steps.VerdictSkip, text)
-			return m, nil
+		return m.askOutputs(p.step, &skipAnswer{reason: text, outputs: map[string]any{}, left: m.outputsOf(p.step)})
+	case promptOutput:
+		if text != "-" {
+			p.skip.outputs[p.skip.left[0]] = text
 		}
-		step, actor := p.step, m.opts.Actor
-		return m, m.control(func(c Controller) error { return c.Skip(step, text, actor) })
+		p.skip.left = p.skip.left[1:]
+		return m.askOutputs(p.step, p.skip)
 	case promptNote:
 		step, actor := p.step, m.opts.Actor
 		m.flash = "note saved"

@@ -16,10 +16,12 @@ type KeyMap struct {
 	Go      key.Binding // continue after a failure
 	Note    key.Binding
 	Abort   key.Binding
-	LogUp   key.Binding
-	LogDown key.Binding
-	Help    key.Binding
-	Quit    key.Binding
+	// Interrupt stops the run at a safe point, resumably.
+	Interrupt key.Binding
+	LogUp     key.Binding
+	LogDown   key.Binding
+	Help      key.Binding
+	Quit      key.Binding
 }
 
 // DefaultKeyMap is drpilot's keys.
@@ -35,7 +37,9 @@ func DefaultKeyMap() KeyMap {
 		Retry:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry the failed step")),
 		Go:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue past the failure")),
 		Note:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "add a note")),
-		Abort:   key.NewBinding(key.WithKeys("A", "ctrl+c"), key.WithHelp("A", "abort the run (asks why)")),
+		Abort:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "abort the run for good (asks why)")),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"),
+			key.WithHelp("ctrl+c", "stop here, resumably (calls in flight finish; drpilot resume carries on)")),
 		LogUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll the log up")),
 		LogDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll the log down")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
@@ -53,6 +57,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Start, k.Confirm, k.Tick, k.Skip, k.Retry, k.Go},
 		{k.Up, k.Down, k.Follow, k.LogUp, k.LogDown},
-		{k.Note, k.Abort, k.Help, k.Quit},
+		{k.Note, k.Abort, k.Interrupt, k.Help, k.Quit},
 	}
 }

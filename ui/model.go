@@ -13,8 +13,12 @@ import (
 
 // Controller is what the operator steers a run with: the executor.
 type Controller interface {
-	Skip(step, reason, actor string) error
+	// SkipWithOutputs skips a step, with values for its declared outputs
+	// when the operator did it by hand (nil when they give none).
+	SkipWithOutputs(step, reason, actor string, outputs map[string]any) error
 	Abort(reason, actor string) error
+	// Interrupt stops the run at a safe point, resumably.
+	Interrupt(reason string)
 	Note(step, text, actor string) error
 }
 
@@ -27,9 +31,10 @@ type Options struct {
 	AuditDir  string
 	// Actor names the operator in every decision.
 	Actor string
-	// Next are the commands to run after the run (verify, export), which
-	// the finish screen shows.
-	Next []string
+	// Finish says how the run ended and what to run next (verify and
+	// export, or resume and abort), for the finish screen: the same lines
+	// the headless output ends with.
+	Finish func(*steps.RunSummary) []string
 	// Control steers the run; Run carries it out (it blocks until the run
 	// ends), and Readiness evaluates the preconditions for the start
 	// screen. The model calls them only inside commands.
@@ -106,6 +111,9 @@ type promptKind int
 const (
 	promptTypeID promptKind = iota
 	promptSkip
+	// promptOutput asks, after a skip's reason, for each output the step
+	// declares: the value the operator's own work produced.
+	promptOutput
 	promptNote
 	promptAbort
 )
@@ -116,6 +124,17 @@ type prompt struct {
 	step  string
 	label string
 	input textinput.Model
+	// skip carries a skip's reason and the outputs given so far while the
+	// operator is asked for each output (promptOutput); left are the
+	// outputs still to ask about.
+	skip *skipAnswer
+}
+
+// skipAnswer is a skip being put together: its reason and outputs.
+type skipAnswer struct {
+	reason  string
+	outputs map[string]any
+	left    []string
 }
 
 // Messages besides the executor's.
@@ -290,11 +309,17 @@ func (m *Model) dropQuestions(step string) {
 
 // answer replies to the question about a step and moves on to the next.
 func (m *Model) answer(step string, v steps.Verdict, reason string) {
+	m.answerWith(step, steps.Decision{Verdict: v, Reason: reason})
+}
+
+// answerWith answers the question about step with d, as the operator.
+func (m *Model) answerWith(step string, d steps.Decision) {
 	q := m.questionFor(step)
 	if q == nil {
 		return
 	}
-	q.reply <- steps.Decision{Verdict: v, Actor: m.opts.Actor, Reason: reason}
+	d.Actor = m.opts.Actor
+	q.reply <- d
 	for i := range m.questions {
 		if m.questions[i] == q {
 			m.questions = append(m.questions[:i], m.questions[i+1:]...)

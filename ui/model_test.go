@@ -45,6 +45,8 @@ call = "ssm:GetParameter"
 input = { Name = "/shop/maintenance" }
 query = "Parameter.Value"
 equals = "off"
+[steps.outputs]
+version = "Version"
 
 [[steps]]
 id = "settle"
@@ -61,10 +63,14 @@ type fakeControl struct {
 	calls []string
 }
 
-func (c *fakeControl) Skip(step, reason, actor string) error {
+func (c *fakeControl) SkipWithOutputs(step, reason, actor string, outputs map[string]any) error {
+	if len(outputs) > 0 {
+		return c.add(fmt.Sprintf("skip %s: %s %v", step, reason, outputs))
+	}
 	return c.add("skip " + step + ": " + reason)
 }
 func (c *fakeControl) Abort(reason, actor string) error { return c.add("abort: " + reason) }
+func (c *fakeControl) Interrupt(reason string)          { c.add("interrupt: " + reason) }
 func (c *fakeControl) Note(step, text, actor string) error {
 	return c.add("note " + step + ": " + text)
 }
@@ -89,7 +95,10 @@ func testModel(t *testing.T) (Model, *fakeControl) {
 	ctl := &fakeControl{}
 	clock := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
 	m := New(Options{Plan: plan, Mode: steps.ModeSandbox, Account: "123456789012", AuditDir: "/runs/r1", Actor: "kenji",
-		Next:    []string{"verify: drpilot audit verify /runs/r1 --pub k.pub", "export: drpilot audit export /runs/r1 --format md"},
+		Finish: func(sum *steps.RunSummary) []string {
+			return []string{fmt.Sprintf("run %s %s", sum.ID, strings.ToUpper(sum.Outcome)), sum.RTO,
+				"verify: drpilot audit verify /runs/r1 --pub k.pub", "export: drpilot audit export /runs/r1 --format md"}
+		},
 		Control: ctl, Run: func() (*steps.RunSummary, error) { return nil, nil }, Now: func() time.Time { return clock }})
 	m = send(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	return m, ctl
@@ -292,6 +301,30 @@ func TestFailureChoices(t *testing.T) {
 	}
 }
 
+// TestASkipAsksForTheStepsOutputs: the operator who did a step by hand
+// gives the values of its declared outputs, one prompt each, or "-" for
+// none; the skip carries them to the executor.
+func TestASkipAsksForTheStepsOutputs(t *testing.T) {
+	m, ctl := testModel(t)
+	m = running(t, m)
+	m = press(t, m, "down", "s", "done in the console", "enter")
+	if m.prompt == nil || m.prompt.kind != promptOutput || !strings.Contains(m.prompt.label, "output version") {
+		t.Fatalf("the skip does not ask for the output: %+v", m.prompt)
+	}
+	m = press(t, m, "7")
+	next, cmd := m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	run(t, cmd)
+	if got := strings.Join(ctl.calls, "\n"); !strings.Contains(got, "skip flag: done in the console map[version:7]") {
+		t.Errorf("controller calls: %s", got)
+	}
+	m = press(t, next.(Model), "s", "again", "enter", "-")
+	_, cmd = m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	run(t, cmd)
+	if got := ctl.calls[len(ctl.calls)-1]; got != "skip flag: again" {
+		t.Errorf("- gives no value: %s", got)
+	}
+}
+
 func TestSkipNoteAndAbortGoThroughTheController(t *testing.T) {
 	m, ctl := testModel(t)
 	m = running(t, m)
@@ -344,14 +377,14 @@ func TestTooSmallAndFinish(t *testing.T) {
 	m = running(t, m)
 	m.opts.Verify = func() string { return "VALID: 42 events" }
 	next, cmd := m.Update(finishedMsg{summary: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeSucceeded, Mode: "sandbox",
-		AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3}}})
+		AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3}, RTO: "RTO achieved 12m against 30m: met"}})
 	m = next.(Model)
 	if !strings.Contains(plain(m.render()), "audit log: verifying") || cmd == nil {
 		t.Fatal("the finish screen does not verify the log")
 	}
 	m = send(t, m, cmd())
 	screen := plain(m.render())
-	for _, want := range []string{"run r1 SUCCEEDED", "RTO 12m0s against 30m: met", "audit log: VALID: 42 events", "drpilot audit verify /runs/r1", "drpilot audit export /runs/r1"} {
+	for _, want := range []string{"run r1 SUCCEEDED", "RTO achieved 12m against 30m: met", "audit log: VALID: 42 events", "drpilot audit verify /runs/r1", "drpilot audit export /runs/r1"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("finish screen lacks %q:\n%s", want, screen)
 		}
@@ -374,7 +407,7 @@ func TestReflowJoinsParagraphLinesAndKeepsLists(t *testing.T) {
 }
 
 func TestRemainingKeysAndEvents(t *testing.T) {
-	m, _ := testModel(t)
+	m, ctl := testModel(t)
 	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"}); cmd == nil {
 		t.Error("q does not quit the start screen")
 	}
@@ -401,11 +434,15 @@ func TestRemainingKeysAndEvents(t *testing.T) {
 	if m.logScroll != 0 {
 		t.Error("pgdown does not scroll the log forward")
 	}
-	m = send(t, m, tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	if m.prompt == nil || m.prompt.kind != promptAbort {
-		t.Error("ctrl+c does not ask why the run is aborted")
+	next, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	m = next.(Model)
+	if m.prompt != nil || cmd == nil {
+		t.Fatal("ctrl+c asks something: it stops the run, resumably, at once")
 	}
-	m = press(t, m, "esc")
+	run(t, cmd)
+	if got := strings.Join(ctl.calls, "\n"); !strings.Contains(got, "interrupt: ctrl+c in the terminal UI (kenji)") {
+		t.Errorf("ctrl+c does not interrupt the run: %s", got)
+	}
 	m = send(t, m, eventMsg(steps.Event{Type: steps.EventRunFinished, Time: now, Run: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeAborted}}))
 	if m.run.summary == nil || m.run.summary.Outcome != steps.OutcomeAborted {
 		t.Error("run.finished is not kept")

@@ -70,6 +70,7 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 		Runbook: rb.File, RunbookSHA256: rb.SHA256, Version: v, Mode: string(env.mode), Account: env.account,
 		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
 		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars), RTO: target(rb.RTO), RPO: target(rb.RPO),
+		ProjectedRTO: plan.Budget.CriticalPath.String(),
 	}})
 	if err != nil {
 		return nil, badInput("audit log: %v", err)
@@ -130,6 +131,7 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 		eo.TimeScale, eo.Now, eo.StartedAt = sb.Clock().Scale(), sb.Clock().Now, time.Time{}
 		// Its simulator ends with this process: a run that stops is over.
 		eo.Unresumable = true
+		eo.Pace = sb.Clock().PeoplePace
 		endpoint := r.env.endpoint
 		eo.RewriteURL = func(u string) string { return sandbox.WebURL(endpoint, u) }
 	}

@@ -148,6 +148,7 @@ func endLines(r *preparedRun, sum *steps.RunSummary) []string {
 	if sum != nil {
 		lines = append(lines, fmt.Sprintf("run %s %s in %s: %s", r.id, strings.ToUpper(sum.Outcome),
 			runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), countsLine(sum.Counts)))
+		lines = append(lines, "  "+sum.RTO)
 		if sum.Reason != "" {
 			lines = append(lines, "  "+sum.Reason)
 		}

@@ -42,7 +42,7 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	model := ui.New(ui.Options{
 		Plan: r.plan, Mode: r.env.mode, Account: r.env.account, CallerARN: r.env.callerARN,
 		AuditDir: r.log.Dir(), Actor: actor(), Control: exec,
-		Next: []string{"verify: " + verifyCommand(r), "export: " + exportCommand(r)},
+		Finish: func(sum *steps.RunSummary) []string { return endLines(r, sum) },
 		Run: func() (*steps.RunSummary, error) {
 			close(started)
 			defer close(ended)
@@ -54,9 +54,10 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	})
 	program := tea.NewProgram(model, tea.WithContext(ctx), tea.WithOutput(r.opts.stdout))
 	bridge.Attach(program.Send)
-	// A signal aborts the run with a reason, as in headless mode; the
-	// program then shows the finish screen.
-	stop := context.AfterFunc(ctx, func() { exec.Abort("interrupted by a signal", actor()) })
+	// A signal (SIGTERM, a closed terminal's SIGHUP) interrupts the run,
+	// resumably, as in headless mode; the program then shows the finish
+	// screen if it still can.
+	stop := interruptOn(ctx, exec)
 	defer stop()
 	final, perr := program.Run()
 	wasStarted := false
@@ -73,11 +74,12 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		sum, runErr = exec.Run(context.Background())
 	default:
 		// The program can stop before the run (a terminal that went away):
-		// the run is aborted, never left running without its operator.
+		// the run is interrupted, resumably, never left running without
+		// its operator.
 		select {
 		case <-ended:
 		default:
-			exec.Abort("the terminal UI stopped", actor())
+			exec.Interrupt("the terminal UI stopped")
 			<-ended
 		}
 	}
