@@ -63,6 +63,9 @@ func (c *converter) meta(rb *Runbook, m *rawMeta) {
 		rb.Regions.Primary = c.str("runbook.regions.primary", m.Regions.Primary)
 		rb.Regions.Recovery = c.str("runbook.regions.recovery", m.Regions.Recovery)
 	}
+	if m.NewRegions != nil {
+		rb.NewRegions = c.strList("runbook.new_regions", m.NewRegions)
+	}
 }
 
 func (c *converter) contact(path string, r *rawContact) Contact {

@@ -65,6 +65,30 @@ func TestCheckReportsEveryErrorAndExitsTwo(t *testing.T) {
 	}
 }
 
+// TestUnknownRegionIsRefused: a misspelt Region is an error that check and
+// run both refuse, before anything is sent anywhere, and a Region listed in
+// new_regions is accepted.
+func TestUnknownRegionIsRefused(t *testing.T) {
+	t.Parallel()
+	file := "../../runbooks/testdata/broken/unknown-step-region.toml"
+	want := file + `:34:10: steps[1].region: unknown Region "eu-centrl-1" (did you mean "eu-central-1"? if it is a Region newer than this drpilot, add new_regions = ["eu-centrl-1"] under [runbook])`
+	code, out, _ := drpilot(t, "check", file)
+	if code != exitBadInput || !strings.Contains(out, want) {
+		t.Errorf("check: exit %d, want 2 and %q:\n%s", code, want, out)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errOut := drpilot(t, "run", file, "--dry-run", "--headless", "--audit-dir", dir)
+	if code != exitBadInput || !strings.Contains(errOut, want) {
+		t.Errorf("run: exit %d, want 2 and %q:\n%s%s", code, want, out, errOut)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("run made a run directory for a runbook it refused")
+	}
+	if code, out, _ := drpilot(t, "check", "../../runbooks/testdata/valid/new-region.toml"); code != exitOK {
+		t.Errorf("a Region listed in new_regions: exit %d:\n%s", code, out)
+	}
+}
+
 func TestCheckJSON(t *testing.T) {
 	t.Parallel()
 	code, out, _ := drpilot(t, "check", "--json", "../../runbooks/testdata/broken/cycle.toml")
