@@ -50,9 +50,10 @@ Modes:
   --sandbox   starts drpilot's AWS simulator in-process with the runbook's
               scenario (runbooks/scenarios/<runbook id>.toml, or --scenario).
 
-Without --headless, run opens the terminal UI. --headless prints progress
-instead; without --yes a headless run stops at the first step that needs
-approval (exit 3). --json prints one JSON event per line (docs/events.md).
+Without --headless, run opens the terminal UI, and refuses to start (exit 2)
+when stdin or stdout is not a terminal. --headless prints progress instead;
+without --yes a headless run stops at the first step that needs approval
+(exit 3). --json prints one JSON event per line (docs/events.md).
 --log-file keeps diagnostics (the AWS SDK's messages, every event) as JSON
 lines; under the terminal UI nothing else is written to the terminal.
 
@@ -116,7 +117,8 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 	return r.execute(ctx)
 }
 
-// checkRunFlags refuses combinations that make no sense.
+// checkRunFlags refuses combinations that make no sense, and the terminal
+// UI where there is no terminal, before anything is started.
 func checkRunFlags(opts runOptions) error {
 	switch {
 	case opts.dryRun && opts.sandbox:
@@ -130,7 +132,7 @@ func checkRunFlags(opts runOptions) error {
 	case opts.timeScale <= 0 || opts.timeScale > 1e6:
 		return badInput("--time-scale must be above 0 and at most 1000000, not %g", opts.timeScale)
 	}
-	return nil
+	return checkTerminal(opts)
 }
 
 // loadForRun loads, overrides vars, validates and plans the runbook. The
