@@ -80,6 +80,7 @@ func runAuditVerify(_ context.Context, opts verifyOptions, args []string) error 
 	if err != nil {
 		return badInput("cannot read the run directory: %v", err)
 	}
+	rep.Reason = verdictReason(args[0], rep.Verdict, rep.Reason)
 	if opts.json {
 		enc := json.NewEncoder(opts.stdout)
 		enc.SetIndent("", "  ")

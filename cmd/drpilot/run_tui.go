@@ -46,7 +46,7 @@ func verdictLine(r *preparedRun) string {
 	if err != nil {
 		return "cannot verify: " + err.Error()
 	}
-	return fmt.Sprintf("%s: %s", rep.Verdict, rep.Reason)
+	return fmt.Sprintf("%s: %s", rep.Verdict, verdictReason(r.log.Dir(), rep.Verdict, rep.Reason))
 }
 
 // executeTUI runs the executor under the terminal UI: the program shows
