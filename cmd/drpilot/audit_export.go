@@ -38,7 +38,7 @@ at all (a temporary file renamed over FILE, mode 0644).
 
 A log that does not verify still gets a record, headed by its verdict; export
 then says why on stderr and exits 1.`,
-		Example: `  drpilot audit export RUN_DIR --pub runbooks/keys/oncall.pub -o incident.md
+		Example: `  drpilot audit export RUN_DIR --pub keys/oncall.pub -o incident.md
   drpilot audit export RUN_DIR --pub oncall.pub --format json | jq .steps`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,7 +46,7 @@ then says why on stderr and exits 1.`,
 			return runAuditExport(cmd.Context(), opts, args[0])
 		},
 	}
-	cmd.Flags().StringVar(&opts.format, "format", "md", "md, html or json")
+	cmd.Flags().StringVar(&opts.format, "format", "md", "the record's format: md, html or json")
 	cmd.Flags().StringVar(&opts.pub, "pub", "", "the trusted public key (PEM, or note-verifier form)")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write the record to FILE instead of stdout")
 	return cmd

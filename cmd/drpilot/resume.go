@@ -23,8 +23,8 @@ import (
 func newResumeCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "resume DIR [--headless [--yes] [--json]] [--key FILE] [--parallel N]",
-		Short: "Continue a run that was interrupted, from its audit log",
+		Use:   "resume DIR",
+		Short: "Continue an interrupted run from its audit log",
 		Long: `resume continues the run whose audit log is in DIR, after a crash, a lost
 terminal or a killed process. It trusts only the log: steps the log records as
 done or skipped are not run again, and their outputs feed the steps still to

@@ -35,18 +35,18 @@ type runOptions struct {
 func newRunCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "run FILE [--dry-run | --sandbox [--scenario FILE] [--time-scale N]] [--headless [--yes] [--json]] [--log-file FILE]",
-		Short: "Carry out a runbook against AWS, the sandbox, or as a dry run",
+		Use:   "run FILE",
+		Short: "Carry out a runbook: live, dry run or sandbox",
 		Long: `run carries out a runbook step by step: it checks each step's preconditions just
 before the step, asks before every gated step, sends the step's AWS calls, waits
 until their effect is real, and records every decision and call in a signed
 audit log.
 
 Modes:
-  (default)   live: the account of the standard AWS configuration (profiles, SSO,
-              AWS_REGION, AWS_ENDPOINT_URL). Needs a trusted signing key.
-  --dry-run   sends only read-only calls; every mutating request is shown and
-              recorded, never sent.
+  (default)   live: the account of the standard AWS configuration (profiles,
+              SSO, AWS_REGION, AWS_ENDPOINT_URL). Needs a trusted signing key.
+  --dry-run   sends only read-only calls; every mutating request is shown
+              and recorded, never sent.
   --sandbox   starts drpilot's AWS simulator in-process with the runbook's
               scenario (runbooks/scenarios/<runbook id>.toml, or --scenario).
 
@@ -60,9 +60,9 @@ lines; under the terminal UI nothing else is written to the terminal.
 The run's audit log goes to --audit-dir, by default
 $XDG_STATE_HOME/drpilot/runs/<run id>. Exit codes: 0 the run succeeded, 1 a
 step failed, 2 bad input or refused to start, 3 aborted.`,
-		Example: `  drpilot run runbooks/store-region-failover.toml --sandbox --headless --yes
+		Example: `  drpilot run failover.toml --sandbox --headless --yes
   drpilot run runbooks/ecommerce-pilot-light.toml --dry-run --headless
-  drpilot run failover.toml --headless --json --var db_replica=orders-replica-2`,
+  drpilot run failover.toml --headless --json --var db_replica=replica-2`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
