@@ -51,6 +51,7 @@ cannot be resumed: its simulator ended with it.`,
 	f.StringVar(&opts.key, "key", "", "the run's signing key (default $DRPILOT_KEY, then the default path)")
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
 	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
+	f.StringVar(&opts.profile, "profile", "", profileUsage)
 	return cmd
 }
 

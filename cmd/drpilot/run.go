@@ -27,7 +27,9 @@ type runOptions struct {
 	parallel        int
 	vars            []string
 	logFile         string
-	stdout, stderr  io.Writer
+	// profile is the AWS profile of --profile, for live and dry runs.
+	profile        string
+	stdout, stderr io.Writer
 	// diag is where diagnostics go (--log-file); set by runRun.
 	diag *runLog
 }
@@ -43,8 +45,9 @@ until their effect is real, and records every decision and call in a signed
 audit log.
 
 Modes:
-  (default)   live: the account of the standard AWS configuration (profiles,
-              SSO, AWS_REGION, AWS_ENDPOINT_URL). Needs a trusted signing key.
+  (default)   live: the account of the standard AWS configuration
+              (--profile or AWS_PROFILE, SSO, AWS_REGION, AWS_ENDPOINT_URL).
+              Needs a trusted signing key.
   --dry-run   sends only read-only calls; every mutating request is shown
               and recorded, never sent.
   --sandbox   starts drpilot's AWS simulator in-process with the runbook's
@@ -83,6 +86,7 @@ step failed, 2 bad input or refused to start, 3 aborted.`,
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
 	f.StringArrayVar(&opts.vars, "var", nil, "override a runbook var, as NAME=VALUE (repeatable)")
 	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
+	f.StringVar(&opts.profile, "profile", "", profileUsage)
 	return cmd
 }
 
@@ -117,6 +121,9 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 	return r.execute(ctx)
 }
 
+// profileUsage describes --profile, which run and resume share.
+const profileUsage = "the AWS profile to use, as in the AWS CLI (default $AWS_PROFILE, then default)"
+
 // checkRunFlags refuses combinations that make no sense, and the terminal
 // UI where there is no terminal, before anything is started.
 func checkRunFlags(opts runOptions) error {
@@ -125,6 +132,8 @@ func checkRunFlags(opts runOptions) error {
 		return badInput("--dry-run and --sandbox exclude each other: a sandbox run sends everything to the simulator; to rehearse against a sandbox without changing it, serve one with 'drpilot sandbox' and run --dry-run with AWS_ENDPOINT_URL")
 	case !opts.sandbox && (opts.scenario != "" || opts.timeScaleSet):
 		return badInput("--scenario and --time-scale apply to --sandbox only")
+	case opts.sandbox && opts.profile != "":
+		return badInput("--profile applies to live and --dry-run runs: a --sandbox run never uses your AWS configuration")
 	case !opts.headless && (opts.yes || opts.json):
 		return badInput("--yes and --json apply to --headless only")
 	case opts.parallel < 1 || opts.parallel > 256:
