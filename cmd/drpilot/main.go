@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, as DESIGN §7 documents them.
+// Exit codes, as README.md and every command's help document them.
 const (
 	exitOK       = 0
 	exitFailed   = 1 // the runbook failed, or a verdict is not VALID
