@@ -53,6 +53,19 @@ func TestProfile(t *testing.T) {
 		t.Error("the sandbox named by the profile was not asked who the caller is")
 	}
 
+	// A runbook for another account than the profile's says to choose
+	// the profile.
+	src, err := os.ReadFile(paramsRunbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other-account.toml")
+	os.WriteFile(other, []byte(strings.Replace(string(src), `"123456789012"`, `"999999999999"`, 1)), 0o644)
+	code, _, errOut = drpilot(t, "run", other, "--dry-run", "--headless", "--profile", "dr-sandbox", "--audit-dir", runDir(t))
+	if want := "but your credentials are for account 123456789012 (arn:aws:iam::123456789012:user/drpilot-sandbox): choose that account's profile with --profile"; code != exitBadInput || !strings.Contains(errOut, want) {
+		t.Errorf("another account: exit %d, want 2 and %q\n%s", code, want, errOut)
+	}
+
 	code, _, errOut = drpilot(t, "run", paramsRunbook, "--dry-run", "--headless", "--profile", "nope", "--audit-dir", runDir(t))
 	want := fmt.Sprintf(`AWS profile "nope" (--profile) is in none of the files read: %s, %s`, configFile, credsFile)
 	if code != exitBadInput || !strings.Contains(errOut, want) {

@@ -122,7 +122,7 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 }
 
 // profileUsage describes --profile, which run and resume share.
-const profileUsage = "the AWS profile to use, as in the AWS CLI (default $AWS_PROFILE, then default)"
+const profileUsage = "the AWS profile, as in the AWS CLI (default: $AWS_PROFILE, else \"default\")"
 
 // checkRunFlags refuses combinations that make no sense, and the terminal
 // UI where there is no terminal, before anything is started.

@@ -189,7 +189,11 @@ func (env *runEnv) identify(ctx context.Context, rb *runbooks.Runbook, profile s
 	env.account, _ = resp.Output["Account"].(string)
 	env.callerARN, _ = resp.Output["Arn"].(string)
 	if rb.Account != "" && env.account != rb.Account {
-		return badInput("runbook %s is for account %s, but your credentials are for account %s (%s): choose that account's profile with --profile, or other credentials", rb.ID, rb.Account, env.account, env.callerARN)
+		fix := "choose that account's profile with --profile, or other credentials"
+		if env.mode == steps.ModeSandbox {
+			fix = "the sandbox answers for its scenario's account: set account in the scenario to the runbook's"
+		}
+		return badInput("runbook %s is for account %s, but your credentials are for account %s (%s): %s", rb.ID, rb.Account, env.account, env.callerARN, fix)
 	}
 	return nil
 }

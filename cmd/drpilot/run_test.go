@@ -112,7 +112,7 @@ func TestRunRefusals(t *testing.T) {
 		{"yes without headless", []string{paramsRunbook, "--sandbox", "--yes"}, "--yes and --json apply to --headless only"},
 		{"dry-run and sandbox", []string{paramsRunbook, "--sandbox", "--dry-run", "--headless"}, "exclude each other"},
 		{"wrong account", []string{paramsRunbook, "--sandbox", "--headless", "--scenario", otherAccount},
-			"runbook params is for account 123456789012, but your credentials are for account 999999999999 (arn:aws:iam::999999999999:user/drpilot-sandbox): choose that account's profile with --profile"},
+			"runbook params is for account 123456789012, but your credentials are for account 999999999999 (arn:aws:iam::999999999999:user/drpilot-sandbox): the sandbox answers for its scenario's account"},
 		{"unknown var", []string{paramsRunbook, "--sandbox", "--headless", "--var", "nope=1"}, `no var "nope"`},
 		{"parallel", []string{paramsRunbook, "--sandbox", "--headless", "--parallel", "0"}, "--parallel"},
 	} {
