@@ -22,7 +22,7 @@ type checkpoint struct {
 	head string
 }
 
-// text is the note text DESIGN §5 fixes:
+// text is the note text docs/audit-format.md specifies:
 // "drpilot/<run>\n<N>\n<base64 root>\nchain <hex head>\n".
 func (c checkpoint) text() string {
 	return fmt.Sprintf("%s/%s\n%d\n%s\nchain %s\n", NoteName, c.run, c.n,

@@ -1,4 +1,4 @@
-// Package audit is drpilot's signed, hash-chained event log (DESIGN §5).
+// Package audit is drpilot's signed, hash-chained event log (docs/audit-format.md).
 // One run is one directory: events.jsonl, one JSON event per line, each
 // naming the SHA-256 of the line before it; checkpoints/<N>.note, signed
 // notes that commit to the Merkle root of the first N lines; and pub.pem,

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Record is the post-incident record of a run (DESIGN §5): what happened,
+// Record is the post-incident record of a run (docs/audit-format.md): what happened,
 // who decided what, how long each phase took, the RTO and RPO achieved
 // against the targets, every AWS request id, skips with their reasons,
 // notes, and whether the log verifies. Export builds it from the log

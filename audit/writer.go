@@ -32,7 +32,7 @@ type Options struct {
 	Start RunInfo
 }
 
-// RunInfo is what run.start binds (DESIGN §5). Create fills in PublicKey.
+// RunInfo is what run.start binds (docs/audit-format.md). Create fills in PublicKey.
 type RunInfo struct {
 	Runbook       string            `json:"runbook"`
 	RunbookSHA256 string            `json:"runbook_sha256"`

@@ -63,6 +63,9 @@ func (c *converter) meta(rb *Runbook, m *rawMeta) {
 		rb.Regions.Primary = c.str("runbook.regions.primary", m.Regions.Primary)
 		rb.Regions.Recovery = c.str("runbook.regions.recovery", m.Regions.Recovery)
 	}
+	if m.NewRegions != nil {
+		rb.NewRegions = c.strList("runbook.new_regions", m.NewRegions)
+	}
 }
 
 func (c *converter) contact(path string, r *rawContact) Contact {
@@ -115,7 +118,7 @@ func (c *converter) step(path string, r *rawStep) Step {
 }
 
 // checklist accepts the manual action's checklist written at the step level
-// (as DESIGN §2 shows it) as well as in [steps.with] (as the catalogue
+// (as docs/runbook-format.md shows it) as well as in [steps.with] (as the catalogue
 // lists it), and keeps it in With so that there is one place to read it.
 func (c *converter) checklist(path string, r *rawStep, s *Step) {
 	if r.Checklist == nil {

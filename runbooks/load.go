@@ -46,6 +46,7 @@ type rawMeta struct {
 	RTO         any         `toml:"rto"`
 	RPO         any         `toml:"rpo"`
 	Regions     *rawRegions `toml:"regions"`
+	NewRegions  any         `toml:"new_regions"`
 }
 
 type rawRegions struct {

@@ -43,6 +43,10 @@ type Runbook struct {
 	RTO     Duration
 	RPO     Duration
 	Regions Regions
+	// NewRegions lists Regions that AWS opened after this drpilot was
+	// built, which the runbook may name although drpilot does not know them
+	// ([runbook] new_regions). Any other unknown Region is an error.
+	NewRegions []string
 
 	// Vars holds [vars] as decoded: strings, int64, float64, bool and
 	// arrays of those.

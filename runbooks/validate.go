@@ -25,6 +25,9 @@ type validator struct {
 	services []string
 	// mutating records, per step, whether its action can change anything.
 	mutating []bool
+	// usedRegions records the Region names the runbook uses, so that an
+	// entry of new_regions that nothing uses can be reported.
+	usedRegions map[string]bool
 }
 
 // Validate checks a loaded runbook against every rule of the format and
@@ -33,9 +36,10 @@ type validator struct {
 func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	v := &validator{
 		rb: rb, cat: cat,
-		rep:      &reporter{file: rb.File, pos: rb.pos, blamed: rb.blamed},
-		ids:      make(map[string]int, len(rb.Steps)),
-		mutating: make([]bool, len(rb.Steps)),
+		rep:         &reporter{file: rb.File, pos: rb.pos, blamed: rb.blamed},
+		ids:         make(map[string]int, len(rb.Steps)),
+		mutating:    make([]bool, len(rb.Steps)),
+		usedRegions: map[string]bool{},
 	}
 	v.header()
 	v.contacts()
@@ -44,6 +48,7 @@ func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	v.references(g)
 	v.rtoBudget(g)
 	v.secrets()
+	v.newRegions()
 	v.rep.diags.sortByPosition()
 	return v.rep.diags
 }
@@ -208,8 +213,8 @@ func (v *validator) checkARN(path, s, service string) {
 		v.rep.errorAtValue(path, fmt.Sprintf("expected an ARN of service %q", service), "ARN %q is of service %q", s, m[2])
 	case m[3] != "" && !regionRE.MatchString(m[3]):
 		v.rep.errorAtValue(path, "the fourth field of an ARN is a Region such as us-east-1, or empty", "malformed Region %q in ARN", m[3])
-	case m[3] != "" && !contains(knownRegions, m[3]):
-		v.rep.warnAtValue(path, nameHint(m[3], knownRegions, "if it is a new Region, ignore this warning"), "the ARN's Region %q is not one drpilot knows", m[3])
+	case m[3] != "":
+		v.checkKnownRegion(path, m[3], "unknown Region %q in ARN")
 	}
 }
 

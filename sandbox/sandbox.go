@@ -1,5 +1,5 @@
 // Package sandbox is drpilot's embedded AWS-compatible simulator
-// (DESIGN §4): an HTTP server that speaks each service's wire protocol as
+// (docs/sandbox.md): an HTTP server that speaks each service's wire protocol as
 // aws-sdk-go-v2 and the AWS CLI send it, routes by the SigV4 credential
 // scope (service and Region), and simulates the resources a recovery
 // touches, with state machines on a scaled clock, injected faults and a

@@ -8,8 +8,9 @@ import (
 	"github.com/drpilot/drpilot/runbooks"
 )
 
-// wantPhases is DESIGN.md §3, the version 1 catalogue, written out again by
-// hand: a missing, misspelt or misfiled action fails TestCatalogueIsDesign.
+// wantPhases is the version 1 catalogue by phase, written out by hand rather
+// than read from docs/actions.md, which is generated from the catalogue
+// itself: a missing, misspelt or misfiled action fails TestCatalogueIsDesign.
 var wantPhases = map[string][]string{
 	"incident.start":                    {"declare"},
 	"opsitem.create":                    {"declare"},

@@ -14,7 +14,7 @@ import (
 	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
-// Mode is how a run reaches AWS (DESIGN, table at the top).
+// Mode is how a run reaches AWS (docs/architecture.md, Modes).
 type Mode string
 
 // The three modes.

@@ -23,8 +23,8 @@ type abortOptions struct {
 func newAbortCommand() *cobra.Command {
 	opts := abortOptions{}
 	cmd := &cobra.Command{
-		Use:   "abort DIR --reason TEXT [--key FILE]",
-		Short: "End a paused or interrupted run for good, sealing its log",
+		Use:   "abort DIR",
+		Short: "End a paused run for good, sealing its log",
 		Long: `abort ends the run whose audit log is in DIR, when it stopped with something
 left to do (interrupted, paused for a decision or an approval, killed) and
 nobody will resume it. It sends nothing to AWS: it records the operator's

@@ -15,7 +15,7 @@ import (
 func newAuditCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Verify a run's signed audit log, or export its post-incident record",
+		Short: "Verify a run's audit log, or export its record",
 		Args:  argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return badInput("audit needs a subcommand: usage: drpilot audit verify DIR [--pub FILE], or drpilot audit export DIR [--format md|html|json]")
@@ -34,7 +34,7 @@ type verifyOptions struct {
 func newAuditVerifyCommand() *cobra.Command {
 	opts := verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify DIR [--pub FILE] [--json]",
+		Use:   "verify DIR",
 		Short: "Check that a run's audit log is whole, sealed and signed by a trusted key",
 		Long: `verify checks a run directory: every line of events.jsonl (its form, its sequence
 number, the run it belongs to, and the SHA-256 chain over the bytes as written),
@@ -43,16 +43,16 @@ match the log, so that each is a prefix of the final log), and the seal.
 
 It prints one verdict:
   VALID          whole, sealed, and signed by the key given with --pub
-  INCOMPLETE     no seal: the run was interrupted or the log truncated; says the
-                 last sequence number that verifies
-  INVALID at N   something broke at seq N: says what (chain, sequence, Merkle
-                 root, signature, parse)
-  UNTRUSTED KEY  the signatures verify, but not with the key given, or no key
-                 was given
+  INCOMPLETE     no seal: the run was interrupted or the log truncated;
+                 says the last sequence number that verifies
+  INVALID at N   something broke at seq N: says what (chain, sequence,
+                 Merkle root, signature, parse)
+  UNTRUSTED KEY  the signatures verify, but not with the key given, or no
+                 key was given
 
 Exit code 0 only for VALID; 1 for the other verdicts; 2 when the directory or
 the key cannot be read.`,
-		Example: `  drpilot audit verify runs/2026-11-21T0312Z-store-failover --pub runbooks/keys/oncall.pub
+		Example: `  drpilot audit verify RUN_DIR --pub runbooks/keys/oncall.pub
   drpilot audit verify --json DIR --pub oncall.pub | jq .verdict`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -80,6 +80,7 @@ func runAuditVerify(_ context.Context, opts verifyOptions, args []string) error 
 	if err != nil {
 		return badInput("cannot read the run directory: %v", err)
 	}
+	rep.Reason = verdictReason(args[0], rep.Verdict, rep.Reason)
 	if opts.json {
 		enc := json.NewEncoder(opts.stdout)
 		enc.SetIndent("", "  ")

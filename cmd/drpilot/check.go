@@ -19,8 +19,8 @@ type checkOptions struct {
 func newCheckCommand() *cobra.Command {
 	opts := checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--json] FILE...",
-		Short: "Validate runbooks and print every error and warning",
+		Use:   "check FILE...",
+		Short: "Validate runbooks: every error and warning",
 		Long: `check loads and validates each runbook against the format (docs/runbook-format.md)
 and the action catalogue (docs/actions.md). It prints every problem it finds as
 file:line:col: path: message (hint), errors and warnings alike.

@@ -20,7 +20,7 @@ type keygenOptions struct {
 func newKeygenCommand() *cobra.Command {
 	opts := keygenOptions{}
 	cmd := &cobra.Command{
-		Use:   "keygen [--out FILE]",
+		Use:   "keygen",
 		Short: "Make the Ed25519 key that signs audit logs",
 		Long: `keygen makes an Ed25519 signing key for the audit log and writes it as PKCS#8 PEM
 with mode 0600, and its public key to FILE.pub. It never overwrites a key.
@@ -83,8 +83,8 @@ type pubkeyOptions struct {
 func newPubkeyCommand() *cobra.Command {
 	opts := pubkeyOptions{}
 	cmd := &cobra.Command{
-		Use:   "pubkey [--key FILE]",
-		Short: "Print the public half of the signing key drpilot would use",
+		Use:   "pubkey",
+		Short: "Print the public half of the signing key",
 		Long: `pubkey finds the signing key as drpilot does when it signs — --key, else
 $DRPILOT_KEY, else $XDG_CONFIG_HOME/drpilot/signing-key.pem — checks it (a key
 that group or others can read is refused), and prints its public key as PEM and

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, as DESIGN §7 documents them.
+// Exit codes, as README.md and every command's help document them.
 const (
 	exitOK       = 0
 	exitFailed   = 1 // the runbook failed, or a verdict is not VALID
@@ -60,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	addDefaultCommands(root)
+	fitHelp(root, stdout, helpWidth(stdout, os.Getenv))
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(versionString()),
 		fang.WithErrorHandler(errorHandler),
@@ -137,4 +139,18 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 	root.AddCommand(newCheckCommand(), newPlanCommand(), newKeygenCommand(), newPubkeyCommand(),
 		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newSandboxCommand(), newVersionCommand())
 	return root
+}
+
+// addDefaultCommands adds cobra's help and completion commands, which
+// cobra would add as it runs, so that their help is fitted to the width
+// like the others' and completion's summary fits the list of commands.
+// The completion scripts go to the output set on root before this.
+func addDefaultCommands(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "Print the shell completion script for a shell"
+		}
+	}
 }

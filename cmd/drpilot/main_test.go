@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,30 @@ func TestCheckReportsEveryErrorAndExitsTwo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestUnknownRegionIsRefused: a misspelt Region is an error that check and
+// run both refuse, before anything is sent anywhere, and a Region listed in
+// new_regions is accepted.
+func TestUnknownRegionIsRefused(t *testing.T) {
+	t.Parallel()
+	file := "../../runbooks/testdata/broken/unknown-step-region.toml"
+	want := file + `:34:10: steps[1].region: unknown Region "eu-centrl-1" (did you mean "eu-central-1"? if it is a Region newer than this drpilot, add new_regions = ["eu-centrl-1"] under [runbook])`
+	code, out, _ := drpilot(t, "check", file)
+	if code != exitBadInput || !strings.Contains(out, want) {
+		t.Errorf("check: exit %d, want 2 and %q:\n%s", code, want, out)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errOut := drpilot(t, "run", file, "--dry-run", "--headless", "--audit-dir", dir)
+	if code != exitBadInput || !strings.Contains(errOut, want) {
+		t.Errorf("run: exit %d, want 2 and %q:\n%s%s", code, want, out, errOut)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("run made a run directory for a runbook it refused")
+	}
+	if code, out, _ := drpilot(t, "check", "../../runbooks/testdata/valid/new-region.toml"); code != exitOK {
+		t.Errorf("a Region listed in new_regions: exit %d:\n%s", code, out)
 	}
 }
 
@@ -198,7 +223,44 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// TestCharmOnlyInUIAndCmd keeps the import rule of DESIGN §1: only ui/ and
+// TestImportRule keeps the import rule of docs/architecture.md: imports
+// point downward only (cmd → ui → steps → runbooks, steps → audit and
+// steps/awsclient), and runbooks, audit and the sandbox import nothing of
+// drpilot's. A new package must be given its place here and there.
+func TestImportRule(t *testing.T) {
+	t.Parallel()
+	const mod = "github.com/drpilot/drpilot/"
+	allowed := map[string][]string{
+		"cmd/drpilot":     {"*"},
+		"ui":              {"steps", "runbooks"},
+		"steps":           {"runbooks", "audit", "steps/awsclient"},
+		"steps/awsclient": nil,
+		"runbooks":        nil,
+		"audit":           nil,
+		"sandbox":         nil,
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../../...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], mod)
+		rule, known := allowed[pkg]
+		if !known {
+			t.Errorf("package %s has no place in the import rule: give it one in docs/architecture.md and in this test", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			dep, ours := strings.CutPrefix(imp, mod)
+			if ours && !slices.Contains(rule, "*") && !slices.Contains(rule, dep) {
+				t.Errorf("%s imports %s, against the import rule", pkg, dep)
+			}
+		}
+	}
+}
+
+// TestCharmOnlyInUIAndCmd keeps the import rule of docs/architecture.md: only ui/ and
 // cmd/ may depend on Charm's packages.
 func TestCharmOnlyInUIAndCmd(t *testing.T) {
 	t.Parallel()

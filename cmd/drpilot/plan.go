@@ -19,8 +19,8 @@ type planOptions struct {
 func newPlanCommand() *cobra.Command {
 	opts := planOptions{}
 	cmd := &cobra.Command{
-		Use:   "plan [--json] FILE",
-		Short: "Show what a runbook will do, step by step, without calling AWS",
+		Use:   "plan FILE",
+		Short: "Show what a runbook will do, without calling AWS",
 		Long: `plan validates a runbook and prints what it will do: the phases in order; for
 each step its gate, the AWS calls it will make in which Region with the
 parameters known before the run, its preconditions and expected duration; the

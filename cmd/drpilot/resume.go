@@ -22,8 +22,8 @@ import (
 func newResumeCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "resume DIR [--headless [--yes] [--json]] [--key FILE] [--parallel N]",
-		Short: "Continue a run that was interrupted, from its audit log",
+		Use:   "resume DIR",
+		Short: "Continue an interrupted run from its audit log",
 		Long: `resume continues the run whose audit log is in DIR, after a crash, a lost
 terminal or a killed process. It trusts only the log: steps the log records as
 done or skipped are not run again, and their outputs feed the steps still to
@@ -53,6 +53,7 @@ cannot be resumed: its simulator ended with it.`,
 	f.StringArrayVar(&opts.decide.decide, "decide", nil, "answer a failure the run stopped on: STEP=retry|skip|continue (repeatable); skip also leaves out a step not run yet")
 	f.StringArrayVar(&opts.decide.set, "set", nil, "give a skipped step's output: STEP.OUTPUT=VALUE (repeatable); the steps after it use it")
 	f.StringVar(&opts.decide.reason, "reason", "", "why: required with --decide STEP=skip and STEP=continue, and recorded with every decision")
+	f.StringVar(&opts.profile, "profile", "", profileUsage)
 	return cmd
 }
 

@@ -28,7 +28,9 @@ type runOptions struct {
 	vars            []string
 	logFile         string
 	// decide holds resume's answers given in advance.
-	decide         decideOptions
+	decide decideOptions
+	// profile is the AWS profile of --profile, for live and dry runs.
+	profile        string
 	stdout, stderr io.Writer
 	// diag is where diagnostics go (--log-file); set by runRun.
 	diag *runLog
@@ -37,33 +39,35 @@ type runOptions struct {
 func newRunCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "run FILE [--dry-run | --sandbox [--scenario FILE] [--time-scale N]] [--headless [--yes] [--json]] [--log-file FILE]",
-		Short: "Carry out a runbook against AWS, the sandbox, or as a dry run",
+		Use:   "run FILE",
+		Short: "Carry out a runbook: live, dry run or sandbox",
 		Long: `run carries out a runbook step by step: it checks each step's preconditions just
 before the step, asks before every gated step, sends the step's AWS calls, waits
 until their effect is real, and records every decision and call in a signed
 audit log.
 
 Modes:
-  (default)   live: the account of the standard AWS configuration (profiles, SSO,
-              AWS_REGION, AWS_ENDPOINT_URL). Needs a trusted signing key.
-  --dry-run   sends only read-only calls; every mutating request is shown and
-              recorded, never sent.
+  (default)   live: the account of the standard AWS configuration
+              (--profile or AWS_PROFILE, SSO, AWS_REGION, AWS_ENDPOINT_URL).
+              Needs a trusted signing key.
+  --dry-run   sends only read-only calls; every mutating request is shown
+              and recorded, never sent.
   --sandbox   starts drpilot's AWS simulator in-process with the runbook's
               scenario (runbooks/scenarios/<runbook id>.toml, or --scenario).
 
-Without --headless, run opens the terminal UI. --headless prints progress
-instead; without --yes a headless run stops at the first step that needs
-approval (exit 3). --json prints one JSON event per line (docs/events.md).
+Without --headless, run opens the terminal UI, and refuses to start (exit 2)
+when stdin or stdout is not a terminal. --headless prints progress instead;
+without --yes a headless run stops at the first step that needs approval
+(exit 3). --json prints one JSON event per line (docs/events.md).
 --log-file keeps diagnostics (the AWS SDK's messages, every event) as JSON
 lines; under the terminal UI nothing else is written to the terminal.
 
 The run's audit log goes to --audit-dir, by default
 $XDG_STATE_HOME/drpilot/runs/<run id>. Exit codes: 0 the run succeeded, 1 a
 step failed, 2 bad input or refused to start, 3 aborted.`,
-		Example: `  drpilot run runbooks/store-region-failover.toml --sandbox --headless --yes
+		Example: `  drpilot run failover.toml --sandbox --headless --yes
   drpilot run runbooks/ecommerce-pilot-light.toml --dry-run --headless
-  drpilot run failover.toml --headless --json --var db_replica=orders-replica-2`,
+  drpilot run failover.toml --headless --json --var db_replica=replica-2`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -84,6 +88,7 @@ step failed, 2 bad input or refused to start, 3 aborted.`,
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
 	f.StringArrayVar(&opts.vars, "var", nil, "override a runbook var, as NAME=VALUE (repeatable)")
 	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
+	f.StringVar(&opts.profile, "profile", "", profileUsage)
 	return cmd
 }
 
@@ -118,13 +123,19 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 	return r.execute(ctx)
 }
 
-// checkRunFlags refuses combinations that make no sense.
+// profileUsage describes --profile, which run and resume share.
+const profileUsage = "the AWS profile, as in the AWS CLI (default: $AWS_PROFILE, else \"default\")"
+
+// checkRunFlags refuses combinations that make no sense, and the terminal
+// UI where there is no terminal, before anything is started.
 func checkRunFlags(opts runOptions) error {
 	switch {
 	case opts.dryRun && opts.sandbox:
 		return badInput("--dry-run and --sandbox exclude each other: a sandbox run sends everything to the simulator; to rehearse against a sandbox without changing it, serve one with 'drpilot sandbox' and run --dry-run with AWS_ENDPOINT_URL")
 	case !opts.sandbox && (opts.scenario != "" || opts.timeScaleSet):
 		return badInput("--scenario and --time-scale apply to --sandbox only")
+	case opts.sandbox && opts.profile != "":
+		return badInput("--profile applies to live and --dry-run runs: a --sandbox run never uses your AWS configuration")
 	case !opts.headless && (opts.yes || opts.json):
 		return badInput("--yes and --json apply to --headless only")
 	case opts.parallel < 1 || opts.parallel > 256:
@@ -132,7 +143,7 @@ func checkRunFlags(opts runOptions) error {
 	case opts.timeScale <= 0 || opts.timeScale > 1e6:
 		return badInput("--time-scale must be above 0 and at most 1000000, not %g", opts.timeScale)
 	}
-	return nil
+	return checkTerminal(opts)
 }
 
 // loadForRun loads, overrides vars, validates and plans the runbook. The

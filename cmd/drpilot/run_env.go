@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,10 +65,7 @@ func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbo
 		if opts.dryRun {
 			env.mode = steps.ModeDryRun
 		}
-		cfg, err = config.LoadDefaultConfig(ctx, config.WithDefaultRegion(rb.Regions.Recovery))
-		if err != nil {
-			err = badInput("AWS configuration: %v", err)
-		}
+		cfg, err = loadAWSConfig(ctx, opts.profile, rb)
 	}
 	if err != nil {
 		env.close()
@@ -85,7 +83,7 @@ func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbo
 	}
 	env.clients, err = awsclient.NewFactory(factory)
 	if err == nil {
-		err = env.identify(ctx, rb)
+		err = env.identify(ctx, rb, opts.profile)
 	}
 	switch {
 	case err != nil:
@@ -99,6 +97,45 @@ func prepareEnvironment(ctx context.Context, opts runOptions, rb *runbooks.Runbo
 		return nil, err
 	}
 	return env, nil
+}
+
+// loadAWSConfig loads the standard AWS configuration, as the AWS CLI
+// does, with the profile given by --profile (else $AWS_PROFILE, else the
+// default one).
+func loadAWSConfig(ctx context.Context, profile string, rb *runbooks.Runbook) (aws.Config, error) {
+	options := []func(*config.LoadOptions) error{config.WithDefaultRegion(rb.Regions.Recovery)}
+	if profile != "" {
+		options = append(options, config.WithSharedConfigProfile(profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, options...)
+	var missing config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(err, &missing):
+		from := "--profile"
+		if profile == "" {
+			from = "$AWS_PROFILE"
+		}
+		return cfg, badInput("AWS profile %q (%s) is in none of the files read: %s; check its name with 'aws configure list-profiles', or set AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE to where it is",
+			missing.Profile, from, strings.Join(sharedConfigFiles(), ", "))
+	case err != nil:
+		return cfg, badInput("AWS configuration: %v", err)
+	}
+	return cfg, nil
+}
+
+// sharedConfigFiles are the files the AWS SDK reads profiles from.
+func sharedConfigFiles() []string {
+	files := make([]string, 0, 2)
+	for _, f := range []struct{ env, path string }{
+		{"AWS_CONFIG_FILE", config.DefaultSharedConfigFilename()},
+		{"AWS_SHARED_CREDENTIALS_FILE", config.DefaultSharedCredentialsFilename()},
+	} {
+		if v := os.Getenv(f.env); v != "" {
+			f.path = v
+		}
+		files = append(files, f.path)
+	}
+	return files
 }
 
 // startSandbox serves the runbook's scenario on a loopback port and
@@ -140,15 +177,23 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 
 // identify asks STS who the caller is and refuses an account other than
 // the runbook's: failing over the wrong account is worse than not at all.
-func (env *runEnv) identify(ctx context.Context, rb *runbooks.Runbook) error {
+func (env *runEnv) identify(ctx context.Context, rb *runbooks.Runbook, profile string) error {
 	resp, err := env.clients.Invoke(ctx, "sts", rb.Regions.Recovery, "GetCallerIdentity", nil)
 	if err != nil {
-		return badInput("cannot tell who you are in AWS (sts:GetCallerIdentity): %v; check your credentials with 'aws sts get-caller-identity'", err)
+		check := "aws sts get-caller-identity"
+		if profile != "" {
+			check += " --profile " + profile
+		}
+		return badInput("cannot tell who you are in AWS (sts:GetCallerIdentity): %v; check your credentials with '%s'", err, check)
 	}
 	env.account, _ = resp.Output["Account"].(string)
 	env.callerARN, _ = resp.Output["Arn"].(string)
 	if rb.Account != "" && env.account != rb.Account {
-		return badInput("runbook %s is for account %s, but your credentials are for account %s (%s): switch profile or credentials", rb.ID, rb.Account, env.account, env.callerARN)
+		fix := "choose that account's profile with --profile, or other credentials"
+		if env.mode == steps.ModeSandbox {
+			fix = "the sandbox answers for its scenario's account: set account in the scenario to the runbook's"
+		}
+		return badInput("runbook %s is for account %s, but your credentials are for account %s (%s): %s", rb.ID, rb.Account, env.account, env.callerARN, fix)
 	}
 	return nil
 }

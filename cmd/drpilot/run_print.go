@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 	"github.com/drpilot/drpilot/steps"
 )
@@ -28,20 +30,49 @@ func newPrinter(w io.Writer, asJSON bool) printer {
 	return &textPrinter{w: w}
 }
 
-// verifyCommand is what a reviewer runs after the run. A run signed with
-// a throwaway key can only be checked against the key it carries.
+// verifyCommand is what a reviewer runs after the run.
 func verifyCommand(r *preparedRun) string {
-	dir := r.log.Dir()
-	pub := filepath.Join(dir, "pub.pem")
-	if !r.env.throwaway {
-		pub = "<your public key>"
-	}
-	return fmt.Sprintf("drpilot audit verify %s --pub %s", dir, pub)
+	return fmt.Sprintf("drpilot audit verify %s --pub %s", shellWord(r.log.Dir()), publicKeyFile(r))
 }
 
-// exportCommand writes the run's post-incident record.
+// exportCommand writes the run's post-incident record, checked against
+// the same key as verifyCommand, so that it works as printed.
 func exportCommand(r *preparedRun) string {
-	return fmt.Sprintf("drpilot audit export %s --format md > %s.md", r.log.Dir(), r.id)
+	return fmt.Sprintf("drpilot audit export %s --pub %s --format md -o %s.md", shellWord(r.log.Dir()), publicKeyFile(r), r.id)
+}
+
+// publicKeyFile is the public key that the printed commands check the
+// run's log with. A run signed with a throwaway key can only be checked
+// against the key it carries, its pub.pem, which proves the log whole but
+// not who wrote it. Any other run is checked against the team's copy of
+// its key among keys/*.pub next to the runbook, or the .pub that keygen
+// wrote next to the signing key; "<your public key>" when neither holds
+// it.
+func publicKeyFile(r *preparedRun) string {
+	if r.env.throwaway {
+		return shellWord(filepath.Join(r.log.Dir(), audit.PubFile))
+	}
+	pub := r.env.key.Public().(ed25519.PublicKey)
+	candidates, _ := filepath.Glob(filepath.Join(filepath.Dir(r.rb.File), "keys", "*.pub"))
+	if path, _, err := audit.KeyPath(r.opts.key); err == nil {
+		candidates = append(candidates, path+".pub")
+	}
+	for _, c := range candidates {
+		if k, err := readPublicKey(c); err == nil && k.Equal(pub) {
+			return shellWord(c)
+		}
+	}
+	return "<your public key>"
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything a shell
+// would read as more than a plain word, so that a printed command can be
+// pasted as it is.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // textPrinter writes one line per event, prefixed with the time and step.
@@ -60,7 +91,7 @@ func (p *textPrinter) begin(r *preparedRun) {
 		fmt.Fprintf(p.w, "sandbox %s (time scale %g)\n", r.env.endpoint, r.env.sandbox.Clock().Scale())
 	}
 	if r.env.throwaway {
-		fmt.Fprintln(p.w, "no signing key found: this run is signed with a throwaway key (pub.pem in the run directory); create one with 'drpilot keygen'")
+		fmt.Fprintln(p.w, "no signing key found: this run is signed with a throwaway key, kept in the run directory, which proves only that the log is whole, not who wrote it; create a signing key with 'drpilot keygen'")
 	}
 	fmt.Fprintf(p.w, "run directory %s\n", r.log.Dir())
 }

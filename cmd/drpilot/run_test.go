@@ -112,7 +112,7 @@ func TestRunRefusals(t *testing.T) {
 		{"yes without headless", []string{paramsRunbook, "--sandbox", "--yes"}, "--yes and --json apply to --headless only"},
 		{"dry-run and sandbox", []string{paramsRunbook, "--sandbox", "--dry-run", "--headless"}, "exclude each other"},
 		{"wrong account", []string{paramsRunbook, "--sandbox", "--headless", "--scenario", otherAccount},
-			"runbook params is for account 123456789012, but your credentials are for account 999999999999"},
+			"runbook params is for account 123456789012, but your credentials are for account 999999999999 (arn:aws:iam::999999999999:user/drpilot-sandbox): the sandbox answers for its scenario's account"},
 		{"unknown var", []string{paramsRunbook, "--sandbox", "--headless", "--var", "nope=1"}, `no var "nope"`},
 		{"parallel", []string{paramsRunbook, "--sandbox", "--headless", "--parallel", "0"}, "--parallel"},
 	} {
@@ -166,6 +166,10 @@ func TestRunLiveNeedsATrustedKey(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "mode LIVE") {
 		t.Fatalf("live with a trusted key: exit %d\n%s%s", code, out, errOut)
 	}
+	// The printed commands check the log against the team's copy of the key.
+	if want := " --pub " + filepath.Join(books, "keys", "oncall.pub") + " --format md -o "; !strings.Contains(out, want) {
+		t.Errorf("the export hint lacks %q:\n%s", want, out)
+	}
 	entries, _ := sb.Journal().Entries()
 	puts := 0
 	for _, e := range entries {
@@ -185,10 +189,10 @@ func TestAuditExportOfARun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "export: drpilot audit export "+dir+" --format md") {
+	pub := filepath.Join(dir, audit.PubFile)
+	if !strings.Contains(out, "export: drpilot audit export "+dir+" --pub "+pub+" --format md -o ") {
 		t.Errorf("the run does not print the export command:\n%s", out)
 	}
-	pub := filepath.Join(dir, audit.PubFile)
 	code, js, _ := drpilot(t, "audit", "export", dir, "--pub", pub, "--format", "json")
 	var rec audit.Record
 	if code != exitOK || json.Unmarshal([]byte(js), &rec) != nil || len(rec.Steps) != 3 || len(rec.Requests) != 1 || rec.Requests[0].RequestID == "" {
@@ -207,8 +211,12 @@ func TestAuditExportOfARun(t *testing.T) {
 			t.Errorf("the markdown record lacks %q:\n%s", want, md)
 		}
 	}
-	if code, page, _ := drpilot(t, "audit", "export", dir, "--format", "html"); code != exitFailed || !strings.Contains(page, "UNTRUSTED KEY") {
+	code, page, errOut := drpilot(t, "audit", "export", dir, "--format", "html")
+	if code != exitFailed || !strings.Contains(page, "UNTRUSTED KEY") {
 		t.Errorf("an export without the trusted key: exit %d, want 1 and the verdict in the page", code)
+	}
+	if want := "the log in " + dir + " is UNTRUSTED KEY, not VALID"; strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, want) || !strings.Contains(errOut, "give --pub "+pub) {
+		t.Errorf("an export without the trusted key says on stderr %q, want one line with %q and what to do", errOut, want)
 	}
 	if code, _, errOut := drpilot(t, "audit", "export", dir, "--format", "pdf"); code != exitBadInput || !strings.Contains(errOut, "md, html or json") {
 		t.Errorf("--format pdf: exit %d %s", code, errOut)

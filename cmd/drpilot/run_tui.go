@@ -4,13 +4,40 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io"
+	"os"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/steps"
 	"github.com/drpilot/drpilot/ui"
 )
+
+// stdioIsTerminal reports whether the terminal UI has a terminal to run
+// in: it reads keys from stdin and draws on stdout, so both must be one.
+// It is a variable so that tests, whose stdout is a buffer, can say that
+// there is a terminal.
+var stdioIsTerminal = func(stdout io.Writer) bool {
+	return isTerminal(os.Stdin) && isTerminal(stdout)
+}
+
+// isTerminal reports whether f is a file open on a terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(file.Fd())
+}
+
+// checkTerminal refuses to open the terminal UI without a terminal. Run
+// from a pipe, a cron job or CI, the UI would wait for keys that never
+// come, and say nothing; --headless is what such a caller wants.
+func checkTerminal(opts runOptions) error {
+	if opts.headless || stdioIsTerminal(opts.stdout) {
+		return nil
+	}
+	return badInput("stdin or stdout is not a terminal, and the terminal UI needs one: add --headless to print progress instead (and --yes to approve every gated step)")
+}
 
 // verdictLine verifies the run's sealed log against its own key and says
 // the verdict in one line.
@@ -19,7 +46,7 @@ func verdictLine(r *preparedRun) string {
 	if err != nil {
 		return "cannot verify: " + err.Error()
 	}
-	return fmt.Sprintf("%s: %s", rep.Verdict, rep.Reason)
+	return fmt.Sprintf("%s: %s", rep.Verdict, verdictReason(r.log.Dir(), rep.Verdict, rep.Reason))
 }
 
 // executeTUI runs the executor under the terminal UI: the program shows

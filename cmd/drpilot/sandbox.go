@@ -28,8 +28,8 @@ type sandboxOptions struct {
 func newSandboxCommand() *cobra.Command {
 	opts := sandboxOptions{}
 	cmd := &cobra.Command{
-		Use:   "sandbox [--addr 127.0.0.1:4566] [--scenario FILE] [--time-scale N]",
-		Short: "Serve the AWS-compatible simulator for game days, demos and tests",
+		Use:   "sandbox",
+		Short: "Serve the AWS-compatible simulator on loopback",
 		Long: `sandbox serves drpilot's AWS-compatible simulator on loopback until interrupted
 (SIGINT or SIGTERM). Any AWS client reaches it with --endpoint-url or
 AWS_ENDPOINT_URL, any credentials, and the Region it wants: the service and
@@ -44,7 +44,8 @@ latency, a resource stuck in a state) are injected with POST /_sandbox/faults.
 See docs/sandbox.md.`,
 		Example: `  drpilot sandbox --time-scale 60
   drpilot sandbox --scenario runbooks/scenarios/ecommerce-pilot-light.toml
-  AWS_ENDPOINT_URL=http://127.0.0.1:4566 aws rds describe-db-instances --region us-west-2`,
+  export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-west-2
+  aws rds describe-db-instances`,
 		Args: argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.stdout = cmd.OutOrStdout()

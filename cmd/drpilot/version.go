@@ -21,7 +21,7 @@ var (
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print drpilot's version and the VCS revision it was built from",
+		Short: "Print drpilot's version and VCS revision",
 		Args:  argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runVersion(cmd.Context(), cmd.OutOrStdout())
