@@ -63,6 +63,9 @@ func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input,
 	if s.DryRun() {
 		return s.simulate(info, input, simulated)
 	}
+	if prior, ok := s.exec.takeAnswered(s.plan.ID, info.Operation, region, s.concealedInput(input)); ok {
+		return s.reuse(info, prior), nil
+	}
 	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
 		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: s.concealedInput(input), Attempt: s.attempt()}}); err != nil {
 		// Write-ahead: a call the log cannot record is not sent.
@@ -111,6 +114,23 @@ func answerContext(ctx context.Context) (context.Context, context.CancelFunc) {
 		deadline = d
 	}
 	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
+}
+
+// reuse answers a call that the run being resumed sent and AWS answered
+// with success, from the log: its effect happened, and sending it again
+// would be a second request for one change.
+func (s *StepRun) reuse(info *CallInfo, prior AnsweredCall) map[string]any {
+	msg := fmt.Sprintf("resume: %s in %s was answered before the run stopped (request id %s): its logged answer is used, nothing is sent again",
+		info.Operation, info.Region, prior.RequestID)
+	s.exec.record(audit.TypeNote, s.plan.ID, actorDrpilot, map[string]any{"reused": info.Operation, "request_id": prior.RequestID, "text": msg})
+	done := *info
+	done.RequestID = prior.RequestID
+	s.requestIDs = append(s.requestIDs, prior.RequestID)
+	s.exec.emit(Event{Type: EventCallDone, Step: s.plan.ID, Call: &done, Message: msg})
+	if prior.Output == nil {
+		return map[string]any{}
+	}
+	return prior.Output
 }
 
 // Call sends any operation: read-only ones as Read does, the rest as

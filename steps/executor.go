@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,9 @@ type Options struct {
 	// Unanswered are the resumed run's mutating calls sent without a
 	// logged answer, by step (see Prior).
 	Unanswered map[string][]string
+	// Answered are the resumed run's mutating calls that AWS answered with
+	// success, by step (see Prior): not sent again.
+	Answered map[string][]AnsweredCall
 	// Failed are the resumed run's failed steps (see Prior). One whose
 	// failure was allowed (by on_failure = continue, or a person's
 	// decision) stays failed and lets the steps after it run; on any other
@@ -132,6 +136,8 @@ type Executor struct {
 	needs []Need
 	// priorFailed are a resumed run's failures to decide: error by step.
 	priorFailed map[string]string
+	// answered are a resumed run's answered calls not used yet, by step.
+	answered map[string][]AnsweredCall
 	// unmetInDryRun counts dry-run preconditions that did not hold and
 	// that no simulated change could explain: a live run would stop there.
 	unmetInDryRun int
@@ -180,6 +186,7 @@ func New(opts Options) (*Executor, error) {
 		status: make([]string, n), outputs: map[string]map[string]any{}, simulated: map[string]bool{},
 		skips: map[string]errSkipped{}, running: map[string]context.CancelCauseFunc{}, attempts: map[string]int{},
 		allowed: make([]bool, n), priorFailed: map[string]string{}, runners: runners,
+		answered: maps.Clone(opts.Answered),
 	}
 	for i := range opts.Plan.Steps {
 		e.steps[opts.Plan.Steps[i].Index] = &opts.Plan.Steps[i]

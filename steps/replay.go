@@ -22,6 +22,20 @@ type Prior struct {
 	// Failed are the steps whose last word in the log is a failure, by
 	// step: the run stopped on them.
 	Failed map[string]PriorFailure
+	// Answered are, per step that did not finish, the mutating calls AWS
+	// answered with success: the step's effect happened, and resume gives
+	// the step the logged answer instead of sending the call again.
+	Answered map[string][]AnsweredCall
+}
+
+// AnsweredCall is a mutating call the log shows answered with success.
+type AnsweredCall struct {
+	Operation string
+	Region    string
+	// Input is the input as logged, in canonical JSON.
+	Input     string
+	Output    map[string]any
+	RequestID string
 }
 
 // PriorFailure is a step's failure in the run being resumed.
@@ -37,7 +51,8 @@ type PriorFailure struct {
 // allowed (see Executor's Options.Failed); a step a person decided to retry,
 // or one that was running, runs again.
 func Replay(events []audit.Event) (*Prior, error) {
-	p := &Prior{Done: map[string]PriorStep{}, Unanswered: map[string][]string{}, Failed: map[string]PriorFailure{}}
+	p := &Prior{Done: map[string]PriorStep{}, Unanswered: map[string][]string{}, Failed: map[string]PriorFailure{},
+		Answered: map[string][]AnsweredCall{}}
 	pending := map[string]awsRequestData{} // call id → request
 	for _, ev := range events {
 		switch ev.Type {
@@ -82,6 +97,11 @@ func Replay(events []audit.Event) (*Prior, error) {
 			if err := json.Unmarshal(ev.Data, &resp); err != nil {
 				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
 			}
+			if req, ok := pending[resp.Call]; ok && resp.Error == "" {
+				step := stepOfCall(resp.Call)
+				p.Answered[step] = append(p.Answered[step], AnsweredCall{Operation: req.Operation, Region: req.Region,
+					Input: canonicalJSON(req.Input), Output: resp.Output, RequestID: resp.RequestID})
+			}
 			delete(pending, resp.Call)
 		case audit.TypeStepDone:
 			var d stepDoneData
@@ -107,7 +127,43 @@ func Replay(events []audit.Event) (*Prior, error) {
 			p.Unanswered[step] = append(p.Unanswered[step], req.Operation)
 		}
 	}
+	for step := range p.Done {
+		delete(p.Answered, step)
+	}
 	return p, nil
+}
+
+// canonicalJSON writes a value as JSON with its object keys sorted, so
+// that a call's input as logged and as about to be sent compare equal
+// when they are.
+func canonicalJSON(v any) string {
+	b, _ := json.Marshal(v)
+	var generic any
+	if json.Unmarshal(b, &generic) != nil {
+		return string(b)
+	}
+	b, _ = json.Marshal(generic)
+	return string(b)
+}
+
+// takeAnswered returns, and uses up, the logged answer to a step's
+// mutating call with this operation, Region and input, if the run being
+// resumed had one.
+func (e *Executor) takeAnswered(step, operation, region string, loggedInput map[string]any) (AnsweredCall, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	calls := e.answered[step]
+	if len(calls) == 0 {
+		return AnsweredCall{}, false
+	}
+	input := canonicalJSON(audit.Redact(loggedInput))
+	for k, c := range calls {
+		if c.Operation == operation && c.Region == region && c.Input == input {
+			e.answered[step] = append(calls[:k:k], calls[k+1:]...)
+			return c, true
+		}
+	}
+	return AnsweredCall{}, false
 }
 
 // stepOfCall is the step of a call id, <step>/<n>.

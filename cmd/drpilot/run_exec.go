@@ -124,7 +124,7 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start,
 	}
 	if r.prior != nil {
-		eo.Done, eo.Unanswered, eo.Failed = r.prior.Done, r.prior.Unanswered, r.prior.Failed
+		eo.Done, eo.Unanswered, eo.Failed, eo.Answered = r.prior.Done, r.prior.Unanswered, r.prior.Failed, r.prior.Answered
 	}
 	if sb := r.env.sandbox; sb != nil {
 		// One clock: the sandbox's. The run starts on it now.
@@ -174,13 +174,15 @@ func (r *preparedRun) execute(ctx context.Context) error {
 // a closed terminal's SIGHUP): the run stops at a safe point and its log
 // stays resumable. Only an explicit abort, with a reason, ends a run.
 func interruptOn(ctx context.Context, exec *steps.Executor) (stop func() bool) {
-	return context.AfterFunc(ctx, func() {
-		reason := "a signal"
-		if sig, ok := context.Cause(ctx).(signalCause); ok {
-			reason = sig.String()
-		}
-		exec.Interrupt(reason)
-	})
+	return context.AfterFunc(ctx, func() { exec.Interrupt(signalReason(ctx)) })
+}
+
+// signalReason names the signal that ended ctx, for the log.
+func signalReason(ctx context.Context) string {
+	if sig, ok := context.Cause(ctx).(signalCause); ok {
+		return sig.String()
+	}
+	return "a signal"
 }
 
 // actor names the person running drpilot, for the audit log.

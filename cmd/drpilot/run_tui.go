@@ -79,14 +79,26 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		Readiness: func() []steps.Readiness { return exec.Readiness(ctx) },
 		Verify:    func() string { return verdictLine(r) },
 	})
-	program := tea.NewProgram(model, tea.WithContext(ctx), tea.WithOutput(r.opts.stdout))
+	// drpilot handles the signals, not the program: bubbletea's own
+	// handler quits at once on SIGTERM (and can hang if the program's
+	// context ends at the same moment), and the run must first stop at a
+	// safe point.
+	program := tea.NewProgram(model, tea.WithoutSignalHandler(), tea.WithOutput(r.opts.stdout))
 	bridge.Attach(program.Send)
-	// A signal (SIGTERM, a closed terminal's SIGHUP) interrupts the run,
-	// resumably, as in headless mode; the program then shows the finish
-	// screen if it still can.
-	stop := interruptOn(ctx, exec)
+	// A signal (SIGINT from kill, SIGTERM, a closed terminal's SIGHUP)
+	// interrupts the run, resumably, as in headless mode; once it has
+	// stopped, the program quits, and the end is printed below.
+	stop := context.AfterFunc(ctx, func() {
+		exec.Interrupt(signalReason(ctx))
+		select {
+		case <-started:
+			<-ended
+		default:
+		}
+		program.Quit()
+	})
 	defer stop()
-	final, perr := program.Run()
+	_, perr := program.Run()
 	wasStarted := false
 	select {
 	case <-started:
@@ -110,10 +122,14 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 			<-ended
 		}
 	}
-	if m, ok := final.(ui.Model); ok && wasStarted {
-		for _, line := range m.FinishLines() {
+	if wasStarted {
+		// The finish screen's lines, printed again (or for the first time,
+		// when a signal stopped the program first) to stay in the
+		// scrollback, with the log's verdict.
+		for _, line := range endLines(r, sum) {
 			fmt.Fprintln(r.opts.stdout, line)
 		}
+		fmt.Fprintln(r.opts.stdout, "audit log: "+verdictLine(r))
 	}
 	if perr != nil && sum == nil {
 		return fmt.Errorf("terminal UI: %w", perr)
