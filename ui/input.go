@@ -54,6 +54,10 @@ func (m Model) onRunKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.logScroll = min(m.logScroll+m.logHeight(), max(len(m.run.log)-m.logHeight(), 0))
 	case key.Matches(k, m.keys.LogDown):
 		m.logScroll = max(m.logScroll-m.logHeight(), 0)
+	case key.Matches(k, m.keys.DetailUp):
+		m.scrollDetail(-1)
+	case key.Matches(k, m.keys.DetailDown):
+		m.scrollDetail(1)
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
 	case key.Matches(k, m.keys.Tick) && q != nil && q.untickedItems():
@@ -114,18 +118,25 @@ func (m *Model) openPrompt(kind promptKind, step, label string) {
 	m.prompt = &prompt{kind: kind, step: step, label: label, input: in}
 }
 
-// onPromptKey edits the line, or acts on Enter, or cancels on Esc.
+// onPromptKey edits the line, or acts on Enter, or cancels on Esc;
+// shift+↑↓ scroll the detail pane.
 func (m Model) onPromptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	p := m.prompt
-	switch k.String() {
-	case "esc":
+	switch {
+	case k.String() == "esc":
 		m.prompt = nil
 		if p.kind == promptTypeID {
 			m.flash = "not approved: press y to type the step id again, or s to skip it"
 		}
 		return m, nil
-	case "enter":
+	case k.String() == "enter":
 		return m.submit(p, strings.TrimSpace(p.input.Value()))
+	case key.Matches(k, m.keys.DetailUp):
+		m.scrollDetail(-1)
+		return m, nil
+	case key.Matches(k, m.keys.DetailDown):
+		m.scrollDetail(1)
+		return m, nil
 	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(k)

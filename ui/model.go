@@ -63,9 +63,12 @@ type Model struct {
 	keys   KeyMap
 	help   help.Model
 
-	run       *runState
-	selected  int
-	follow    bool
+	run      *runState
+	selected int
+	follow   bool
+	// detail is how far the detail pane is scrolled, and for which step:
+	// another step's pane starts at its top.
+	detail    detailScroll
 	logScroll int // lines scrolled back from the newest
 	frame     int // spinner frame
 	now       time.Time
