@@ -113,7 +113,7 @@ func (m Model) questionBlock(st *stepView, w int) string {
 			return b.String()
 		}
 		if q.gate.Confirm == "type" {
-			return s.Highlight.Render("Approve this step: type its id ("+st.plan.ID+") and Enter; s skips it.") + "\n"
+			return s.Highlight.Render(wrap("Approve this step: type its id ("+st.plan.ID+") and Enter. To skip it: Esc, then s.", w)) + "\n"
 		}
 		return s.Highlight.Render("Approve this step? y approves, s skips it.") + "\n"
 	case q.failure != nil && q.failure.Step == st.plan.ID:

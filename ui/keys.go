@@ -32,7 +32,7 @@ func DefaultKeyMap() KeyMap {
 		Start:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start the run")),
 		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous step")),
 		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next step")),
-		Follow:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow the running step")),
+		Follow:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow the run (what waits for you first)")),
 		Confirm:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "approve the step")),
 		Tick:       key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "tick a checklist item")),
 		Skip:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip (asks why)")),

@@ -229,7 +229,7 @@ func (m Model) stepList(w, h int) string {
 		if d := st.duration(m.now); d != "" {
 			line += " " + m.styles.Faint.Render(d)
 		}
-		if i == m.selected {
+		if i == m.focus() {
 			selLine = len(lines)
 			line = m.styles.Selected.Render(pad(line, w, 1))
 		}
