@@ -81,24 +81,25 @@ func (m Model) deliveries(calls []steps.CallInfo, w int) string {
 
 // texts are the distinct subjects (or messages) of a gate's deliveries,
 // in order, with the channels that send each.
-type texts []struct {
+type texts []sentText
+
+// sentText is one subject or message and the channels that send it.
+type sentText struct {
 	text     string
 	channels []string
 }
 
+// add counts a channel that sends text.
 func (t *texts) add(text, channel string) {
 	for i := range *t {
-		if (*t)[i].text == text {
-			if !slices.Contains((*t)[i].channels, channel) {
-				(*t)[i].channels = append((*t)[i].channels, channel)
+		if e := &(*t)[i]; e.text == text {
+			if !slices.Contains(e.channels, channel) {
+				e.channels = append(e.channels, channel)
 			}
 			return
 		}
 	}
-	*t = append(*t, struct {
-		text     string
-		channels []string
-	}{text, []string{channel}})
+	*t = append(*t, sentText{text, []string{channel}})
 }
 
 // render writes each text under its label; block texts (a message) start

@@ -209,3 +209,30 @@ func trimLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestDeliveriesWithDifferentWordsSayWhichChannelSendsWhich: a subject
+// SNS shortens is shown next to the full one, each with its channels; a
+// delivery that cannot be sent says why.
+func TestDeliveriesWithDifferentWordsSayWhichChannelSendsWhich(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	d := func(channel, address, subject, failure string) steps.CallInfo {
+		return steps.CallInfo{Operation: "x:Send", Mutating: true, Error: failure,
+			Delivery: &steps.Delivery{Contact: "oncall", Name: "On-call", Channel: channel, Address: address, Subject: subject, Message: "Back."}}
+	}
+	g := steps.Gate{Step: "flag", Confirm: "yes", Calls: []steps.CallInfo{
+		d("email", "oncall@example.com", "A long subject", ""),
+		d("sns_topic", "arn:aws:sns:eu-west-2:123456789012:oncall", "A long...", ""),
+		d("webhook", "http://hooks.example.com/x", "A long subject", "refusing plain HTTP"),
+	}}
+	m = send(t, m, gateMsg{gate: g, reply: make(chan steps.Decision, 1)})
+	detail := trimLines(plain(m.stepDetail(100)))
+	for _, want := range []string{
+		"SENDS 3 messages:\n→ oncall (On-call)\n  email oncall@example.com\n  sns_topic arn:aws:sns:eu-west-2:123456789012:oncall\n  webhook http://hooks.example.com/x\n    cannot be sent: refusing plain HTTP\n",
+		"subject (email): A long subject\nsubject (sns_topic): A long...\nmessage:\n  Back.\n",
+	} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the gate's pane:\n%s\nlacks:\n%s", detail, want)
+		}
+	}
+}
