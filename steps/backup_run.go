@@ -17,6 +17,7 @@ import (
 
 func init() {
 	register("backup.start-restore", runBackupStartRestore)
+	requestPlanners["backup.start-restore"] = planBackupStartRestore
 }
 
 // A restore job takes from minutes (a small volume) to hours (a large
@@ -29,10 +30,42 @@ const (
 	maxRecoveryPointPages = 100
 )
 
-// runBackupStartRestore restores the recovery point the step names, or
-// the newest completed one of its resource, after the checks, and answers
-// with the finished job plus CreatedResourceId.
+// runBackupStartRestore restores the recovery point planned for the step
+// (see planBackupStartRestore) and answers with the finished job plus
+// CreatedResourceId.
 func runBackupStartRestore(ctx context.Context, s *StepRun) (map[string]any, error) {
+	r, _, err := s.plannedRequest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pointARN, _ := r.Input["RecoveryPointArn"].(string)
+	started, err := s.send(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("start the restore of recovery point %s: %w", pointARN, err)
+	}
+	jobID := respString(started, "RestoreJobId")
+	if jobID == "" && !s.Simulated() {
+		return nil, fmt.Errorf("StartRestoreJob answered without a RestoreJobId: find the job of %s in the AWS Backup console (Jobs, Restore jobs)", pointARN)
+	}
+	out, err := s.Wait(ctx, WaitSpec{
+		Operation: "backup:DescribeRestoreJob", Input: map[string]any{"RestoreJobId": jobID},
+		Check: restoreJobDone(jobID, pointARN), Interval: restoreJobPollInterval, MaxInterval: restoreJobPollMaxInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if id := arnResourceID(respString(out, "CreatedResourceArn")); id != "" {
+		out["CreatedResourceId"] = id
+	}
+	return out, nil
+}
+
+// planBackupStartRestore chooses the recovery point (the one the step
+// names, or the newest completed one of its resource), checks it is
+// complete and within the rpo, and completes the restore settings with
+// the point's own, before the gate: the approver sees which point is
+// restored, and how old it is, in the request that is then sent.
+func planBackupStartRestore(ctx context.Context, s *StepRun) ([]request, error) {
 	vault := s.String("backup_vault_name")
 	metadata, err := restoreMetadataParam(s)
 	if err != nil {
@@ -54,25 +87,7 @@ func runBackupStartRestore(ctx context.Context, s *StepRun) (map[string]any, err
 	}
 	in := s.Input()
 	in["RecoveryPointArn"], in["Metadata"], in["IdempotencyToken"] = pointARN, restoreMetadata, s.Token()
-	started, err := s.Mutate(ctx, "backup:StartRestoreJob", in, simulatedRestoreJob(point, in))
-	if err != nil {
-		return nil, fmt.Errorf("start the restore of recovery point %s: %w", pointARN, err)
-	}
-	jobID := respString(started, "RestoreJobId")
-	if jobID == "" && !s.Simulated() {
-		return nil, fmt.Errorf("StartRestoreJob answered without a RestoreJobId: find the job of %s in the AWS Backup console (Jobs, Restore jobs)", pointARN)
-	}
-	out, err := s.Wait(ctx, WaitSpec{
-		Operation: "backup:DescribeRestoreJob", Input: map[string]any{"RestoreJobId": jobID},
-		Check: restoreJobDone(jobID, pointARN), Interval: restoreJobPollInterval, MaxInterval: restoreJobPollMaxInterval,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if id := arnResourceID(respString(out, "CreatedResourceArn")); id != "" {
-		out["CreatedResourceId"] = id
-	}
-	return out, nil
+	return []request{s.primaryRequest("backup:StartRestoreJob", in, simulatedRestoreJob(point, in))}, nil
 }
 
 // newestRecoveryPoint finds the newest COMPLETED recovery point of a

@@ -51,14 +51,21 @@ func (s *StepRun) Mutate(ctx context.Context, operation string, input, simulated
 
 // MutateIn is Mutate in an explicit Region.
 func (s *StepRun) MutateIn(ctx context.Context, region, operation string, input, simulated map[string]any) (map[string]any, error) {
-	service, op, ok := splitOperation(operation)
+	return s.mutate(ctx, CallInfo{Operation: operation, Region: region, Input: input}, simulated)
+}
+
+// mutate sends one mutating call: its Operation, in its Region, with its
+// Input; its Delivery, if any, goes with it into the events.
+func (s *StepRun) mutate(ctx context.Context, call CallInfo, simulated map[string]any) (map[string]any, error) {
+	service, op, ok := splitOperation(call.Operation)
 	if !ok {
-		return nil, fmt.Errorf("malformed operation %q", operation)
+		return nil, fmt.Errorf("malformed operation %q", call.Operation)
 	}
+	region, input := call.Region, call.Input
 	s.calls++
 	info := &CallInfo{
 		ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: service + ":" + op,
-		Region: region, Mutating: true, Input: s.shown(input),
+		Region: region, Mutating: true, Input: s.shown(input), Delivery: call.Delivery,
 	}
 	if s.DryRun() {
 		return s.simulate(info, input, simulated)

@@ -12,6 +12,20 @@ import (
 func init() {
 	register("ec2.create-volume", runEC2CreateVolume)
 	register("ec2.attach-volume", runEC2AttachVolume)
+	requestPlanners["ec2.create-volume"] = planEC2CreateVolume
+}
+
+// planEC2CreateVolume is CreateVolume with the step's client token.
+func planEC2CreateVolume(_ context.Context, s *StepRun) ([]request, error) {
+	in := s.Input()
+	in["ClientToken"] = s.Token()
+	guess := map[string]any{"SnapshotId": s.String("snapshot_id"), "State": "creating"}
+	for _, k := range []string{"AvailabilityZone", "AvailabilityZoneId", "VolumeType", "Size", "Iops", "Throughput", "Encrypted"} {
+		if v, ok := in[k]; ok {
+			guess[k] = v
+		}
+	}
+	return []request{s.primaryRequest("ec2:CreateVolume", in, guess)}, nil
 }
 
 // The SDK's volume waiters poll every 15 s; a volume is available in a
@@ -32,15 +46,11 @@ func runEC2CreateVolume(ctx context.Context, s *StepRun) (map[string]any, error)
 	if err := checkSnapshotCompleted(ctx, s, snapshot); err != nil {
 		return nil, err
 	}
-	in := s.Input()
-	in["ClientToken"] = s.Token()
-	guess := map[string]any{"SnapshotId": snapshot, "State": "creating"}
-	for _, k := range []string{"AvailabilityZone", "AvailabilityZoneId", "VolumeType", "Size", "Iops", "Throughput", "Encrypted"} {
-		if v, ok := in[k]; ok {
-			guess[k] = v
-		}
+	r, _, err := s.plannedRequest(ctx)
+	if err != nil {
+		return nil, err
 	}
-	created, err := s.Mutate(ctx, "ec2:CreateVolume", in, guess)
+	created, err := s.send(ctx, r)
 	if err != nil {
 		return nil, fmt.Errorf("create a volume from snapshot %s: %w", snapshot, err)
 	}

@@ -80,6 +80,26 @@ type CallInfo struct {
 	Error     string         `json:"error,omitempty"`
 	// Duration is the call's wall time, retries by the SDK included.
 	Duration time.Duration `json:"duration_ns,omitempty"`
+	// Delivery is set on a call that tells a person something (notify):
+	// whom, how, and the words, which the input alone does not show
+	// plainly (the contact's name is in no input).
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery is one message to one contact on one channel.
+type Delivery struct {
+	// Contact is the [[contacts]] id, Name the contact's name.
+	Contact string `json:"contact"`
+	Name    string `json:"name,omitempty"`
+	// Channel is the contact field the message goes by (sns_topic, email,
+	// ssm_contact, webhook) and Address its value there: the topic ARN,
+	// the email address, the contact ARN or the URL.
+	Channel string `json:"channel,omitempty"`
+	Address string `json:"address,omitempty"`
+	// Subject and Message are the words as this channel sends them: SNS,
+	// for one, takes a shorter subject on one line.
+	Subject string `json:"subject,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // WaitProgress is one poll of an action's built-in wait.

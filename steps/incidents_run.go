@@ -13,6 +13,17 @@ import (
 
 func init() {
 	register("incident.start", runIncidentStart)
+	requestPlanners["incident.start"] = planIncidentStart
+}
+
+// planIncidentStart is StartIncident with the step's idempotency token.
+func planIncidentStart(_ context.Context, s *StepRun) ([]request, error) {
+	in := s.Input()
+	in["ClientToken"] = s.Token()
+	// IncidentRecordArn is Incident Manager's to choose, so dry-run leaves
+	// it out: the output then names this step instead of a made-up ARN.
+	simulated := map[string]any{"IncidentRecord": incidentSimulatedRecord(in)}
+	return []request{s.primaryRequest("ssm-incidents:StartIncident", in, simulated)}, nil
 }
 
 // runIncidentStart starts the incident with the step's idempotency token as
@@ -21,13 +32,12 @@ func init() {
 // until it is OPEN. The response is StartIncident's IncidentRecordArn and
 // the record as GetIncidentRecord returns it.
 func runIncidentStart(ctx context.Context, s *StepRun) (map[string]any, error) {
-	in := s.Input()
-	in["ClientToken"] = s.Token()
+	r, _, err := s.plannedRequest(ctx)
+	if err != nil {
+		return nil, err
+	}
 	plan := s.String("response_plan_arn")
-	// IncidentRecordArn is Incident Manager's to choose, so dry-run leaves
-	// it out: the output then names this step instead of a made-up ARN.
-	simulated := map[string]any{"IncidentRecord": incidentSimulatedRecord(in)}
-	started, err := s.Mutate(ctx, "ssm-incidents:StartIncident", in, simulated)
+	started, err := s.send(ctx, r)
 	if err != nil {
 		return nil, callFailed(err, "response plan "+plan, "check response_plan_arn and that the plan is in the replication set of "+s.Region(),
 			"ResourceNotFoundException")

@@ -48,43 +48,31 @@ type notice struct {
 	subject, message, from string
 }
 
-// runNotify delivers the message to every channel of every contact in
-// `to`, one after the other. Each delivery is a mutating call (audited,
-// simulated in dry-run). A failed delivery does not stop the others: it is
-// a note and an entry with its error in the response; the step fails
-// only when no delivery succeeded.
+// runNotify sends the deliveries planned for the step (see planNotify),
+// one after the other. Each is a mutating call (audited, simulated in
+// dry-run). A failed delivery does not stop the others: it is a note and
+// an entry with its error in the response; the step fails only when no
+// delivery succeeded.
 func runNotify(ctx context.Context, s *StepRun) (map[string]any, error) {
-	ids, err := contactIDs(s.Params()["to"])
+	reqs, err := s.plannedRequests(ctx)
 	if err != nil {
 		return nil, err
-	}
-	n := notice{subject: s.String("subject"), message: s.String("message"), from: s.String("from")}
-	if n.subject == "" {
-		n.subject = s.plan.Title
 	}
 	var deliveries []any
 	var failures []string
 	delivered := 0
-	for _, id := range ids {
-		c, err := s.contact(id)
-		if err != nil {
-			deliveries = append(deliveries, map[string]any{"Contact": id, "Error": err.Error()})
-			failures = append(failures, err.Error())
-			continue
-		}
-		for _, channel := range notifyChannels {
-			address := contactAddress(c, channel)
-			if address == "" {
-				continue
-			}
-			d := s.deliver(ctx, c.ID, channel, address, n)
-			deliveries = append(deliveries, d)
-			if e, failed := d["Error"].(string); failed {
-				s.Note("delivery to %s by %s failed: %s", c.ID, channel, e)
-				failures = append(failures, fmt.Sprintf("%s by %s: %s", c.ID, channel, e))
-			} else {
-				delivered++
-			}
+	for _, r := range reqs {
+		d := s.deliver(ctx, r)
+		deliveries = append(deliveries, d)
+		e, failed := d["Error"].(string)
+		switch {
+		case !failed:
+			delivered++
+		case r.Delivery.Channel == "":
+			failures = append(failures, e) // the contact itself: no channel was tried
+		default:
+			s.Note("delivery to %s by %s failed: %s", r.Delivery.Contact, r.Delivery.Channel, e)
+			failures = append(failures, fmt.Sprintf("%s by %s: %s", r.Delivery.Contact, r.Delivery.Channel, e))
 		}
 	}
 	if delivered == 0 {
@@ -160,24 +148,34 @@ func contactAddress(c runbooks.Contact, channel string) string {
 	return ""
 }
 
-// deliver sends the notice on one channel and describes the delivery:
-// Contact, Channel, and MessageId or Error (Simulated in dry-run).
-func (s *StepRun) deliver(ctx context.Context, contact, channel, address string, n notice) map[string]any {
-	d := map[string]any{"Contact": contact, "Channel": channel}
+// deliveryIDMember names the member of each channel's answer that
+// identifies the delivery.
+var deliveryIDMember = map[string]string{channelSNS: "MessageId", channelEmail: "MessageId", channelContact: "EngagementArn"}
+
+// deliver sends one planned delivery and describes it: Contact, Channel,
+// and MessageId or Error (Simulated in dry-run).
+func (s *StepRun) deliver(ctx context.Context, r request) map[string]any {
+	d := map[string]any{"Contact": r.Delivery.Contact}
+	if r.Delivery.Channel != "" {
+		d["Channel"] = r.Delivery.Channel
+	}
+	if r.Error != "" {
+		d["Error"] = r.Error
+		return d
+	}
 	var id string
 	var err error
-	switch channel {
-	case channelSNS:
-		id, err = s.publishSNS(ctx, address, n)
-	case channelEmail:
-		id, err = s.sendEmail(ctx, address, n)
-	case channelContact:
-		id, err = s.startEngagement(ctx, contact, address, n)
+	switch r.Delivery.Channel {
 	case channelWebhook:
 		var status int
-		id, status, err = s.postWebhook(ctx, contact, address, n)
+		id, status, err = s.postWebhook(ctx, r)
 		if status != 0 {
 			d["StatusCode"] = status
+		}
+	default:
+		var out map[string]any
+		if out, err = s.send(ctx, r); err == nil {
+			id = respString(out, deliveryIDMember[r.Delivery.Channel])
 		}
 	}
 	switch {
@@ -189,67 +187,6 @@ func (s *StepRun) deliver(ctx context.Context, contact, channel, address string,
 		d["MessageId"] = id
 	}
 	return d
-}
-
-// publishSNS publishes to the topic, in the topic's Region: SNS refuses a
-// topic of another Region.
-func (s *StepRun) publishSNS(ctx context.Context, topic string, n notice) (string, error) {
-	input := map[string]any{"TopicArn": topic, "Message": n.message}
-	if subject := snsSubject(n.subject); subject != "" {
-		input["Subject"] = subject
-	}
-	region := arnRegion(topic)
-	if region == "" {
-		region = s.callRegion("sns:Publish")
-	}
-	out, err := s.MutateIn(ctx, region, "sns:Publish", input, map[string]any{})
-	if err != nil {
-		return "", err
-	}
-	id, _ := out["MessageId"].(string)
-	return id, nil
-}
-
-// sendEmail sends a plain-text email with SES v2 from the step's `from`.
-func (s *StepRun) sendEmail(ctx context.Context, to string, n notice) (string, error) {
-	if n.from == "" {
-		return "", fmt.Errorf("set from = \"...\" in the step's with: the sender address, an identity verified in SES in %s", s.callRegion("ses:SendEmail"))
-	}
-	input := map[string]any{
-		"FromEmailAddress": n.from,
-		"Destination":      map[string]any{"ToAddresses": []any{to}},
-		"Content": map[string]any{"Simple": map[string]any{
-			"Subject": map[string]any{"Data": n.subject, "Charset": "UTF-8"},
-			"Body":    map[string]any{"Text": map[string]any{"Data": n.message, "Charset": "UTF-8"}},
-		}},
-	}
-	out, err := s.Mutate(ctx, "ses:SendEmail", input, map[string]any{})
-	if err != nil {
-		return "", err
-	}
-	id, _ := out["MessageId"].(string)
-	return id, nil
-}
-
-// startEngagement pages an Incident Manager contact. Its idempotency
-// token is derived from the run, the step and the contact, so a retried
-// or resumed step does not page twice.
-func (s *StepRun) startEngagement(ctx context.Context, contact, arn string, n notice) (string, error) {
-	input := map[string]any{
-		"ContactId":        arn,
-		"Sender":           "drpilot (runbook " + s.exec.opts.Runbook.ID + ", run " + s.exec.opts.RunID + ")",
-		"Subject":          n.subject,
-		"Content":          n.message,
-		"PublicSubject":    n.subject,
-		"PublicContent":    n.message,
-		"IdempotencyToken": s.deliveryToken(contact, channelContact),
-	}
-	out, err := s.Mutate(ctx, "ssm-contacts:StartEngagement", input, map[string]any{})
-	if err != nil {
-		return "", err
-	}
-	id, _ := out["EngagementArn"].(string)
-	return id, nil
 }
 
 // deliveryToken identifies one delivery of this step: the same for every
@@ -290,30 +227,21 @@ const (
 	maxWebhookAnswer = 512
 )
 
-// postWebhook POSTs the notice to a contact's webhook until it answers
-// 2xx, retrying network errors, timeouts, 408, 429 and 5xx answers. Each
-// attempt is audited before it is sent. The body has the Slack-style
-// "text" and the parts separately; the Idempotency-Key header, also the
-// delivery's MessageId, is the same for every attempt and for a resumed
-// run, so a receiver that deduplicates shows the message once.
-func (s *StepRun) postWebhook(ctx context.Context, contact, rawURL string, n notice) (string, int, error) {
+// postWebhook POSTs a planned webhook delivery until the receiver
+// answers 2xx, retrying network errors, timeouts, 408, 429 and 5xx
+// answers. Each attempt is audited before it is sent. The Idempotency-Key
+// header, also the delivery's MessageId, is the same for every attempt and
+// for a resumed run, so a receiver that deduplicates shows the message
+// once.
+func (s *StepRun) postWebhook(ctx context.Context, r request) (string, int, error) {
+	rawURL := r.Delivery.Address
 	requested := s.rewriteURL(rawURL)
-	for _, u := range []string{rawURL, requested} {
-		if err := webhookURLAllowed(u); err != nil {
-			return "", 0, err
-		}
-	}
-	id := s.deliveryToken(contact, channelWebhook)
-	body := map[string]any{
-		"text": n.subject + "\n\n" + n.message, "subject": n.subject, "message": n.message,
-		"runbook": s.exec.opts.Runbook.ID, "run": s.exec.opts.RunID, "step": s.ID(), "contact": contact,
-		"mode": string(s.exec.opts.Mode), "delivery": id,
-	}
-	raw, err := json.Marshal(body)
+	id, _ := r.Input["delivery"].(string)
+	raw, err := json.Marshal(r.Input)
 	if err != nil {
 		return "", 0, err
 	}
-	call := ExternalCall{Operation: "webhook:POST", URL: rawURL, RequestedURL: requested, Input: body}
+	call := ExternalCall{Operation: r.Operation, URL: rawURL, RequestedURL: requested, Input: r.Input, Delivery: r.Delivery}
 	for attempt := 1; ; attempt++ {
 		out, err := s.External(ctx, call, func(ctx context.Context) (map[string]any, error) {
 			return s.sendWebhook(ctx, requested, raw, id)
@@ -411,6 +339,8 @@ type ExternalCall struct {
 	// when the sandbox rewrote it.
 	URL, RequestedURL string
 	Input             map[string]any
+	// Delivery says to whom, when the call tells a person something.
+	Delivery *Delivery
 }
 
 // External sends a request that is not an AWS call with the promises
@@ -419,7 +349,8 @@ type ExternalCall struct {
 // the request and returns what to record of the answer.
 func (s *StepRun) External(ctx context.Context, c ExternalCall, send func(context.Context) (map[string]any, error)) (map[string]any, error) {
 	s.calls++
-	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Mutating: true, Input: ShownInput(c.Input)}
+	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Mutating: true,
+		Input: ShownInput(c.Input), Delivery: c.Delivery}
 	req := externalRequestData{Call: info.ID, Operation: c.Operation, URL: c.URL, Input: c.Input,
 		Attempt: s.attempt(), DryRun: s.DryRun()}
 	if c.RequestedURL != c.URL {

@@ -16,6 +16,7 @@ import (
 func init() {
 	register("route53.upsert-record", runUpsertRecord)
 	register("route53.update-health-check", runUpdateHealthCheck)
+	requestPlanners["route53.update-health-check"] = planUpdateHealthCheck
 	register("route53.health-check-status", runHealthCheckStatus)
 }
 
@@ -196,38 +197,25 @@ func describeRecordTarget(rs map[string]any) string {
 	return strings.Join(recordValues(rs), ", ")
 }
 
-// runUpdateHealthCheck sets a health check's Inverted and Disabled flags
-// unless they are already as asked, passing the HealthCheckVersion it
-// read so that a concurrent change fails the update instead of being
-// overwritten, then waits until the checkers have run with the new flags.
+// runUpdateHealthCheck sends the update planned for the step (see
+// planUpdateHealthCheck), if the flags were not already as asked, then
+// waits until the checkers have run with the new flags.
 func runUpdateHealthCheck(ctx context.Context, s *StepRun) (map[string]any, error) {
 	id := s.String("health_check_id")
-	s.calling("route53:GetHealthCheck")
-	current, err := s.Read(ctx, "route53:GetHealthCheck", map[string]any{"HealthCheckId": id})
+	r, update, err := s.plannedRequest(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read health check %s: %w", id, err)
+		return nil, err
 	}
-	cfg, _ := valueAt(current, "HealthCheck", "HealthCheckConfig").(map[string]any)
-	update := map[string]any{}
-	for _, f := range []struct{ param, member string }{{"inverted", "Inverted"}, {"disabled", "Disabled"}} {
-		if want, ok := s.Bool(f.param); ok && want != (cfg[f.member] == true) {
-			update[f.member] = want
-		}
-	}
-	resp, since := current, time.Time{}
-	if len(update) == 0 {
-		s.Note("health check %s is already %s: nothing to change", id, describeFlags(cfg))
-	} else {
-		input := maps.Clone(update)
-		input["HealthCheckId"] = id
-		if version, ok := numeric(valueAt(current, "HealthCheck", "HealthCheckVersion")); ok {
-			input["HealthCheckVersion"] = int64(version)
-		}
+	var resp map[string]any
+	since := time.Time{}
+	if update {
 		since = s.exec.now()
 		s.calling("route53:UpdateHealthCheck")
-		if resp, err = s.Mutate(ctx, "route53:UpdateHealthCheck", input, simulatedHealthCheck(current, update)); err != nil {
+		if resp, err = s.send(ctx, r); err != nil {
 			return nil, fmt.Errorf("update health check %s: %w", id, err)
 		}
+	} else if resp, err = readHealthCheck(ctx, s, id); err != nil {
+		return nil, err
 	}
 	flags, _ := valueAt(resp, "HealthCheck", "HealthCheckConfig").(map[string]any)
 	last, err := s.Wait(ctx, WaitSpec{
@@ -247,6 +235,45 @@ func runUpdateHealthCheck(ctx context.Context, s *StepRun) (map[string]any, erro
 		out["HealthCheckObservations"] = obs
 	}
 	return out, nil
+}
+
+// planUpdateHealthCheck reads the health check and plans an update of the
+// flags that are not as asked, passing the HealthCheckVersion it read so
+// that a concurrent change fails the update instead of being overwritten.
+// When every flag is as asked it plans nothing, and says so.
+func planUpdateHealthCheck(ctx context.Context, s *StepRun) ([]request, error) {
+	id := s.String("health_check_id")
+	current, err := readHealthCheck(ctx, s, id)
+	if err != nil {
+		return nil, err
+	}
+	cfg, _ := valueAt(current, "HealthCheck", "HealthCheckConfig").(map[string]any)
+	update := map[string]any{}
+	for _, f := range []struct{ param, member string }{{"inverted", "Inverted"}, {"disabled", "Disabled"}} {
+		if want, ok := s.Bool(f.param); ok && want != (cfg[f.member] == true) {
+			update[f.member] = want
+		}
+	}
+	if len(update) == 0 {
+		s.Note("health check %s is already %s: nothing to change", id, describeFlags(cfg))
+		return nil, nil
+	}
+	input := maps.Clone(update)
+	input["HealthCheckId"] = id
+	if version, ok := numeric(valueAt(current, "HealthCheck", "HealthCheckVersion")); ok {
+		input["HealthCheckVersion"] = int64(version)
+	}
+	return []request{s.primaryRequest("route53:UpdateHealthCheck", input, simulatedHealthCheck(current, update))}, nil
+}
+
+// readHealthCheck is GetHealthCheck of the step's health check.
+func readHealthCheck(ctx context.Context, s *StepRun, id string) (map[string]any, error) {
+	s.calling("route53:GetHealthCheck")
+	current, err := s.Read(ctx, "route53:GetHealthCheck", map[string]any{"HealthCheckId": id})
+	if err != nil {
+		return nil, fmt.Errorf("read health check %s: %w", id, err)
+	}
+	return current, nil
 }
 
 // simulatedHealthCheck is dry-run's guess at UpdateHealthCheck's answer:

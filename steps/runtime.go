@@ -61,6 +61,10 @@ type StepRun struct {
 	// concealed are input members whose values the audit log and the
 	// events must not show (see Conceal).
 	concealed []string
+	// requests are the mutating requests planned for this attempt, once
+	// planned is set (see plannedRequests).
+	requests []request
+	planned  bool
 }
 
 // ID is the step's id.

@@ -12,6 +12,7 @@ import (
 
 func init() {
 	register("opsitem.create", runOpsItemCreate)
+	requestPlanners["opsitem.create"] = planOpsItemCreate
 	register("ssm.put-parameter", runSSMPutParameter)
 	// A SecureString's value is a secret whatever the member is called.
 	concealers["ssm.put-parameter"] = func(s *StepRun) {
@@ -32,22 +33,34 @@ const opsItemRunStepKey = "/drpilot/run-step"
 // exists when CreateOpsItem returns. The response has OpsItemId and
 // OpsItemArn.
 func runOpsItemCreate(ctx context.Context, s *StepRun) (map[string]any, error) {
-	mark := s.exec.opts.RunID + "/" + s.ID()
-	found, err := opsItemFind(ctx, s, mark)
+	found, err := opsItemFind(ctx, s, opsItemMark(s))
 	if err != nil || found != nil {
 		return found, err
 	}
+	r, _, err := s.plannedRequest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.send(ctx, r)
+	return out, callFailed(err, fmt.Sprintf("creating OpsItem %q in %s", s.String("title"), s.Region()), "")
+}
+
+// planOpsItemCreate is CreateOpsItem with the mark that finds the OpsItem
+// again in its OperationalData.
+func planOpsItemCreate(_ context.Context, s *StepRun) ([]request, error) {
 	in := s.Input()
 	// SearchableString is what makes the value usable in a
 	// DescribeOpsItems filter.
 	in["OperationalData"] = map[string]any{
-		opsItemRunStepKey: map[string]any{"Value": mark, "Type": "SearchableString"},
+		opsItemRunStepKey: map[string]any{"Value": opsItemMark(s), "Type": "SearchableString"},
 	}
 	// The id and ARN are OpsCenter's to choose: dry-run leaves them out,
 	// so that outputs name this step instead of a made-up id.
-	out, err := s.Mutate(ctx, "ssm:CreateOpsItem", in, map[string]any{})
-	return out, callFailed(err, fmt.Sprintf("creating OpsItem %q in %s", s.String("title"), s.Region()), "")
+	return []request{s.primaryRequest("ssm:CreateOpsItem", in, map[string]any{})}, nil
 }
+
+// opsItemMark is the value that marks the OpsItem of this run's step.
+func opsItemMark(s *StepRun) string { return s.exec.opts.RunID + "/" + s.ID() }
 
 // opsItemFind returns the OpsItem marked with this run and step, as
 // CreateOpsItem would have answered, or nil when there is none.

@@ -12,11 +12,10 @@ import (
 // returns nil when the step may go on.
 func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
 	ps := sr.plan
-	g := Gate{Step: ps.ID, Title: ps.Title, Confirm: ps.Gate}
-	for _, c := range ps.Calls {
-		if c.Mutating && c.Purpose == "action" {
-			g.Calls = append(g.Calls, CallInfo{Operation: c.Operation, Region: c.Region, Mutating: true, Input: sr.shown(sr.Input())})
-		}
+	// The gate shows the requests the action will send: see requests.go.
+	g, err := sr.gateFor(ctx, ps)
+	if err != nil {
+		return err
 	}
 	e.emit(Event{Type: EventAwaiting, Step: ps.ID, Message: "waiting for approval (confirm = " + ps.Gate + ")"})
 	d, err := askWithin(e, func() (Decision, error) { return e.opts.Approver.Approve(ctx, g) })

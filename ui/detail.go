@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drpilot/drpilot/runbooks"
 	"github.com/drpilot/drpilot/steps"
 )
 
@@ -22,14 +23,10 @@ func (m Model) stepDetail(w int) string {
 	fmt.Fprintf(&b, "%s %s\n", m.glyph(st.status), s.Title.Render(p.Title))
 	fmt.Fprintf(&b, "%s\n", s.Faint.Render(fmt.Sprintf("%s · %s · %s · gate %s · expect %s", p.ID, p.Action, p.Region, p.Gate, p.Expect)))
 	b.WriteString(m.questionBlock(st, w))
-	for _, c := range p.Calls {
-		if c.Purpose == "action" {
-			mark := "read"
-			if c.Mutating {
-				mark = s.Highlight.Render("CHANGES")
-			}
-			fmt.Fprintf(&b, "%s %s in %s %s\n", mark, c.Operation, c.Region, compact(steps.ShownInput(c.Input)))
-		}
+	if q := m.questionFor(p.ID); q != nil && q.gate != nil && q.gate.Confirm != "checklist" {
+		b.WriteString(m.gateRequests(q.gate, w)) // what will be sent, resolved
+	} else {
+		b.WriteString(m.plannedCalls(p))
 	}
 	for _, pr := range st.preconditions {
 		mark := s.OK.Render("✓")
@@ -43,7 +40,10 @@ func (m Model) stepDetail(w int) string {
 			st.wait.Elapsed.Round(time.Second), p.Expect)
 	}
 	for _, c := range st.calls {
-		line := fmt.Sprintf("sent %s in %s %s", c.Operation, c.Region, compact(c.Input))
+		line := fmt.Sprintf("sent %s %s", callWhere(c), compact(c.Input))
+		if d := c.Delivery; d != nil {
+			line = fmt.Sprintf("sent %s to %s by %s", callWhere(c), d.Contact, d.Channel)
+		}
 		if st.simulated && c.RequestID == "" && c.Error == "" {
 			line = "dry-run, not sent: " + line[len("sent "):]
 		}
@@ -70,6 +70,28 @@ func (m Model) stepDetail(w int) string {
 	return b.String()
 }
 
+// plannedCalls are the step's calls as the plan knows them before the
+// run: the input of its main call with the templates known then. A gate
+// shows them resolved (gateRequests).
+func (m Model) plannedCalls(p *runbooks.PlannedStep) string {
+	var b strings.Builder
+	for _, c := range p.Calls {
+		if c.Purpose != "action" {
+			continue
+		}
+		mark := "read"
+		if c.Mutating {
+			mark = m.styles.Highlight.Render("CHANGES")
+		}
+		line := fmt.Sprintf("%s %s in %s", mark, c.Operation, c.Region)
+		if len(c.Input) > 0 {
+			line += " " + compact(steps.ShownInput(c.Input))
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
 // questionBlock says what the step waits for from the operator, if
 // anything.
 func (m Model) questionBlock(st *stepView, w int) string {
@@ -91,7 +113,7 @@ func (m Model) questionBlock(st *stepView, w int) string {
 			return b.String()
 		}
 		if q.gate.Confirm == "type" {
-			return s.Highlight.Render("Approve this step: type its id ("+st.plan.ID+") and Enter; s skips it.") + "\n"
+			return s.Highlight.Render(wrap("Approve this step: type its id ("+st.plan.ID+") and Enter. To skip it: Esc, then s.", w)) + "\n"
 		}
 		return s.Highlight.Render("Approve this step? y approves, s skips it.") + "\n"
 	case q.failure != nil && q.failure.Step == st.plan.ID:

@@ -66,7 +66,7 @@ var scenes = map[string]func(t *testing.T, m Model) Model{
 	"typed-confirmation": func(t *testing.T, m Model) Model {
 		m = running(t, m)
 		m = send(t, m, eventMsg(steps.Event{Type: steps.EventStepReady, Step: "flag", Time: m.opts.Now()}))
-		m = send(t, m, gateMsg{gate: steps.Gate{Step: "flag", Confirm: "type"}, reply: make(chan steps.Decision, 1)})
+		m = send(t, m, gateMsg{gate: flagGate("type"), reply: make(chan steps.Decision, 1)})
 		return press(t, m, "fla")
 	},
 	"failed": func(t *testing.T, m Model) Model {
@@ -82,6 +82,13 @@ var scenes = map[string]func(t *testing.T, m Model) Model{
 			Mode: "sandbox", AuditDir: "/runs/r1", Elapsed: 12 * time.Minute, Counts: map[string]int{"done": 3},
 			RTO: "RTO achieved 12m against 30m: met — simulated, on the sandbox's clock"}})
 	},
+}
+
+// flagGate is the flag step's gate as the executor asks it: with the
+// request the step will send, resolved.
+func flagGate(confirm string) steps.Gate {
+	return steps.Gate{Step: "flag", Confirm: confirm, Calls: []steps.CallInfo{{Operation: "ssm:PutParameter", Region: "eu-west-2", Mutating: true,
+		Input: map[string]any{"Name": "/shop/maintenance", "Value": "on", "Type": "String", "Overwrite": true}}}}
 }
 
 func TestGoldenViews(t *testing.T) {

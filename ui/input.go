@@ -47,13 +47,17 @@ func (m Model) onRunKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.selected, m.follow = min(m.selected+1, len(m.run.steps)-1), false
 	case key.Matches(k, m.keys.Follow):
 		m.follow = true
-		if i := m.run.firstActive(); i >= 0 {
+		if i := m.followTarget(); i >= 0 {
 			m.selected = i
 		}
 	case key.Matches(k, m.keys.LogUp):
 		m.logScroll = min(m.logScroll+m.logHeight(), max(len(m.run.log)-m.logHeight(), 0))
 	case key.Matches(k, m.keys.LogDown):
 		m.logScroll = max(m.logScroll-m.logHeight(), 0)
+	case key.Matches(k, m.keys.DetailUp):
+		m.scrollDetail(-1)
+	case key.Matches(k, m.keys.DetailDown):
+		m.scrollDetail(1)
 	case key.Matches(k, m.keys.Help):
 		m.showHelp = !m.showHelp
 	case key.Matches(k, m.keys.Tick) && q != nil && q.untickedItems():
@@ -61,7 +65,8 @@ func (m Model) onRunKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Confirm) && q != nil && q.gate != nil:
 		switch {
 		case q.gate.Confirm == "type":
-			m.openPrompt(promptTypeID, q.gate.Step, "type the step id to approve it: "+q.gate.Step)
+			q.dismissed = false
+			m.openPrompt(promptTypeID, q.gate.Step, typedLabel(q.gate.Step))
 		case q.untickedItems():
 			m.flash = fmt.Sprintf("tick each item first: %d of %d done (space ticks the next)", q.ticked, len(q.gate.Checklist))
 		case len(q.gate.Checklist) > 0:
@@ -109,8 +114,12 @@ func (m *Model) openSkip() {
 	m.openPrompt(promptSkip, step, "skip "+step+": say why (Enter skips, Esc cancels)")
 }
 
-// openPrompt starts typing a line.
+// openPrompt starts typing a line. A line about a step puts that step on
+// screen, where it stays after the prompt closes.
 func (m *Model) openPrompt(kind promptKind, step, label string) {
+	if i, ok := m.run.index[step]; ok {
+		m.selected = i
+	}
 	in := textinput.New()
 	in.Prompt = "> "
 	in.CharLimit = 500
@@ -118,18 +127,30 @@ func (m *Model) openPrompt(kind promptKind, step, label string) {
 	m.prompt = &prompt{kind: kind, step: step, label: label, input: in}
 }
 
-// onPromptKey edits the line, or acts on Enter, or cancels on Esc.
+// onPromptKey edits the line, or acts on Enter, or cancels on Esc. Every
+// printable key is text here, y and s included; shift+↑↓ scroll the
+// detail pane, whose step the prompt is about.
 func (m Model) onPromptKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	p := m.prompt
-	switch k.String() {
-	case "esc":
+	switch {
+	case p.kind == promptWithdrawn && (k.String() == "esc" || k.String() == "enter"):
 		m.prompt = nil
-		if p.kind == promptTypeID {
+		return m, nil
+	case k.String() == "esc":
+		m.prompt = nil
+		if q := m.questionFor(p.step); p.kind == promptTypeID && q != nil {
+			q.dismissed = true
 			m.flash = "not approved: press y to type the step id again, or s to skip it"
 		}
 		return m, nil
-	case "enter":
+	case k.String() == "enter":
 		return m.submit(p, strings.TrimSpace(p.input.Value()))
+	case key.Matches(k, m.keys.DetailUp):
+		m.scrollDetail(-1)
+		return m, nil
+	case key.Matches(k, m.keys.DetailDown):
+		m.scrollDetail(1)
+		return m, nil
 	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(k)

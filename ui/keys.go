@@ -20,8 +20,12 @@ type KeyMap struct {
 	Interrupt key.Binding
 	LogUp     key.Binding
 	LogDown   key.Binding
-	Help      key.Binding
-	Quit      key.Binding
+	// DetailUp and DetailDown scroll the detail pane; they are no text,
+	// so they work while a prompt is open.
+	DetailUp   key.Binding
+	DetailDown key.Binding
+	Help       key.Binding
+	Quit       key.Binding
 }
 
 // DefaultKeyMap is drpilot's keys.
@@ -30,7 +34,7 @@ func DefaultKeyMap() KeyMap {
 		Start:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start the run")),
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous step")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next step")),
-		Follow:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow the running step")),
+		Follow:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "follow the run (what waits for you first)")),
 		Confirm: key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "approve the step")),
 		Tick:    key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "tick a checklist item")),
 		Skip:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip (asks why)")),
@@ -40,10 +44,12 @@ func DefaultKeyMap() KeyMap {
 		Abort:   key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "abort the run for good (asks why)")),
 		Interrupt: key.NewBinding(key.WithKeys("ctrl+c"),
 			key.WithHelp("ctrl+c", "stop here, resumably (calls in flight finish; drpilot resume carries on)")),
-		LogUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll the log up")),
-		LogDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll the log down")),
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
-		Quit:    key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (start and finish screens)")),
+		LogUp:      key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "scroll the log up")),
+		LogDown:    key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "scroll the log down")),
+		DetailUp:   key.NewBinding(key.WithKeys("shift+up"), key.WithHelp("shift+↑", "scroll the step's detail up")),
+		DetailDown: key.NewBinding(key.WithKeys("shift+down"), key.WithHelp("shift+↓", "scroll the step's detail down")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		Quit:       key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (start and finish screens)")),
 	}
 }
 
@@ -56,7 +62,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Start, k.Confirm, k.Tick, k.Skip, k.Retry, k.Go},
-		{k.Up, k.Down, k.Follow, k.LogUp, k.LogDown},
+		{k.Up, k.Down, k.Follow, k.DetailUp, k.DetailDown, k.LogUp, k.LogDown},
 		{k.Note, k.Abort, k.Interrupt, k.Help, k.Quit},
 	}
 }

@@ -68,9 +68,12 @@ type Model struct {
 	keys   KeyMap
 	help   help.Model
 
-	run       *runState
-	selected  int
-	follow    bool
+	run      *runState
+	selected int
+	follow   bool
+	// detail is how far the detail pane is scrolled, and for which step:
+	// another step's pane starts at its top.
+	detail    detailScroll
 	logScroll int // lines scrolled back from the newest
 	frame     int // spinner frame
 	now       time.Time
@@ -98,6 +101,11 @@ type question struct {
 	// ticked counts the checklist items of a manual step the operator has
 	// ticked, in order.
 	ticked int
+	// dismissed is set when the operator left a typed gate's prompt with
+	// Esc: its keys are commands again (s skips it) until y opens the
+	// prompt again. Until then, a typed gate on screen has its prompt open,
+	// so that every key typed is text and none is a command.
+	dismissed bool
 }
 
 // untickedItems reports whether a checklist gate still has items to tick.
@@ -116,6 +124,10 @@ const (
 	promptOutput
 	promptNote
 	promptAbort
+	// promptWithdrawn stands in for a typed confirmation whose question
+	// the executor withdrew while the operator typed: the rest of what they
+	// type lands here, not on the keys' commands, until Enter or Esc.
+	promptWithdrawn
 )
 
 // prompt is a line the operator types, and what it is for.
@@ -175,8 +187,17 @@ func tick() tea.Cmd {
 	return tea.Tick(250*time.Millisecond, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// Update dispatches a message to what handles it.
+// Update dispatches a message to what handles it, then opens the typed
+// confirmation of the step on screen if it waits for one (see syncPrompt).
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.dispatch(msg)
+	m = next.(Model)
+	m.syncPrompt()
+	return m, cmd
+}
+
+// dispatch hands a message to what handles it.
+func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -196,7 +217,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.onGate(msg)
 	case failureMsg:
 		m.questions = append(m.questions, &question{failure: &msg.failure, reply: msg.reply})
-		m.selectStep(msg.failure.Step)
+		if i, ok := m.run.index[msg.failure.Step]; ok && m.prompt == nil {
+			m.selected = i // the failed step asks what to do: it is on screen
+		}
 	case finishedMsg:
 		m.screen, m.summary, m.runErr, m.questions, m.prompt = screenFinish, msg.summary, msg.err, nil, nil
 		if verify := m.opts.Verify; verify != nil {
@@ -214,8 +237,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// onEvent applies an executor event and moves the selection along when
-// the operator lets it follow.
+// onEvent applies an executor event, and puts a step that failed on
+// screen. Nothing moves while the operator types: the pane shows the step
+// the prompt is about (see selectedStep). Following the run is syncPrompt's.
 func (m *Model) onEvent(e steps.Event) {
 	m.run.apply(e)
 	switch e.Type {
@@ -224,45 +248,63 @@ func (m *Model) onEvent(e steps.Event) {
 		// timed out, was skipped or aborted) must not take the keys.
 		m.dropQuestions(e.Step)
 	}
-	if m.follow {
-		if i := m.run.firstActive(); i >= 0 {
-			m.selected = i
-		}
+	if i, ok := m.run.index[e.Step]; ok && e.Type == steps.EventStepFailed && m.prompt == nil {
+		// A failure is what the operator must see, even while other steps
+		// run: the selection stays on it until they move or press f.
+		m.selected, m.follow = i, false
 	}
 }
 
-// onGate queues a gate. The step shows as awaiting; a typed confirmation
-// opens its prompt when its question comes up (see answer).
+// followTarget is the step to follow: the oldest question's, else the
+// first step active (see runState.firstActive).
+func (m Model) followTarget() int {
+	if len(m.questions) > 0 {
+		if i, ok := m.run.index[m.questions[0].step()]; ok {
+			return i
+		}
+	}
+	return m.run.firstActive()
+}
+
+// onGate queues a gate. The step shows as awaiting; it comes on screen,
+// and a typed confirmation opens its prompt, when its question is the
+// oldest and the operator follows the run (see syncPrompt).
 func (m *Model) onGate(msg gateMsg) {
 	m.questions = append(m.questions, &question{gate: &msg.gate, reply: msg.reply})
 	if st := m.run.step(msg.gate.Step); st != nil && st.status != stDone {
 		st.status = stAwaiting
 	}
-	if len(m.questions) == 1 {
-		m.selectStep(msg.gate.Step)
-		m.promptIfTyped()
+}
+
+// syncPrompt brings the step to follow on screen when the operator follows
+// the run and is not typing (a question that came while they typed comes
+// up when they are done), then opens the typed confirmation of the step on
+// screen when it waits for one and the operator has not left it: whatever
+// they type then goes into the prompt, and no key of the step id is taken
+// for a command.
+func (m *Model) syncPrompt() {
+	if m.screen != screenRun || m.prompt != nil {
+		return
+	}
+	if i := m.followTarget(); m.follow && i >= 0 {
+		m.selected = i
+	}
+	if q := m.current(); q != nil && q.gate != nil && q.gate.Confirm == runbooks.ConfirmType && !q.dismissed {
+		m.openPrompt(promptTypeID, q.gate.Step, typedLabel(q.gate.Step))
 	}
 }
 
-// promptIfTyped opens the typed confirmation of the current question.
-func (m *Model) promptIfTyped() {
-	if q := m.current(); q != nil && q.gate != nil && q.gate.Confirm == runbooks.ConfirmType && m.prompt == nil {
-		m.openPrompt(promptTypeID, q.gate.Step, "type the step id to approve it: "+q.gate.Step)
-	}
+// typedLabel is the typed confirmation's prompt.
+func typedLabel(step string) string {
+	return "type the step id to approve it: " + step
 }
 
-// current is the question the keys answer: the selected step's, else the
-// oldest.
+// current is the question the keys answer: the one about the step on
+// screen, and only that one, so that a key never answers for a step the
+// operator cannot see.
 func (m Model) current() *question {
 	if st := m.selectedStep(); st != nil {
-		for _, q := range m.questions {
-			if q.step() == st.plan.ID {
-				return q
-			}
-		}
-	}
-	if len(m.questions) > 0 {
-		return m.questions[0]
+		return m.questionFor(st.plan.ID)
 	}
 	return nil
 }
@@ -273,13 +315,6 @@ func (q *question) step() string {
 		return q.gate.Step
 	}
 	return q.failure.Step
-}
-
-// selectStep moves the selection to a step the operator must look at.
-func (m *Model) selectStep(id string) {
-	if i, ok := m.run.index[id]; ok && m.follow {
-		m.selected = i
-	}
 }
 
 // questionFor is the open question about a step, or nil.
@@ -303,7 +338,9 @@ func (m *Model) dropQuestions(step string) {
 	}
 	m.questions = kept
 	if m.prompt != nil && m.prompt.kind == promptTypeID && m.prompt.step == step {
-		m.prompt = nil
+		typed := m.prompt.input.Value()
+		m.openPrompt(promptWithdrawn, step, step+" no longer waits for approval (it ended): nothing was approved. Enter or Esc closes this.")
+		m.prompt.input.SetValue(typed)
 	}
 }
 
@@ -320,15 +357,19 @@ func (m *Model) answerWith(step string, d steps.Decision) {
 	}
 	d.Actor = m.opts.Actor
 	q.reply <- d
+	m.flash = "" // what went wrong before the answer no longer holds
 	for i := range m.questions {
 		if m.questions[i] == q {
 			m.questions = append(m.questions[:i], m.questions[i+1:]...)
 			break
 		}
 	}
-	if len(m.questions) > 0 {
-		m.selectStep(m.questions[0].step())
-		m.promptIfTyped()
+	// The operator is answering questions: the next one comes up, whether
+	// they follow the run or not.
+	if len(m.questions) > 0 && m.prompt == nil {
+		if i, ok := m.run.index[m.questions[0].step()]; ok {
+			m.selected = i
+		}
 	}
 }
 
@@ -349,10 +390,25 @@ func (m Model) control(fn func(Controller) error) tea.Cmd {
 	return func() tea.Msg { return actionMsg{err: fn(ctl)} }
 }
 
-// selectedStep is the step under the cursor.
+// selectedStep is the step on screen: the one the open prompt is about,
+// else the one under the cursor. The pane, the keys and the prompt all
+// read it here, so they cannot name different steps.
 func (m Model) selectedStep() *stepView {
-	if m.selected < 0 || m.selected >= len(m.run.steps) {
-		return nil
+	if i := m.focus(); i >= 0 {
+		return m.run.steps[i]
 	}
-	return m.run.steps[m.selected]
+	return nil
+}
+
+// focus is the index of the step on screen, or -1.
+func (m Model) focus() int {
+	if m.prompt != nil {
+		if i, ok := m.run.index[m.prompt.step]; ok {
+			return i
+		}
+	}
+	if m.selected < 0 || m.selected >= len(m.run.steps) {
+		return -1
+	}
+	return m.selected
 }

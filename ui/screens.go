@@ -133,14 +133,9 @@ func (m Model) renderRun() string {
 			m.help.FullHelpView(m.keys.FullHelp()) + "\n\n" + m.styles.Key.Render("?") + " back to the run"
 	}
 	logLines := m.logHeight()
-	promptLines := 0
-	if m.prompt != nil {
-		promptLines = 2
-	}
-	bodyH := max(m.height-2-logLines-1-1-promptLines, 5)
-	listW := min(44, m.width*2/5)
+	listW, detailW, bodyH := m.runLayout()
 	list := pad(m.stepList(listW, bodyH), listW, bodyH)
-	detail := pad(m.stepDetail(m.width-listW-3), m.width-listW-3, bodyH)
+	detail := pad(m.detailPane(detailW, bodyH), detailW, bodyH)
 	var body strings.Builder
 	ll, dl := strings.Split(list, "\n"), strings.Split(detail, "\n")
 	for i := range ll {
@@ -156,6 +151,18 @@ func (m Model) renderRun() string {
 	}
 	b.WriteString(m.footer())
 	return b.String()
+}
+
+// runLayout is the run screen's layout at its size: the widths of the
+// step list and of the detail pane, and their height.
+func (m Model) runLayout() (listW, detailW, bodyH int) {
+	promptLines := 0
+	if m.prompt != nil {
+		promptLines = 2
+	}
+	bodyH = max(m.height-2-m.logHeight()-1-1-promptLines, 5)
+	listW = min(44, m.width*2/5)
+	return listW, m.width - listW - 3, bodyH
 }
 
 // runHeader is the mode, the RTO clock with its projection, and the counts.
@@ -222,7 +229,7 @@ func (m Model) stepList(w, h int) string {
 		if d := st.duration(m.now); d != "" {
 			line += " " + m.styles.Faint.Render(d)
 		}
-		if i == m.selected {
+		if i == m.focus() {
 			selLine = len(lines)
 			line = m.styles.Selected.Render(pad(line, w, 1))
 		}

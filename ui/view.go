@@ -65,6 +65,8 @@ func (m Model) footer() string {
 		add("q", "quit")
 	case m.screen == screenFinish:
 		add("q", "quit")
+	case m.prompt != nil:
+		m.promptKeys(add)
 	case q != nil && q.gate != nil && q.gate.Confirm == "type":
 		add("y", "type the step id to approve")
 		add("s", "skip")
@@ -78,8 +80,10 @@ func (m Model) footer() string {
 		add("r", "retry")
 		add("c", "continue")
 		add("s", "skip")
+	case len(m.questions) > 0:
+		add("f", fmt.Sprintf("show what waits for you (%d)", len(m.questions)))
 	}
-	if m.screen == screenRun {
+	if m.screen == screenRun && m.prompt == nil {
 		add("↑↓", "select")
 		add("f", "follow")
 		add("n", "note")
@@ -91,6 +95,21 @@ func (m Model) footer() string {
 		line = m.styles.Highlight.Render(m.flash) + "  " + line
 	}
 	return line
+}
+
+// promptKeys are the keys while the operator types: every printable key is
+// text then, so only the keys that are not.
+func (m Model) promptKeys(add func(k, what string)) {
+	if m.prompt.kind == promptTypeID {
+		add("enter", "approve")
+		add("esc", "leave it (then s skips)")
+	} else {
+		add("enter", "done")
+		add("esc", "cancel")
+	}
+	if _, w, h := m.runLayout(); m.detailOverflow(w, h) > 0 {
+		add("shift+↑↓", "scroll the detail")
+	}
 }
 
 // fitLines clips every line to the width and the text to the height.
