@@ -146,3 +146,11 @@ func (s *Sandbox) Serves(service, operation string) bool {
 	_, ok := s.ops[opKey{service, operation}]
 	return ok
 }
+
+// Mutates reports whether an operation the sandbox serves changes its
+// state, as its operation table says: those are the requests a recording
+// keeps.
+func (s *Sandbox) Mutates(service, operation string) bool {
+	op, ok := s.ops[opKey{service, operation}]
+	return ok && op.mutating
+}
