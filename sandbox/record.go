@@ -121,16 +121,19 @@ func (s *Sandbox) StartRecording(dir string) (*Recorder, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("record the sandbox: %w", err)
 	}
+	// The recording first, so that one already there is refused before
+	// its scenario's copy is overwritten.
+	f, err := os.OpenFile(filepath.Join(dir, RecordingFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("record the sandbox: %w", err)
+	}
 	h := Header{Kind: kindHeader, Format: recordingFormat, Account: s.account, TimeScale: s.clock.Scale(), Start: s.origin}
 	if sc != nil {
 		h.AppliedAt, h.Scenario, h.ScenarioSHA256 = appliedAt, sc.file, sha256Hex(sc.src)
 		if err := writeFileSynced(filepath.Join(dir, ScenarioCopy), sc.src); err != nil {
+			f.Close()
 			return nil, fmt.Errorf("record the sandbox: keep a copy of the scenario: %w", err)
 		}
-	}
-	f, err := os.OpenFile(filepath.Join(dir, RecordingFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("record the sandbox: %w", err)
 	}
 	rec := &Recorder{sb: s, path: f.Name(), f: f}
 	line, _ := json.Marshal(h)

@@ -180,6 +180,14 @@ func TestRecordingRefusals(t *testing.T) {
 		t.Errorf("a read-only operation replayed: %v", err)
 	}
 	dir := recordedParameterRun(t)
+	sc, _ := ParseScenario("other.toml", []byte(replayScenario+"\n# another\n"))
+	other, _ := NewFromScenario(sc, 0)
+	if _, err := other.StartRecording(dir); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("a second recording in the same directory: %v", err)
+	}
+	if _, err := ReadRecording(dir); err != nil {
+		t.Errorf("the first recording after a second was refused: %v", err)
+	}
 	os.WriteFile(filepath.Join(dir, ScenarioCopy), []byte(replayScenario+"\n# edited\n"), 0o600)
 	if _, err := ReadRecording(dir); err == nil || !strings.Contains(err.Error(), "the scenario changed since the run began") {
 		t.Errorf("an edited scenario copy: %v", err)
