@@ -139,11 +139,19 @@ func (s *Sandbox) StartRecording(dir string) (*Recorder, error) {
 	line, _ := json.Marshal(h)
 	rec.writeLine(line, h.Start)
 	rec.sync()
-	if err := errors.Join(rec.err, syncDir(dir)); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("record the sandbox: %w", err)
+	err = errors.Join(rec.err, syncDir(dir))
+	s.mu.Lock()
+	if err == nil {
+		err = s.changeSince(changes)
 	}
-	s.rec.Store(rec)
+	if err == nil {
+		s.rec.Store(rec)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("record the sandbox in %s: %w", dir, err)
+	}
 	return rec, nil
 }
 

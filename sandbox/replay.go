@@ -348,12 +348,27 @@ func (s *Sandbox) ContinueRecording(r *Restored) (*Recorder, error) {
 		return nil, fmt.Errorf("continue the recording: %w", err)
 	}
 	rec := &Recorder{sb: s, path: path, f: f, last: r.Clock}
-	rec.write(&Record{Kind: KindResumed, SimTime: s.clock.Now(), Generation: r.Generation + 1})
-	rec.sync()
-	if err := rec.Err(); err != nil {
+	s.mu.Lock()
+	if err = s.changeSince(changes); err == nil {
+		rec.write(&Record{Kind: KindResumed, SimTime: s.clock.Now(), Generation: r.Generation + 1})
+		rec.sync()
+		if err = rec.Err(); err == nil {
+			s.rec.Store(rec)
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("continue the recording: %w", err)
 	}
-	s.rec.Store(rec)
 	return rec, nil
+}
+
+// changeSince is an error if the sandbox changed since it had served n
+// changes. Callers hold s.mu.
+func (s *Sandbox) changeSince(n int) error {
+	if s.changes != n {
+		return fmt.Errorf("the sandbox served %d change(s) meanwhile, which the recording would lack", s.changes-n)
+	}
+	return nil
 }
