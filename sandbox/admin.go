@@ -35,7 +35,7 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminJSON(w, http.StatusBadRequest, map[string]string{"error": "the body is not a fault: " + err.Error()})
 			return
 		}
-		if err := s.faults.apply(f); err != nil {
+		if err := s.applyFault(f, s.clock.Now(), true); err != nil {
 			adminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
@@ -52,8 +52,7 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"advance": "10m"}`})
 			return
 		}
-		s.clock.Advance(d)
-		adminJSON(w, http.StatusOK, map[string]any{"now": s.clock.Now()})
+		adminJSON(w, http.StatusOK, map[string]any{"now": s.advance(d)})
 	default:
 		adminJSON(w, http.StatusNotFound, map[string]string{"error": "no such sandbox endpoint: " + r.Method + " " + path})
 	}
@@ -64,6 +63,7 @@ func (s *Sandbox) dumpState() map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
+	s.observed(now)
 	out := map[string]any{"now": now, "account": s.account}
 	for k, v := range s.state {
 		if d, ok := v.(interface{ dump(now time.Time) any }); ok {

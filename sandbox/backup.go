@@ -76,7 +76,8 @@ func (r *backupRegion) dump(now time.Time) any {
 	for name := range r.vaults {
 		vaults[name] = []any{}
 	}
-	for _, p := range r.points {
+	for _, arn := range sortedKeys(r.points) { // a vault's points in a stable order
+		p := r.points[arn]
 		status, ok := "COMPLETED", true
 		if p.job != nil {
 			status, ok = recoveryPointStatus(p.job.state.state(now))

@@ -17,6 +17,10 @@ type Clock struct {
 	// peoplePace is set while the run driving the sandbox waits only for
 	// people: the clock then runs at real speed (see PeoplePace).
 	peoplePace bool
+	// held stops the clock: a scenario is applied, or a recording
+	// replayed, at exact simulated moments, however long it takes in real
+	// time, so that the state it makes is the same every time.
+	held bool
 }
 
 // NewClock starts a clock at start (now when zero) running scale times
@@ -42,6 +46,9 @@ func (c *Clock) nowLocked() time.Time {
 
 // rate is how many simulated seconds pass per real second now.
 func (c *Clock) rate() float64 {
+	if c.held {
+		return 0
+	}
 	if c.peoplePace {
 		return 1
 	}
@@ -69,6 +76,25 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
+}
+
+// holdAt stops the clock at t until release: Now returns t meanwhile.
+// Replaying a recording moves it to each request's moment in turn, back as
+// well as forward.
+func (c *Clock) holdAt(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.start, c.realStart, c.offset, c.held = t, time.Now(), 0, true
+}
+
+// release lets a held clock run on from where it stands, without a jump.
+func (c *Clock) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.held {
+		return
+	}
+	c.start, c.realStart, c.offset, c.held = c.nowLocked(), time.Now(), 0, false
 }
 
 // Scale returns simulated seconds per real second.

@@ -261,6 +261,26 @@ func (s *ecsService) observe(f *faults, region string, now time.Time) time.Time 
 	return now
 }
 
+// observeStuck lets an ECS service that a stuck fault names see the
+// fault given or released at now, as a reader would: the moment it takes
+// hold (or lets go) is then the fault's, not whenever someone next looks,
+// and a recording replayed gets it right. Callers hold s.mu.
+func (sb *Sandbox) observeStuck(st *Stuck, now time.Time) {
+	if st == nil || st.Service != "ecs" {
+		return
+	}
+	r := existingState[ecsRegion](sb, "ecs", st.Region)
+	cname, sname, ok := strings.Cut(st.ID, "/")
+	if r == nil || !ok {
+		return
+	}
+	if cl := r.clusters[cname]; cl != nil {
+		if s := cl.services[sname]; s != nil {
+			s.observe(sb.faults, st.Region, now)
+		}
+	}
+}
+
 var ecsNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
 // ecsName reads a cluster or service member given as a name or an ARN

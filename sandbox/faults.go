@@ -142,6 +142,31 @@ func (f *faults) apply(fault Fault) error {
 	return nil
 }
 
+// applyFault adds or clears a fault at a simulated moment, in order with
+// the requests the store lock serializes. A stuck fault on an ECS service
+// takes hold at once (observeStuck). A fault given at run time (runtime)
+// is recorded, when the sandbox records; a scenario's come back with the
+// scenario.
+func (s *Sandbox) applyFault(f Fault, now time.Time, runtime bool) error {
+	s.mu.Lock()
+	err := s.faults.apply(f)
+	var rec *Recorder
+	if err == nil {
+		s.observeStuck(f.Stuck, now)
+		if runtime {
+			s.changes++
+			if rec = s.rec.Load(); rec != nil {
+				rec.write(&Record{Kind: KindFault, SimTime: now, Fault: &f})
+			}
+		}
+	}
+	s.mu.Unlock()
+	if rec != nil {
+		rec.sync()
+	}
+	return err
+}
+
 // down reports whether a Region's workload is out: an outage of any
 // scope takes its application, health checks and alarms down.
 func (f *faults) down(region string) bool {

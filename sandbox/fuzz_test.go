@@ -71,3 +71,37 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecording reads arbitrary recordings and rebuilds a sandbox from
+// those that parse: a corrupt recording is an error, never a panic, and
+// nothing in one makes the rebuild wait (a replayed request meets no
+// latency or timeout fault).
+func FuzzRecording(f *testing.F) {
+	header := `{"kind":"sandbox","format":1,"account":"123456789012","time_scale":60,"start":"2026-03-01T12:00:00Z"}` + "\n"
+	for _, records := range []string{
+		"",
+		`{"kind":"request","sim_time":"2026-03-01T12:00:00Z","region":"eu-west-2","service":"ssm","operation":"PutParameter","request_id":"r1","input":{"Name":"/a","Value":"v","Type":"String"}}` + "\n",
+		`{"kind":"request","sim_time":"2026-03-01T12:00:01Z","region":"us-east-1","service":"s3","operation":"PutObject","request_id":"r2","input":{"Bucket":"b","Key":"k"},"binary":{"Body":"AAEC"}}` + "\n",
+		`{"kind":"fault","sim_time":"2026-03-01T12:00:00Z","fault":{"latency":{"ms":600000}}}` + "\n" +
+			`{"kind":"fault","sim_time":"2026-03-01T12:00:00Z","fault":{"outage":{"region":"us-east-1","mode":"timeouts"}}}` + "\n" +
+			`{"kind":"request","sim_time":"2026-03-01T12:00:02Z","region":"us-east-1","service":"ecs","operation":"CreateCluster","request_id":"r3","input":{"clusterName":"c"}}` + "\n",
+		`{"kind":"clock","sim_time":"2026-03-01T13:00:00Z","advance":"1h"}` + "\n" + `{"kind":"mark","sim_time":"2026-03-01T12:00:00Z","name":"run.started"}` + "\n",
+		`{"kind":"delivery","sim_time":"2026-03-01T12:00:00Z","delivery":{"method":"POST","host":"h","path":"/","status":200,"body":"x"}}` + "\n" +
+			`{"kind":"resumed","sim_time":"2026-03-01T12:00:00Z","generation":1}` + "\n" + `{"kind":"requ`,
+	} {
+		f.Add([]byte(header + records))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec, err := ParseRecording("fuzz.jsonl", data)
+		if err != nil {
+			return
+		}
+		if len(rec.Records) > 200 {
+			return // long recordings only repeat what short ones exercise
+		}
+		sb, restored, err := rec.Rebuild()
+		if err == nil && (sb == nil || restored.Requests > len(rec.Records)) {
+			t.Fatalf("a rebuild of %d records claims %d requests", len(rec.Records), restored.Requests)
+		}
+	})
+}

@@ -48,8 +48,28 @@ type Sandbox struct {
 
 	mu    sync.Mutex // guards everything below: the one store
 	state map[string]any
+	// scenario is the scenario applied, and appliedAt the simulated moment
+	// it was applied at: a recording starts from them (record.go).
+	scenario  *Scenario
+	appliedAt time.Time
+	applied   int
+	// changes counts the state changes served (requests, faults, clock
+	// advances, deliveries) besides a scenario's and a replay's: a
+	// recording that starts after one would not rebuild this sandbox.
+	changes int
+
+	// rec, when set, records every change to the sandbox's state, so that
+	// it can be rebuilt (record.go, replay.go).
+	rec atomic.Pointer[Recorder]
 
 	requestSeq atomic.Uint64
+	// origin is the clock's start when the sandbox was made, and epoch,
+	// its Unix seconds, begins every request id: fixed, unlike the clock's
+	// start, which pacing moves, so that ids made from request ids (Backup
+	// jobs, incident records) come out the same when a recording is
+	// replayed.
+	origin time.Time
+	epoch  uint32
 }
 
 // New makes a sandbox with every supported service registered and no
@@ -70,6 +90,8 @@ func New(opts Options) *Sandbox {
 		svcs:    map[string]*service{},
 		state:   map[string]any{},
 	}
+	s.origin = s.clock.start
+	s.epoch = uint32(s.origin.Unix())
 	for _, register := range registry {
 		register(s)
 	}
@@ -105,7 +127,7 @@ func stateOf[T any](s *Sandbox, service, region string, mk func() *T) *T {
 // newRequestID makes an id that looks like AWS's and is unique per sandbox.
 func (s *Sandbox) newRequestID() string {
 	n := s.requestSeq.Add(1)
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(s.clock.start.Unix()), n>>16&0xffff, n>>4&0xfff, n&0xfff, n)
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", s.epoch, n>>16&0xffff, n>>4&0xfff, n&0xfff, n)
 }
 
 // ServeHTTP routes a request: the sandbox's own endpoints under
@@ -123,4 +145,12 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) Serves(service, operation string) bool {
 	_, ok := s.ops[opKey{service, operation}]
 	return ok
+}
+
+// Mutates reports whether an operation the sandbox serves changes its
+// state, as its operation table says: those are the requests a recording
+// keeps.
+func (s *Sandbox) Mutates(service, operation string) bool {
+	op, ok := s.ops[opKey{service, operation}]
+	return ok && op.mutating
 }

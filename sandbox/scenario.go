@@ -26,6 +26,9 @@ type Scenario struct {
 
 	file  string
 	lines []int // the line of each [[create]] entry
+	// src is the file's text, which a recording keeps a copy of; nil for
+	// a Scenario made in Go.
+	src []byte
 }
 
 // CreateEntry is one operation that creates a resource.
@@ -85,7 +88,7 @@ func ParseScenario(file string, src []byte) (*Scenario, error) {
 		}
 		return nil, e
 	}
-	sc.file = file
+	sc.file, sc.src = file, src
 	for _, loc := range createHeaderRE.FindAllIndex(src, -1) {
 		sc.lines = append(sc.lines, 1+strings.Count(string(src[:loc[0]]), "\n"))
 	}
@@ -126,28 +129,41 @@ func (sc *Scenario) entryError(i int, format string, args ...any) error {
 }
 
 // Apply creates the scenario's resources and applies its faults. Call it
-// on a new sandbox, before serving.
+// on a new sandbox, before serving. The clock stands still meanwhile, so
+// that every entry is made exactly its ago before the same moment, however
+// long applying takes: a sandbox rebuilt from a recording (replay.go) is
+// then the same.
 func (s *Sandbox) Apply(sc *Scenario) error {
+	at := s.clock.Now()
+	s.clock.holdAt(at)
+	defer s.clock.release()
+	return s.applyAt(sc, at)
+}
+
+// applyAt applies a scenario at a simulated moment; the clock is held.
+func (s *Sandbox) applyAt(sc *Scenario, at time.Time) error {
 	if err := sc.compileSites(nil); err != nil { // a Scenario made in Go, not parsed
 		return err
 	}
 	s.mu.Lock()
 	s.setSites(sc.Sites)
+	s.scenario, s.appliedAt = sc, at
+	s.applied++
 	s.mu.Unlock()
 	for i, c := range sc.Create {
-		if err := s.applyCreate(sc, i, c); err != nil {
+		if err := s.applyCreate(sc, i, c, at); err != nil {
 			return err
 		}
 	}
 	for i, f := range sc.Faults {
-		if err := s.faults.apply(f); err != nil {
+		if err := s.applyFault(f, at, false); err != nil {
 			return &ScenarioError{File: sc.file, Msg: fmt.Sprintf("faults[%d]: %v", i, err)}
 		}
 	}
 	return nil
 }
 
-func (s *Sandbox) applyCreate(sc *Scenario, i int, c CreateEntry) error {
+func (s *Sandbox) applyCreate(sc *Scenario, i int, c CreateEntry, at time.Time) error {
 	svc := s.svcs[c.Service]
 	if svc == nil {
 		return sc.entryError(i, "unknown service %q: use a SigV4 signing name such as rds, dynamodb, route53, monitoring, s3", c.Service)
@@ -172,7 +188,7 @@ func (s *Sandbox) applyCreate(sc *Scenario, i int, c CreateEntry) error {
 		input = map[string]any{}
 	}
 	call := &call{sb: s, region: c.Region, service: c.Service, op: c.Operation, input: input,
-		now: s.clock.Now().Add(-ago), requestID: s.newRequestID(), pinned: c.ID}
+		now: at.Add(-ago), requestID: s.newRequestID(), pinned: c.ID}
 	s.mu.Lock()
 	_, err := op.handler(call)
 	s.mu.Unlock()

@@ -134,6 +134,7 @@ func scope(r *http.Request) (region, svc string, ok bool) {
 
 func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 	c := &call{sb: s, requestID: s.newRequestID(), now: s.clock.Now()}
+	s.observed(c.now)
 	entry := Entry{Time: time.Now(), SimTime: c.now, RequestID: c.requestID}
 	region, name, ok := scope(r)
 	svc := s.svcs[name]
@@ -179,14 +180,37 @@ func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service,
 	if e, fault := s.faults.before(c, svc); e != nil {
 		return fail(e, fault)
 	}
-	s.mu.Lock()
-	result, err := op.handler(c)
-	s.mu.Unlock()
+	result, err := s.handle(op, c)
 	if err != nil {
 		return fail(asAWSError(err), "")
 	}
 	proto.encode(w, svc, c.op, result, c.requestID)
 	return http.StatusOK, "", ""
+}
+
+// handle runs an operation's handler holding the store lock. A change that
+// succeeds is recorded, when the sandbox records, in the order the lock
+// serves changes, and synced to disk before it is answered.
+func (s *Sandbox) handle(op *operation, c *call) (any, error) {
+	s.mu.Lock()
+	var rec *Record
+	if op.mutating {
+		var err error
+		if rec, err = s.requestRecord(c); err != nil {
+			s.mu.Unlock()
+			return nil, errorf("SerializationException", "the sandbox records every change so that it can be rebuilt, and cannot record this input: %v", err)
+		}
+	}
+	result, err := op.handler(c)
+	var recorder *Recorder
+	if err == nil && op.mutating {
+		recorder = s.recordChange(rec)
+	}
+	s.mu.Unlock()
+	if recorder != nil {
+		recorder.sync()
+	}
+	return result, err
 }
 
 // pick chooses the protocol a request speaks among those the service

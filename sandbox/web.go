@@ -77,6 +77,7 @@ func (s *Sandbox) serveWeb(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := s.clock.Now()
+	s.observed(now)
 	entry := Entry{Time: time.Now(), SimTime: now, Service: "web", Operation: r.Method, URL: "https://" + host + path,
 		Mutating: r.Method == http.MethodPost, RequestID: s.newRequestID()}
 	if r.URL.RawQuery != "" {
@@ -85,6 +86,9 @@ func (s *Sandbox) serveWeb(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ans := s.webAnswer(r, host, path, body, now)
 	s.mu.Unlock()
+	if rec := s.rec.Load(); rec != nil && r.Method == http.MethodPost {
+		rec.sync() // a delivery, if it was one, is on disk before its answer
+	}
 	entry.Region, entry.Status, entry.ErrorCode, entry.Fault = ans.region, ans.status, ans.code, ans.fault
 	s.journal.add(entry)
 	if ans.region != "" {
@@ -164,9 +168,7 @@ func jsonAnswer(status int, region, code, fault string, v any) webAnswer {
 
 // deliver records a webhook delivery. Callers hold s.mu.
 func (s *Sandbox) deliver(r *http.Request, host, path string, body []byte, status int, now time.Time) {
-	w := s.web()
-	w.total++
-	d := Delivery{Seq: w.total, Time: time.Now(), SimTime: now, Method: r.Method, Host: host, Path: path,
+	d := Delivery{Time: time.Now(), SimTime: now, Method: r.Method, Host: host, Path: path,
 		ContentType: r.Header.Get("Content-Type"), Status: status, Size: len(body)}
 	if r.URL.RawQuery != "" {
 		d.Path += "?" + r.URL.RawQuery
@@ -179,10 +181,21 @@ func (s *Sandbox) deliver(r *http.Request, host, path string, body []byte, statu
 	if !utf8.ValidString(d.Body) {
 		d.Body = strings.ToValidUTF8(d.Body, "\uFFFD")
 	}
+	d = s.keepDelivery(d)
+	s.recordChange(&Record{Kind: KindDelivery, SimTime: now, Delivery: &d})
+}
+
+// keepDelivery adds a delivery to those /_sandbox/webhooks lists, numbered
+// after the last, and returns it numbered. Callers hold s.mu.
+func (s *Sandbox) keepDelivery(d Delivery) Delivery {
+	w := s.web()
+	w.total++
+	d.Seq = w.total
 	if len(w.deliveries) >= maxDeliveries {
 		w.deliveries = append(w.deliveries[:0], w.deliveries[1:]...)
 	}
 	w.deliveries = append(w.deliveries, d)
+	return d
 }
 
 // Deliveries returns the webhook deliveries kept, oldest first, and how

@@ -79,10 +79,6 @@ type Options struct {
 	// the run stopped, and a person decides what becomes of it before
 	// anything is sent again.
 	Failed map[string]PriorFailure
-	// Unresumable is set when nothing can carry the run on once it stops
-	// (a --sandbox run's simulator ends with the process): a run that
-	// stops with something left to do is then sealed, not paused.
-	Unresumable bool
 	// Pace, when set, is told whether the run is waiting only for people
 	// (true) or doing work of its own (false): the sandbox runs its clock
 	// at real speed while people read and decide, so that a scaled clock

@@ -137,10 +137,6 @@ func (e *Executor) finish() (*RunSummary, error) {
 		counts[st]++
 	}
 	sum.Outcome, sum.Resumable, sum.Reason = e.outcome(counts)
-	if sum.Resumable && e.opts.Unresumable {
-		sum.Resumable = false
-		sum.Reason += "; this run cannot be resumed, so its log is sealed"
-	}
 	sum.Needs = slices.Clone(e.needs)
 	sum.Blocked = e.blocked()
 	abortWhy := e.abortWhy

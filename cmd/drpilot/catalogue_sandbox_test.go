@@ -9,10 +9,6 @@ import (
 	"github.com/drpilot/drpilot/steps"
 )
 
-// signingNames maps the catalogue's IAM service prefixes to the SigV4
-// signing names the sandbox routes by, where they differ.
-var signingNames = map[string]string{"cloudwatch": "monitoring"}
-
 // TestSandboxServesEveryCatalogueCall: every AWS operation an action of
 // the catalogue makes is one the sandbox serves, so every action can run
 // against it.

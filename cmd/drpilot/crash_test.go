@@ -26,8 +26,9 @@ import (
 // of a run (between two events, and between a mutating request and its
 // answer), resumes the run, and checks that it completes, that nothing was
 // done twice, and that the log verifies. The run is live against a
-// sandbox served by the test, because a --sandbox run's simulator dies with
-// the process it runs in.
+// sandbox served by the test, which outlives the killed process as AWS
+// does; sandbox_resume_test.go kills --sandbox runs, whose sandbox is
+// rebuilt from its recording.
 
 var (
 	binOnce sync.Once

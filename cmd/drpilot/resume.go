@@ -35,7 +35,11 @@ fails and on_failure decides.
 The run continues in the same mode, against the same account, with the same
 runbook file (which must not have changed) and the same --var values, and the
 log gains a run.resumed event and verifies VALID at the end. A --sandbox run
-cannot be resumed: its simulator ended with it.`,
+continues against its simulated AWS as the run left it: the sandbox is rebuilt
+from the recording in DIR/sandbox (its scenario, then every change the run
+made, each at its simulated moment) and its clock carries on from the last
+moment the run saw. A recording that is missing, corrupt or lacks a change the
+log shows is refused (exit 2).`,
 		Example: `  drpilot resume ~/.local/state/drpilot/runs/store-region-failover-20261121T031500Z-3f9a --headless --yes`,
 		Args:    argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,12 +81,18 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	defer reopened.Writer.Close()
 	start := reopened.Start
 	opts.dryRun = start.Mode == string(steps.ModeDryRun)
-	if start.Mode == string(steps.ModeSandbox) {
-		return badInput("cannot resume %s: it was a --sandbox run, whose simulator ended with it; to rehearse a crash, serve a sandbox with 'drpilot sandbox' and run against it with AWS_ENDPOINT_URL", dir)
+	if start.Mode == string(steps.ModeSandbox) && opts.profile != "" {
+		return badInput("--profile applies to live and --dry-run runs: %s was a --sandbox run, which never uses your AWS configuration", dir)
 	}
 	rb, plan, err := loadForResume(start, opts.stderr)
 	if err != nil {
 		return err
+	}
+	if start.Mode == string(steps.ModeSandbox) {
+		if opts.rebuilt, opts.restored, err = rebuildSandbox(dir, reopened.Events); err != nil {
+			return err
+		}
+		opts.sandbox = true
 	}
 	if opts.diag, err = openRunLog(opts.logFile); err != nil {
 		return err
@@ -106,6 +116,11 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	answers, err := parseDecisions(opts.decide, rb, prior, actor())
 	if err != nil {
 		return err
+	}
+	if env.restored != nil {
+		if env.recorder, err = env.sandbox.ContinueRecording(env.restored); err != nil {
+			return fmt.Errorf("cannot resume %s: %w", dir, err)
+		}
 	}
 	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts.decide)}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
@@ -205,6 +220,9 @@ func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions
 		"finished_steps": slices.Sorted(maps.Keys(p.Done)), "failed_steps": failed, "unanswered_calls": p.Unanswered}
 	if len(o.decide) > 0 || len(o.set) > 0 {
 		data["decide"], data["set"], data["reason"] = o.decide, o.set, o.reason
+	}
+	if sb := sandboxResumedData(env); sb != nil {
+		data["sandbox"] = sb
 	}
 	return data
 }

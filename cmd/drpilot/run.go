@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/sandbox"
 	"github.com/drpilot/drpilot/steps"
 	"github.com/spf13/cobra"
 )
@@ -34,6 +35,10 @@ type runOptions struct {
 	stdout, stderr io.Writer
 	// diag is where diagnostics go (--log-file); set by runRun.
 	diag *runLog
+	// rebuilt is a resumed sandbox run's sandbox, rebuilt from its
+	// recording, and restored says what it was rebuilt from.
+	rebuilt  *sandbox.Sandbox
+	restored *sandbox.Restored
 }
 
 func newRunCommand() *cobra.Command {

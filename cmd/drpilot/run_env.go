@@ -32,6 +32,11 @@ type runEnv struct {
 	sandbox  *sandbox.Sandbox
 	endpoint string // the sandbox's, in sandbox mode
 	server   *http.Server
+	// recorder records the sandbox's changes in the run directory, and
+	// restored says what a resumed run's sandbox was rebuilt from
+	// (sandbox_record.go).
+	recorder *sandbox.Recorder
+	restored *sandbox.Restored
 
 	account, callerARN string
 	key                ed25519.PrivateKey
@@ -45,6 +50,12 @@ func (env *runEnv) close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		env.server.Shutdown(ctx)
+	}
+	if env.recorder != nil {
+		// Records the clock as the run leaves it, where a rebuilt
+		// sandbox's clock starts. Failing that, the last moment someone
+		// was answered at is recorded already.
+		env.recorder.Close()
 	}
 }
 
@@ -138,34 +149,23 @@ func sharedConfigFiles() []string {
 	return files
 }
 
-// startSandbox serves the runbook's scenario on a loopback port and
-// returns a configuration that reaches it, independent of the user's AWS
-// profiles: a sandbox run must never touch a real account.
+// startSandbox serves the runbook's scenario (or, resuming, the sandbox
+// rebuilt from the run's recording) on a loopback port and returns a
+// configuration that reaches it, independent of the user's AWS profiles: a
+// sandbox run must never touch a real account.
 func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runbooks.Runbook) (aws.Config, error) {
-	path := opts.scenario
-	if path == "" {
-		path = filepath.Join(filepath.Dir(rb.File), "scenarios", rb.ID+".toml")
-		if _, err := os.Stat(path); err != nil {
-			return aws.Config{}, badInput("no sandbox scenario for runbook %s at %s: write one (docs/sandbox.md) or give --scenario", rb.ID, path)
+	sb := opts.rebuilt
+	if sb == nil {
+		var err error
+		if sb, err = newRunSandbox(opts, rb); err != nil {
+			return aws.Config{}, err
 		}
-	}
-	sc, err := sandbox.LoadScenario(path)
-	if err != nil {
-		return aws.Config{}, badInput("%v", err)
-	}
-	scale := 0.0
-	if opts.timeScaleSet || sc.TimeScale == 0 {
-		scale = opts.timeScale
-	}
-	sb, err := sandbox.NewFromScenario(sc, scale)
-	if err != nil {
-		return aws.Config{}, badInput("%v", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("start the sandbox: %w", err)
 	}
-	env.sandbox, env.endpoint = sb, "http://"+ln.Addr().String()
+	env.sandbox, env.restored, env.endpoint = sb, opts.restored, "http://"+ln.Addr().String()
 	env.server = &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	go env.server.Serve(ln)
 	return config.LoadDefaultConfig(ctx,
@@ -173,6 +173,31 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", "")),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
 		config.WithBaseEndpoint(env.endpoint))
+}
+
+// newRunSandbox makes a new run's sandbox from the runbook's scenario, or
+// --scenario's.
+func newRunSandbox(opts runOptions, rb *runbooks.Runbook) (*sandbox.Sandbox, error) {
+	path := opts.scenario
+	if path == "" {
+		path = filepath.Join(filepath.Dir(rb.File), "scenarios", rb.ID+".toml")
+		if _, err := os.Stat(path); err != nil {
+			return nil, badInput("no sandbox scenario for runbook %s at %s: write one (docs/sandbox.md) or give --scenario", rb.ID, path)
+		}
+	}
+	sc, err := sandbox.LoadScenario(path)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	scale := 0.0
+	if opts.timeScaleSet || sc.TimeScale == 0 {
+		scale = opts.timeScale
+	}
+	sb, err := sandbox.NewFromScenario(sc, scale)
+	if err != nil {
+		return nil, badInput("%v", err)
+	}
+	return sb, nil
 }
 
 // identify asks STS who the caller is and refuses an account other than

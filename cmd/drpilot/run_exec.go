@@ -82,6 +82,9 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 			return nil, fmt.Errorf("keep the throwaway key: %w", err)
 		}
 	}
+	if err := env.recordSandbox(dir); err != nil {
+		return nil, err
+	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: id, log: log, start: start,
 		print: newPrinter(opts.stdout, opts.json)}
 	r.print.begin(r)
@@ -127,10 +130,13 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 		eo.Done, eo.Unanswered, eo.Failed, eo.Answered = r.prior.Done, r.prior.Unanswered, r.prior.Failed, r.prior.Answered
 	}
 	if sb := r.env.sandbox; sb != nil {
-		// One clock: the sandbox's. The run starts on it now.
-		eo.TimeScale, eo.Now, eo.StartedAt = sb.Clock().Scale(), sb.Clock().Now, time.Time{}
-		// Its simulator ends with this process: a run that stops is over.
-		eo.Unresumable = true
+		// One clock: the sandbox's. The run starts on it now, or started
+		// when the run that is resumed did.
+		started, err := r.env.sandboxStart()
+		if err != nil {
+			return nil, err
+		}
+		eo.TimeScale, eo.Now, eo.StartedAt = sb.Clock().Scale(), sb.Clock().Now, started
 		eo.Pace = sb.Clock().PeoplePace
 		endpoint := r.env.endpoint
 		eo.RewriteURL = func(u string) string { return sandbox.WebURL(endpoint, u) }

@@ -89,6 +89,9 @@ func (p *textPrinter) begin(r *preparedRun) {
 		strings.ToUpper(string(r.env.mode)), r.env.account, r.env.callerARN, r.rb.Regions.Primary, r.rb.Regions.Recovery)
 	if r.env.sandbox != nil {
 		fmt.Fprintf(p.w, "sandbox %s (time scale %g)\n", r.env.endpoint, r.env.sandbox.Clock().Scale())
+		if line := rebuiltLine(r.env); line != "" {
+			fmt.Fprintln(p.w, line)
+		}
 	}
 	if r.env.throwaway {
 		fmt.Fprintln(p.w, "no signing key found: this run is signed with a throwaway key, kept in the run directory, which proves only that the log is whole, not who wrote it; create a signing key with 'drpilot keygen'")
@@ -189,6 +192,9 @@ func endLines(r *preparedRun, sum *steps.RunSummary) []string {
 		for _, b := range sum.Blocked {
 			lines = append(lines, fmt.Sprintf("  not run: %s (%s)", b.Step, b.Because))
 		}
+	}
+	if line := sandboxEndLine(r.env); line != "" && sum != nil && sum.Resumable {
+		lines = append(lines, line)
 	}
 	lines = append(lines, "run directory "+r.log.Dir())
 	if sum == nil || !sum.Resumable {

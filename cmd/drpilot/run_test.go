@@ -61,6 +61,10 @@ func TestRunSandboxHeadlessSucceeds(t *testing.T) {
 	}
 }
 
+// TestRunHeadlessWithoutYesStopsAtTheFirstGate: a sandbox run that waits
+// at a gate with nobody to approve pauses, resumably, and resumed with
+// --yes it carries on against its sandbox, rebuilt from its recording: the
+// flag is set once, on top of the scenario's version.
 func TestRunHeadlessWithoutYesStopsAtTheFirstGate(t *testing.T) {
 	t.Parallel()
 	dir := runDir(t)
@@ -70,6 +74,16 @@ func TestRunHeadlessWithoutYesStopsAtTheFirstGate(t *testing.T) {
 	}
 	if !strings.Contains(out, "PAUSED") || !strings.Contains(out, "needs approval: step set-flag") || strings.Contains(out, "ssm:PutParameter in eu-west-2: ok") {
 		t.Errorf("the run went past the gate:\n%s", out)
+	}
+	if !strings.Contains(out, "resume: drpilot resume "+dir) {
+		t.Errorf("the paused run does not say how to resume it:\n%s", out)
+	}
+	if rep := verifyRun(t, dir); rep.Verdict != audit.Incomplete || !rep.Paused {
+		t.Errorf("audit log: %s %s, want INCOMPLETE and paused", rep.Verdict, rep.Reason)
+	}
+	code, out, errOut = drpilot(t, "resume", dir, "--headless", "--yes")
+	if code != exitOK || !strings.Contains(out, "sandbox rebuilt from its recording") || !strings.Contains(out, `outputs {"value":"on","version":2}`) {
+		t.Fatalf("resume: exit %d\n%s%s", code, out, errOut)
 	}
 	if rep := verifyRun(t, dir); rep.Verdict != audit.Valid {
 		t.Errorf("audit log: %s %s", rep.Verdict, rep.Reason)
