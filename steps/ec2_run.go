@@ -15,10 +15,20 @@ func init() {
 	requestPlanners["ec2.create-volume"] = planEC2CreateVolume
 }
 
-// planEC2CreateVolume is CreateVolume with the step's client token.
+// tokenTag is the tag drpilot puts on a volume it creates, with the step's
+// client token as its value: the volume a step made can be found by it
+// before anything is sent again, so that a retried or resumed step neither
+// makes a second volume nor sends a second CreateVolume. (EC2 keeps a
+// client token for a while, but a second request is still a second
+// request, and DescribeVolumes cannot search by token.)
+const tokenTag = "drpilot:client-token"
+
+// planEC2CreateVolume is CreateVolume with the step's client token, and the
+// token as a tag on the volume.
 func planEC2CreateVolume(_ context.Context, s *StepRun) ([]request, error) {
 	in := s.Input()
 	in["ClientToken"] = s.Token()
+	in["TagSpecifications"] = withTag(in["TagSpecifications"], "volume", tokenTag, s.Token())
 	guess := map[string]any{"SnapshotId": s.String("snapshot_id"), "State": "creating"}
 	for _, k := range []string{"AvailabilityZone", "AvailabilityZoneId", "VolumeType", "Size", "Iops", "Throughput", "Encrypted"} {
 		if v, ok := in[k]; ok {
@@ -50,11 +60,17 @@ func runEC2CreateVolume(ctx context.Context, s *StepRun) (map[string]any, error)
 	if err != nil {
 		return nil, err
 	}
-	created, err := s.send(ctx, r)
+	id, err := madeBefore(ctx, s)
 	if err != nil {
-		return nil, fmt.Errorf("create a volume from snapshot %s: %w", snapshot, err)
+		return nil, err
 	}
-	id := respString(created, "VolumeId")
+	if id == "" {
+		created, err := s.send(ctx, r)
+		if err != nil {
+			return nil, fmt.Errorf("create a volume from snapshot %s: %w", snapshot, err)
+		}
+		id = respString(created, "VolumeId")
+	}
 	if id == "" && !s.Simulated() {
 		return nil, fmt.Errorf("CreateVolume answered without a VolumeId: look for the new volume in %s by its snapshot %s", s.Region(), snapshot)
 	}
@@ -66,6 +82,40 @@ func runEC2CreateVolume(ctx context.Context, s *StepRun) (map[string]any, error)
 		return out, err
 	}
 	return respFirst(out, "Volumes"), nil
+}
+
+// madeBefore finds the volume an earlier attempt of this step made (a
+// retry, or a run resumed after a crash between CreateVolume and its
+// answer) by the step's token tag, or "" when there is none.
+func madeBefore(ctx context.Context, s *StepRun) (string, error) {
+	if s.DryRun() {
+		return "", nil
+	}
+	out, err := s.Read(ctx, "ec2:DescribeVolumes", map[string]any{"Filters": []any{
+		map[string]any{"Name": "tag:" + tokenTag, "Values": []any{s.Token()}}}})
+	if err != nil {
+		return "", fmt.Errorf("look for a volume this step made before: %w", err)
+	}
+	id := respString(respFirst(out, "Volumes"), "VolumeId")
+	if id != "" {
+		s.Note("volume %s was made by an earlier attempt of this step (tag %s): CreateVolume is not sent again", id, tokenTag)
+	}
+	return id, nil
+}
+
+// withTag adds a tag to the TagSpecifications entry of a resource type,
+// making the entry when there is none: EC2 takes one entry per type.
+func withTag(specs any, resourceType, key, value string) []any {
+	list, _ := specs.([]any)
+	tag := map[string]any{"Key": key, "Value": value}
+	for _, spec := range list {
+		if m, ok := spec.(map[string]any); ok && m["ResourceType"] == resourceType {
+			tags, _ := m["Tags"].([]any)
+			m["Tags"] = append(tags, tag)
+			return list
+		}
+	}
+	return append(list, map[string]any{"ResourceType": resourceType, "Tags": []any{tag}})
 }
 
 // checkSnapshotCompleted refuses a snapshot that is not completed: a copy

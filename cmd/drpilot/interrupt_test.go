@@ -147,7 +147,7 @@ func (f *crashFixture) interrupt(t *testing.T, c interruption) (bool, string) {
 		if !c.at(strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")) {
 			continue
 		}
-		f.stop(t, cmd, keys, c.how)
+		target := f.stop(t, cmd, keys, c.how)
 		deadline := time.After(2 * time.Minute)
 		for {
 			select {
@@ -162,12 +162,16 @@ func (f *crashFixture) interrupt(t *testing.T, c interruption) (bool, string) {
 				// The finish screen stays until the operator has read it.
 				io.WriteString(keys, "q")
 			}
+			if c.tui && syscall.Kill(target, 0) != nil {
+				// drpilot is gone: script, reading a pipe, waits for its end.
+				keys.Close()
+			}
 		}
 	}
 }
 
-// stop delivers the interruption.
-func (f *crashFixture) stop(t *testing.T, cmd *exec.Cmd, keys io.Writer, how string) {
+// stop delivers the interruption, and returns drpilot's pid.
+func (f *crashFixture) stop(t *testing.T, cmd *exec.Cmd, keys io.Writer, how string) int {
 	t.Helper()
 	target := cmd.Process.Pid
 	if cmd.Path != drpilotBinary(t) {
@@ -182,6 +186,9 @@ func (f *crashFixture) stop(t *testing.T, cmd *exec.Cmd, keys io.Writer, how str
 		// and the kernel hangs up on drpilot as it would over a lost SSH
 		// session.
 		cmd.Process.Kill()
+		// script's exit does not wait for drpilot's: wait for it here, so
+		// that the resume finds the log as drpilot left it.
+		waitGone(t, target)
 	default:
 		sig := map[string]syscall.Signal{"SIGINT": syscall.SIGINT, "SIGTERM": syscall.SIGTERM,
 			"SIGHUP": syscall.SIGHUP, "SIGKILL": syscall.SIGKILL}[how]
@@ -189,11 +196,7 @@ func (f *crashFixture) stop(t *testing.T, cmd *exec.Cmd, keys io.Writer, how str
 			t.Fatalf("kill %d: %v", target, err)
 		}
 	}
-	if how == "hangup" {
-		// script's exit does not wait for drpilot's: wait for it here, so
-		// that the resume finds the log as drpilot left it.
-		waitGone(t, target)
-	}
+	return target
 }
 
 // childOf returns the pid of a process's only child.
