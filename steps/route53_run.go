@@ -227,8 +227,8 @@ func runUpdateHealthCheck(ctx context.Context, s *StepRun) (map[string]any, erro
 	if err != nil {
 		return nil, fmt.Errorf("health check %s: %w", id, err)
 	}
-	if up, n := checkersUp(last); flags["Inverted"] == true && flags["Disabled"] != true && n > 0 && !isHealthy(up, n) {
-		s.Note("the checkers see health check %s's endpoint failing (%d of %d report success), so inverted Route 53 considers it HEALTHY: records that use it answer", id, up, n)
+	if err := s.checkPromisedHealth(id, flags, last); err != nil {
+		return nil, err
 	}
 	out := maps.Clone(resp)
 	if obs, ok := last["HealthCheckObservations"]; ok {
@@ -324,6 +324,53 @@ func healthAfterUpdate(flags map[string]any, since time.Time) func(map[string]an
 		}
 		return state, true, nil
 	}
+}
+
+// effectiveHealth is what Route 53 considers a check: its checkers'
+// reports with its flags applied.
+func effectiveHealth(flags, status map[string]any) string {
+	up, n := checkersUp(status)
+	disabled, inverted := flags["Disabled"] == true, flags["Inverted"] == true
+	if disabled && !inverted || !disabled && isHealthy(up, n) != inverted {
+		return "healthy"
+	}
+	return "unhealthy"
+}
+
+// promisedHealth is the health the step promises: expect_health, or what
+// its flags are for (inverted: fail records over; disabled alone: keep
+// them on this endpoint).
+func (s *StepRun) promisedHealth() string {
+	if want := s.String("expect_health"); want != "" {
+		return want
+	}
+	inverted, _ := s.Bool("inverted")
+	disabled, _ := s.Bool("disabled")
+	switch {
+	case inverted:
+		return "unhealthy"
+	case disabled:
+		return "healthy"
+	}
+	return "any"
+}
+
+// checkPromisedHealth fails the step when Route 53 does not act on the
+// health the step promised: a switch that does not move traffic is not
+// done. It says why, and what would.
+func (s *StepRun) checkPromisedHealth(id string, flags, status map[string]any) error {
+	want := s.promisedHealth()
+	got := effectiveHealth(flags, status)
+	if want == "any" || want == got || s.Simulated() {
+		return nil
+	}
+	up, n := checkersUp(status)
+	why := fmt.Sprintf("health check %s is %s and %d of %d checkers see its endpoint up, so Route 53 considers it %s, not %s",
+		id, describeFlags(flags), up, n, strings.ToUpper(got), want)
+	if want == "unhealthy" && flags["Inverted"] == true && flags["Disabled"] != true {
+		return fmt.Errorf("%s: records that use it keep answering with this endpoint, and traffic does not move; to fail over whatever the endpoint does, set disabled = true as well (disabled and inverted is always unhealthy)", why)
+	}
+	return fmt.Errorf("%s: the switch this step promises did not happen; set expect_health if that is what you want", why)
 }
 
 // describeFlags says how a check's flags turn its checkers' reports into

@@ -316,14 +316,18 @@ func TestUpdateHealthCheck(t *testing.T) {
 			t.Errorf("second run's outputs %v", out)
 		}
 	})
-	t.Run("warns when an inverted check of a failing endpoint turns healthy", func(t *testing.T) {
+	t.Run("fails when inverting a failing endpoint's check would keep traffic on it", func(t *testing.T) {
 		t.Parallel()
 		scenario := route53Scenario + "\n[[faults]]\noutage = { region = \"eu-west-1\" }\n"
 		tr := startRun(t, healthCheckRunbook(primary, "inverted = true"), scenario, runOptions{})
+		runFailedAt(t, tr, "pin", "considers it HEALTHY, not unhealthy", "set disabled = true as well")
+		// Disabled as well, the check is unhealthy whatever the endpoint
+		// does: the switch happens, and the step is done.
+		tr = startRun(t, healthCheckRunbook(primary, "inverted = true\ndisabled = true"), scenario, runOptions{})
 		succeeded(t, tr)
-		if !strings.Contains(notesOf(tr, "pin"), "considers it HEALTHY") {
-			t.Errorf("no warning in the notes:\n%s", notesOf(tr, "pin"))
-		}
+		// A runbook that means it says so.
+		tr = startRun(t, healthCheckRunbook(primary, "inverted = true\nexpect_health = \"any\""), scenario, runOptions{})
+		succeeded(t, tr)
 	})
 	t.Run("dry-run reads and does not update", func(t *testing.T) {
 		t.Parallel()
