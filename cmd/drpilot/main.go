@@ -20,7 +20,7 @@ const (
 	exitOK       = 0
 	exitFailed   = 1 // the runbook failed, or a verdict is not VALID
 	exitBadInput = 2 // a runbook, flag or file that cannot be used
-	exitAborted  = 3 // the operator aborted the run
+	exitAborted  = 3 // the run paused (resumable) or was aborted
 )
 
 // exitError carries an exit code. A silent one has already said what went
@@ -132,7 +132,7 @@ encode the recovery procedure (declare, freeze, restore, reintegrate, switch,
 verify, notify) and bind each step to an AWS action with preconditions.
 
 Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
-3 aborted by the operator.`,
+3 paused (resumable) or aborted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

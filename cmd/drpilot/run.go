@@ -62,14 +62,18 @@ Modes:
 
 Without --headless, run opens the terminal UI, and refuses to start (exit 2)
 when stdin or stdout is not a terminal. --headless prints progress instead;
-without --yes a headless run stops at the first step that needs approval
-(exit 3). --json prints one JSON event per line (docs/events.md).
+without --yes a headless run pauses, resumably, at the first step that needs
+approval (exit 3). --yes approves gates and never decides a failure: a failure
+the runbook does not allow stops the run, resumably, saying what to decide.
+--json prints one JSON event per line (docs/events.md).
 --log-file keeps diagnostics (the AWS SDK's messages, every event) as JSON
 lines; under the terminal UI nothing else is written to the terminal.
 
 The run's audit log goes to --audit-dir, by default
-$XDG_STATE_HOME/drpilot/runs/<run id>. Exit codes: 0 the run succeeded, 1 a
-step failed, 2 bad input or refused to start, 3 aborted.`,
+$XDG_STATE_HOME/drpilot/runs/<run id>. Ctrl-C, SIGTERM or SIGHUP stop it at a
+safe point, resumably: drpilot resume DIR carries it on, drpilot abort DIR
+ends it. Exit codes: 0 the run succeeded, 1 it failed (resumable when steps are
+left), 2 bad input or refused to start, 3 paused or aborted.`,
 		Example: `  drpilot run failover.toml --sandbox --headless --yes
   drpilot run runbooks/ecommerce-pilot-light.toml --dry-run --headless
   drpilot run failover.toml --headless --json --var db_replica=replica-2`,
