@@ -244,6 +244,18 @@ var restorePointKeys = [][]string{
 // restorePoints tracks the oldest restore point of the run, relative to
 // when its step started: the data loss it implies, the RPO achieved.
 func (b *recordBuilder) restorePoints(ts time.Time, id string, data map[string]any) {
+	if point, ok := data["recovery_point"].(map[string]any); ok {
+		// Measured by the run on its own clock when the step began (the
+		// sandbox's in sandbox mode): taken as written.
+		if secs, ok := point["age_seconds"].(float64); ok {
+			if age := time.Duration(secs * float64(time.Second)); age > b.rpo {
+				b.rpo = age
+			}
+		}
+		return
+	}
+	// Logs written before steps recorded their recovery point: the
+	// response's restore time against the step's start in the log.
 	resp, _ := data["response"].(map[string]any)
 	for _, keys := range restorePointKeys {
 		v := any(resp)
@@ -273,7 +285,7 @@ func (b *recordBuilder) finish() *Record {
 		r.RTO = b.rto()
 	}
 	if b.rpo >= 0 {
-		r.RPO = objective(r.RPO.Target, b.rpo, "the oldest restore point's age when its step started")
+		r.RPO = objective(r.RPO.Target, b.rpo, "the age of the oldest point data was restored to, when its step began")
 	}
 	for _, list := range []*[]Remark{&r.Decisions, &r.Notes} {
 		if *list == nil {

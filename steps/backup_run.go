@@ -54,6 +54,9 @@ func runBackupStartRestore(ctx context.Context, s *StepRun) (map[string]any, err
 	if err != nil {
 		return nil, err
 	}
+	if created, ok := respTime(out, "RecoveryPointCreationDate"); ok {
+		s.RecoveredTo(created, "AWS Backup recovery point "+respString(out, "RecoveryPointArn"))
+	}
 	if id := arnResourceID(respString(out, "CreatedResourceArn")); id != "" {
 		out["CreatedResourceId"] = id
 	}

@@ -63,7 +63,11 @@ func runDynamoDBRestoreToPointInTime(ctx context.Context, s *StepRun) (map[strin
 	if err != nil || s.Simulated() {
 		return out, err
 	}
-	return map[string]any{"TableDescription": respMap(out["Table"])}, nil
+	table := respMap(out["Table"])
+	if at, ok := respTime(respMap(table["RestoreSummary"]), "RestoreDateTime"); ok {
+		s.RecoveredTo(at, "point-in-time restore of "+srcName+" in "+srcRegion)
+	}
+	return map[string]any{"TableDescription": table}, nil
 }
 
 // runDynamoDBWaitActive waits for a table named by name (in the step's

@@ -56,13 +56,39 @@ func runRDSRestoreToPointInTime(ctx context.Context, s *StepRun) (map[string]any
 	}
 	// The step names its source in exactly one of three ways (OneOf).
 	source := s.String("source_db_instance_identifier") + s.String("source_db_instance_automated_backups_arn") + s.String("source_dbi_resource_id")
-	return restoreDBInstance(ctx, s, target, func() error {
+	point := time.Time{}
+	out, err := restoreDBInstance(ctx, s, target, func() error {
+		point = pointInTime(ctx, s)
 		in := s.Input()
 		if _, err := s.Mutate(ctx, "rds:RestoreDBInstanceToPointInTime", in, simulatedDBInstance(target, in)); err != nil {
 			return fmt.Errorf("restore %s to a point in time as DB instance %s: %w", source, target, err)
 		}
 		return nil
 	})
+	if err == nil {
+		s.RecoveredTo(point, "point-in-time restore of "+source)
+	}
+	return out, err
+}
+
+// pointInTime is the moment a point-in-time restore brings the data back
+// to: restore_time, or the source instance's latest restorable time just
+// before the restore; zero when it cannot be known (a source named by ARN
+// or resource id, or a read that fails), and the RPO is then not measured.
+func pointInTime(ctx context.Context, s *StepRun) time.Time {
+	if t, err := time.Parse(time.RFC3339, s.String("restore_time")); err == nil {
+		return t
+	}
+	source := s.String("source_db_instance_identifier")
+	if source == "" {
+		return time.Time{}
+	}
+	db, err := describeDBInstance(ctx, s, source)
+	if err != nil || db == nil {
+		return time.Time{}
+	}
+	t, _ := respTime(db, "LatestRestorableTime")
+	return t
 }
 
 // runRDSRestoreFromSnapshot makes a new instance from a DB snapshot, once

@@ -58,6 +58,10 @@ type StepRun struct {
 	notes      []string
 	// deadline is when the step times out, on the mode's clock.
 	deadline time.Time
+	// started is when this attempt began, on the mode's clock.
+	started time.Time
+	// recovered is the moment the step restored data to, if it did.
+	recovered *recoveryPoint
 	// concealed are input members whose values the audit log and the
 	// events must not show (see Conceal).
 	concealed []string
@@ -159,6 +163,29 @@ func (s *StepRun) Note(format string, args ...any) {
 // SecureString parameter.
 func (s *StepRun) Conceal(members ...string) {
 	s.concealed = append(s.concealed, members...)
+}
+
+// recoveryPoint is the moment a restore brought data back to, and how
+// old it was when the step began: the data it could not bring back, the
+// RPO the run achieved. Both are on the mode's clock.
+type recoveryPoint struct {
+	At         time.Time `json:"at"`
+	Age        string    `json:"age"`
+	AgeSeconds float64   `json:"age_seconds"`
+	How        string    `json:"how"`
+}
+
+// RecoveredTo records the moment the step's restore brought data back to
+// (a recovery point's creation, a point-in-time restore's time), measured
+// against the step's start: the audit log keeps it, and the record's RPO
+// is the oldest of them.
+func (s *StepRun) RecoveredTo(at time.Time, how string) {
+	if at.IsZero() || s.Simulated() {
+		return
+	}
+	age := max(s.started.Sub(at), 0).Round(time.Second)
+	s.recovered = &recoveryPoint{At: at.UTC(), Age: runbooks.FormatDuration(age), AgeSeconds: age.Seconds(), How: how}
+	s.Note("data restored to %s: %s old when the step began (%s)", at.UTC().Format(time.RFC3339), s.recovered.Age, how)
 }
 
 // Sleep waits for d on the mode's clock (scaled in sandbox mode), or until

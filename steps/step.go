@@ -115,7 +115,7 @@ func (e *Executor) attemptStep(ctx context.Context, ps *runbooks.PlannedStep, ap
 	if err != nil {
 		return err
 	}
-	sr := &StepRun{exec: e, plan: ps, params: params, region: ps.Region}
+	sr := &StepRun{exec: e, plan: ps, params: params, region: ps.Region, started: e.now()}
 	if conceal := concealers[ps.Action]; conceal != nil {
 		conceal(sr)
 	}

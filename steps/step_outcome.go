@@ -43,6 +43,8 @@ type stepDoneData struct {
 	Simulated  bool           `json:"simulated,omitempty"`
 	Notes      []string       `json:"notes,omitempty"`
 	Attempt    int            `json:"attempt"`
+	// RecoveryPoint is the moment a restore brought data back to.
+	RecoveryPoint *recoveryPoint `json:"recovery_point,omitempty"`
 }
 
 // done captures the step's outputs from its response, logs it, and
@@ -71,7 +73,7 @@ func (e *Executor) done(sr *StepRun, resp map[string]any) error {
 	}
 	e.mu.Unlock()
 	data := stepDoneData{Outputs: outputs, Response: resp, RequestIDs: sr.requestIDs, Simulated: sr.Simulated(),
-		Notes: sr.notes, Attempt: e.attemptOf(ps.ID)}
+		Notes: sr.notes, Attempt: e.attemptOf(ps.ID), RecoveryPoint: sr.recovered}
 	if _, err := e.audit(audit.Entry{Type: audit.TypeStepDone, Step: ps.ID, Actor: actorDrpilot, Data: data}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
