@@ -309,3 +309,57 @@ func TestTheRunPacesTheClockForPeople(t *testing.T) {
 		t.Errorf("pace at the gate %v, during work %v, at the end %v", ap.seen, duringWork, last.Load())
 	}
 }
+
+// TestADryRunFailsOnPreconditionsThatDoNotHoldNow: a precondition that
+// does not hold after a change the dry run only simulated is expected; one
+// that does not hold before any change is what a live run would stop on,
+// and the rehearsal fails.
+func TestADryRunFailsOnPreconditionsThatDoNotHoldNow(t *testing.T) {
+	t.Parallel()
+	src := `format = 1
+[runbook]
+id = "rehearsal"
+title = "Rehearsal"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "flip"
+phase = "freeze"
+action = "ssm.put-parameter"
+doc = "x"
+[steps.with]
+name = "/shop/maintenance"
+value = "on"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+exists = true
+
+[[steps]]
+id = "after-flip"
+phase = "verify"
+action = "wait"
+doc = "x"
+[steps.with]
+duration = "1s"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "on"
+`
+	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"off\", Type = \"String\" }\n"
+	tr := startRun(t, src, scenario, runOptions{mode: ModeDryRun})
+	if tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("a precondition that only the simulated change would make hold failed the rehearsal: %s", tr.summary.Reason)
+	}
+	independent := strings.Replace(src, "id = \"after-flip\"\n", "id = \"after-flip\"\nafter = []\n", 1)
+	tr = startRun(t, independent, scenario, runOptions{mode: ModeDryRun})
+	if tr.summary.Outcome != OutcomeFailed || tr.summary.Resumable || !strings.Contains(tr.summary.Reason, "a live run would stop there") {
+		t.Fatalf("a precondition that does not hold now: outcome %s (resumable %v): %s", tr.summary.Outcome, tr.summary.Resumable, tr.summary.Reason)
+	}
+	tr.verify()
+}
