@@ -75,7 +75,7 @@ func TestInATypedGateEveryKeyIsText(t *testing.T) {
 	if !strings.Contains(strings.Join(ctl.calls, "\n"), "DBA joined") {
 		t.Fatal("the note was not saved")
 	}
-	m = press(t, m, "settle", "enter")
+	press(t, m, "settle", "enter")
 	if d := <-reply; d.Verdict != steps.VerdictApprove {
 		t.Fatalf("typing the step id answered %+v", d)
 	}
@@ -177,7 +177,7 @@ func TestKeysAnswerOnlyTheStepOnScreen(t *testing.T) {
 	if !strings.Contains(plain(m.footer()), "show what waits for you (1)") {
 		t.Errorf("the footer does not say a step waits: %q", plain(m.footer()))
 	}
-	m = press(t, m, "f", "y")
+	press(t, m, "f", "y")
 	if len(reply) != 1 {
 		t.Error("f then y did not approve the waiting step")
 	}
