@@ -156,7 +156,9 @@ func (b *recordBuilder) add(ev Event) {
 		b.r.Resumed++
 	case TypeRunEnd, TypeRunPaused:
 		b.r.Ended, b.r.Outcome = ts, str(data, "outcome")
-		b.elapsed, _ = parseTarget(str(data, "elapsed"))
+		if d, err := parseTarget(str(data, "elapsed")); err == nil {
+			b.elapsed = d
+		}
 	case TypeStepReady:
 		b.ready(ts, ev.Step, data)
 	case TypeStepDone:

@@ -30,7 +30,22 @@ type Reopened struct {
 // every whole line verifies, the log is not sealed, and key is the key the
 // run was signed with. A torn last line is cut off. The caller appends
 // run.resumed before anything else.
-func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (*Reopened, error) {
+func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (r *Reopened, err error) {
+	// One writer at a time, before anything is read or cut: a log another
+	// process is writing looks torn at its end, and is not.
+	path := filepath.Join(dir, EventsFile)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	if err := lockLog(f); err != nil {
+		return nil, err
+	}
 	pub := key.Public().(ed25519.PublicKey)
 	rep, err := Verify(dir, pub)
 	if err != nil {
@@ -50,13 +65,12 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (*Reopened
 	default:
 		return nil, fmt.Errorf("the log does not verify (%s at seq %d: %s): it cannot be continued", rep.Verdict, rep.Seq, rep.Reason)
 	}
-	path := filepath.Join(dir, EventsFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	whole := bytes.LastIndexByte(data, '\n') + 1
-	r := &Reopened{TornBytes: len(data) - whole}
+	r = &Reopened{TornBytes: len(data) - whole}
 	if r.TornBytes > 0 {
 		if err := os.Truncate(path, int64(whole)); err != nil {
 			return nil, fmt.Errorf("cut the torn last line: %w", err)
@@ -101,9 +115,7 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (*Reopened
 	if w.signer, err = noteSigner(key); err != nil {
 		return nil, err
 	}
-	if w.file, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
-		return nil, err
-	}
+	w.file = f
 	r.Writer = w
 	return r, nil
 }

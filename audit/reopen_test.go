@@ -2,6 +2,7 @@ package audit
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,4 +68,28 @@ func TestReopenRefusesAnEndedRun(t *testing.T) {
 	if _, err := Reopen(dir, key, nil); err == nil || !strings.Contains(err.Error(), "the run ended") {
 		t.Fatalf("reopen of an ended run: %v", err)
 	}
+}
+
+// TestReopenRefusesALogInUse: while one writer holds a run's log (a run
+// still going), a resume or an abort cannot open it, and cuts nothing.
+func TestReopenRefusesALogInUse(t *testing.T) {
+	t.Parallel()
+	key, _ := GenerateKey()
+	dir := t.TempDir()
+	w, err := Create(dir, Options{RunID: "busy", Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Append(Entry{Type: TypeNote}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Reopen(dir, key, nil); !errors.Is(err, ErrInUse) {
+		t.Fatalf("reopen while the run writes: %v, want ErrInUse", err)
+	}
+	w.Close()
+	r, err := Reopen(dir, key, nil)
+	if err != nil {
+		t.Fatalf("reopen after the run stopped: %v", err)
+	}
+	r.Writer.Close()
 }

@@ -110,6 +110,12 @@ func Create(dir string, opts Options) (*Writer, error) {
 		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, EventsFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err == nil {
+		if lerr := lockLog(f); lerr != nil {
+			f.Close()
+			return nil, lerr
+		}
+	}
 	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("%s already holds a run's log; use a new directory", dir)

@@ -92,6 +92,8 @@ type PriorStep struct {
 	// (on_failure = continue, or a person's decision).
 	Status  string
 	Outputs map[string]any
+	// FailedBefore is set when the step failed before it was skipped.
+	FailedBefore bool
 }
 
 // Step statuses, as the executor tracks them and events report them.
@@ -127,6 +129,10 @@ type Executor struct {
 	// runbook (on_failure = continue) or a person allowed: the steps after
 	// it may run. A skip is always a person's decision, and allowed.
 	allowed []bool
+	// failedOnce marks, by file index, a step that failed at least once in
+	// this run (or before it was resumed), whatever became of it: a
+	// verification that failed and was then skipped did not verify.
+	failedOnce []bool
 	// needs are what the run waits for from a person (a decision after a
 	// failure, an approval) when nobody could be asked.
 	needs []Need
@@ -181,7 +187,7 @@ func New(opts Options) (*Executor, error) {
 		opts: opts, graph: runbooks.BuildGraph(opts.Runbook), steps: make([]*runbooks.PlannedStep, n),
 		status: make([]string, n), outputs: map[string]map[string]any{}, simulated: map[string]bool{},
 		skips: map[string]errSkipped{}, running: map[string]context.CancelCauseFunc{}, attempts: map[string]int{},
-		allowed: make([]bool, n), priorFailed: map[string]string{}, runners: runners,
+		allowed: make([]bool, n), failedOnce: make([]bool, n), priorFailed: map[string]string{}, runners: runners,
 		answered: maps.Clone(opts.Answered),
 	}
 	for i := range opts.Plan.Steps {
@@ -191,12 +197,13 @@ func New(opts Options) (*Executor, error) {
 		e.status[i] = StatusPending
 		if prior, ok := opts.Done[ps.ID]; ok {
 			e.status[i] = prior.Status
-			e.allowed[i] = true
+			e.allowed[i], e.failedOnce[i] = true, prior.FailedBefore
 			if prior.Outputs != nil {
 				e.outputs[ps.ID] = prior.Outputs
 			}
 		}
 		if f, ok := opts.Failed[ps.ID]; ok {
+			e.failedOnce[i] = true
 			if f.Continued || ps.OnFailure == runbooks.OnFailureContinue {
 				e.status[i], e.allowed[i] = StatusFailed, true
 			} else {

@@ -78,6 +78,13 @@ func TestFailureRulesOfTheGraph(t *testing.T) {
 		specs: []string{"a", "check"}, fail: []string{"check"},
 		extra: map[string]string{"check": "phase = \"verify\"\non_failure = \"continue\"\n"},
 		want:  map[string]string{"a": StatusDone, "check": StatusFailed}, outcome: OutcomeFailed,
+	}, {
+		name:  "a verification that failed and was skipped did not verify",
+		specs: []string{"a", "check"}, fail: []string{"check"},
+		extra: map[string]string{"check": "phase = \"verify\"\non_failure = \"ask\"\n"},
+		approver: &scriptedApprover{failures: map[string][]Decision{
+			"check": {{Verdict: VerdictSkip, Actor: "alice", Reason: "looked fine to me"}}}},
+		want: map[string]string{"a": StatusDone, "check": StatusSkipped}, outcome: OutcomeFailed,
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -360,6 +367,27 @@ equals = "on"
 	tr = startRun(t, independent, scenario, runOptions{mode: ModeDryRun})
 	if tr.summary.Outcome != OutcomeFailed || tr.summary.Resumable || !strings.Contains(tr.summary.Reason, "a live run would stop there") {
 		t.Fatalf("a precondition that does not hold now: outcome %s (resumable %v): %s", tr.summary.Outcome, tr.summary.Resumable, tr.summary.Reason)
+	}
+	tr.verify()
+}
+
+// TestASkipOfAStepThatCannotStartTakesEffect: a skip asked for a step that
+// a failure before it holds is carried out when the run stops, so that the
+// log's decision and the step's status agree, and resume finds it skipped.
+func TestASkipOfAStepThatCannotStartTakesEffect(t *testing.T) {
+	t.Parallel()
+	src := waitRunbook([]string{"a", "b", "c"}, map[string]string{"a": "on_failure = \"ask\"\n"})
+	tr := prepareRun(t, src, "", runOptions{runners: failingRunners("a"), approver: HeadlessApprover{Yes: true}})
+	if err := tr.exec.Skip("b", "done by hand", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	tr.summary, tr.err = tr.exec.Run(context.Background())
+	if tr.status("b") != StatusSkipped || tr.status("c") != StatusNotRun || !tr.summary.Resumable {
+		t.Fatalf("statuses %v, outcome %s", tr.exec.Status(), tr.summary.Outcome)
+	}
+	prior, err := Replay(readLog(t, tr.dir))
+	if err != nil || prior.Done["b"].Status != StatusSkipped {
+		t.Errorf("resume would not find b skipped: %+v %v", prior.Done, err)
 	}
 	tr.verify()
 }

@@ -117,7 +117,8 @@ func Replay(events []audit.Event) (*Prior, error) {
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
 			}
-			p.Done[ev.Step] = PriorStep{Status: StatusSkipped, Outputs: d.Outputs}
+			_, failedBefore := p.Failed[ev.Step]
+			p.Done[ev.Step] = PriorStep{Status: StatusSkipped, Outputs: d.Outputs, FailedBefore: failedBefore}
 			delete(p.Failed, ev.Step)
 		}
 	}
@@ -157,13 +158,30 @@ func (e *Executor) takeAnswered(step, operation, region string, loggedInput map[
 		return AnsweredCall{}, false
 	}
 	input := canonicalJSON(audit.Redact(loggedInput))
+	same := -1
 	for k, c := range calls {
-		if c.Operation == operation && c.Region == region && c.Input == input {
-			e.answered[step] = append(calls[:k:k], calls[k+1:]...)
-			return c, true
+		if c.Operation != operation || c.Region != region {
+			continue
+		}
+		if c.Input == input {
+			same = k
+			break
+		}
+		// A plan that reads live state can differ on resume (a newer
+		// recovery point, a health check's next version): one answered
+		// call of the operation is still the one the step made.
+		if same == -1 {
+			same = k
+		} else {
+			same = -2
 		}
 	}
-	return AnsweredCall{}, false
+	if same < 0 {
+		return AnsweredCall{}, false
+	}
+	c := calls[same]
+	e.answered[step] = append(calls[:same:same], calls[same+1:]...)
+	return c, true
 }
 
 // stepOfCall is the step of a call id, <step>/<n>.

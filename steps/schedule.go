@@ -96,14 +96,17 @@ func (e *Executor) settle(r stepResult) {
 // drpilot resume; only Abort ends a run for good.
 func (e *Executor) Interrupt(reason string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.interrupted != "" || e.abortWhy != "" {
+		e.mu.Unlock()
 		return
 	}
 	e.interrupted = reason
+	inFlight := len(e.running)
 	if e.cancelRun != nil {
 		e.cancelRun(errInterrupted{reason})
 	}
+	e.mu.Unlock()
+	e.emit(Event{Type: EventNote, Message: fmt.Sprintf("interrupted (%s): stopping at a safe point; %d running step(s) stop once their calls in flight are answered and logged; a second signal quits at once", reason, inFlight)})
 }
 
 // errInterrupted is the cause the run is cancelled with on Interrupt.
@@ -126,6 +129,7 @@ func (e *Executor) interruptedStep(i int) stepResult {
 // event when something is left to do (an interruption, a failure nobody
 // allowed, a question nobody was there to answer).
 func (e *Executor) finish() (*RunSummary, error) {
+	e.skipWhatCannotStart()
 	sum := e.summary("")
 	e.mu.Lock()
 	counts := map[string]int{}
@@ -171,6 +175,30 @@ func (e *Executor) finish() (*RunSummary, error) {
 	return sum, nil
 }
 
+// skipWhatCannotStart carries out the skips asked for steps that never
+// started (a failure before them held them, or the run stopped): the
+// decision is in the log, so the skip must be too, and a resumed run then
+// finds the step skipped.
+func (e *Executor) skipWhatCannotStart() {
+	e.mu.Lock()
+	var left []int
+	for id := range e.skips {
+		if i := e.opts.Runbook.StepIndex(id); i >= 0 && e.status[i] == StatusPending {
+			left = append(left, i)
+		}
+	}
+	slices.Sort(left)
+	skips := make([]errSkipped, len(left))
+	for k, i := range left {
+		skips[k] = e.skips[e.steps[i].ID]
+		delete(e.skips, e.steps[i].ID)
+	}
+	e.mu.Unlock()
+	for k, i := range left {
+		e.settle(e.skipped(i, skips[k]))
+	}
+}
+
 // outcome decides how the run ended and whether it can be resumed.
 // Called with e.mu held, after every step has settled.
 func (e *Executor) outcome(counts map[string]int) (outcome string, resumable bool, reason string) {
@@ -179,13 +207,12 @@ func (e *Executor) outcome(counts map[string]int) (outcome string, resumable boo
 	}
 	var unallowed, verifyFailed []string
 	for i, st := range e.status {
-		if st != StatusFailed {
-			continue
-		}
-		if !e.allowed[i] {
+		if st == StatusFailed && !e.allowed[i] {
 			unallowed = append(unallowed, e.steps[i].ID)
 		}
-		if e.steps[i].Phase == phaseVerify {
+		// A verification that failed did not verify, whether the runbook
+		// allowed the failure or a person then skipped the step.
+		if e.steps[i].Phase == phaseVerify && e.failedOnce[i] && st != StatusDone {
 			verifyFailed = append(verifyFailed, e.steps[i].ID)
 		}
 	}

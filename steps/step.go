@@ -32,6 +32,10 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 	// person must decide about before anything is sent again, or a call
 	// that may or may not have been acted on, which is reconciled.
 	logged, err := e.resumedFailure(ps)
+	// A failure the run stopped on, or a call nobody can reconcile, is
+	// asked about whatever on_failure says: resuming says "go on", not
+	// what to do about it.
+	resumed := err != nil
 	approved := false
 	for {
 		if err == nil {
@@ -49,10 +53,10 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 		if e.aborted() {
 			return stepResult{index: i, status: StatusFailed, stop: true}
 		}
-		d := e.failurePolicy(ctx, ps, err, logged)
+		d := e.failurePolicy(ctx, ps, err, resumed)
 		switch d.Verdict {
 		case VerdictRetry:
-			logged, err = false, nil
+			logged, resumed, err = false, false, nil
 			continue
 		case VerdictSkip:
 			return e.skipped(i, errSkipped{reason: d.Reason, outputs: d.Outputs})

@@ -96,6 +96,9 @@ func simulatedValue(step, output string) string {
 
 // failed logs one failure of a step.
 func (e *Executor) failed(ps *runbooks.PlannedStep, err error) {
+	e.mu.Lock()
+	e.failedOnce[ps.Index] = true
+	e.mu.Unlock()
 	e.record(audit.TypeStepFailed, ps.ID, actorDrpilot, map[string]any{"error": err.Error(), "attempt": e.attemptOf(ps.ID)})
 	e.emit(Event{Type: EventStepFailed, Step: ps.ID, Error: err.Error(), Attempt: e.attemptOf(ps.ID), Message: err.Error()})
 }

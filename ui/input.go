@@ -13,6 +13,12 @@ import (
 
 // onKey routes a key: to the prompt being typed, else by screen.
 func (m Model) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if m.screen == screenRun && key.Matches(k, m.keys.Interrupt) {
+		// Ctrl-C stops the run whatever is being typed: at a typed gate,
+		// where the prompt opens by itself, is where one most wants to.
+		m.prompt = nil
+		return m.onRunKey(k)
+	}
 	if m.prompt != nil {
 		return m.onPromptKey(k)
 	}

@@ -443,6 +443,17 @@ func TestRemainingKeysAndEvents(t *testing.T) {
 	if got := strings.Join(ctl.calls, "\n"); !strings.Contains(got, "interrupt: ctrl+c in the terminal UI (kenji)") {
 		t.Errorf("ctrl+c does not interrupt the run: %s", got)
 	}
+	// Whatever is being typed: a prompt does not swallow ctrl+c.
+	m = press(t, m, "A", "half a reas")
+	next, cmd = m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	m = next.(Model)
+	if m.prompt != nil || cmd == nil {
+		t.Fatal("ctrl+c in a prompt did not stop the run")
+	}
+	run(t, cmd)
+	if n := strings.Count(strings.Join(ctl.calls, "\n"), "interrupt:"); n != 2 {
+		t.Errorf("%d interrupts, want 2", n)
+	}
 	m = send(t, m, eventMsg(steps.Event{Type: steps.EventRunFinished, Time: now, Run: &steps.RunSummary{ID: "r1", Outcome: steps.OutcomeAborted}}))
 	if m.run.summary == nil || m.run.summary.Outcome != steps.OutcomeAborted {
 		t.Error("run.finished is not kept")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -70,8 +71,19 @@ func runAbort(_ context.Context, opts abortOptions, dir string) error {
 		Data: map[string]any{"decision": string(steps.VerdictAbort), "reason": reason, "via": "drpilot abort"}}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
-	if err := reopened.Writer.Seal(who, map[string]any{"outcome": steps.OutcomeAborted, "abort_reason": reason,
-		"reason": "aborted: " + reason}); err != nil {
+	end := map[string]any{"outcome": steps.OutcomeAborted, "abort_reason": reason, "reason": "aborted: " + reason}
+	// What the run had done when it stopped stays the run's record: its
+	// time on the mode's clock and its counts, from its last run.paused.
+	for i := len(reopened.Events) - 1; i >= 0; i-- {
+		if ev := reopened.Events[i]; ev.Type == audit.TypeRunPaused {
+			var paused map[string]any
+			if json.Unmarshal(ev.Data, &paused) == nil {
+				end["elapsed"], end["counts"] = paused["elapsed"], paused["counts"]
+			}
+			break
+		}
+	}
+	if err := reopened.Writer.Seal(who, end); err != nil {
 		return fmt.Errorf("seal the audit log: %w", err)
 	}
 	fmt.Fprintf(opts.stdout, "run %s ABORTED: %s\nthe log is sealed: drpilot audit verify %s --pub <the run's public key>\n", reopened.Writer.Run(), reason, dir)

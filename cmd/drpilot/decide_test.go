@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
 )
 
 // TestResumeDecidesAndAbortEnds runs a live run whose step fails and asks,
@@ -86,5 +88,23 @@ func TestResumeDecidesAndAbortEnds(t *testing.T) {
 	}
 	if code, out := run("resume", f.dir, "--headless"); code != exitBadInput || !strings.Contains(out, "sealed") {
 		t.Errorf("resume of an aborted run: exit %d\n%s", code, out)
+	}
+}
+
+// TestADecisionMustAnswerAQuestion: a failure the runbook or a person
+// allowed already has nothing to decide; --decide says so instead of being
+// dropped without a trace.
+func TestADecisionMustAnswerAQuestion(t *testing.T) {
+	t.Parallel()
+	src, _ := os.ReadFile("testdata/run/decide.toml")
+	text := strings.Replace(string(src), `on_failure = "ask"`, `on_failure = "continue"`, 1)
+	rb, diags := runbooks.Parse("decide.toml", []byte(text))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	prior := &steps.Prior{Done: map[string]steps.PriorStep{}, Failed: map[string]steps.PriorFailure{"open-gate": {Error: "boom"}}}
+	_, err := parseDecisions(decideOptions{decide: []string{"open-gate=retry"}}, rb, prior, "alice")
+	if err == nil || !strings.Contains(err.Error(), "allowed already") {
+		t.Errorf("a decision about an allowed failure: %v", err)
 	}
 }

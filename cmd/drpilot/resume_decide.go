@@ -61,9 +61,11 @@ func parseDecisions(o decideOptions, rb *runbooks.Runbook, prior *steps.Prior, w
 			dec.Outputs = outputs[step]
 			delete(outputs, step)
 		}
-		_, failed := prior.Failed[step]
+		f, failed := prior.Failed[step]
 		done, finished := prior.Done[step]
 		switch {
+		case failed && (f.Continued || rb.Steps[rb.StepIndex(step)].OnFailure == runbooks.OnFailureContinue):
+			return nil, badInput("--decide %s: step %s failed, and its failure was allowed already (on_failure = continue, or a decision): the steps after it run, and there is nothing to decide", kv, step)
 		case failed:
 			d.failures[step] = dec
 		case finished:

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -231,6 +232,16 @@ func notifyInterrupt(ctx context.Context) (context.Context, func()) {
 		select {
 		case sig := <-ch:
 			cancel(signalCause{sig})
+		case <-done:
+			return
+		}
+		// The run is stopping at a safe point, which can take as long as a
+		// request in flight. A second signal quits at once: the log was
+		// written ahead of every call, and resume reconciles it.
+		select {
+		case sig := <-ch:
+			fmt.Fprintf(os.Stderr, "drpilot: %s again: quitting now; 'drpilot resume' reconciles the calls that were in flight\n", sig)
+			os.Exit(exitAborted)
 		case <-done:
 		}
 	}()

@@ -106,6 +106,11 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	default:
 	}
 	switch {
+	case !wasStarted && ctx.Err() != nil:
+		// A signal before the run started: nobody decided anything, and
+		// the run can still be started with resume.
+		exec.Interrupt(signalReason(ctx))
+		sum, runErr = exec.Run(context.Background())
 	case !wasStarted:
 		// The operator left at the start screen: the log says so and is
 		// sealed, rather than left looking like a crash.
