@@ -52,6 +52,7 @@ func registerCloudWatch(s *Sandbox) {
 		&operation{name: "DescribeAlarms", handler: cwDescribeAlarms},
 		&operation{name: "SetAlarmState", mutating: true, handler: cwSetAlarmState},
 		&operation{name: "PutCompositeAlarm", mutating: true, handler: cwPutCompositeAlarm},
+		&operation{name: "GetMetricStatistics", handler: cwGetMetricStatistics},
 	)
 }
 

@@ -44,6 +44,9 @@ type Outage struct {
 type outage struct {
 	mode     string
 	services map[string]bool // nil: every service
+	// since is when the outage began, on the simulated clock: what stops
+	// replicating out of the Region stops then (replica lag).
+	since time.Time
 }
 
 // Throttle throttles a service in every Region.
@@ -86,7 +89,10 @@ func newFaults() *faults {
 }
 
 // apply adds or clears a fault.
-func (f *faults) apply(fault Fault) error {
+func (f *faults) apply(fault Fault) error { return f.applyAt(fault, time.Time{}) }
+
+// applyAt applies a fault given at a simulated moment.
+func (f *faults) applyAt(fault Fault, now time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch {
@@ -102,7 +108,7 @@ func (f *faults) apply(fault Fault) error {
 			delete(f.outages, o.Region)
 			return nil
 		}
-		out := outage{mode: o.Mode}
+		out := outage{mode: o.Mode, since: now}
 		for _, name := range o.Services {
 			if !f.known(name) {
 				return fmt.Errorf("outage: unknown service %q: name services by their SigV4 signing name (rds, monitoring, elasticloadbalancing, ...)", name)
@@ -149,7 +155,7 @@ func (f *faults) apply(fault Fault) error {
 // scenario.
 func (s *Sandbox) applyFault(f Fault, now time.Time, runtime bool) error {
 	s.mu.Lock()
-	err := s.faults.apply(f)
+	err := s.faults.applyAt(f, now)
 	var rec *Recorder
 	if err == nil {
 		s.observeStuck(f.Stuck, now)
@@ -184,6 +190,18 @@ func (f *faults) downFor(region, service string) bool {
 	defer f.mu.Unlock()
 	o, ok := f.outages[region]
 	return ok && (o.services == nil || o.services[service])
+}
+
+// outageSince returns when an outage of a service in a Region began, if
+// one is in effect.
+func (f *faults) outageSince(region, service string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, ok := f.outages[region]
+	if !ok || o.services != nil && !o.services[service] {
+		return time.Time{}, false
+	}
+	return o.since, true
 }
 
 // stuckState returns the state a fault holds a resource in, or "".

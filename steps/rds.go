@@ -125,6 +125,7 @@ func rdsPromoteReadReplica() entry {
 			Phases:   []string{"reintegrate"},
 			Mutating: true,
 			Calls: []runbooks.Call{
+				check("cloudwatch:GetMetricStatistics"),
 				act("rds:PromoteReadReplica"),
 				waitOn("rds:DescribeDBInstances"),
 			},

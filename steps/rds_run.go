@@ -162,9 +162,11 @@ func runRDSPromoteReadReplica(ctx context.Context, s *StepRun) (map[string]any, 
 	if db == nil {
 		return nil, fmt.Errorf("DB instance %s does not exist in %s: check db_instance_identifier and the step's region", id, s.Region())
 	}
+	var lag time.Duration = -1
 	if source := respString(db, "ReadReplicaSourceDBInstanceIdentifier"); source == "" {
 		s.Note("DB instance %s has no replication source: it is already standalone (promoted earlier?), so it is not promoted again; waiting until it is available", id)
 	} else {
+		lag = replicaLag(ctx, s, id)
 		// Promotion keeps the instance and its endpoint, so the best guess
 		// at the answer is the instance as it is, modifying and standalone.
 		guess := maps.Clone(db)
@@ -178,7 +180,42 @@ func runRDSPromoteReadReplica(ctx context.Context, s *StepRun) (map[string]any, 
 	if err != nil {
 		return nil, err
 	}
+	if lag >= 0 {
+		s.RecoveredTo(s.started.Add(-lag), fmt.Sprintf("replica %s was %s behind its source when promoted (CloudWatch ReplicaLag)", id, lag))
+	}
 	return dbInstanceResponse(s, out), nil
+}
+
+// replicaLag is how far a read replica is behind its source, from
+// CloudWatch's ReplicaLag of the last five minutes: the writes its
+// promotion loses. It is -1 when CloudWatch has no datapoint (or cannot be
+// reached), and the promotion's RPO is then not measured; that never stops
+// the promotion.
+func replicaLag(ctx context.Context, s *StepRun, id string) time.Duration {
+	now := s.exec.now().UTC()
+	out, err := s.Read(ctx, "cloudwatch:GetMetricStatistics", map[string]any{
+		"Namespace": "AWS/RDS", "MetricName": "ReplicaLag",
+		"Dimensions": []any{map[string]any{"Name": "DBInstanceIdentifier", "Value": id}},
+		"StartTime":  now.Add(-5 * time.Minute).Format(time.RFC3339), "EndTime": now.Format(time.RFC3339),
+		"Period": 60, "Statistics": []any{"Maximum"},
+	})
+	if err != nil {
+		s.Note("replica lag of %s not measured (%v): the promotion's RPO is unknown", id, shortError(err))
+		return -1
+	}
+	var newest time.Time
+	lag := time.Duration(-1)
+	for _, item := range respList(out, "Datapoints") {
+		p, _ := item.(map[string]any)
+		at, _ := respTime(p, "Timestamp")
+		if v, ok := numeric(p["Maximum"]); ok && !at.Before(newest) {
+			newest, lag = at, time.Duration(v*float64(time.Second)).Round(time.Second)
+		}
+	}
+	if lag < 0 {
+		s.Note("CloudWatch has no ReplicaLag for %s in the last five minutes: the promotion's RPO is unknown", id)
+	}
+	return lag
 }
 
 // runRDSWaitAvailable waits for an instance and answers with the last

@@ -1,0 +1,55 @@
+package sandbox
+
+import (
+	"time"
+)
+
+// The sandbox's metrics are few, and derived from its state: what an
+// action reads to measure the data a recovery cannot bring back.
+
+// replicaLagSteady is a replica's lag while its source replicates.
+const replicaLagSteady = 2 * time.Second
+
+// cwGetMetricStatistics answers AWS/RDS ReplicaLag for a read replica: a
+// couple of seconds while its source Region replicates, and since the
+// outage began once it does not (nothing has arrived since). Any other
+// metric has no datapoints, as CloudWatch answers for a metric nobody
+// publishes.
+func cwGetMetricStatistics(c *call) (any, error) {
+	name := str(c.input, "MetricName")
+	if str(c.input, "Namespace") == "" || name == "" {
+		return nil, errorf("MissingParameter", "Namespace and MetricName are required.")
+	}
+	points := []any{}
+	if str(c.input, "Namespace") == "AWS/RDS" && name == "ReplicaLag" {
+		if lag, ok := c.replicaLag(dimension(c.input, "DBInstanceIdentifier")); ok {
+			v := lag.Seconds()
+			points = append(points, map[string]any{"Timestamp": c.now.Truncate(time.Minute), "Maximum": v, "Average": v,
+				"Minimum": v, "SampleCount": 1.0, "Unit": "Seconds"})
+		}
+	}
+	return map[string]any{"Label": name, "Datapoints": named("member", points)}, nil
+}
+
+// replicaLag is how far a read replica in the call's Region is behind its
+// source.
+func (c *call) replicaLag(id string) (time.Duration, bool) {
+	db, ok := c.rds().instances[id]
+	if !ok || db.Source == "" {
+		return 0, false
+	}
+	if since, out := c.sb.faults.outageSince(arnRegion(db.Source), "rds"); out && !since.IsZero() {
+		return max(c.now.Sub(since), replicaLagSteady), true
+	}
+	return replicaLagSteady, true
+}
+
+// dimension returns the value of a metric dimension in a request.
+func dimension(in map[string]any, name string) string {
+	for _, d := range list(in, "Dimensions") {
+		if m, ok := d.(map[string]any); ok && str(m, "Name") == name {
+			return str(m, "Value")
+		}
+	}
+	return ""
+}
