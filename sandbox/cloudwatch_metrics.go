@@ -21,14 +21,47 @@ func cwGetMetricStatistics(c *call) (any, error) {
 		return nil, errorf("MissingParameter", "Namespace and MetricName are required.")
 	}
 	points := []any{}
-	if str(c.input, "Namespace") == "AWS/RDS" && name == "ReplicaLag" {
+	point := func(v float64, unit string) {
+		points = append(points, map[string]any{"Timestamp": c.now.Truncate(time.Minute), "Maximum": v, "Average": v,
+			"Minimum": v, "SampleCount": 1.0, "Unit": unit})
+	}
+	switch {
+	case str(c.input, "Namespace") != "AWS/RDS":
+	case name == "ReplicaLag":
 		if lag, ok := c.replicaLag(dimension(c.input, "DBInstanceIdentifier")); ok {
-			v := lag.Seconds()
-			points = append(points, map[string]any{"Timestamp": c.now.Truncate(time.Minute), "Maximum": v, "Average": v,
-				"Minimum": v, "SampleCount": 1.0, "Unit": "Seconds"})
+			point(lag.Seconds(), "Seconds")
+		}
+	case name == "AuroraGlobalDBRPOLag":
+		if lag, ok := c.globalRPOLag(dimension(c.input, "DBClusterIdentifier")); ok {
+			point(float64(lag.Milliseconds()), "Milliseconds")
 		}
 	}
 	return map[string]any{"Label": name, "Datapoints": named("member", points)}, nil
+}
+
+// globalRPOLag is how far a secondary cluster of a global database, in
+// the call's Region, is behind its writer: about a second while the
+// writer's Region replicates, and since the outage began once it does not.
+func (c *call) globalRPOLag(cluster string) (time.Duration, bool) {
+	for _, gc := range c.rdsGlobal().clusters {
+		var self, writer *globalMember
+		for _, m := range gc.members {
+			switch {
+			case m.Writer:
+				writer = m
+			case m.Cluster == cluster && m.Region == c.region:
+				self = m
+			}
+		}
+		if self == nil || writer == nil {
+			continue
+		}
+		if since, out := c.sb.faults.outageSince(writer.Region, "rds"); out && !since.IsZero() {
+			return max(c.now.Sub(since), time.Second), true
+		}
+		return time.Second, true
+	}
+	return 0, false
 }
 
 // replicaLag is how far a read replica in the call's Region is behind its

@@ -162,6 +162,7 @@ func rdsFailoverGlobalCluster() entry {
 			Phases:   []string{"reintegrate"},
 			Mutating: true,
 			Calls: []runbooks.Call{
+				check("cloudwatch:GetMetricStatistics"),
 				act("rds:FailoverGlobalCluster"),
 				waitOn("rds:DescribeGlobalClusters"),
 			},

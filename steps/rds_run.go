@@ -192,30 +192,58 @@ func runRDSPromoteReadReplica(ctx context.Context, s *StepRun) (map[string]any, 
 // reached), and the promotion's RPO is then not measured; that never stops
 // the promotion.
 func replicaLag(ctx context.Context, s *StepRun, id string) time.Duration {
+	v, ok := latestMetric(ctx, s, s.Region(), "ReplicaLag", "DBInstanceIdentifier", id)
+	if !ok {
+		return -1
+	}
+	return time.Duration(v * float64(time.Second)).Round(time.Second)
+}
+
+// latestMetric reads the newest Maximum of an AWS/RDS metric of one
+// resource over the last five minutes. When CloudWatch cannot say (an
+// error, no datapoint), it notes that the RPO is unknown and reports false.
+func latestMetric(ctx context.Context, s *StepRun, region, metric, dimension, id string) (float64, bool) {
 	now := s.exec.now().UTC()
-	out, err := s.Read(ctx, "cloudwatch:GetMetricStatistics", map[string]any{
-		"Namespace": "AWS/RDS", "MetricName": "ReplicaLag",
-		"Dimensions": []any{map[string]any{"Name": "DBInstanceIdentifier", "Value": id}},
+	out, err := s.ReadIn(ctx, region, "cloudwatch:GetMetricStatistics", map[string]any{
+		"Namespace": "AWS/RDS", "MetricName": metric,
+		"Dimensions": []any{map[string]any{"Name": dimension, "Value": id}},
 		"StartTime":  now.Add(-5 * time.Minute).Format(time.RFC3339), "EndTime": now.Format(time.RFC3339),
 		"Period": 60, "Statistics": []any{"Maximum"},
 	})
 	if err != nil {
-		s.Note("replica lag of %s not measured (%v): the promotion's RPO is unknown", id, shortError(err))
-		return -1
+		s.Note("%s of %s not measured (%v): the data this step loses is unknown", metric, id, shortError(err))
+		return 0, false
 	}
 	var newest time.Time
-	lag := time.Duration(-1)
+	value, found := 0.0, false
 	for _, item := range respList(out, "Datapoints") {
 		p, _ := item.(map[string]any)
 		at, _ := respTime(p, "Timestamp")
 		if v, ok := numeric(p["Maximum"]); ok && !at.Before(newest) {
-			newest, lag = at, time.Duration(v*float64(time.Second)).Round(time.Second)
+			newest, value, found = at, v, true
 		}
 	}
-	if lag < 0 {
-		s.Note("CloudWatch has no ReplicaLag for %s in the last five minutes: the promotion's RPO is unknown", id)
+	if !found {
+		s.Note("CloudWatch has no %s for %s in the last five minutes: the data this step loses is unknown", metric, id)
 	}
-	return lag
+	return value, found
+}
+
+// globalFailoverLoss is the data a global database's failover to target
+// loses: nothing for a switchover, which waits for replication; for a
+// failover, the target's AuroraGlobalDBRPOLag just before it (-1 when
+// CloudWatch cannot say).
+func globalFailoverLoss(ctx context.Context, s *StepRun, target string) (time.Duration, string) {
+	if allow, _ := s.Bool("allow_data_loss"); !allow {
+		return 0, "a switchover waits for replication: no data lost"
+	}
+	region, cluster := arnRegion(target), target[strings.LastIndex(target, ":")+1:]
+	ms, ok := latestMetric(ctx, s, region, "AuroraGlobalDBRPOLag", "DBClusterIdentifier", cluster)
+	if !ok {
+		return -1, ""
+	}
+	lag := time.Duration(ms * float64(time.Millisecond)).Round(time.Second)
+	return lag, fmt.Sprintf("cluster %s was %s behind the writer when it took over (CloudWatch AuroraGlobalDBRPOLag)", cluster, lag)
 }
 
 // runRDSWaitAvailable waits for an instance and answers with the last
@@ -306,6 +334,7 @@ func runRDSFailoverGlobalCluster(ctx context.Context, s *StepRun) (map[string]an
 		return nil, err
 	}
 	writer, moving := globalWriter(gc), globalFailoverTarget(gc)
+	loss, how := time.Duration(-1), ""
 	switch {
 	case !isGlobalMember(gc, target):
 		return nil, fmt.Errorf("%s is not a member of global cluster %s: check target_db_cluster_identifier (the secondary cluster's ARN)", target, id)
@@ -314,6 +343,7 @@ func runRDSFailoverGlobalCluster(ctx context.Context, s *StepRun) (map[string]an
 	case moving == target:
 		s.Note("a failover of global cluster %s to %s is already under way: waiting for it instead of starting another", id, target)
 	default:
+		loss, how = globalFailoverLoss(ctx, s, target)
 		if _, err := s.Mutate(ctx, "rds:FailoverGlobalCluster", s.Input(), simulatedFailover(s, gc, writer, target)); err != nil {
 			return nil, fmt.Errorf("fail global cluster %s over to %s: %w", id, target, err)
 		}
@@ -327,6 +357,9 @@ func runRDSFailoverGlobalCluster(ctx context.Context, s *StepRun) (map[string]an
 	}
 	if s.Simulated() {
 		return out, nil
+	}
+	if loss >= 0 {
+		s.RecoveredTo(s.started.Add(-loss), how)
 	}
 	return map[string]any{"GlobalCluster": respFirst(out, "GlobalClusters")}, nil
 }

@@ -39,7 +39,7 @@ var shippedCases = []shippedCase{
 	{id: "store-region-failover", host: "pos-api.stores.example.jp",
 		changes: []string{"rds:SwitchoverGlobalCluster|FailoverGlobalCluster@ap-northeast-3", "ecs:UpdateService@ap-northeast-3",
 			"autoscaling:UpdateAutoScalingGroup@ap-northeast-3", "arc-region-switch:StartPlanExecution@us-east-1|ap-northeast-3", "sns:Publish@ap-northeast-3"},
-		underTotalOutage: OutcomeSucceeded},
+		underTotalOutage: OutcomeSucceeded, restores: 1},
 	{id: "ecs-fargate-failover", host: "api.booking.example.com",
 		changes: []string{"rds:PromoteReadReplica@ap-southeast-4", "ecs:UpdateService@ap-southeast-4",
 			"elasticloadbalancing:RegisterTargets@ap-southeast-4", "route53:ChangeResourceRecordSets@us-east-1", "sns:Publish@ap-southeast-4"},
