@@ -37,8 +37,14 @@ func TestPlanResolvesStaticTemplates(t *testing.T) {
 	t.Parallel()
 	p := planFixture(t, "testdata/valid/minimal.toml")
 	promote := p.Steps[1]
-	if got := promote.Calls[0].Input["DBInstanceIdentifier"]; got != "orders-db-replica" {
-		t.Errorf("promote input = %v", promote.Calls[0].Input)
+	var act runbooks.PlannedCall
+	for _, c := range promote.Calls {
+		if c.Purpose == "action" {
+			act = c
+		}
+	}
+	if got := act.Input["DBInstanceIdentifier"]; got != "orders-db-replica" {
+		t.Errorf("promote input = %v (calls %+v)", act.Input, promote.Calls)
 	}
 	if got := p.Steps[2].Params["message"]; got != "Promoted: ${steps.promote.endpoint} in us-west-2" {
 		t.Errorf("notify message = %q", got)
