@@ -205,7 +205,9 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark())
 	case tickMsg:
-		m.now, m.frame = time.Time(msg), m.frame+1
+		// The run's clock, not the tick's: in the sandbox the events carry
+		// the simulated time, and the RTO clock must read the same one.
+		m.now, m.frame = m.opts.Now(), m.frame+1
 		if m.screen == screenRun {
 			return m, tick()
 		}

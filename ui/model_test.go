@@ -487,3 +487,17 @@ func TestIncompleteEventsDoNotPanic(t *testing.T) {
 	}
 	_ = m.render()
 }
+
+// TestTheScreenReadsTheRunsClock: a tick moves the screen's clock to the
+// run's (the sandbox's, running ahead of the wall clock), not to the
+// tick's wall time, so that the RTO clock never goes negative.
+func TestTheScreenReadsTheRunsClock(t *testing.T) {
+	m, _ := testModel(t)
+	simulated := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	m.opts.Now = func() time.Time { return simulated }
+	m = running(t, m)
+	m = send(t, m, tickMsg(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	if !m.now.Equal(simulated) {
+		t.Errorf("after a tick the screen's clock is %s, want the run's %s", m.now, simulated)
+	}
+}

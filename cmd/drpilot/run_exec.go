@@ -153,6 +153,15 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 	return exec, nil
 }
 
+// clock is the run's one clock: the sandbox's simulated clock in sandbox
+// mode, the wall clock otherwise.
+func (r *preparedRun) clock() func() time.Time {
+	if sb := r.env.sandbox; sb != nil {
+		return sb.Clock().Now
+	}
+	return time.Now
+}
+
 // observers adds the log file to an executor's observers when there is one.
 func (r *preparedRun) observers(first ...steps.Observer) []steps.Observer {
 	if r.opts.diag != nil && r.opts.logFile != "" {

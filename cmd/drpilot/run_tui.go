@@ -78,6 +78,9 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		},
 		Readiness: func() []steps.Readiness { return exec.Readiness(ctx) },
 		Verify:    func() string { return verdictLine(r) },
+		// The screen's clocks (the RTO, each step's time) read the run's
+		// one clock: the sandbox's in sandbox mode, as its events do.
+		Now: r.clock(),
 	})
 	// drpilot handles the signals, not the program: bubbletea's own
 	// handler quits at once on SIGTERM (and can hang if the program's
