@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -115,10 +116,14 @@ func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
 		return nil, err
 	}
 	b := newRecordBuilder(rep)
-	for _, line := range strings.Split(string(data), "\n") {
+	// Only what Verify accepted: whole lines (a torn or forged tail
+	// without its newline is never read), and none past where the chain
+	// broke. The verdict comes first in every format.
+	whole := data[:bytes.LastIndexByte(data, '\n')+1]
+	for k, line := range strings.Split(string(whole), "\n") {
 		var ev Event
-		if line == "" || json.Unmarshal([]byte(line), &ev) != nil {
-			continue // a torn line: the verdict already says so
+		if int64(k) >= rep.Lines || line == "" || json.Unmarshal([]byte(line), &ev) != nil {
+			continue
 		}
 		b.add(ev)
 	}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"crypto/ed25519"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,5 +91,29 @@ func TestRTOVerdictNeverClaimsARecoveryThatDidNotHappen(t *testing.T) {
 		if got := RTOVerdict(c.facts); got != c.want {
 			t.Errorf("%+v:\n got %q\nwant %q", c.facts, got, c.want)
 		}
+	}
+}
+
+// TestExportReadsOnlyWhatVerifies: a forged run.end appended after the
+// seal without its newline is not read into the record, whose verdict says
+// the log is INVALID.
+func TestExportReadsOnlyWhatVerifies(t *testing.T) {
+	t.Parallel()
+	key := testKey(t)
+	dir := t.TempDir()
+	w, err := Create(dir, Options{RunID: "r", Key: key, Start: RunInfo{Mode: "live", RTO: "30m"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Seal("drpilot", map[string]any{"outcome": "failed"})
+	f, _ := os.OpenFile(filepath.Join(dir, EventsFile), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"v":1,"run":"r","seq":2,"ts":"2026-11-21T03:00:00Z","type":"run.end","step":"","actor":"x","data":{"outcome":"succeeded"},"prev":"` + strings.Repeat("0", 64) + `"}`)
+	f.Close()
+	rec, err := Export(dir, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Verdict != Invalid || rec.Outcome != "failed" {
+		t.Errorf("verdict %s, outcome %s: the forged tail was read", rec.Verdict, rec.Outcome)
 	}
 }

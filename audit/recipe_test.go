@@ -79,6 +79,7 @@ func TestReviewerRecipe(t *testing.T) {
 			r.events = rechain(t, ls)
 		}, "the seal's chain head is not the last line"},
 		{"seal removed", func(r *runFiles) { delete(r.notes, "000092.note") }, "not sealed"},
+		{"bytes appended after the seal", func(r *runFiles) { r.events = append(r.events, []byte("GARBAGE")...) }, "not sealed"},
 		{"seal signature flipped", func(r *runFiles) {
 			// Another base64 letter, so that the signature still decodes
 			// (a flipped bit can make it invalid base64 instead).

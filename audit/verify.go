@@ -309,6 +309,12 @@ func (v *verifier) seal(trusted ed25519.PublicKey) {
 	n := int64(len(v.whole))
 	v.rep.Sealed = v.ended == n-1 && n > 0 && v.rep.Signed == n
 	switch {
+	case v.ended >= 0 && v.torn:
+		// Nothing may follow the seal, not even part of a line: a crash
+		// cannot tear a line after run.end, because nothing is written
+		// after it.
+		v.rep.Sealed = false
+		v.invalid(v.ended, "bytes follow the sealed run.end (seq %d) without ending a line: nothing may follow the seal", v.ended)
 	case !v.rep.Sealed:
 		v.rep.Verdict = Incomplete
 		v.rep.Reason = v.incompleteReason()

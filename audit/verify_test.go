@@ -169,6 +169,9 @@ func TestTamperSuite(t *testing.T) {
 			ls[60] = other[60]
 			r.events = join(ls)
 		}, pubA, Invalid, 60, "another run"},
+		{"bytes appended after the seal, no newline", func(r *runFiles) {
+			r.events = append(r.events, []byte("GARBAGE")...)
+		}, pubA, Invalid, 101, "follow the sealed run.end"},
 		{"torn final line after a crash", func(r *runFiles) {
 			r.events = r.events[:len(r.events)-20]
 			delete(r.notes, "000102.note")
