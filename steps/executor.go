@@ -140,6 +140,9 @@ type Executor struct {
 	priorFailed map[string]string
 	// answered are a resumed run's answered calls not used yet, by step.
 	answered map[string][]AnsweredCall
+	// preconditionsSkipped marks the resumed steps whose preconditions
+	// were not evaluated again, once: a retry after that evaluates them.
+	preconditionsSkipped map[string]bool
 	// unmetInDryRun counts dry-run preconditions that did not hold and
 	// that no simulated change could explain: a live run would stop there.
 	unmetInDryRun int
@@ -188,7 +191,7 @@ func New(opts Options) (*Executor, error) {
 		status: make([]string, n), outputs: map[string]map[string]any{}, simulated: map[string]bool{},
 		skips: map[string]errSkipped{}, running: map[string]context.CancelCauseFunc{}, attempts: map[string]int{},
 		allowed: make([]bool, n), failedOnce: make([]bool, n), priorFailed: map[string]string{}, runners: runners,
-		answered: maps.Clone(opts.Answered),
+		answered: maps.Clone(opts.Answered), preconditionsSkipped: map[string]bool{},
 	}
 	for i := range opts.Plan.Steps {
 		e.steps[opts.Plan.Steps[i].Index] = &opts.Plan.Steps[i]

@@ -391,3 +391,71 @@ func TestASkipOfAStepThatCannotStartTakesEffect(t *testing.T) {
 	}
 	tr.verify()
 }
+
+// TestAResumedStepWhoseChangeWasSentChecksItsEffect: interrupted after its
+// change was answered, a step is resumed without its preconditions (which
+// the change itself made false) and without sending the change again: the
+// logged answer is used, and the action checks the effect.
+func TestAResumedStepWhoseChangeWasSentChecksItsEffect(t *testing.T) {
+	t.Parallel()
+	src := `format = 1
+[runbook]
+id = "flip"
+title = "Flip"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "flip"
+phase = "freeze"
+action = "ssm.put-parameter"
+confirm = "none"
+doc = "x"
+[steps.with]
+name = "/shop/flag"
+value = "on"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/flag" }
+query = "Parameter.Value"
+equals = "off"
+`
+	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/flag\", Value = \"off\", Type = \"String\" }\n"
+	tr := prepareRun(t, src, scenario, runOptions{})
+	tr.exec.opts.Observers = append(tr.exec.opts.Observers, ObserverFunc(func(ev Event) {
+		if ev.Type == EventCallDone && ev.Call != nil && ev.Call.Operation == "ssm:PutParameter" && ev.Call.RequestID != "" {
+			go tr.exec.Interrupt("test: right after the answer")
+		}
+	}))
+	tr.summary, tr.err = tr.exec.Run(context.Background())
+	if tr.status("flip") != StatusInterrupted {
+		t.Skipf("the step finished before the interruption landed: %v", tr.exec.Status())
+	}
+	prior, err := Replay(readLog(t, tr.dir))
+	if err != nil || len(prior.Answered["flip"]) != 1 {
+		t.Fatalf("replay: %+v %v", prior, err)
+	}
+	resumed := prepareRun(t, src, "", runOptions{on: tr})
+	opts := resumed.exec.opts
+	opts.Done, opts.Answered = prior.Done, prior.Answered
+	if resumed.exec, err = New(opts); err != nil {
+		t.Fatal(err)
+	}
+	resumed.summary, resumed.err = resumed.exec.Run(context.Background())
+	if resumed.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("resumed: %s (%s)", resumed.summary.Outcome, resumed.summary.Reason)
+	}
+	if pre := resumed.rec.of(EventPrecondition, "flip"); len(pre) != 0 {
+		t.Errorf("the precondition was evaluated again: %+v", pre)
+	}
+	puts := 0
+	for _, e := range tr.mutatingRequests() {
+		if e.Operation == "PutParameter" && e.Status < 300 {
+			puts++
+		}
+	}
+	if puts != 1 { // a scenario's own resources are not in the journal
+		t.Errorf("%d PutParameter requests answered, want the step's one", puts)
+	}
+}

@@ -351,6 +351,11 @@ func (s *StepRun) External(ctx context.Context, c ExternalCall, send func(contex
 	s.calls++
 	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Mutating: true,
 		Input: ShownInput(c.Input), Delivery: c.Delivery}
+	if !s.DryRun() {
+		if prior, ok := s.exec.takeAnswered(s.plan.ID, c.Operation, "", c.Input); ok {
+			return s.reuse(info, prior), nil
+		}
+	}
 	req := externalRequestData{Call: info.ID, Operation: c.Operation, URL: c.URL, Input: c.Input,
 		Attempt: s.attempt(), DryRun: s.DryRun()}
 	if c.RequestedURL != c.URL {

@@ -147,6 +147,21 @@ func canonicalJSON(v any) string {
 	return string(b)
 }
 
+// sentBefore reports, once per step, whether the run being resumed sent a
+// mutating call of the step, answered or not.
+func (e *Executor) sentBefore(step string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.preconditionsSkipped[step] {
+		return false
+	}
+	sent := len(e.opts.Answered[step]) > 0 || len(e.opts.Unanswered[step]) > 0
+	if sent {
+		e.preconditionsSkipped[step] = true
+	}
+	return sent
+}
+
 // takeAnswered returns, and uses up, the logged answer to a step's
 // mutating call with this operation, Region and input, if the run being
 // resumed had one.

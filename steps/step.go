@@ -123,7 +123,15 @@ func (e *Executor) attemptStep(ctx context.Context, ps *runbooks.PlannedStep, ap
 	if conceal := concealers[ps.Action]; conceal != nil {
 		conceal(sr)
 	}
-	if err := e.checkPreconditions(ctx, sr); err != nil {
+	if e.sentBefore(ps.ID) {
+		// The run being resumed already sent this step's change: its
+		// preconditions described the world before it, and may no longer
+		// hold because the change worked (a replica that was the secondary
+		// is now the writer). The action checks the effect instead.
+		msg := "resume: this step's change was sent before the run stopped, so its preconditions are not evaluated again; the action checks its effect"
+		e.record(audit.TypeNote, ps.ID, actorDrpilot, map[string]any{"text": msg})
+		e.emit(Event{Type: EventNote, Step: ps.ID, Message: msg})
+	} else if err := e.checkPreconditions(ctx, sr); err != nil {
 		return err
 	}
 	if !*approved && gated(ps, e.opts.Mode) {
