@@ -34,6 +34,7 @@ test-interop: build
 	bash scripts/interop.sh
 	bash scripts/interop_moto.sh
 	bash scripts/interop_tmux.sh
+	bash scripts/kill_loop.sh
 
 # The demo runs a shipped runbook against the embedded sandbox in the
 # terminal UI, then verifies its audit log. Without a terminal (CI, a

@@ -216,8 +216,15 @@ func stepOfCall(id string) string {
 // such rule: sending a mutating operation again might do it twice, so the
 // step fails and the operator decides.
 func (e *Executor) reconcile(ps *runbooks.PlannedStep, ops []string) error {
-	if ps.Action == "aws.call" {
+	switch ps.Action {
+	case "aws.call":
 		return fmt.Errorf("%s was sent before drpilot stopped and its answer was never logged; aws.call cannot tell whether it took effect: check the resource, then skip the step with a reason or run it again", ops[0])
+	case "notify":
+		// Nothing in AWS says whether a message was delivered, and a
+		// message sent twice is one the on-call's contacts act on twice:
+		// a person decides. The deliveries answered before are not sent
+		// again either way.
+		return fmt.Errorf("%v was sent before drpilot stopped and its answer was never logged: the message may have been delivered; retry sends the deliveries not answered again, continue leaves them as they are", ops)
 	}
 	msg := fmt.Sprintf("resume: %v was sent before drpilot stopped, without a logged answer; %s reads the resource's state before sending anything again", ops, ps.Action)
 	e.record(audit.TypeNote, ps.ID, actorDrpilot, map[string]any{"reconcile": ops, "text": msg})
