@@ -11,7 +11,7 @@ DEMO_RUNBOOK ?= runbooks/store-region-failover.toml
 FUZZTIME  ?= 30s
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test test-interop demo bench fuzz lint docs clean
+.PHONY: all build test test-interop kill-loop demo bench fuzz lint docs clean
 
 all: build
 
@@ -34,6 +34,10 @@ test-interop: build
 	bash scripts/interop.sh
 	bash scripts/interop_moto.sh
 	bash scripts/interop_tmux.sh
+
+# The kill loop: every shipped runbook's sandbox run killed with SIGKILL at
+# many points and resumed; minutes long, run by hand before a release.
+kill-loop:
 	bash scripts/kill_loop.sh
 
 # The demo runs a shipped runbook against the embedded sandbox in the

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The kill loop: every shipped runbook's --sandbox run killed with SIGKILL
 # at many points and resumed (cmd/drpilot/killloop_test.go). It takes
-# minutes, so make test does not run it; make test-interop and CI do.
+# minutes, so make test does not run it: make kill-loop does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)

@@ -32,10 +32,10 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 	// person must decide about before anything is sent again, or a call
 	// that may or may not have been acted on, which is reconciled.
 	logged, err := e.resumedFailure(ps)
-	// A failure the run stopped on, or a call nobody can reconcile, is
-	// asked about whatever on_failure says: resuming says "go on", not
-	// what to do about it.
-	resumed := err != nil
+	// A failure the run stopped on is asked about whatever on_failure
+	// says: resuming says "go on", not what to do about it. A call that
+	// cannot be reconciled is a new failure, and on_failure decides.
+	resumed := logged
 	approved := false
 	for {
 		if err == nil {

@@ -18,7 +18,7 @@ import (
 // shipped runbook's --sandbox run — a mutating request in flight, the
 // moment after its answer (the step then waits), and between two
 // lines — resumes each run, and counts what the sandbox applied against
-// what the log answered. It takes minutes, so make test-interop runs it
+// what the log answered. It takes minutes, so make kill-loop runs it
 // (DRPILOT_KILL_LOOP=1) and make test does not.
 
 // killPoint is where in the log the run is killed.
@@ -42,7 +42,7 @@ func nthLast(typ string, n int) killPoint {
 
 func TestKillLoopOverShippedRunbooks(t *testing.T) {
 	if os.Getenv("DRPILOT_KILL_LOOP") == "" {
-		t.Skip("the kill loop takes minutes: make test-interop runs it with DRPILOT_KILL_LOOP=1")
+		t.Skip("the kill loop takes minutes: make kill-loop runs it with DRPILOT_KILL_LOOP=1")
 	}
 	points := []killPoint{
 		nthLast(audit.TypeAWSRequest, 2), nthLast(audit.TypeAWSRequest, 4), nthLast(audit.TypeAWSRequest, 7),
