@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// maxBody bounds a request body; AWS's own limits are lower for every
-// operation the sandbox serves except S3 uploads.
-const maxBody = 32 << 20
-
 // opKey names an operation of a service (by its SigV4 signing name).
 type opKey struct{ service, op string }
 
@@ -255,7 +251,9 @@ func asAWSError(err error) *awsError {
 }
 
 // readBody reads the request body, gunzipping it when the client
-// compressed it (the SDKs do for some operations).
+// compressed it (the SDKs do for some operations). maxBody bounds the body
+// both as sent and as decompressed, so that a small gzip bomb cannot make
+// the sandbox allocate gigabytes.
 func readBody(r *http.Request) ([]byte, error) {
 	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBody)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
@@ -266,7 +264,13 @@ func readBody(r *http.Request) ([]byte, error) {
 		defer zr.Close()
 		rd = zr
 	}
-	body, err := io.ReadAll(rd)
+	// One byte past the limit tells a body at the limit from one over it.
+	body, err := io.ReadAll(io.LimitReader(rd, maxBody+1))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) || len(body) > maxBody {
+		return nil, &awsError{Code: "RequestEntityTooLarge", Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("the request body is over the sandbox's limit of %d MB, sent or decompressed; send less per request", maxBody>>20)}
+	}
 	if err != nil {
 		return nil, errorf("SerializationException", "cannot read the request body: %v", err)
 	}
