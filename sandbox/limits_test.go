@@ -3,7 +3,9 @@ package sandbox
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -93,4 +95,70 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// serveWith serves sb with the given timeouts on loopback and returns the
+// address.
+func serveWith(t *testing.T, sb *Sandbox, timeouts Timeouts) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(sb, timeouts)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+// TestStalledRequestsAreDisconnected opens raw connections that send part
+// of a request and then stall: the server closes each within its read
+// timeouts rather than holding it open forever.
+func TestStalledRequestsAreDisconnected(t *testing.T) {
+	addr := serveWith(t, New(Options{TimeScale: 1}), Timeouts{
+		ReadHeader: 200 * time.Millisecond, Read: 300 * time.Millisecond, Write: 5 * time.Second, Idle: time.Second})
+	headers := "POST / HTTP/1.1\r\nHost: sandbox\r\nAuthorization: " + signedFor("us-east-1", "dynamodb") +
+		"\r\nX-Amz-Target: DynamoDB_20120810.DescribeTable\r\nContent-Type: application/x-amz-json-1.0\r\n"
+	for name, partial := range map[string]string{
+		"mid-body":    headers + "Content-Length: 100\r\n\r\n{\"Limit\":",
+		"mid-headers": headers + "Content-Len",
+		"idle":        "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, partial); err != nil {
+				t.Fatal(err)
+			}
+			// Far longer than the timeouts, so that a slow machine passes;
+			// a server without them holds the connection past it.
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, err = io.Copy(io.Discard, conn)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the sandbox still holds a connection stalled %s", name)
+			}
+		})
+	}
+}
+
+// TestTimeoutsOutlastFaults checks that the write timeout outlasts the
+// longest the sandbox holds a call on purpose, and that a call delayed by
+// a latency fault past the read timeout is still answered.
+func TestTimeoutsOutlastFaults(t *testing.T) {
+	if held := maxLatency + outageTimeout; DefaultTimeouts.Write <= held {
+		t.Fatalf("the write timeout %s does not outlast %s of faults", DefaultTimeouts.Write, held)
+	}
+	sb := New(Options{TimeScale: 1})
+	if err := sb.applyFault(Fault{Latency: &Latency{Service: "dynamodb", MS: 400}}, sb.clock.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	addr := serveWith(t, sb, Timeouts{ReadHeader: 100 * time.Millisecond, Read: 100 * time.Millisecond, Write: 10 * time.Second, Idle: time.Second})
+	status, answer := postDynamoDB(t, "http://"+addr, strings.NewReader(`{"TableName":"missing"}`), nil)
+	if status != http.StatusBadRequest || !strings.Contains(answer, "ResourceNotFoundException") {
+		t.Fatalf("a call delayed past the read timeout: status %d, %s", status, answer)
+	}
 }
