@@ -55,3 +55,7 @@ func NewServer(h http.Handler, t Timeouts) *http.Server {
 		IdleTimeout:       t.Idle,
 	}
 }
+
+// maxClockYear bounds simulated time: an advance past it is refused, well
+// before time.Time's arithmetic could wrap, since no rehearsal needs it.
+const maxClockYear = 9999

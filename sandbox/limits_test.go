@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -160,5 +161,55 @@ func TestTimeoutsOutlastFaults(t *testing.T) {
 	status, answer := postDynamoDB(t, "http://"+addr, strings.NewReader(`{"TableName":"missing"}`), nil)
 	if status != http.StatusBadRequest || !strings.Contains(answer, "ResourceNotFoundException") {
 		t.Fatalf("a call delayed past the read timeout: status %d, %s", status, answer)
+	}
+}
+
+// advanceClock posts {"advance": advance} to POST /_sandbox/clock and
+// returns the status and answer.
+func advanceClock(t *testing.T, url, advance string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(url+"/_sandbox/clock", "application/json", strings.NewReader(`{"advance":"`+advance+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var answer map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, answer
+}
+
+// TestClockAdvanceBounds advances the clock by the longest duration there
+// is, again and again, as once overflowed simulated time back to 2026:
+// the advance that would pass the year 9999 is refused with a 400 and a
+// message, as a negative one and one longer than a duration are, and the
+// clock never runs backwards.
+func TestClockAdvanceBounds(t *testing.T) {
+	sb, url := startSandbox(t, Options{TimeScale: 1})
+	last, refused := sb.clock.Now(), false
+	for i := 0; i < 40 && !refused; i++ {
+		status, answer := advanceClock(t, url, "2562047h")
+		refused = status == http.StatusBadRequest
+		if msg, _ := answer["error"].(string); refused && !strings.Contains(msg, "9999") {
+			t.Errorf("a refused advance says %q; want why", msg)
+		}
+		now := sb.clock.Now()
+		if now.Before(last) || now.Year() > maxClockYear {
+			t.Fatalf("advance %d moved the clock from %s to %s", i, last, now)
+		}
+		last = now
+	}
+	if !refused {
+		t.Fatal("the clock advanced past the year 9999")
+	}
+	for _, advance := range []string{"-1h", "2562048h", "1y"} {
+		status, answer := advanceClock(t, url, advance)
+		if msg, _ := answer["error"].(string); status != http.StatusBadRequest || !strings.Contains(msg, "advance") {
+			t.Errorf("advance %s: status %d, %v; want 400 and a message", advance, status, answer)
+		}
+	}
+	if now := sb.clock.Now(); now.Before(last) {
+		t.Fatalf("refused advances moved the clock from %s to %s", last, now)
 	}
 }
