@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"net/http"
+	"regexp"
 	"time"
 )
 
@@ -59,3 +60,9 @@ func NewServer(h http.Handler, t Timeouts) *http.Server {
 // maxClockYear bounds simulated time: an advance past it is refused, well
 // before time.Time's arithmetic could wrap, since no rehearsal needs it.
 const maxClockYear = 9999
+
+// scopeRegionRE is the shape of a Region a credential scope may name: the
+// shape regionRE finds in ARNs and DNS names, and nothing more, so that a
+// request cannot make state under a name no other part of the sandbox
+// would read as a Region.
+var scopeRegionRE = regexp.MustCompile(`^` + regionPattern + `$`)

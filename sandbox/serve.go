@@ -144,8 +144,16 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 		writeXMLError(w, e, c.requestID, true)
 		return
 	}
+	entry.Service = name
+	if proto := svc.pick(r); !scopeRegionRE.MatchString(region) {
+		e := badRegion(proto, region)
+		entry.Status, entry.ErrorCode, entry.Region = e.Status, e.Code, clip(region)
+		s.journal.add(entry)
+		proto.encodeError(w, svc, e, c.requestID)
+		return
+	}
 	c.region, c.service = region, name
-	entry.Region, entry.Service = region, name
+	entry.Region = region
 	status, code, fault := s.dispatch(w, r, svc, c)
 	entry.Operation, entry.Status, entry.ErrorCode, entry.Fault = c.op, status, code, fault
 	if op := s.ops[opKey{name, c.op}]; op != nil {
@@ -275,4 +283,29 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, errorf("SerializationException", "cannot read the request body: %v", err)
 	}
 	return bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), nil
+}
+
+// badRegion refuses a credential scope whose Region is not shaped like
+// one (a path, 60 KB of text), as AWS refuses a malformed scope, before
+// any state is made under that name, with the error the protocol's
+// services answer a bad signature with.
+func badRegion(proto protocol, region string) *awsError {
+	msg := fmt.Sprintf("the credential scope's Region %q is not an AWS Region; sign for one such as us-east-1", clip(region))
+	switch proto.name() {
+	case "restXml-s3":
+		return errorf("AuthorizationHeaderMalformed", "%s", msg)
+	case "query", "ec2query", "restXml":
+		return &awsError{Code: "SignatureDoesNotMatch", Message: msg, Status: http.StatusForbidden}
+	}
+	return &awsError{Code: "InvalidSignatureException", Message: msg, Status: http.StatusForbidden}
+}
+
+// clip shortens text a client sent to what an error message or the
+// journal should repeat of it.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "..."
 }
