@@ -48,11 +48,16 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			d, err = time.ParseDuration(req.Advance)
 		}
-		if err != nil || d < 0 {
-			adminJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"advance": "10m"}`})
+		if err != nil {
+			adminJSON(w, http.StatusBadRequest, map[string]string{"error": `send {"advance": "10m"}: ` + err.Error()})
 			return
 		}
-		adminJSON(w, http.StatusOK, map[string]any{"now": s.advance(d)})
+		now, err := s.advance(d)
+		if err != nil {
+			adminJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		adminJSON(w, http.StatusOK, map[string]any{"now": now})
 	default:
 		adminJSON(w, http.StatusNotFound, map[string]string{"error": "no such sandbox endpoint: " + r.Method + " " + path})
 	}

@@ -32,7 +32,10 @@ func (s *Sandbox) appUp(region string) bool { return !s.faults.down(region) }
 
 // regionRE matches an AWS Region name, inside longer text too (an ELB DNS
 // name, a URL), so that a health check can be tied to its Region.
-var regionRE = regexp.MustCompile(`\b[a-z]{2}(-gov|-iso[a-z]?)?-(east|west|north|south|central|northeast|northwest|southeast|southwest)-\d\b`)
+var regionRE = regexp.MustCompile(`\b` + regionPattern + `\b`)
+
+// regionPattern is the shape of an AWS Region name.
+const regionPattern = `[a-z]{2}(-gov|-iso[a-z]?)?-(east|west|north|south|central|northeast|northwest|southeast|southwest)-\d`
 
 // regionIn returns the first Region name in text, or "".
 func regionIn(text string) string { return regionRE.FindString(text) }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -71,11 +72,24 @@ func (c *Clock) PeoplePace(on bool) {
 }
 
 // Advance moves simulated time forward by d, as a game-day operator
-// skipping a long wait does.
-func (c *Clock) Advance(d time.Duration) {
+// skipping a long wait does. It refuses, moving nothing, a negative d and
+// one that would take the clock past the year maxClockYear: time.Time
+// wraps silently, and simulated time must never run backwards. The
+// advance is folded into the clock's start rather than summed in its
+// offset, so that repeated advances cannot overflow a time.Duration.
+func (c *Clock) Advance(d time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.offset += d
+	if d < 0 {
+		return fmt.Errorf("cannot advance the clock by %s: simulated time only moves forward", d)
+	}
+	now := c.nowLocked()
+	if limit := time.Date(maxClockYear, time.December, 31, 23, 59, 59, 0, time.UTC); now.After(limit.Add(-d)) {
+		return fmt.Errorf("cannot advance the clock by %s from %s: simulated time would pass the year %d; advance by less",
+			d, now.Format(time.RFC3339), maxClockYear)
+	}
+	c.start, c.realStart, c.offset = now.Add(d), time.Now(), 0
+	return nil
 }
 
 // holdAt stops the clock at t until release: Now returns t meanwhile.

@@ -127,8 +127,8 @@ func (f *faults) applyAt(fault Fault, now time.Time) error {
 		f.throttle[t.Service] = t.Rate
 	case fault.Latency != nil:
 		l := fault.Latency
-		if l.MS < 0 || l.MS > 600000 {
-			return fmt.Errorf("latency: ms must be 0 to 600000")
+		if l.MS < 0 || int64(l.MS) > maxLatency.Milliseconds() {
+			return fmt.Errorf("latency: ms must be 0 to %d", maxLatency.Milliseconds())
 		}
 		f.latency[[2]string{l.Region, l.Service}] = time.Duration(l.MS) * time.Millisecond
 	case fault.Stuck != nil:
@@ -222,6 +222,9 @@ func (f *faults) before(c *call, svc *service) (*awsError, string) {
 	f.mu.Lock()
 	delay := f.latency[[2]string{"", ""}] + f.latency[[2]string{region, ""}] +
 		f.latency[[2]string{"", svc.name}] + f.latency[[2]string{region, svc.name}]
+	// The server's write timeout outlasts maxLatency of delay, not four
+	// times it: the sum is capped so that a call is always answered.
+	delay = min(delay, maxLatency)
 	o, out := f.outages[region]
 	out = out && (o.services == nil || o.services[svc.name])
 	rate := f.throttle[svc.name]

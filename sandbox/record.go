@@ -271,9 +271,12 @@ func (s *Sandbox) observed(now time.Time) {
 
 // advance moves the clock on, as POST /_sandbox/clock does, and records
 // it; it returns the new simulated time.
-func (s *Sandbox) advance(d time.Duration) time.Time {
+func (s *Sandbox) advance(d time.Duration) (time.Time, error) {
 	s.mu.Lock()
-	s.clock.Advance(d)
+	if err := s.clock.Advance(d); err != nil {
+		s.mu.Unlock()
+		return time.Time{}, err
+	}
 	now := s.clock.Now()
 	s.changes++
 	rec := s.rec.Load()
@@ -284,7 +287,7 @@ func (s *Sandbox) advance(d time.Duration) time.Time {
 	if rec != nil {
 		rec.sync()
 	}
-	return now
+	return now, nil
 }
 
 // requestRecord encodes a state-changing request before its handler runs

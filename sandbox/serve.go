@@ -12,10 +12,6 @@ import (
 	"time"
 )
 
-// maxBody bounds a request body; AWS's own limits are lower for every
-// operation the sandbox serves except S3 uploads.
-const maxBody = 32 << 20
-
 // opKey names an operation of a service (by its SigV4 signing name).
 type opKey struct{ service, op string }
 
@@ -148,8 +144,16 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 		writeXMLError(w, e, c.requestID, true)
 		return
 	}
+	entry.Service = name
+	if proto := svc.pick(r); !scopeRegionRE.MatchString(region) {
+		e := badRegion(proto, region)
+		entry.Status, entry.ErrorCode, entry.Region = e.Status, e.Code, clip(region)
+		s.journal.add(entry)
+		proto.encodeError(w, svc, e, c.requestID)
+		return
+	}
 	c.region, c.service = region, name
-	entry.Region, entry.Service = region, name
+	entry.Region = region
 	status, code, fault := s.dispatch(w, r, svc, c)
 	entry.Operation, entry.Status, entry.ErrorCode, entry.Fault = c.op, status, code, fault
 	if op := s.ops[opKey{name, c.op}]; op != nil {
@@ -255,7 +259,9 @@ func asAWSError(err error) *awsError {
 }
 
 // readBody reads the request body, gunzipping it when the client
-// compressed it (the SDKs do for some operations).
+// compressed it (the SDKs do for some operations). maxBody bounds the body
+// both as sent and as decompressed, so that a small gzip bomb cannot make
+// the sandbox allocate gigabytes.
 func readBody(r *http.Request) ([]byte, error) {
 	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBody)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
@@ -266,9 +272,40 @@ func readBody(r *http.Request) ([]byte, error) {
 		defer zr.Close()
 		rd = zr
 	}
-	body, err := io.ReadAll(rd)
+	// One byte past the limit tells a body at the limit from one over it.
+	body, err := io.ReadAll(io.LimitReader(rd, maxBody+1))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) || len(body) > maxBody {
+		return nil, &awsError{Code: "RequestEntityTooLarge", Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("the request body is over the sandbox's limit of %d MB, sent or decompressed; send less per request", maxBody>>20)}
+	}
 	if err != nil {
 		return nil, errorf("SerializationException", "cannot read the request body: %v", err)
 	}
 	return bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), nil
+}
+
+// badRegion refuses a credential scope whose Region is not shaped like
+// one (a path, 60 KB of text), as AWS refuses a malformed scope, before
+// any state is made under that name, with the error the protocol's
+// services answer a bad signature with.
+func badRegion(proto protocol, region string) *awsError {
+	msg := fmt.Sprintf("the credential scope's Region %q is not an AWS Region; sign for one such as us-east-1", clip(region))
+	switch proto.name() {
+	case "restXml-s3":
+		return errorf("AuthorizationHeaderMalformed", "%s", msg)
+	case "query", "ec2query", "restXml":
+		return &awsError{Code: "SignatureDoesNotMatch", Message: msg, Status: http.StatusForbidden}
+	}
+	return &awsError{Code: "InvalidSignatureException", Message: msg, Status: http.StatusForbidden}
+}
+
+// clip shortens text a client sent to what an error message or the
+// journal should repeat of it.
+func clip(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return s
+	}
+	return s[:limit] + "..."
 }

@@ -166,7 +166,7 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 		return aws.Config{}, fmt.Errorf("start the sandbox: %w", err)
 	}
 	env.sandbox, env.restored, env.endpoint = sb, opts.restored, "http://"+ln.Addr().String()
-	env.server = &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	env.server = sandbox.NewServer(sb, sandbox.DefaultTimeouts)
 	go env.server.Serve(ln)
 	return config.LoadDefaultConfig(ctx,
 		config.WithRegion(rb.Regions.Recovery),

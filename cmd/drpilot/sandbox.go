@@ -76,7 +76,7 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	if err != nil {
 		return badInput("cannot serve on %s: %v", opts.addr, err)
 	}
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	srv := sandbox.NewServer(sb, sandbox.DefaultTimeouts)
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(opts.stdout, "drpilot sandbox serving %s (account %s, time scale %g)\n", endpoint, sb.Account(), sb.Clock().Scale())
 	fmt.Fprintf(opts.stdout, "export AWS_ENDPOINT_URL=%s\n", endpoint)
