@@ -30,6 +30,10 @@ func (m Model) stepDetail(w int) string {
 	}
 	for _, pr := range st.preconditions {
 		mark := s.OK.Render("✓")
+		if pr.Unchecked {
+			fmt.Fprintf(&b, "%s %s: could not be checked: %s\n", s.Bad.Render("?"), pr.Call, pr.Failure)
+			continue
+		}
 		if !pr.Holds {
 			mark = s.Bad.Render("✗")
 		}
