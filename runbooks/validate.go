@@ -48,6 +48,7 @@ func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	v.rtoBudget(g)
 	v.secrets()
 	v.newRegions()
+	v.sensitiveVars()
 	v.rep.diags.sortByPosition()
 	return v.rep.diags
 }
