@@ -11,22 +11,25 @@ import (
 // the run: the dependency graph, the RTO budget, and per step the AWS calls
 // with their Region and parameters, the preconditions and the gate.
 type RunPlan struct {
-	File        string        `json:"file"`
-	SHA256      string        `json:"sha256"`
-	ID          string        `json:"id"`
-	Title       string        `json:"title"`
-	Description string        `json:"description,omitempty"`
-	Owner       string        `json:"owner,omitempty"`
-	Account     string        `json:"account,omitempty"`
-	Strategy    string        `json:"strategy,omitempty"`
-	Regions     Regions       `json:"regions"`
-	RPO         *Duration     `json:"rpo,omitempty"`
-	Budget      Budget        `json:"budget"`
-	Levels      [][]string    `json:"levels"`
-	Phases      []PlanPhase   `json:"phases"`
-	Warnings    []Diagnostic  `json:"warnings,omitempty"`
-	Contacts    []Contact     `json:"contacts,omitempty"`
-	Steps       []PlannedStep `json:"-"`
+	File        string       `json:"file"`
+	SHA256      string       `json:"sha256"`
+	ID          string       `json:"id"`
+	Title       string       `json:"title"`
+	Description string       `json:"description,omitempty"`
+	Owner       string       `json:"owner,omitempty"`
+	Account     string       `json:"account,omitempty"`
+	Strategy    string       `json:"strategy,omitempty"`
+	Regions     Regions      `json:"regions"`
+	RPO         *Duration    `json:"rpo,omitempty"`
+	Budget      Budget       `json:"budget"`
+	Levels      [][]string   `json:"levels"`
+	Phases      []PlanPhase  `json:"phases"`
+	Warnings    []Diagnostic `json:"warnings,omitempty"`
+	Contacts    []Contact    `json:"contacts,omitempty"`
+	// Secrets are the values of the runbook's sensitive vars, for what
+	// shows the plan's inputs to redact; never written out.
+	Secrets []string      `json:"-"`
+	Steps   []PlannedStep `json:"-"`
 }
 
 // Budget compares the critical path, by expected durations, with the RTO.
@@ -111,7 +114,7 @@ func Plan(rb *Runbook, cat Catalogue) (*RunPlan, Diagnostics) {
 	p := &RunPlan{
 		File: rb.File, SHA256: rb.SHA256, ID: rb.ID, Title: rb.Title, Description: rb.Description,
 		Owner: rb.Owner, Account: rb.Account, Strategy: rb.Strategy, Regions: rb.Regions,
-		Warnings: diags.Warnings(), Contacts: rb.Contacts,
+		Warnings: diags.Warnings(), Contacts: rb.Contacts, Secrets: rb.Secrets(),
 	}
 	if rb.RPO.Duration > 0 {
 		p.RPO = &Duration{rb.RPO.Duration}
