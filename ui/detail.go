@@ -89,7 +89,7 @@ func (m Model) plannedCalls(p *runbooks.PlannedStep) string {
 		}
 		line := fmt.Sprintf("%s %s in %s", mark, c.Operation, c.Region)
 		if len(c.Input) > 0 {
-			line += " " + compact(steps.ShownInput(c.Input))
+			line += " " + compact(steps.ShownPlannedInput(m.opts.Plan, c))
 		}
 		b.WriteString(line + "\n")
 	}
