@@ -70,7 +70,9 @@ type PlannedStep struct {
 	OnFailure  string   `json:"on_failure"`
 	// Params are the step's parameters with templates known before the
 	// run resolved and the action's defaults filled in.
-	Params   map[string]any   `json:"params"`
+	Params map[string]any `json:"params"`
+	// secrets are the texts its JSON must not show (see MarshalJSON).
+	secrets  []string
 	Calls    []PlannedCall    `json:"calls"`
 	Requires []PlannedRequire `json:"requires"`
 	Outputs  []Output         `json:"outputs,omitempty"`
@@ -126,6 +128,7 @@ func Plan(rb *Runbook, cat Catalogue) (*RunPlan, Diagnostics) {
 			return nil, append(diags, Diagnostic{Severity: SeverityError, File: rb.File,
 				Line: rb.pos.index().key(indexPath("steps", i)).Line, Col: 1, Path: indexPath("steps", i), Message: err.Error()})
 		}
+		redactPlannedCalls(&ps, p.Secrets)
 		p.Steps = append(p.Steps, ps)
 	}
 	p.budget(rb, g)

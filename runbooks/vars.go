@@ -1,7 +1,11 @@
 package runbooks
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 )
@@ -83,6 +87,8 @@ func (rb *Runbook) Secrets() []string {
 	for _, name := range rb.SensitiveVars {
 		out = append(out, SecretValues(rb.Vars[name])...)
 	}
+	// Longest first, so that a secret holding another is replaced whole.
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }
 
@@ -94,4 +100,72 @@ func (rb *Runbook) IsSensitiveVar(name string) bool {
 		}
 	}
 	return false
+}
+
+// redacted replaces a secret in what a plan shows; it is the audit log's
+// audit.Redacted, which this package cannot import.
+const redacted = "[redacted]"
+
+// redactPlannedCalls replaces, in the inputs the plan shows for a step's
+// calls, a SecureString parameter's value and every sensitive var's value,
+// so that `drpilot plan` and the screens that show the plan show no more
+// than the audit log will. The inputs are copies: the step's Params, which
+// it sends, keep the values.
+func redactPlannedCalls(ps *PlannedStep, secrets []string) {
+	ps.secrets = secrets
+	for _, c := range ps.Calls {
+		if v, ok := c.Input["Value"].(string); ok && v != "" && c.Operation == "ssm:PutParameter" && c.Input["Type"] == "SecureString" {
+			ps.secrets = append(slices.Clone(ps.secrets), v)
+		}
+	}
+	for k := range ps.Calls {
+		c := &ps.Calls[k]
+		if c.Input == nil {
+			continue
+		}
+		in, _ := redactTexts(c.Input, ps.secrets).(map[string]any)
+		if _, ok := in["Value"]; ok && c.Operation == "ssm:PutParameter" && in["Type"] == "SecureString" {
+			in["Value"] = redacted
+		}
+		c.Input = in
+	}
+}
+
+// redactTexts is a copy of v with every occurrence of a secret inside its
+// strings replaced.
+func redactTexts(v any, secrets []string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = redactTexts(e, secrets)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redactTexts(e, secrets)
+		}
+		return out
+	case string:
+		for _, s := range secrets {
+			if s != "" {
+				x = strings.ReplaceAll(x, s, redacted)
+			}
+		}
+		return x
+	}
+	return v
+}
+
+// MarshalJSON writes the planned step with the secrets its parameters
+// hold redacted, as its calls show them: the parameters keep the values
+// for the executor, but `drpilot plan --json` is for people to read.
+func (ps PlannedStep) MarshalJSON() ([]byte, error) {
+	type plain PlannedStep // without this method
+	out := plain(ps)
+	if len(ps.secrets) > 0 {
+		out.Params, _ = redactTexts(ps.Params, ps.secrets).(map[string]any)
+	}
+	return json.Marshal(out)
 }
