@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,9 +41,10 @@ func isSecretKey(key string) bool {
 }
 
 // redact replaces secrets in a decoded JSON value: values under secret
-// keys and the top-level keys the caller marked sensitive. It returns the
-// redacted value and the paths it replaced, sorted.
-func redact(v any, sensitive []string) (any, []string) {
+// keys, the top-level keys the caller marked sensitive, and every
+// occurrence of a secret text inside a string. It returns the redacted
+// value and the paths it replaced, sorted.
+func redact(v any, sensitive, secrets []string) (any, []string) {
 	var paths []string
 	var walk func(path string, v any, top bool) any
 	walk = func(path string, v any, top bool) any {
@@ -71,6 +73,11 @@ func redact(v any, sensitive []string) (any, []string) {
 				out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false)
 			}
 			return out
+		case string:
+			if r, changed := scrubText(x, secrets); changed {
+				paths = append(paths, path)
+				return r
+			}
 		}
 		return v
 	}
@@ -84,8 +91,40 @@ func redact(v any, sensitive []string) (any, []string) {
 // request outside the log (events, the terminal), which must not show
 // more than the log does.
 func Redact(v any) any {
-	out, _ := redact(v, nil)
+	out, _ := redact(v, nil, nil)
 	return out
+}
+
+// RedactSecrets is Redact that also replaces every occurrence of a secret
+// text inside a string (a sensitive var's value, a SecureString's), for
+// whatever shows data outside the log.
+func RedactSecrets(v any, secrets []string) any {
+	out, _ := redact(v, nil, secrets)
+	return out
+}
+
+// ScrubText replaces every occurrence of a secret in s by Redacted, for
+// messages and errors that show a value a template built.
+func ScrubText(s string, secrets []string) string {
+	out, _ := scrubText(s, secrets)
+	return out
+}
+
+// scrubText replaces the secrets in s, longest first so that a secret
+// that contains another is replaced whole.
+func scrubText(s string, secrets []string) (string, bool) {
+	if len(secrets) == 0 || s == "" {
+		return s, false
+	}
+	sorted := slices.Clone(secrets)
+	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
+	out := s
+	for _, secret := range sorted {
+		if secret != "" {
+			out = strings.ReplaceAll(out, secret, Redacted)
+		}
+	}
+	return out, out != s
 }
 
 // redactData redacts an event's data, given as JSON. When it replaces
@@ -93,12 +132,12 @@ func Redact(v any) any {
 // SHA-256 of the data as given, so that whoever holds the original can
 // prove it is what was logged. The underscore keeps them apart from the
 // data's own keys.
-func redactData(raw []byte, sensitive []string) ([]byte, error) {
+func redactData(raw []byte, sensitive, secrets []string) ([]byte, error) {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
 	}
-	out, paths := redact(v, sensitive)
+	out, paths := redact(v, sensitive, secrets)
 	if len(paths) == 0 {
 		return raw, nil
 	}

@@ -30,6 +30,10 @@ type Options struct {
 	// Actor and Start are run.start's actor and data.
 	Actor string
 	Start RunInfo
+	// Secrets are texts that never go into the log, wherever they appear
+	// in an event's data, run.start's included: the values of a runbook's
+	// sensitive vars. AddSecrets adds more as a run finds them.
+	Secrets []string
 }
 
 // RunInfo is what run.start binds (docs/audit-format.md). Create fills in PublicKey.
@@ -90,6 +94,8 @@ type Writer struct {
 	// closed when it has stopped.
 	soon chan struct{}
 	done chan struct{}
+	// secrets are texts redacted wherever they appear (Options.Secrets).
+	secrets []string
 }
 
 // Create starts a run's log in dir, which must not hold one already: it
@@ -131,6 +137,7 @@ func Create(dir string, opts Options) (*Writer, error) {
 		now = time.Now
 	}
 	w := &Writer{dir: dir, run: opts.RunID, file: f, signer: signer, now: now, prev: zeroHash}
+	w.AddSecrets(opts.Secrets...)
 	opts.Start.PublicKey = string(pub)
 	if _, err := w.Append(Entry{Type: TypeRunStart, Actor: opts.Actor, Data: opts.Start}); err != nil {
 		f.Close()
@@ -184,6 +191,20 @@ func (w *Writer) Append(e Entry) (int64, error) {
 	return seq, nil
 }
 
+// AddSecrets adds texts that must never go into the log from now on, such
+// as a SecureString value a step is about to send: wherever one appears in
+// an event's data, it is replaced by Redacted and the event keeps the
+// SHA-256 of what it was given.
+func (w *Writer) AddSecrets(secrets ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range secrets {
+		if s != "" && !contains(w.secrets, s) {
+			w.secrets = append(w.secrets, s)
+		}
+	}
+}
+
 func (w *Writer) encode(e Entry) ([]byte, error) {
 	if e.Type == "" {
 		return nil, errors.New("audit: event without a type")
@@ -194,7 +215,7 @@ func (w *Writer) encode(e Entry) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("audit: %s data: %w", e.Type, err)
 		}
-		if data, err = redactData(raw, e.Sensitive); err != nil {
+		if data, err = redactData(raw, e.Sensitive, w.secrets); err != nil {
 			return nil, fmt.Errorf("audit: %s data: %w", e.Type, err)
 		}
 	}

@@ -66,6 +66,9 @@ func (c *converter) meta(rb *Runbook, m *rawMeta) {
 	if m.NewRegions != nil {
 		rb.NewRegions = c.strList("runbook.new_regions", m.NewRegions)
 	}
+	if m.Sensitive != nil {
+		rb.SensitiveVars = c.strList("runbook.sensitive_vars", m.Sensitive)
+	}
 }
 
 func (c *converter) contact(path string, r *rawContact) Contact {

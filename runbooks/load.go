@@ -47,6 +47,7 @@ type rawMeta struct {
 	RPO         any         `toml:"rpo"`
 	Regions     *rawRegions `toml:"regions"`
 	NewRegions  any         `toml:"new_regions"`
+	Sensitive   any         `toml:"sensitive_vars"`
 }
 
 type rawRegions struct {

@@ -11,22 +11,25 @@ import (
 // the run: the dependency graph, the RTO budget, and per step the AWS calls
 // with their Region and parameters, the preconditions and the gate.
 type RunPlan struct {
-	File        string        `json:"file"`
-	SHA256      string        `json:"sha256"`
-	ID          string        `json:"id"`
-	Title       string        `json:"title"`
-	Description string        `json:"description,omitempty"`
-	Owner       string        `json:"owner,omitempty"`
-	Account     string        `json:"account,omitempty"`
-	Strategy    string        `json:"strategy,omitempty"`
-	Regions     Regions       `json:"regions"`
-	RPO         *Duration     `json:"rpo,omitempty"`
-	Budget      Budget        `json:"budget"`
-	Levels      [][]string    `json:"levels"`
-	Phases      []PlanPhase   `json:"phases"`
-	Warnings    []Diagnostic  `json:"warnings,omitempty"`
-	Contacts    []Contact     `json:"contacts,omitempty"`
-	Steps       []PlannedStep `json:"-"`
+	File        string       `json:"file"`
+	SHA256      string       `json:"sha256"`
+	ID          string       `json:"id"`
+	Title       string       `json:"title"`
+	Description string       `json:"description,omitempty"`
+	Owner       string       `json:"owner,omitempty"`
+	Account     string       `json:"account,omitempty"`
+	Strategy    string       `json:"strategy,omitempty"`
+	Regions     Regions      `json:"regions"`
+	RPO         *Duration    `json:"rpo,omitempty"`
+	Budget      Budget       `json:"budget"`
+	Levels      [][]string   `json:"levels"`
+	Phases      []PlanPhase  `json:"phases"`
+	Warnings    []Diagnostic `json:"warnings,omitempty"`
+	Contacts    []Contact    `json:"contacts,omitempty"`
+	// Secrets are the values of the runbook's sensitive vars, for what
+	// shows the plan's inputs to redact; never written out.
+	Secrets []string      `json:"-"`
+	Steps   []PlannedStep `json:"-"`
 }
 
 // Budget compares the critical path, by expected durations, with the RTO.
@@ -67,7 +70,9 @@ type PlannedStep struct {
 	OnFailure  string   `json:"on_failure"`
 	// Params are the step's parameters with templates known before the
 	// run resolved and the action's defaults filled in.
-	Params   map[string]any   `json:"params"`
+	Params map[string]any `json:"params"`
+	// secrets are the texts its JSON must not show (see MarshalJSON).
+	secrets  []string
 	Calls    []PlannedCall    `json:"calls"`
 	Requires []PlannedRequire `json:"requires"`
 	Outputs  []Output         `json:"outputs,omitempty"`
@@ -111,7 +116,7 @@ func Plan(rb *Runbook, cat Catalogue) (*RunPlan, Diagnostics) {
 	p := &RunPlan{
 		File: rb.File, SHA256: rb.SHA256, ID: rb.ID, Title: rb.Title, Description: rb.Description,
 		Owner: rb.Owner, Account: rb.Account, Strategy: rb.Strategy, Regions: rb.Regions,
-		Warnings: diags.Warnings(), Contacts: rb.Contacts,
+		Warnings: diags.Warnings(), Contacts: rb.Contacts, Secrets: rb.Secrets(),
 	}
 	if rb.RPO.Duration > 0 {
 		p.RPO = &Duration{rb.RPO.Duration}
@@ -123,6 +128,7 @@ func Plan(rb *Runbook, cat Catalogue) (*RunPlan, Diagnostics) {
 			return nil, append(diags, Diagnostic{Severity: SeverityError, File: rb.File,
 				Line: rb.pos.index().key(indexPath("steps", i)).Line, Col: 1, Path: indexPath("steps", i), Message: err.Error()})
 		}
+		redactPlannedCalls(&ps, p.Secrets)
 		p.Steps = append(p.Steps, ps)
 	}
 	p.budget(rb, g)

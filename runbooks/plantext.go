@@ -93,7 +93,7 @@ func writeStep(tw *textWriter, s PlannedStep) {
 	}
 	tw.line("     after     %s", after)
 	if len(s.Params) > 0 {
-		tw.line("     with      %s", compactJSON(s.Params))
+		tw.line("     with      %s", compactJSON(redactTexts(s.Params, s.secrets)))
 	}
 	for _, c := range s.Calls {
 		mark := "read"

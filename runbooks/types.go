@@ -47,6 +47,10 @@ type Runbook struct {
 	// built, which the runbook may name although drpilot does not know them
 	// ([runbook] new_regions). Any other unknown Region is an error.
 	NewRegions []string
+	// SensitiveVars names the vars whose values are secrets ([runbook]
+	// sensitive_vars): wherever a template puts one, the audit log, the
+	// events and the screens show it redacted.
+	SensitiveVars []string
 
 	// Vars holds [vars] as decoded: strings, int64, float64, bool and
 	// arrays of those.

@@ -3,7 +3,6 @@ package runbooks
 import (
 	"fmt"
 	"net/mail"
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -49,6 +48,7 @@ func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 	v.rtoBudget(g)
 	v.secrets()
 	v.newRegions()
+	v.sensitiveVars()
 	v.rep.diags.sortByPosition()
 	return v.rep.diags
 }
@@ -192,8 +192,8 @@ func (v *validator) contacts() {
 			}
 		}
 		if c.Webhook != "" {
-			if u, err := url.Parse(c.Webhook); err != nil || u.Scheme != "https" || u.Host == "" {
-				v.rep.errorAtValue(path+".webhook", "webhooks are HTTPS URLs, e.g. \"https://hooks.example.com/dr\"", "malformed webhook URL %q", c.Webhook)
+			if err := WebhookURLAllowed(c.Webhook); err != nil {
+				v.rep.errorAtValue(path+".webhook", "use an https:// URL such as \"https://hooks.example.com/dr\", or plain http:// to a loopback address such as http://127.0.0.1:8080/hook", "%v", err)
 			}
 		}
 	}

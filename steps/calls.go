@@ -189,7 +189,12 @@ func (s *StepRun) concealedInput(input map[string]any) map[string]any {
 // shown is a call's input as events and screens show it: no more than the
 // log shows. The call itself is sent with the input as it is.
 func (s *StepRun) shown(input map[string]any) map[string]any {
-	return ShownInput(s.concealedInput(input))
+	shown := ShownInput(s.concealedInput(input))
+	if shown == nil {
+		return nil
+	}
+	out, _ := audit.RedactSecrets(shown, s.exec.secretList()).(map[string]any)
+	return out
 }
 
 // ShownInput is an input with the values of members named like

@@ -67,6 +67,11 @@ type PreconditionResult struct {
 	Why       string `json:"why,omitempty"`
 	Failure   string `json:"failure,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
+	// Unchecked says the precondition could not be checked at all: its
+	// read failed (throttled past its retries, a 5xx, access denied), and
+	// Failure is that error. It is not a precondition that does not hold:
+	// nothing was observed.
+	Unchecked bool `json:"unchecked,omitempty"`
 }
 
 // CallInfo is one AWS call of a step.

@@ -116,7 +116,9 @@ type Executor struct {
 	graph *runbooks.Graph
 	steps []*runbooks.PlannedStep // by file index
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// secrets are texts never shown: see secrets.go.
+	secrets   []string
 	status    []string
 	outputs   map[string]map[string]any
 	simulated map[string]bool       // steps whose outputs are dry-run guesses
@@ -196,6 +198,7 @@ func New(opts Options) (*Executor, error) {
 	for i := range opts.Plan.Steps {
 		e.steps[opts.Plan.Steps[i].Index] = &opts.Plan.Steps[i]
 	}
+	e.addSecrets(opts.Runbook.Secrets()...)
 	for i, ps := range e.steps {
 		e.status[i] = StatusPending
 		if prior, ok := opts.Done[ps.ID]; ok {
@@ -322,11 +325,13 @@ func (e *Executor) countPolls(n int) { e.pollCount.Add(int64(n)) }
 
 func (e *Executor) now() time.Time { return e.opts.Now() }
 
-// emit sends an event to every observer.
+// emit sends an event to every observer, with the run's secrets
+// redacted.
 func (e *Executor) emit(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = e.now()
 	}
+	ev = e.scrubEvent(ev)
 	for _, o := range e.opts.Observers {
 		o.Event(ev)
 	}

@@ -9,9 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -304,30 +302,10 @@ func (e *webhookError) retryable() bool {
 	return e.status == http.StatusRequestTimeout || e.status == http.StatusTooManyRequests || e.status >= 500
 }
 
-// webhookURLAllowed refuses to send a message anywhere but over HTTPS,
-// except to a loopback address (a local relay, or the sandbox).
+// webhookURLAllowed is runbooks.WebhookURLAllowed, the rule `drpilot
+// check` applies too, so that the two never disagree.
 func webhookURLAllowed(raw string) error {
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil || u.Host == "":
-		return fmt.Errorf("webhook %q is not a URL such as https://hooks.example.com/dr", raw)
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
-		return nil
-	case u.Scheme == "http":
-		return fmt.Errorf("refusing to send the message to %s over plain HTTP: webhooks use https://, plain http:// only to a loopback address", u.Host)
-	}
-	return fmt.Errorf("webhook %q: the scheme must be https", raw)
-}
-
-// isLoopbackHost reports whether host is localhost or a loopback address.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return runbooks.WebhookURLAllowed(raw)
 }
 
 // ExternalCall is a request to something other than AWS that changes

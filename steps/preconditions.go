@@ -15,20 +15,69 @@ import (
 // checkPreconditions evaluates every require of the step, just before it
 // would start, reporting each result; the first that does not hold fails
 // the step with what was observed and why the runbook asks for it. All are
-// evaluated, so the operator sees the whole board at once.
+// evaluated, so the operator sees the whole board at once. A read that
+// failed with an error AWS marks retryable is tried again, the whole board
+// with it, as many times as the step's retries allow, as its action would
+// be: a precondition that could not be checked is never taken as false.
 func (e *Executor) checkPreconditions(ctx context.Context, sr *StepRun) error {
+	ps := sr.plan
+	for attempt := 1; ; attempt++ {
+		err := e.checkPreconditionsOnce(ctx, sr)
+		if err == nil || attempt > ps.Retries || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		e.emit(Event{Type: EventStepRetry, Step: ps.ID, Attempt: attempt, Error: err.Error(),
+			Message: fmt.Sprintf("checking the preconditions again after a retryable error (%d of %d)", attempt, ps.Retries)})
+		if serr := e.sleep(ctx, jitter(time.Duration(1<<min(attempt, 6))*time.Second)); serr != nil {
+			return err
+		}
+	}
+}
+
+// PreconditionUncheckedError is a step's failure when a precondition could
+// not be checked because its read failed: distinct from one that does not
+// hold, since nothing was observed. It unwraps to the read's error, so
+// that a retryable one is retried under the step's retries.
+type PreconditionUncheckedError struct {
+	Lines []string // one sentence per precondition that could not be checked
+	Err   error    // the first read's error
+}
+
+func (e *PreconditionUncheckedError) Error() string {
+	return strings.Join(e.Lines, "; ") + "; the step did not start: check the access and health of the service, then retry the step"
+}
+
+func (e *PreconditionUncheckedError) Unwrap() error { return e.Err }
+
+// checkPreconditionsOnce evaluates the step's preconditions once.
+func (e *Executor) checkPreconditionsOnce(ctx context.Context, sr *StepRun) error {
 	ps := sr.plan
 	step := &e.opts.Runbook.Steps[ps.Index]
 	var failures []string
+	var unchecked *PreconditionUncheckedError
 	for k, req := range step.Require {
-		res := e.evaluate(ctx, ps, k, req)
+		res, readErr := e.evaluate(ctx, ps, k, req)
 		e.record(audit.TypePrecondition, ps.ID, actorDrpilot, res)
 		e.emit(Event{Type: EventPrecondition, Step: ps.ID, Precondition: &res, Message: preconditionLine(res)})
-		if !res.Holds {
+		switch {
+		case res.Unchecked:
+			if unchecked == nil {
+				unchecked = &PreconditionUncheckedError{Err: readErr}
+			}
+			unchecked.Lines = append(unchecked.Lines, preconditionLine(res))
+		case !res.Holds:
 			failures = append(failures, preconditionLine(res))
 		}
 	}
+	if unchecked != nil && e.opts.Mode == ModeDryRun && e.afterSimulated(ps.Index) && !retryable(unchecked) {
+		// What a simulated change would have created cannot be read yet:
+		// the rehearsal says so and goes on, as it does for a test.
+		sr.Note("dry-run: %d precondition(s) could not be checked now, after changes that were only simulated: %s", len(unchecked.Lines), unchecked.Err)
+		unchecked = nil
+	}
 	switch {
+	case unchecked != nil:
+		return unchecked
 	case len(failures) == 0:
 	case e.opts.Mode == ModeDryRun && e.afterSimulated(ps.Index):
 		// A rehearsal goes on: the changes before this step were only
@@ -61,8 +110,9 @@ func (e *Executor) afterSimulated(i int) bool {
 	return false
 }
 
-// evaluate runs one precondition's call and tests.
-func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int, req runbooks.Require) PreconditionResult {
+// evaluate runs one precondition's call and tests. A read that failed
+// is returned with the result, which is marked Unchecked.
+func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int, req runbooks.Require) (PreconditionResult, error) {
 	planned := ps.Requires[k]
 	res := PreconditionResult{Index: k, Call: req.Call, Region: planned.Region, Query: req.Query, Tests: planned.Tests, Why: req.Why}
 	var missing []string
@@ -74,7 +124,7 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 	}
 	if err != nil {
 		res.Failure = err.Error()
-		return res
+		return res, nil
 	}
 	service, op, _ := splitOperation(req.Call)
 	in, _ := input.(map[string]any)
@@ -85,7 +135,8 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 		if errors.As(err, &ce) {
 			res.RequestID = ce.RequestID
 		}
-		return res
+		res.Unchecked = true
+		return res, err
 	}
 	res.RequestID = resp.RequestID
 	var observed any = resp.Output
@@ -99,13 +150,13 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 		switch {
 		case qerr != nil || len(missing) > 0:
 			res.Failure = fmt.Sprintf("query %q: cannot resolve %s", req.Query, strings.Join(missing, "; "))
-			return res
+			return res, nil
 		case q != req.Query:
 			res.Query = q
 		}
 		if observed, err = search(q, resp.Output); err != nil {
 			res.Failure = fmt.Sprintf("query %q: %v", q, err)
-			return res
+			return res, nil
 		}
 	}
 	res.Observed = observed
@@ -117,11 +168,11 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 			if err != nil {
 				res.Failure += ": " + err.Error()
 			}
-			return res
+			return res, nil
 		}
 	}
 	res.Holds = true
-	return res
+	return res, nil
 }
 
 // preconditionReads is how many times a precondition's read is sent
@@ -150,6 +201,9 @@ func preconditionLine(r PreconditionResult) string {
 	head := fmt.Sprintf("precondition %d (%s in %s)", r.Index+1, r.Call, r.Region)
 	if r.Holds {
 		return fmt.Sprintf("%s holds: observed %s", head, formatObserved(r.Observed))
+	}
+	if r.Unchecked {
+		return fmt.Sprintf("%s could not be checked: its read failed: %s", head, r.Failure)
 	}
 	line := fmt.Sprintf("%s does not hold: observed %s, %s", head, formatObserved(r.Observed), r.Failure)
 	if r.Why != "" {

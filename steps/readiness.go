@@ -37,7 +37,7 @@ func (e *Executor) Readiness(ctx context.Context) []Readiness {
 					Query: req.Query, Tests: planned.Tests, Why: req.Why, Failure: "evaluated when its step starts: it reads outputs of earlier steps"}
 				r.Later = true
 			} else {
-				r.PreconditionResult = e.evaluate(ctx, ps, k, req)
+				r.PreconditionResult, _ = e.evaluate(ctx, ps, k, req)
 			}
 			out = append(out, r)
 		}

@@ -172,7 +172,9 @@ func (e *Executor) takeAnswered(step, operation, region string, loggedInput map[
 	if len(calls) == 0 {
 		return AnsweredCall{}, false
 	}
-	input := canonicalJSON(audit.Redact(loggedInput))
+	// The log holds the input with the run's secrets redacted: compare
+	// like with like.
+	input := canonicalJSON(audit.RedactSecrets(loggedInput, e.secrets))
 	same := -1
 	for k, c := range calls {
 		if c.Operation != operation || c.Region != region {

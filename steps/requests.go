@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 )
 
@@ -89,7 +90,11 @@ func (s *StepRun) gateCalls(reqs []request) []CallInfo {
 		c.Mutating = true
 		c.Input = s.shown(r.Input)
 		if r.Delivery != nil {
-			d := *r.Delivery
+			// A message a template built may hold a sensitive var.
+			d, secrets := *r.Delivery, s.exec.secretList()
+			d.Address = audit.ScrubText(d.Address, secrets)
+			d.Subject = audit.ScrubText(d.Subject, secrets)
+			d.Message = audit.ScrubText(d.Message, secrets)
 			c.Delivery = &d
 		}
 		out = append(out, c)

@@ -163,6 +163,14 @@ func (s *StepRun) Note(format string, args ...any) {
 // SecureString parameter.
 func (s *StepRun) Conceal(members ...string) {
 	s.concealed = append(s.concealed, members...)
+	// The value is a secret wherever else it turns up too: in a note, an
+	// error, a read's response, another member a template copied it into.
+	in := s.Input()
+	for _, m := range members {
+		if v, ok := in[m].(string); ok {
+			s.exec.addSecrets(v)
+		}
+	}
 }
 
 // recoveryPoint is the moment a restore brought data back to, and how

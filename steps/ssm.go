@@ -67,7 +67,7 @@ func ssmPutParameter() entry {
 			},
 			Params: []runbooks.Param{
 				required(str("name", "Name", "The parameter's name, such as /store/maintenance-mode.")),
-				required(str("value", "Value", "The value to set; SecureString values are redacted in the audit log.")),
+				required(str("value", "Value", "The value to set; SecureString values are redacted in the audit log, the events and the screens.")),
 				defaulting(enum("type", "Type", []string{"String", "StringList", "SecureString"},
 					"The parameter type."), "String"),
 				defaulting(boolean("overwrite", "Overwrite", "Whether to replace an existing value."), true),

@@ -20,6 +20,13 @@ func init() {
 			s.Conceal("Value")
 		}
 	}
+	// The same call written with aws.call holds the same secret.
+	concealers["aws.call"] = func(s *StepRun) {
+		service, op, _ := splitOperation(s.String("call"))
+		if service == "ssm" && op == "PutParameter" && s.Input()["Type"] == "SecureString" {
+			s.Conceal("Value")
+		}
+	}
 }
 
 // opsItemRunStepKey is the OperationalData key that marks the OpsItem a

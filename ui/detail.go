@@ -30,6 +30,10 @@ func (m Model) stepDetail(w int) string {
 	}
 	for _, pr := range st.preconditions {
 		mark := s.OK.Render("✓")
+		if pr.Unchecked {
+			fmt.Fprintf(&b, "%s %s: could not be checked: %s\n", s.Bad.Render("?"), pr.Call, pr.Failure)
+			continue
+		}
 		if !pr.Holds {
 			mark = s.Bad.Render("✗")
 		}
@@ -85,7 +89,7 @@ func (m Model) plannedCalls(p *runbooks.PlannedStep) string {
 		}
 		line := fmt.Sprintf("%s %s in %s", mark, c.Operation, c.Region)
 		if len(c.Input) > 0 {
-			line += " " + compact(steps.ShownInput(c.Input))
+			line += " " + compact(steps.ShownPlannedInput(m.opts.Plan, c))
 		}
 		b.WriteString(line + "\n")
 	}

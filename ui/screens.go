@@ -103,6 +103,9 @@ func (m Model) readinessBoard() string {
 		switch {
 		case r.Later:
 			mark, text = m.styles.Faint.Render("…"), r.Failure
+		case r.Unchecked:
+			// Nothing was observed: the read failed, which is not a "no".
+			mark, text = m.styles.Bad.Render("?"), "could not be checked: "+r.Failure
 		case !r.Holds:
 			mark, text = m.styles.Bad.Render("✗"), "observed "+compact(r.Observed)+": "+r.Failure
 		}

@@ -165,6 +165,12 @@ func loadForResume(start audit.RunInfo, stderr io.Writer) (*runbooks.Runbook, *r
 			if !ok {
 				return badInput("the run overrode var %s, which the runbook no longer has", name)
 			}
+			if rb.IsSensitiveVar(name) && logged == audit.Redacted {
+				// The log keeps only the SHA-256 of a sensitive value:
+				// going on with the runbook's own value instead would
+				// silently change what the run sends.
+				return badInput("var %s is sensitive and the run was given its value with --var: the log keeps only its SHA-256, so resume cannot apply it again; start a new run with --var %s=...", name, name)
+			}
 			v, err := varFromLog(logged, old)
 			if err != nil {
 				return badInput("var %s as the run logged it: %v", name, err)

@@ -1,0 +1,66 @@
+package audit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWriterRedactsSecretTexts: a text given as a secret (a sensitive
+// var's value) is redacted wherever it appears, inside a longer string
+// too, from run.start on, and the event keeps the SHA-256 of its data as
+// given; one added later (a SecureString's value) is redacted from then.
+func TestWriterRedactsSecretTexts(t *testing.T) {
+	t.Parallel()
+	dir, key := t.TempDir(), testKey(t)
+	w, err := Create(dir, Options{RunID: "run-s", Key: key, Secrets: []string{"Pw-From-Var-1"},
+		Start: RunInfo{Runbook: "r.toml", Vars: map[string]any{"db_password": "Pw-From-Var-1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AddSecrets("SecureString-Value-2", "")
+	data := map[string]any{"input": map[string]any{
+		"Name": "/shop/dsn", "Value": "postgres://app:Pw-From-Var-1@db", "Other": []any{"x SecureString-Value-2 y"},
+	}}
+	if _, err := w.Append(Entry{Type: TypeAWSRequest, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Seal("", nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, EventsFile))
+	lines := strings.Split(string(raw), "\n")
+	for _, secret := range []string{"Pw-From-Var-1", "SecureString-Value-2"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("the log contains the secret %q", secret)
+		}
+	}
+	var start, req struct {
+		Data struct {
+			Vars     map[string]string `json:"vars"`
+			Input    map[string]any    `json:"input"`
+			Redacted []string          `json:"_redacted"`
+			Sum      string            `json:"_unredacted_sha256"`
+		} `json:"data"`
+	}
+	if json.Unmarshal([]byte(lines[0]), &start) != nil || json.Unmarshal([]byte(lines[1]), &req) != nil {
+		t.Fatal("lines are not JSON")
+	}
+	if start.Data.Vars["db_password"] != Redacted || len(start.Data.Redacted) != 1 || start.Data.Sum == "" {
+		t.Errorf("run.start: vars %v, redacted %v", start.Data.Vars, start.Data.Redacted)
+	}
+	if req.Data.Input["Value"] != "postgres://app:"+Redacted+"@db" || req.Data.Input["Name"] != "/shop/dsn" {
+		t.Errorf("aws.request input %v", req.Data.Input)
+	}
+	if want := "input.Other[0],input.Value"; strings.Join(req.Data.Redacted, ",") != want {
+		t.Errorf("redacted %v, want %s", req.Data.Redacted, want)
+	}
+	orig, _ := json.Marshal(data)
+	if sum := sha256.Sum256(orig); req.Data.Sum != hex.EncodeToString(sum[:]) {
+		t.Errorf("_unredacted_sha256 is not the SHA-256 of the data as given")
+	}
+}
