@@ -359,7 +359,7 @@ input = { Name = "/shop/maintenance" }
 query = "Parameter.Value"
 equals = "${steps.read.value}"
 `
-	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+	scenario := parameterScenario("/shop/maintenance", "on")
 	tr := prepareRun(t, src, scenario, runOptions{})
 	board := tr.exec.Readiness(context.Background())
 	if len(board) != 2 {
@@ -447,7 +447,7 @@ input = { Name = "${vars.flag}" }
 query = "Parameter.Name == '${vars.flag}'"
 equals = true
 `
-	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+	scenario := parameterScenario("/shop/maintenance", "on")
 	tr := startRun(t, src, scenario, runOptions{})
 	pre := tr.rec.of(EventPrecondition, "check")
 	if len(pre) != 1 || !pre[0].Precondition.Holds || pre[0].Precondition.Query != "Parameter.Name == '/shop/maintenance'" {
@@ -572,7 +572,7 @@ input = { Name = "/shop/maintenance" }
 query = "Parameter.Value"
 equals = "on"
 `
-	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+	scenario := parameterScenario("/shop/maintenance", "on")
 	// throttleFirst answers the first n GetParameter requests with SSM's
 	// throttling error, as AWS does under a storm, then lets them through.
 	throttleFirst := func(n int64, code string, status int) func(http.Handler) http.Handler {

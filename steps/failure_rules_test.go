@@ -358,7 +358,7 @@ input = { Name = "/shop/maintenance" }
 query = "Parameter.Value"
 equals = "on"
 `
-	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"off\", Type = \"String\" }\n"
+	scenario := parameterScenario("/shop/maintenance", "off")
 	tr := startRun(t, src, scenario, runOptions{mode: ModeDryRun})
 	if tr.summary.Outcome != OutcomeSucceeded {
 		t.Fatalf("a precondition that only the simulated change would make hold failed the rehearsal: %s", tr.summary.Reason)
@@ -421,7 +421,7 @@ input = { Name = "/shop/flag" }
 query = "Parameter.Value"
 equals = "off"
 `
-	scenario := "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/flag\", Value = \"off\", Type = \"String\" }\n"
+	scenario := parameterScenario("/shop/flag", "off")
 	tr := prepareRun(t, src, scenario, runOptions{})
 	tr.exec.opts.Observers = append(tr.exec.opts.Observers, ObserverFunc(func(ev Event) {
 		if ev.Type == EventCallDone && ev.Call != nil && ev.Call.Operation == "ssm:PutParameter" && ev.Call.RequestID != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -244,4 +245,11 @@ func sandboxState(t *testing.T, tr *testRun) map[string]any {
 		t.Fatal(err)
 	}
 	return state
+}
+
+// parameterScenario is a scenario with one SSM parameter in eu-west-2, the
+// Region the tests' runbooks recover into: what most precondition tests
+// read.
+func parameterScenario(name, value string) string {
+	return fmt.Sprintf("[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = %q, Value = %q, Type = \"String\" }\n", name, value)
 }

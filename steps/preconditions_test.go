@@ -35,7 +35,7 @@ query = "Parameter.Value"
 equals = "on"
 `
 
-const uncheckedScenario = "[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = \"/shop/maintenance\", Value = \"on\", Type = \"String\" }\n"
+var uncheckedScenario = parameterScenario("/shop/maintenance", "on")
 
 // failFirstReads answers the first n GetParameter requests with a 500.
 func failFirstReads(n int64) func(http.Handler) http.Handler {
