@@ -2,22 +2,15 @@ package ui
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
-	"github.com/drpilot/drpilot/sandbox"
 	"github.com/drpilot/drpilot/steps"
-	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // gateCatcher approves every gate until the one it waits for, which it
@@ -48,51 +41,15 @@ func (c *gateCatcher) OnFailure(context.Context, steps.Failure) (steps.Decision,
 // executor asked it.
 func shippedGate(t *testing.T, id, step string) (*runbooks.RunPlan, steps.Gate) {
 	t.Helper()
-	rb, diags := runbooks.Load(filepath.Join("..", "runbooks", id+".toml"))
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := runbooks.Plan(rb, steps.Default())
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	sc, err := sandbox.LoadScenario(filepath.Join("..", "runbooks", "scenarios", id+".toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := sandbox.NewFromScenario(sc, 600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sb)
-	defer srv.Close()
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(rb.Regions.Recovery),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "secret", "")),
-		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}), config.WithBaseEndpoint(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, _ := awsclient.NewFactory(awsclient.Options{Config: cfg, ReadOnly: steps.ReadOnly, TimeScale: 600})
-	key, _ := audit.GenerateKey()
-	log, err := audit.Create(filepath.Join(t.TempDir(), "run"), audit.Options{RunID: "gate-test", Key: key, Start: audit.RunInfo{Mode: "sandbox"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer log.Close()
 	catcher := &gateCatcher{step: step}
-	exec, err := steps.New(steps.Options{Runbook: rb, Plan: plan, Catalogue: steps.Default(), Mode: steps.ModeSandbox,
-		Clients: clients, Audit: log, Approver: catcher, RunID: "gate-test", TimeScale: 600, Now: sb.Clock().Now,
-		RewriteURL: func(u string) string { return sandbox.WebURL(srv.URL, u) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := exec.Run(context.Background()); err != nil {
+	run := newShippedRun(t, id, "gate-test", catcher)
+	if _, err := run.exec.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if catcher.gate == nil {
 		t.Fatalf("the run never asked about %s", step)
 	}
-	return plan, *catcher.gate
+	return run.plan, *catcher.gate
 }
 
 // gateScreen is the run screen of plan at w x h, with step asking g.
