@@ -33,11 +33,14 @@ type Record struct {
 	RTO           Objective         `json:"rto"`
 	RPO           Objective         `json:"rpo"`
 	Resumed       int               `json:"resumed"`
-	Phases        []PhaseRecord     `json:"phases"`
-	Steps         []StepRecord      `json:"steps"`
-	Decisions     []Remark          `json:"decisions"`
-	Notes         []Remark          `json:"notes"`
-	Requests      []RequestRecord   `json:"requests"`
+	// Adopted are the lines a crash left unsigned and a resume or abort
+	// adopted (see Adoption); the remarks among them are flagged.
+	Adopted   []Adoption      `json:"adopted_unsigned,omitempty"`
+	Phases    []PhaseRecord   `json:"phases"`
+	Steps     []StepRecord    `json:"steps"`
+	Decisions []Remark        `json:"decisions"`
+	Notes     []Remark        `json:"notes"`
+	Requests  []RequestRecord `json:"requests"`
 }
 
 // Objective is a target against what the run achieved.
@@ -86,6 +89,10 @@ type Remark struct {
 	Actor  string    `json:"actor"`
 	What   string    `json:"what"`
 	Reason string    `json:"reason,omitempty"`
+	Seq    int64     `json:"seq"`
+	// AdoptedAt is set (to the adopting line's seq) when this line was
+	// unsigned when the run stopped: only the hash chain vouches for it.
+	AdoptedAt *int64 `json:"adopted_unsigned_at,omitempty"`
 }
 
 // RequestRecord is one mutating AWS request and its answer.
@@ -144,7 +151,7 @@ type recordBuilder struct {
 
 func newRecordBuilder(rep *Report) *recordBuilder {
 	return &recordBuilder{
-		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished"},
+		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished", Adopted: rep.Adopted},
 		steps: map[string]*StepRecord{}, requests: map[string]int{}, rpo: -1,
 	}
 }
@@ -174,10 +181,10 @@ func (b *recordBuilder) add(ev Event) {
 	case TypeStepSkipped:
 		b.stepEnd(ts, ev.Step, "skipped", data)
 	case TypeDecision:
-		b.r.Decisions = append(b.r.Decisions, Remark{Time: ts, Step: ev.Step, Actor: ev.Actor, What: str(data, "decision"), Reason: str(data, "reason")})
+		b.r.Decisions = append(b.r.Decisions, b.remark(ev, ts, str(data, "decision"), str(data, "reason")))
 	case TypeNote:
 		if text := str(data, "text"); text != "" {
-			b.r.Notes = append(b.r.Notes, Remark{Time: ts, Step: ev.Step, Actor: ev.Actor, What: text})
+			b.r.Notes = append(b.r.Notes, b.remark(ev, ts, text, ""))
 		}
 	case TypeAWSRequest:
 		b.requests[str(data, "call")] = len(b.r.Requests)
@@ -193,6 +200,17 @@ func (b *recordBuilder) add(ev Event) {
 			}
 		}
 	}
+}
+
+// remark is a decision or a note, flagged when it was adopted unsigned.
+func (b *recordBuilder) remark(ev Event, ts time.Time, what, reason string) Remark {
+	r := Remark{Time: ts, Step: ev.Step, Actor: ev.Actor, What: what, Reason: reason, Seq: ev.Seq}
+	for _, a := range b.r.Adopted {
+		if ev.Seq >= a.FromSeq && ev.Seq < a.FromSeq+a.Count {
+			r.AdoptedAt = &a.At
+		}
+	}
+	return r
 }
 
 func (b *recordBuilder) start(ts time.Time, raw json.RawMessage) {

@@ -23,6 +23,9 @@ func (r *Record) WriteMarkdown(w io.Writer) error {
 	if r.Resumed > 0 {
 		p.f("| resumed | %d time(s) |\n", r.Resumed)
 	}
+	for _, a := range r.Adopted {
+		p.f("| adopted unsigned | %s |\n", cell(a.Describe()))
+	}
 	p.f("\n## Phases\n\n| phase | started | ended | duration |\n|---|---|---|---|\n")
 	for _, ph := range r.Phases {
 		p.f("| %s | %s | %s | %s |\n", ph.Name, stamp(ph.Started), stamp(ph.Ended), ph.Duration)
@@ -89,7 +92,11 @@ func (p *mdWriter) remarks(title string, list []Remark) {
 	}
 	p.f("| time | step | by | what | reason |\n|---|---|---|---|---|\n")
 	for _, r := range list {
-		p.f("| %s | %s | %s | %s | %s |\n", stamp(r.Time), r.Step, cell(r.Actor), cell(r.What), cell(r.Reason))
+		what := r.What
+		if r.AdoptedAt != nil {
+			what += fmt.Sprintf(" (**unsigned** until adopted at seq %d: only the hash chain vouches for it)", *r.AdoptedAt)
+		}
+		p.f("| %s | %s | %s | %s | %s |\n", stamp(r.Time), r.Step, cell(r.Actor), cell(what), cell(r.Reason))
 	}
 }
 

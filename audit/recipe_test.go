@@ -60,6 +60,16 @@ func TestReviewerRecipe(t *testing.T) {
 	otherDir := t.TempDir()
 	writeRun(t, otherDir, other, 90, true)
 	orig := readRun(t, src)
+	adoptedDir := t.TempDir()
+	crashAfterADecision(t, adoptedDir, key)
+	reopened, err := Reopen(adoptedDir, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reopened.Writer.Append(Entry{Type: TypeRunResumed, Data: map[string]any{AdoptedKey: reopened.Unsigned.Record()}})
+	reopened.Writer.Seal("alice", map[string]string{"outcome": "succeeded"})
+	// The logs the recipe accepts; it says what is odd about the others.
+	valid := map[string]bool{"sealed run": true, "adopted after a crash": true}
 
 	cases := []struct {
 		name   string
@@ -67,6 +77,7 @@ func TestReviewerRecipe(t *testing.T) {
 		want   string // the recipe's verdict
 	}{
 		{"sealed run", func(r *runFiles) {}, "the run verifies: 92 events"},
+		{"adopted after a crash", func(r *runFiles) { *r = readRun(t, adoptedDir) }, "note: seq 2-3 (decisions at seq 3) were unsigned when the run stopped and were adopted at seq 4"},
 		{"signed by another key", func(r *runFiles) { *r = readRun(t, otherDir) }, "not signed by the trusted key"},
 		{"a flipped byte", func(r *runFiles) { flip(t, r, 20, `"i":19`, `"i":18`) }, "seq 21: the chain is broken"},
 		{"a line deleted, chain recomputed", func(r *runFiles) {
@@ -103,7 +114,7 @@ func TestReviewerRecipe(t *testing.T) {
 			cmd.Env = append(os.Environ(), "RUN="+dir, "PUB="+pub)
 			out, err := cmd.CombinedOutput()
 			accepted := err == nil
-			if accepted != (tc.name == "sealed run") || !strings.Contains(string(out), tc.want) {
+			if accepted != valid[tc.name] || !strings.Contains(string(out), tc.want) {
 				t.Errorf("%s: accepted=%v, output:\n%s\nwant it to say %q", tc.name, accepted, out, tc.want)
 			}
 		})

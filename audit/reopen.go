@@ -24,6 +24,11 @@ type Reopened struct {
 	// TornBytes is the size of a torn last line that was cut off: the
 	// crash came in the middle of writing it, so it was never whole.
 	TornBytes int
+	// Unsigned are the lines after the newest checkpoint, which the
+	// caller adopts into the signed record by going on (Count 0: none).
+	// It must record them (Adoption.Record, under AdoptedKey) in the
+	// first line it appends, and show them to the operator.
+	Unsigned Adoption
 }
 
 // Reopen continues the log in dir, which must be a run that did not end:
@@ -112,6 +117,8 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (r *Reopen
 		return nil, fmt.Errorf("run.start: %w", err)
 	}
 	w.run, w.checked = r.Events[0].Run, rep.Signed
+	r.Unsigned = unsignedTail(r.Events, rep.Signed, w.prev)
+	w.unadopted = r.Unsigned.Count > 0
 	if w.signer, err = noteSigner(key); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,10 @@ type Report struct {
 	Paused   bool     `json:"paused,omitempty"`
 	Key      string   `json:"key,omitempty"` // fingerprint of the run's key
 	Warnings []string `json:"warnings,omitempty"`
+	// Adopted are the lines a crash left unsigned that a resume or an
+	// abort then adopted: signed now, but protected by the chain alone
+	// for a while.
+	Adopted []Adoption `json:"adopted_unsigned,omitempty"`
 }
 
 // ErrNotALog is returned when a directory holds no audit log at all.
@@ -86,6 +90,9 @@ func VerifyFS(fsys fs.FS, trusted ed25519.PublicKey) (*Report, error) {
 		v.checkpoints()
 	}
 	if v.rep.Verdict == "" {
+		v.adoptions(v.signedAt)
+	}
+	if v.rep.Verdict == "" {
 		v.seal(trusted)
 	}
 	return v.rep, nil
@@ -99,6 +106,11 @@ type verifier struct {
 	tree  merkle
 	ended int64 // seq of run.end, or -1
 	pub   ed25519.PublicKey
+	// signedAt are the line counts the verified checkpoints cover, in
+	// order; decisions and adopters are what the adoption check needs.
+	signedAt  []int64
+	decisions []int64
+	adopters  []adopter
 }
 
 // invalid records the verdict for a break at seq.
@@ -149,6 +161,7 @@ func (v *verifier) readLines(data []byte) {
 		if e.Type == TypeRunEnd {
 			v.ended = seq
 		}
+		v.noteLine(seq, e)
 		v.rep.Paused = e.Type == TypeRunPaused
 		if err := v.tree.add(line); err != nil {
 			v.invalid(seq, "%v", err)
@@ -263,6 +276,7 @@ func (v *verifier) checkpoints() {
 		}
 		v.rep.Checkpoints++
 		v.rep.Signed = n
+		v.signedAt = append(v.signedAt, n)
 	}
 }
 
@@ -327,6 +341,9 @@ func (v *verifier) seal(trusted ed25519.PublicKey) {
 	default:
 		v.rep.Verdict = Valid
 		v.rep.Reason = fmt.Sprintf("%d events, sealed and signed by the trusted key %s", n, v.rep.Key)
+		if len(v.rep.Adopted) > 0 {
+			v.rep.Reason += fmt.Sprintf("; %d line(s) were adopted unsigned after a crash (see the warnings)", v.adoptedLines())
+		}
 	}
 }
 

@@ -86,9 +86,14 @@ type Writer struct {
 	tree       merkle
 	sinceCheck int
 	checked    int64 // lines covered by the newest checkpoint
-	closed     bool  // sealed, sealing or closed: no more events
-	fileDone   bool  // the file is closed
-	err        error // the first write error: the log is broken from there
+	// unadopted holds signing back on a reopened log with an unsigned
+	// tail until the line that adopts it (and says so) is appended: a
+	// resume that gives up before then must leave the tail unsigned, or
+	// its lines would pass as signed without any record of adoption.
+	unadopted bool
+	closed    bool  // sealed, sealing or closed: no more events
+	fileDone  bool  // the file is closed
+	err       error // the first write error: the log is broken from there
 
 	// soon wakes the background checkpointer (CheckpointSoon); done is
 	// closed when it has stopped.
@@ -178,12 +183,15 @@ func (w *Writer) Append(e Entry) (int64, error) {
 	seq := w.seq
 	w.seq++
 	w.prev = lineHash(line)
+	w.unadopted = false
 	if e.Type == TypeRunEnd {
 		// Nothing may follow the seal: refuse appends from here on, in the
 		// same critical section that wrote it.
 		w.closed = true
 	}
-	if w.sinceCheck++; w.sinceCheck >= CheckpointEvery {
+	if w.sinceCheck++; w.sinceCheck >= CheckpointEvery || e.Type == TypeDecision {
+		// A person's decision is signed before anything acts on it: a
+		// crash can then leave it unsigned only before it took effect.
 		if err := w.checkpoint(); err != nil {
 			return seq, err
 		}
@@ -312,7 +320,7 @@ func (w *Writer) checkpointInBackground(soon <-chan struct{}, done chan<- struct
 // pendingCheckpoint returns the checkpoint of the log as it stands, when
 // it covers more lines than the newest one written. Called with w.mu held.
 func (w *Writer) pendingCheckpoint() (checkpoint, bool) {
-	if w.err != nil || w.seq == 0 || w.seq <= w.checked {
+	if w.err != nil || w.seq == 0 || w.seq <= w.checked || w.unadopted {
 		return checkpoint{}, false
 	}
 	root, err := w.tree.root(w.seq)
@@ -375,7 +383,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed, w.fileDone = true, true
-	if w.err == nil && w.seq > w.checked {
+	if w.err == nil && w.seq > w.checked && !w.unadopted {
 		_ = w.checkpoint()
 	}
 	return w.file.Close()

@@ -67,8 +67,14 @@ func runAbort(_ context.Context, opts abortOptions, dir string) error {
 	}
 	defer reopened.Writer.Close()
 	who := actor()
-	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeDecision, Actor: who,
-		Data: map[string]any{"decision": string(steps.VerdictAbort), "reason": reason, "via": "drpilot abort"}}); err != nil {
+	decision := map[string]any{"decision": string(steps.VerdictAbort), "reason": reason, "via": "drpilot abort"}
+	if tail := reopened.Unsigned; tail.Count > 0 {
+		// Abort acts on none of them, so it does not ask; it seals them,
+		// and says which they were, as resume does.
+		showUnsigned(opts.stdout, tail, reopened.Events)
+		decision[audit.AdoptedKey] = adoption{tail: tail}.record(who)
+	}
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeDecision, Actor: who, Data: decision}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	end := map[string]any{"outcome": steps.OutcomeAborted, "abort_reason": reason, "reason": "aborted: " + reason}

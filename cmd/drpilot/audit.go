@@ -50,6 +50,10 @@ It prints one verdict:
   UNTRUSTED KEY  the signatures verify, but not with the key given, or no
                  key was given
 
+Lines a crash left after the last checkpoint, which a resume or an abort then
+adopted into the signed record, are listed as warnings: only the hash chain
+protected them for a while (docs/audit-format.md, "Lines adopted after a crash").
+
 Exit code 0 only for VALID; 1 for the other verdicts; 2 when the directory or
 the key cannot be read.`,
 		Example: `  drpilot audit verify RUN_DIR --pub runbooks/keys/oncall.pub

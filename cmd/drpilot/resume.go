@@ -43,7 +43,7 @@ log shows is refused (exit 2).`,
 		Example: `  drpilot resume ~/.local/state/drpilot/runs/store-region-failover-20261121T031500Z-3f9a --headless --yes`,
 		Args:    argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			opts.stdin, opts.stdout, opts.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
 			return runResume(cmd.Context(), opts, args[0])
 		},
 	}
@@ -57,6 +57,7 @@ log shows is refused (exit 2).`,
 	f.StringArrayVar(&opts.decide.decide, "decide", nil, "answer a failure the run stopped on: STEP=retry|skip|continue (repeatable); skip also leaves out a step not run yet")
 	f.StringArrayVar(&opts.decide.set, "set", nil, "give a skipped step's output: STEP.OUTPUT=VALUE (repeatable); the steps after it use it")
 	f.StringVar(&opts.decide.reason, "reason", "", "why: required with --decide STEP=skip and STEP=continue, and recorded with every decision")
+	f.BoolVar(&opts.adoptUnsigned, "adopt-unsigned", false, "adopt the decisions a crash left after the log's last signature without asking (check them first)")
 	f.StringVar(&opts.profile, "profile", "", profileUsage)
 	return cmd
 }
@@ -79,6 +80,10 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 		return badInput("cannot resume %s: %v", dir, err)
 	}
 	defer reopened.Writer.Close()
+	adopted, err := confirmAdoption(opts.stderr, opts.stdin, stdioIsTerminal(opts.stdout), opts.adoptUnsigned, reopened.Unsigned, reopened.Events)
+	if err != nil {
+		return err
+	}
 	start := reopened.Start
 	opts.dryRun = start.Mode == string(steps.ModeDryRun)
 	if start.Mode == string(steps.ModeSandbox) && opts.profile != "" {
@@ -122,7 +127,7 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 			return fmt.Errorf("cannot resume %s: %w", dir, err)
 		}
 	}
-	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts.decide)}); err != nil {
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts.decide, adopted)}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if err := answers.applyOutputs(reopened.Writer, prior, actor()); err != nil {
@@ -217,7 +222,7 @@ func varFromLog(v, old any) (any, error) {
 
 // resumedData is run.resumed's data: who resumed, what the log said was
 // finished, failed and unanswered, and the answers given in advance.
-func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions) map[string]any {
+func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions, a adoption) map[string]any {
 	failed := map[string]string{}
 	for id, f := range p.Failed {
 		failed[id] = f.Error
@@ -226,6 +231,9 @@ func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions
 		"finished_steps": slices.Sorted(maps.Keys(p.Done)), "failed_steps": failed, "unanswered_calls": p.Unanswered}
 	if len(o.decide) > 0 || len(o.set) > 0 {
 		data["decide"], data["set"], data["reason"] = o.decide, o.set, o.reason
+	}
+	if a.tail.Count > 0 {
+		data[audit.AdoptedKey] = a.record(actor())
 	}
 	if sb := sandboxResumedData(env); sb != nil {
 		data["sandbox"] = sb

@@ -33,7 +33,11 @@ type runOptions struct {
 	decide decideOptions
 	// profile is the AWS profile of --profile, for live and dry runs.
 	profile        string
+	stdin          io.Reader
 	stdout, stderr io.Writer
+	// adoptUnsigned is resume's --adopt-unsigned: the decisions a crash
+	// left after the last signature are adopted without asking.
+	adoptUnsigned bool
 	// diag is where diagnostics go (--log-file); set by runRun.
 	diag *runLog
 	// rebuilt is a resumed sandbox run's sandbox, rebuilt from its
