@@ -2,6 +2,7 @@ package audit
 
 import (
 	"crypto/ed25519"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -202,4 +203,17 @@ func noteVerifier(pub ed25519.PublicKey) (note.Verifier, error) {
 		return nil, err
 	}
 	return note.NewVerifier(vkey)
+}
+
+// DeriveKey derives a 32-byte key for one purpose from a run's signing
+// key (HKDF-SHA256 of its seed, info = purpose): what a run keeps secret
+// beside its log (the sandbox's recording) is readable by whoever can sign
+// for the run, which resume must anyway, and by nobody who has only the
+// run directory's public part. Each purpose names the run, so two runs
+// signed with one key never share a derived key.
+func DeriveKey(key ed25519.PrivateKey, purpose string) ([]byte, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, errors.New("audit: derive a key: not an Ed25519 private key")
+	}
+	return hkdf.Key(sha256.New, key.Seed(), nil, purpose, 32)
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -110,6 +111,23 @@ func ScrubText(s string, secrets []string) string {
 	return out
 }
 
+// HoldsSecret reports whether JSON text holds one of the secrets, as it
+// is or as JSON escapes it inside a string: for whatever must keep a
+// secret out of what it writes (the events, the sandbox's recording)
+// without redacting it first.
+func HoldsSecret(raw []byte, secrets []string) bool {
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		quoted, _ := json.Marshal(s)
+		if bytes.Contains(raw, []byte(s)) || bytes.Contains(raw, quoted[1:len(quoted)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
 // scrubText replaces the secrets in s, longest first so that a secret
 // that contains another is replaced whole.
 func scrubText(s string, secrets []string) (string, bool) {
@@ -145,10 +163,40 @@ func redactData(raw []byte, sensitive, secrets []string) ([]byte, error) {
 	if !ok {
 		m = map[string]any{"value": out}
 	}
-	sum := sha256.Sum256(raw)
 	m["_redacted"] = paths
-	m["_unredacted_sha256"] = hex.EncodeToString(sum[:])
+	m["_unredacted_sha256"] = sha256Hex(raw)
 	return json.Marshal(m)
+}
+
+func sha256Hex(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
+// Redaction is what a logged event's data says of its redaction: the
+// paths replaced, and the SHA-256 of the data as it was given.
+type Redaction struct {
+	Paths  []string `json:"_redacted"`
+	SHA256 string   `json:"_unredacted_sha256"`
+}
+
+// RedactionOf reads an event's redaction from its data; its Paths are
+// empty when nothing was redacted.
+func RedactionOf(data json.RawMessage) (Redaction, error) {
+	var r Redaction
+	err := json.Unmarshal(data, &r)
+	return r, err
+}
+
+// Given reports whether data, marshalled as the Writer marshals an
+// entry's data, is what the event was given before redaction: whoever
+// holds the redacted values rebuilds the data with them and proves them.
+func (r Redaction) Given(data any) (bool, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return false, err
+	}
+	return r.SHA256 != "" && sha256Hex(raw) == r.SHA256, nil
 }
 
 func joinPath(prefix, key string) string {

@@ -64,3 +64,33 @@ func TestWriterRedactsSecretTexts(t *testing.T) {
 		t.Errorf("_unredacted_sha256 is not the SHA-256 of the data as given")
 	}
 }
+
+// TestRedactionProvesRunStart: run.start's data, rebuilt from the log
+// with the redacted value given again, proves it; with another value, it
+// does not. This is what resume checks a sensitive var given again with.
+func TestRedactionProvesRunStart(t *testing.T) {
+	t.Parallel()
+	dir, key := t.TempDir(), testKey(t)
+	start := RunInfo{Runbook: "r.toml", Mode: "sandbox", Vars: map[string]any{"db_password": "Pw-From-Var-1", "min": int64(4)}}
+	w, err := Create(dir, Options{RunID: "run-p", Key: key, Secrets: []string{"Pw-From-Var-1"}, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	r, err := Reopen(dir, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Writer.Close()
+	red, err := RedactionOf(r.Events[0].Data)
+	if err != nil || strings.Join(red.Paths, ",") != "vars.db_password" {
+		t.Fatalf("run.start's redaction: %+v %v", red, err)
+	}
+	for value, want := range map[string]bool{"Pw-From-Var-1": true, "Pw-From-Var-2": false} {
+		rebuilt := r.Start
+		rebuilt.Vars = map[string]any{"db_password": value, "min": r.Start.Vars["min"]}
+		if ok, err := red.Given(rebuilt); ok != want || err != nil {
+			t.Errorf("rebuilt with %s: proves %v (%v), want %v", value, ok, err, want)
+		}
+	}
+}

@@ -213,6 +213,15 @@ func (w *Writer) AddSecrets(secrets ...string) {
 	}
 }
 
+// HoldsSecret reports whether JSON text holds one of the texts the log
+// redacts, for a record kept beside the log that must not hold them in
+// plain text either (the sandbox's recording).
+func (w *Writer) HoldsSecret(raw []byte) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return HoldsSecret(raw, w.secrets)
+}
+
 func (w *Writer) encode(e Entry) ([]byte, error) {
 	if e.Type == "" {
 		return nil, errors.New("audit: event without a type")

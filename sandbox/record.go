@@ -28,8 +28,10 @@ const (
 	ScenarioCopy  = "scenario.toml"
 )
 
-// recordingFormat is the "format" of a recording's first line.
-const recordingFormat = 1
+// recordingFormat is the "format" of a recording's first line: 2 may
+// hold sealed records (record_seal.go), which a drpilot that reads format
+// 1 alone would replay without their input.
+const recordingFormat = 2
 
 // Record kinds: the "kind" of every line after the first.
 const (
@@ -59,6 +61,10 @@ type Header struct {
 	AppliedAt      time.Time `json:"applied_at,omitzero"`
 	Scenario       string    `json:"scenario,omitempty"`
 	ScenarioSHA256 string    `json:"scenario_sha256,omitempty"`
+	// KeyID names the key that seals the records that carry a secret
+	// (KeyID); empty for a recording made without a key, which seals
+	// nothing.
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // Record is one line of a recording after the header.
@@ -83,6 +89,12 @@ type Record struct {
 	// Generation counts the rebuilds: request ids made after the n-th
 	// start above n<<32, so that none repeats one made before.
 	Generation int `json:"generation,omitempty"`
+	// Sealed replaces Input, Binary and Delivery when they carry a secret:
+	// the nonce and their AES-256-GCM encryption (record_seal.go).
+	Sealed []byte `json:"sealed,omitempty"`
+	// conceals marks a request whose operation conceals a value (a
+	// SecureString's), which is sealed whatever HoldsSecret finds.
+	conceals bool
 }
 
 // Recorder appends a sandbox's changes to its recording. Every line is
@@ -93,6 +105,7 @@ type Record struct {
 type Recorder struct {
 	sb   *Sandbox
 	path string
+	seal *sealer
 
 	mu     sync.Mutex
 	f      *os.File
@@ -105,8 +118,12 @@ type Recorder struct {
 // StartRecording records the sandbox's changes from now on in dir, made if
 // need be: a copy of its scenario and requests.jsonl, which must not exist
 // yet. It refuses a sandbox that has changed since its scenario was
-// applied, which no recording could rebuild.
-func (s *Sandbox) StartRecording(dir string) (*Recorder, error) {
+// applied, which no recording could rebuild. opts say how it keeps secrets.
+func (s *Sandbox) StartRecording(dir string, opts RecordOptions) (*Recorder, error) {
+	seal, err := newSealer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("record the sandbox: %w", err)
+	}
 	s.mu.Lock()
 	sc, appliedAt, applied, changes := s.scenario, s.appliedAt, s.applied, s.changes
 	s.mu.Unlock()
@@ -128,6 +145,9 @@ func (s *Sandbox) StartRecording(dir string) (*Recorder, error) {
 		return nil, fmt.Errorf("record the sandbox: %w", err)
 	}
 	h := Header{Kind: kindHeader, Format: recordingFormat, Account: s.account, TimeScale: s.clock.Scale(), Start: s.origin}
+	if seal != nil {
+		h.KeyID = KeyID(opts.Key)
+	}
 	if sc != nil {
 		h.AppliedAt, h.Scenario, h.ScenarioSHA256 = appliedAt, sc.file, sha256Hex(sc.src)
 		if err := writeFileSynced(filepath.Join(dir, ScenarioCopy), sc.src); err != nil {
@@ -135,7 +155,7 @@ func (s *Sandbox) StartRecording(dir string) (*Recorder, error) {
 			return nil, fmt.Errorf("record the sandbox: keep a copy of the scenario: %w", err)
 		}
 	}
-	rec := &Recorder{sb: s, path: f.Name(), f: f}
+	rec := &Recorder{sb: s, path: f.Name(), f: f, seal: seal}
 	line, _ := json.Marshal(h)
 	rec.writeLine(line, h.Start)
 	rec.sync()
@@ -197,9 +217,14 @@ func (r *Recorder) Close() error {
 	return r.err
 }
 
-// write appends a record. Changes are written holding the store lock, so
-// that their order in the file is the order they were served in.
+// write appends a record, sealed if it carries a secret. Changes are
+// written holding the store lock, so that their order in the file is the
+// order they were served in.
 func (r *Recorder) write(rec *Record) {
+	if err := r.seal.seal(rec); err != nil {
+		r.fail(fmt.Errorf("seal a %s record: %w", rec.Kind, err))
+		return
+	}
 	line, err := json.Marshal(rec)
 	if err != nil {
 		r.fail(fmt.Errorf("encode a %s record: %w", rec.Kind, err))
@@ -314,7 +339,7 @@ func (s *Sandbox) requestRecord(c *call) (*Record, error) {
 		return nil, err
 	}
 	return &Record{Kind: KindRequest, SimTime: c.now, Region: c.region, Service: c.service, Operation: c.op,
-		RequestID: c.requestID, Input: input, Binary: binary}, nil
+		RequestID: c.requestID, Input: input, Binary: binary, conceals: ssmConceals(c)}, nil
 }
 
 // recordChange writes a change that was served, when recording. Callers

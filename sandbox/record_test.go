@@ -219,7 +219,7 @@ func TestRecordAndRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "sandbox")
-	rec, err := original.StartRecording(dir)
+	rec, err := original.StartRecording(dir, RecordOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

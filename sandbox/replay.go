@@ -130,7 +130,7 @@ func parseHeader(line []byte, h *Header) error {
 		return fmt.Errorf("not a sandbox recording: its first line's kind is %q, not %q", h.Kind, kindHeader)
 	case h.Format > recordingFormat:
 		return fmt.Errorf("recorded in format %d by a newer drpilot, which this one (format %d) cannot replay: resume with that drpilot", h.Format, recordingFormat)
-	case h.Format != recordingFormat:
+	case h.Format < 1:
 		return fmt.Errorf("format %d is not a recording format", h.Format)
 	case !accountRE.MatchString(h.Account):
 		return fmt.Errorf("account %q is not 12 digits", h.Account)
@@ -168,7 +168,7 @@ func (r *Record) check() error {
 			return fmt.Errorf("advance %q is not a duration", r.Advance)
 		}
 	case KindDelivery:
-		if r.Delivery == nil {
+		if r.Delivery == nil && r.Sealed == nil {
 			return errors.New("a delivery record without its delivery")
 		}
 	case KindMark:
@@ -248,6 +248,9 @@ func (rec *Recording) Rebuild() (*Sandbox, *Restored, error) {
 
 // replay applies one record.
 func (s *Sandbox) replay(rec *Record, r *Restored) error {
+	if rec.Sealed != nil {
+		return errors.New("the record carries a secret and is sealed: open the recording with its key (Unseal) before rebuilding")
+	}
 	if rec.SimTime.After(r.Clock) {
 		r.Clock = rec.SimTime
 	}
@@ -322,8 +325,17 @@ func (s *Sandbox) replayRequest(rec *Record) (err error) {
 // ContinueRecording carries on the recording the sandbox was rebuilt
 // from: a torn last line is cut off, and a resumed record begins what the
 // rebuilt sandbox changes. Call it on the sandbox Rebuild returned, before
-// anything changes it.
-func (s *Sandbox) ContinueRecording(r *Restored) (*Recorder, error) {
+// anything changes it, with the options the recording was started with:
+// a key that is not the recording's own is refused, since the records it
+// sealed would not open together.
+func (s *Sandbox) ContinueRecording(r *Restored, opts RecordOptions) (*Recorder, error) {
+	seal, err := newSealer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("continue the recording: %w", err)
+	}
+	if id := r.Recording.Header.KeyID; id != "" && (seal == nil || KeyID(opts.Key) != id) {
+		return nil, fmt.Errorf("continue the recording: its records are sealed with key %s, and it is continued without that key", id)
+	}
 	s.mu.Lock()
 	changes := s.changes
 	s.mu.Unlock()
@@ -347,7 +359,7 @@ func (s *Sandbox) ContinueRecording(r *Restored) (*Recorder, error) {
 		f.Close()
 		return nil, fmt.Errorf("continue the recording: %w", err)
 	}
-	rec := &Recorder{sb: s, path: path, f: f, last: r.Clock}
+	rec := &Recorder{sb: s, path: path, f: f, last: r.Clock, seal: seal}
 	s.mu.Lock()
 	if err = s.changeSince(changes); err == nil {
 		rec.write(&Record{Kind: KindResumed, SimTime: s.clock.Now(), Generation: r.Generation + 1})

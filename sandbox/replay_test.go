@@ -30,16 +30,9 @@ input     = { Name = "/app/mode", Value = "normal", Type = "String" }
 // and returns the recording's directory.
 func recordedParameterRun(t *testing.T) string {
 	t.Helper()
-	sc, err := ParseScenario("replay.toml", []byte(replayScenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := NewFromScenario(sc, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := replaySandbox(t)
 	dir := filepath.Join(t.TempDir(), "sandbox")
-	rec, err := sb.StartRecording(dir)
+	rec, err := sb.StartRecording(dir, RecordOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +43,20 @@ func recordedParameterRun(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// replaySandbox is a sandbox made from the small scenario, to record.
+func replaySandbox(t *testing.T) *Sandbox {
+	t.Helper()
+	sc, err := ParseScenario("replay.toml", []byte(replayScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := NewFromScenario(sc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
 }
 
 func putParameter(t *testing.T, url, value string) {
@@ -131,7 +138,7 @@ func TestContinueRecording(t *testing.T) {
 		t.Fatalf("torn %d bytes, generation %d", restored.Recording.TornBytes, restored.Generation)
 	}
 	started := restored.Clock
-	rec, err := sb.ContinueRecording(restored)
+	rec, err := sb.ContinueRecording(restored, RecordOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +168,7 @@ func TestRecordingRefusals(t *testing.T) {
 	for _, tc := range []struct{ name, data, want string }{
 		{"empty", "", "no header line"},
 		{"not a header", "{}\n", `kind is ""`},
-		{"newer", strings.Replace(header, `"format":1`, `"format":2`, 1), "newer drpilot"},
+		{"newer", strings.Replace(header, `"format":1`, `"format":3`, 1), "newer drpilot"},
 		{"bad scale", strings.Replace(header, `60`, `0`, 1), "time_scale 0"},
 		{"corrupt line", header + "{\"kind\":\n" + `{"kind":"clock","sim_time":"2026-03-01T12:00:00Z"}` + "\n", "x.jsonl:2: not a record"},
 		{"unknown kind", header + `{"kind":"teleport","sim_time":"2026-03-01T12:00:00Z"}` + "\n", `unknown kind "teleport"`},
@@ -182,7 +189,7 @@ func TestRecordingRefusals(t *testing.T) {
 	dir := recordedParameterRun(t)
 	sc, _ := ParseScenario("other.toml", []byte(replayScenario+"\n# another\n"))
 	other, _ := NewFromScenario(sc, 0)
-	if _, err := other.StartRecording(dir); err == nil || !strings.Contains(err.Error(), "exists") {
+	if _, err := other.StartRecording(dir, RecordOptions{}); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("a second recording in the same directory: %v", err)
 	}
 	if _, err := ReadRecording(dir); err != nil {
@@ -199,7 +206,7 @@ func TestRecordingRefusals(t *testing.T) {
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 	putParameter(t, srv.URL, "changed")
-	if _, err := sb.StartRecording(t.TempDir()); err == nil || !strings.Contains(err.Error(), "served 1 change(s) already") {
+	if _, err := sb.StartRecording(t.TempDir(), RecordOptions{}); err == nil || !strings.Contains(err.Error(), "served 1 change(s) already") {
 		t.Errorf("a recording started after a change: %v", err)
 	}
 }

@@ -108,6 +108,18 @@ func ssmCheckName(name string) *awsError {
 	return nil
 }
 
+// ssmConceals reports whether a request may write a SecureString's value,
+// which a recording must not hold in plain text: a PutParameter whose
+// Type says so, or that names no Type and so keeps the type of the
+// parameter it overwrites, whatever that is.
+func ssmConceals(c *call) bool {
+	if c.service != "ssm" || c.op != "PutParameter" {
+		return false
+	}
+	typ := str(c.input, "Type")
+	return typ == "SecureString" || typ == ""
+}
+
 func ssmPutParameter(c *call) (any, error) {
 	name, err := required(c.input, "Name", "ValidationException")
 	if err != nil {

@@ -51,7 +51,7 @@ func (e *Executor) scrubEvent(ev Event) Event {
 	if err != nil {
 		return Event{Type: ev.Type, Step: ev.Step, Time: ev.Time, Message: "(not shown: it could not be checked for secrets)"}
 	}
-	if !holdsSecret(raw, secrets) {
+	if !audit.HoldsSecret(raw, secrets) {
 		return ev
 	}
 	var generic any
@@ -71,18 +71,6 @@ func (e *Executor) scrubEvent(ev Event) Event {
 		return Event{Type: ev.Type, Step: ev.Step, Time: ev.Time, Message: "(not shown: it holds a secret)"}
 	}
 	return out
-}
-
-// holdsSecret reports whether JSON text holds one of the secrets, as it
-// is or as JSON escapes it inside a string.
-func holdsSecret(raw []byte, secrets []string) bool {
-	for _, s := range secrets {
-		quoted, _ := json.Marshal(s)
-		if bytes.Contains(raw, []byte(s)) || bytes.Contains(raw, quoted[1:len(quoted)-1]) {
-			return true
-		}
-	}
-	return false
 }
 
 // ShownPlannedInput is a planned call's input as a screen shows it before

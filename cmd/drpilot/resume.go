@@ -3,18 +3,17 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/drpilot/drpilot/audit"
-	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/sandbox"
 	"github.com/drpilot/drpilot/steps"
 	"github.com/spf13/cobra"
 )
@@ -34,14 +33,20 @@ fails and on_failure decides.
 
 The run continues in the same mode, against the same account, with the same
 runbook file (which must not have changed) and the same --var values, and the
-log gains a run.resumed event and verifies VALID at the end. A --sandbox run
+log gains a run.resumed event and verifies VALID at the end. The log keeps a
+sensitive var's --var value only as [redacted]: give it again with --var
+NAME=VALUE, which resume checks against the SHA-256 run.start keeps and refuses
+(exit 2) when it is not the value the run was given; any other --var is
+refused, since the log holds the value the run began with. A --sandbox run
 continues against its simulated AWS as the run left it: the sandbox is rebuilt
 from the recording in DIR/sandbox (its scenario, then every change the run
 made, each at its simulated moment) and its clock carries on from the last
 moment the run saw. A recording that is missing, corrupt or lacks a change the
-log shows is refused (exit 2).`,
-		Example: `  drpilot resume ~/.local/state/drpilot/runs/store-region-failover-20261121T031500Z-3f9a --headless --yes`,
-		Args:    argsExactly(1),
+log shows is refused (exit 2). Its records that carry a secret are sealed with
+a key derived from the run's signing key, which resume needs anyway.`,
+		Example: `  drpilot resume ~/.local/state/drpilot/runs/store-region-failover-20261121T031500Z-3f9a --headless --yes
+  drpilot resume RUNDIR --var db_password="$DB_PASSWORD"   # a sensitive var the run was given with --var`,
+		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdin, opts.stdout, opts.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
 			return runResume(cmd.Context(), opts, args[0])
@@ -59,6 +64,7 @@ log shows is refused (exit 2).`,
 	f.StringVar(&opts.decide.reason, "reason", "", "why: required with --decide STEP=skip and STEP=continue, and recorded with every decision")
 	f.BoolVar(&opts.adoptUnsigned, "adopt-unsigned", false, "adopt the decisions a crash left after the log's last signature without asking (check them first)")
 	f.StringVar(&opts.profile, "profile", "", profileUsage)
+	f.StringArrayVar(&opts.vars, "var", nil, "give again a sensitive var's value that the run was given with --var and its log keeps redacted, as NAME=VALUE (repeatable); checked against the log")
 	return cmd
 }
 
@@ -89,15 +95,17 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if start.Mode == string(steps.ModeSandbox) && opts.profile != "" {
 		return badInput("--profile applies to live and --dry-run runs: %s was a --sandbox run, which never uses your AWS configuration", dir)
 	}
-	rb, plan, err := loadForResume(start, opts.stderr)
+	rb, plan, err := loadForResume(start, reopened.Events[0].Data, opts.vars, opts.stderr)
 	if err != nil {
 		return err
 	}
+	// The texts the log redacts, before anything is logged or recorded.
+	reopened.Writer.AddSecrets(rb.Secrets()...)
+	var recording sandbox.RecordOptions
 	if start.Mode == string(steps.ModeSandbox) {
-		if opts.rebuilt, opts.restored, err = rebuildSandbox(dir, reopened.Events); err != nil {
+		if recording, err = resumeSandbox(dir, key, reopened, &opts); err != nil {
 			return err
 		}
-		opts.sandbox = true
 	}
 	if opts.diag, err = openRunLog(opts.logFile); err != nil {
 		return err
@@ -123,11 +131,11 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 		return err
 	}
 	if env.restored != nil {
-		if env.recorder, err = env.sandbox.ContinueRecording(env.restored); err != nil {
+		if env.recorder, err = env.sandbox.ContinueRecording(env.restored, recording); err != nil {
 			return fmt.Errorf("cannot resume %s: %w", dir, err)
 		}
 	}
-	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts.decide, adopted)}); err != nil {
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts, adopted)}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if err := answers.applyOutputs(reopened.Writer, prior, actor()); err != nil {
@@ -161,68 +169,12 @@ func resumeKey(flag, dir string) (ed25519.PrivateKey, bool, error) {
 	return nil, false, badInput("resume signs with the run's own key, and %s (%s) cannot be read: %v; give it with --key", path, source, unwrapPath(err))
 }
 
-// loadForResume loads the run's runbook and refuses one that changed: the
-// log's steps must mean what they meant when they were written.
-func loadForResume(start audit.RunInfo, stderr io.Writer) (*runbooks.Runbook, *runbooks.RunPlan, error) {
-	rb, plan, err := loadAndPlan(start.Runbook, stderr, func(rb *runbooks.Runbook) error {
-		for name, logged := range start.Vars {
-			old, ok := rb.Vars[name]
-			if !ok {
-				return badInput("the run overrode var %s, which the runbook no longer has", name)
-			}
-			if rb.IsSensitiveVar(name) && logged == audit.Redacted {
-				// The log keeps only the SHA-256 of a sensitive value:
-				// going on with the runbook's own value instead would
-				// silently change what the run sends.
-				return badInput("var %s is sensitive and the run was given its value with --var: the log keeps only its SHA-256, so resume cannot apply it again; start a new run with --var %s=...", name, name)
-			}
-			v, err := varFromLog(logged, old)
-			if err != nil {
-				return badInput("var %s as the run logged it: %v", name, err)
-			}
-			rb.Vars[name] = v
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if rb.SHA256 != start.RunbookSHA256 {
-		return nil, nil, badInput("runbook %s changed since the run began (SHA-256 %s, now %s): resume needs the file as it was", start.Runbook, start.RunbookSHA256, rb.SHA256)
-	}
-	return rb, plan, nil
-}
-
-// varFromLog turns a var's value as run.start logged it (JSON, numbers
-// kept as json.Number) back into the type the runbook's var has.
-func varFromLog(v, old any) (any, error) {
-	switch x := v.(type) {
-	case json.Number:
-		if _, isInt := old.(int64); isInt {
-			return x.Int64()
-		}
-		return x.Float64()
-	case []any:
-		out := make([]any, len(x))
-		var elem any
-		if list, ok := old.([]any); ok && len(list) > 0 {
-			elem = list[0]
-		}
-		for i, e := range x {
-			c, err := varFromLog(e, elem)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
 // resumedData is run.resumed's data: who resumed, what the log said was
-// finished, failed and unanswered, and the answers given in advance.
-func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions, a adoption) map[string]any {
+// finished, failed and unanswered, the answers given in advance, the
+// names of the vars given again (their values are in run.start's proof),
+// and the unsigned lines it adopted.
+func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, opts runOptions, a adoption) map[string]any {
+	o := opts.decide
 	failed := map[string]string{}
 	for id, f := range p.Failed {
 		failed[id] = f.Error
@@ -234,6 +186,13 @@ func resumedData(env *runEnv, r *audit.Reopened, p *steps.Prior, o decideOptions
 	}
 	if a.tail.Count > 0 {
 		data[audit.AdoptedKey] = a.record(actor())
+	}
+	if len(opts.vars) > 0 {
+		names := make([]string, len(opts.vars))
+		for i, kv := range opts.vars {
+			names[i], _, _ = strings.Cut(kv, "=")
+		}
+		data["vars_given_again"] = names
 	}
 	if sb := sandboxResumedData(env); sb != nil {
 		data["sandbox"] = sb

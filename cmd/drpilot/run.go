@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 	"github.com/drpilot/drpilot/sandbox"
 	"github.com/drpilot/drpilot/steps"
@@ -197,6 +198,10 @@ func overrideVars(rb *runbooks.Runbook, vars []string) error {
 			return badInput("--var %s: the runbook has no var %q in [vars]", kv, name)
 		}
 		v, err := runbooks.ParseVarValue(value, old)
+		if err != nil && rb.IsSensitiveVar(name) {
+			// A sensitive value is shown nowhere, not even mistyped.
+			return badInput("--var %s=...: %s", name, audit.ScrubText(err.Error(), []string{value}))
+		}
 		if err != nil {
 			return badInput("--var %s: %v", kv, err)
 		}

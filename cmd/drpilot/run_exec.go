@@ -82,7 +82,7 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 			return nil, fmt.Errorf("keep the throwaway key: %w", err)
 		}
 	}
-	if err := env.recordSandbox(dir); err != nil {
+	if err := env.recordSandbox(dir, id, log); err != nil {
 		return nil, err
 	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: id, log: log, start: start,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -23,13 +24,30 @@ const sandboxRecordingDir = "sandbox"
 // on the sandbox's clock.
 const markRunStarted = "run.started"
 
+// recordingOptions say how a run's recording keeps its secrets: the
+// records that carry one (a SecureString's value, a text the log redacts)
+// are sealed under a key derived from the run's signing key and its id,
+// which resume has anyway and the run directory does not give away
+// (unless it holds the run's throwaway key: docs/sandbox.md).
+func recordingOptions(key ed25519.PrivateKey, runID string, log *audit.Writer) (sandbox.RecordOptions, error) {
+	sealing, err := audit.DeriveKey(key, "drpilot sandbox recording v1\x00"+runID)
+	if err != nil {
+		return sandbox.RecordOptions{}, err
+	}
+	return sandbox.RecordOptions{Key: sealing, HoldsSecret: log.HoldsSecret}, nil
+}
+
 // recordSandbox starts recording a new sandbox run's sandbox in its run
 // directory, before the run changes anything.
-func (env *runEnv) recordSandbox(runDir string) error {
+func (env *runEnv) recordSandbox(runDir, runID string, log *audit.Writer) error {
 	if env.sandbox == nil {
 		return nil
 	}
-	rec, err := env.sandbox.StartRecording(filepath.Join(runDir, sandboxRecordingDir))
+	opts, err := recordingOptions(env.key, runID, log)
+	if err != nil {
+		return fmt.Errorf("record the sandbox: %w", err)
+	}
+	rec, err := env.sandbox.StartRecording(filepath.Join(runDir, sandboxRecordingDir), opts)
 	if err != nil {
 		return fmt.Errorf("%w; the run cannot start without it, since it could not be resumed", err)
 	}
@@ -65,12 +83,16 @@ func abortHint(dir string) string {
 }
 
 // rebuildSandbox rebuilds a sandbox run's sandbox from its recording, for
-// resume. It refuses, with what to do, a recording that is missing,
-// corrupt, made with another scenario than its copy, or without a change
-// that the audit log shows the sandbox answered: a sandbox rebuilt from it
-// would not be the one the run changed.
-func rebuildSandbox(dir string, events []audit.Event) (*sandbox.Sandbox, *sandbox.Restored, error) {
+// resume, opening its sealed records with opts' key. It refuses, with what
+// to do, a recording that is missing, corrupt, sealed with another key,
+// made with another scenario than its copy, or without a change that the
+// audit log shows the sandbox answered: a sandbox rebuilt from it would
+// not be the one the run changed.
+func rebuildSandbox(dir string, events []audit.Event, opts sandbox.RecordOptions) (*sandbox.Sandbox, *sandbox.Restored, error) {
 	recording, err := sandbox.ReadRecording(filepath.Join(dir, sandboxRecordingDir))
+	if err == nil {
+		err = recording.Unseal(opts.Key)
+	}
 	if err != nil {
 		return nil, nil, badInput("cannot resume %s: it was a --sandbox run, and its simulated AWS is rebuilt from its recording: %v; if the recording can be restored as it was, restore it; else %s",
 			dir, err, abortHint(dir))
@@ -83,6 +105,21 @@ func rebuildSandbox(dir string, events []audit.Event) (*sandbox.Sandbox, *sandbo
 		return nil, nil, badInput("cannot resume %s: %v; %s", dir, err, abortHint(dir))
 	}
 	return sb, restored, nil
+}
+
+// resumeSandbox rebuilds a --sandbox run's sandbox into opts, for resume,
+// and returns the options its recording is carried on with: the same key,
+// derived again from the run's, so that one key opens all its records.
+func resumeSandbox(dir string, key ed25519.PrivateKey, r *audit.Reopened, opts *runOptions) (sandbox.RecordOptions, error) {
+	recording, err := recordingOptions(key, r.Writer.Run(), r.Writer)
+	if err != nil {
+		return recording, fmt.Errorf("cannot resume %s: %w", dir, err)
+	}
+	if opts.rebuilt, opts.restored, err = rebuildSandbox(dir, r.Events, recording); err != nil {
+		return recording, err
+	}
+	opts.sandbox = true
+	return recording, nil
 }
 
 // signingNames maps the services drpilot names in its log to the SigV4
