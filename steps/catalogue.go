@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // phaseOrder is the order of a recovery, which is also the order the
@@ -141,7 +142,7 @@ func (c *Catalogue) Actions() []runbooks.ActionSpec {
 // Services lists the AWS service names a runbook may use in require.call
 // and aws.call: the IAM prefixes drpilot supports plus aliases (elbv2).
 func (c *Catalogue) Services() []string {
-	return supportedServices()
+	return awsclient.Names()
 }
 
 // CallRegion returns the Region a call to service goes to from a step in

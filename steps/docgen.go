@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // docs/actions.md is generated from the catalogue rather than written by
@@ -281,11 +282,25 @@ func writeTable(b *bytes.Buffer, name string, settings []setting) {
 	}
 }
 
+// writeServices documents the services drpilot can call, from the one
+// service registry.
+func writeServices(b *bytes.Buffer) {
+	b.WriteString("Services, by IAM prefix (how runbooks, IAM and CloudTrail name them):\n\n| service | also accepted as | control plane |\n|---|---|---|\n")
+	for _, s := range awsclient.Registry() {
+		plane := "in each Region"
+		if s.ControlPlane != "" {
+			plane = "only in " + s.ControlPlane + " (a global service)"
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", s.Prefix, codeList(s.Aliases), plane)
+	}
+	b.WriteString("\n")
+}
+
 // writeClassification documents the operation classifier, so that a
 // reviewer can check why dry-run sends what it sends.
 func writeClassification(b *bytes.Buffer) {
 	b.WriteString("\n## How AWS operations are classified\n\n")
-	fmt.Fprintf(b, "Services, by IAM prefix: %s. `elbv2` is accepted for `elasticloadbalancing`.\n\n", codeList(iamServices))
+	writeServices(b)
 	fmt.Fprintf(b, "An operation is read-only when its name starts with %s as a whole word, "+
 		"mutating otherwise, unless the table below decides it. An operation of another service, "+
 		"or a name that is not PascalCase, is unknown: it counts as mutating and dry-run refuses it.\n\n",

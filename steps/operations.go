@@ -2,10 +2,10 @@ package steps
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // Dry-run promises that nothing changes in the account. It keeps that
@@ -14,45 +14,13 @@ import (
 // says so and nobody has found otherwise; everything else is mutating, and
 // anything drpilot cannot reason about is unknown (and refused in dry-run).
 
-// iamServices are the AWS services drpilot can call, named by their IAM
-// service prefix because that is how runbooks, CloudTrail and the audit log
-// name them ("rds:PromoteReadReplica").
-var iamServices = []string{
-	"arc-region-switch", "autoscaling", "backup", "cloudwatch", "dynamodb",
-	"ec2", "ecs", "elasticloadbalancing", "events", "lambda", "rds",
-	"route53", "s3", "ses", "sns", "ssm", "ssm-contacts", "ssm-incidents", "sts",
-}
-
-// serviceAliases are other spellings accepted for a service. ELBv2's IAM
-// prefix, elasticloadbalancing, is long and shared with the classic load
-// balancer API, and the AWS CLI and SDK call the service elbv2, so runbook
-// authors write both.
-var serviceAliases = map[string]string{
-	"elbv2": "elasticloadbalancing",
-}
-
 // CanonicalService returns the IAM prefix for a service name as a runbook
 // may write it (an IAM prefix or an alias such as elbv2), and false when
-// drpilot does not support the service.
+// drpilot does not support the service. The services are
+// awsclient.Registry's.
 func CanonicalService(service string) (string, bool) {
-	if canon, ok := serviceAliases[service]; ok {
-		return canon, true
-	}
-	if slices.Contains(iamServices, service) {
-		return service, true
-	}
-	return "", false
-}
-
-// supportedServices lists every accepted service name, aliases included,
-// sorted.
-func supportedServices() []string {
-	out := slices.Clone(iamServices)
-	for alias := range serviceAliases {
-		out = append(out, alias)
-	}
-	slices.Sort(out)
-	return out
+	s, ok := awsclient.Lookup(service)
+	return s.Prefix, ok
 }
 
 // operationName is the shape of every AWS API operation name: PascalCase

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 func TestClassify(t *testing.T) {
@@ -127,8 +128,8 @@ func TestCanonicalService(t *testing.T) {
 			t.Errorf("CanonicalService(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
-	if !slices.IsSorted(iamServices) {
-		t.Errorf("iamServices is not sorted: %v", iamServices)
+	if services := awsclient.Services(); !slices.IsSorted(services) {
+		t.Errorf("the service registry is not sorted by prefix: %v", services)
 	}
 }
 

@@ -89,7 +89,7 @@ func (f *Factory) Client(service, region string) (any, error) {
 	if c, ok := f.clients[key]; ok {
 		return c, nil
 	}
-	c := services[canon].build(f.config(canon, region), f.customEndpoint())
+	c := byName[canon].build(f.config(canon, region), f.customEndpoint())
 	f.clients[key] = c
 	return c, nil
 }

@@ -41,68 +41,127 @@ import (
 // pathStyleS3 is what only S3 needs when the endpoint is not AWS's.
 type newClient func(cfg aws.Config, pathStyleS3 bool) any
 
-// service is one supported AWS service: how to build its client, and the
-// client's type, whose methods are the operations Invoke can call.
-type service struct {
-	build  newClient
-	client reflect.Type
+// Service is one AWS service drpilot can call: the one place that says
+// how runbooks name it, how its client is built, and where its control
+// plane lives. The operation classifier, the catalogue's checks, the
+// reference docs and the IAM policy all read this table.
+type Service struct {
+	// Prefix is the IAM service prefix: how runbooks, CloudTrail, IAM
+	// policies and the audit log name the service ("rds").
+	Prefix string
+	// Aliases are other names runbook authors use for it (the AWS CLI's
+	// and the SDK's, such as elbv2).
+	Aliases []string
+	// ControlPlane is the one Region whose control plane serves the
+	// service's changes, for a global service (Route 53: us-east-1); ""
+	// for a regional service, whose control plane is in each Region.
+	ControlPlane string
+	build        newClient
+	client       reflect.Type
 }
 
-// svc pairs a constructor with the client type it returns.
-func svc[C any](build func(aws.Config, bool) *C) service {
-	return service{
+// svc builds a Service from a constructor, with the client type it returns.
+func svc[C any](prefix string, build func(aws.Config, bool) *C) Service {
+	return Service{
+		Prefix: prefix,
 		build:  func(c aws.Config, p bool) any { return build(c, p) },
 		client: reflect.TypeFor[*C](),
 	}
 }
 
-// services maps each IAM service prefix drpilot supports to its SDK
-// client. Runbooks, the audit log and CloudTrail name services by that
-// prefix, so the SDK's module names stop here.
-var services = map[string]service{
-	"arc-region-switch": svc(func(c aws.Config, _ bool) *arcregionswitch.Client { return arcregionswitch.NewFromConfig(c) }),
-	"autoscaling":       svc(func(c aws.Config, _ bool) *autoscaling.Client { return autoscaling.NewFromConfig(c) }),
-	"backup":            svc(func(c aws.Config, _ bool) *backup.Client { return backup.NewFromConfig(c) }),
-	"cloudwatch":        svc(func(c aws.Config, _ bool) *cloudwatch.Client { return cloudwatch.NewFromConfig(c) }),
-	"dynamodb":          svc(func(c aws.Config, _ bool) *dynamodb.Client { return dynamodb.NewFromConfig(c) }),
-	"ec2":               svc(func(c aws.Config, _ bool) *ec2.Client { return ec2.NewFromConfig(c) }),
-	"ecs":               svc(func(c aws.Config, _ bool) *ecs.Client { return ecs.NewFromConfig(c) }),
-	"elasticloadbalancing": svc(func(c aws.Config, _ bool) *elasticloadbalancingv2.Client {
-		return elasticloadbalancingv2.NewFromConfig(c)
-	}),
-	"events":  svc(func(c aws.Config, _ bool) *eventbridge.Client { return eventbridge.NewFromConfig(c) }),
-	"lambda":  svc(func(c aws.Config, _ bool) *lambda.Client { return lambda.NewFromConfig(c) }),
-	"rds":     svc(func(c aws.Config, _ bool) *rds.Client { return rds.NewFromConfig(c) }),
-	"route53": svc(func(c aws.Config, _ bool) *route53.Client { return route53.NewFromConfig(c) }),
-	"s3": svc(func(c aws.Config, pathStyle bool) *s3.Client {
-		return s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = pathStyle })
-	}),
-	"ses":           svc(func(c aws.Config, _ bool) *sesv2.Client { return sesv2.NewFromConfig(c) }),
-	"sns":           svc(func(c aws.Config, _ bool) *sns.Client { return sns.NewFromConfig(c) }),
-	"ssm":           svc(func(c aws.Config, _ bool) *ssm.Client { return ssm.NewFromConfig(c) }),
-	"ssm-contacts":  svc(func(c aws.Config, _ bool) *ssmcontacts.Client { return ssmcontacts.NewFromConfig(c) }),
-	"ssm-incidents": svc(func(c aws.Config, _ bool) *ssmincidents.Client { return ssmincidents.NewFromConfig(c) }),
-	"sts":           svc(func(c aws.Config, _ bool) *sts.Client { return sts.NewFromConfig(c) }),
+// alias adds other names for a service.
+func (s Service) alias(names ...string) Service {
+	s.Aliases = append(s.Aliases, names...)
+	return s
 }
 
-// aliases are other names runbooks use for a service (see
-// steps.CanonicalService); the client is the same.
-var aliases = map[string]string{"elbv2": "elasticloadbalancing"}
+// global marks a service whose control plane is in one Region.
+func (s Service) global(region string) Service {
+	s.ControlPlane = region
+	return s
+}
+
+// registry lists every service drpilot supports, sorted by prefix. The SDK's
+// module names stop here.
+var registry = []Service{
+	svc("arc-region-switch", func(c aws.Config, _ bool) *arcregionswitch.Client { return arcregionswitch.NewFromConfig(c) }),
+	svc("autoscaling", func(c aws.Config, _ bool) *autoscaling.Client { return autoscaling.NewFromConfig(c) }),
+	svc("backup", func(c aws.Config, _ bool) *backup.Client { return backup.NewFromConfig(c) }),
+	svc("cloudwatch", func(c aws.Config, _ bool) *cloudwatch.Client { return cloudwatch.NewFromConfig(c) }),
+	svc("dynamodb", func(c aws.Config, _ bool) *dynamodb.Client { return dynamodb.NewFromConfig(c) }),
+	svc("ec2", func(c aws.Config, _ bool) *ec2.Client { return ec2.NewFromConfig(c) }),
+	svc("ecs", func(c aws.Config, _ bool) *ecs.Client { return ecs.NewFromConfig(c) }),
+	// ELBv2's IAM prefix is long and shared with the classic load
+	// balancer API; the AWS CLI and the SDK call it elbv2.
+	svc("elasticloadbalancing", func(c aws.Config, _ bool) *elasticloadbalancingv2.Client {
+		return elasticloadbalancingv2.NewFromConfig(c)
+	}).alias("elbv2"),
+	svc("events", func(c aws.Config, _ bool) *eventbridge.Client { return eventbridge.NewFromConfig(c) }),
+	svc("lambda", func(c aws.Config, _ bool) *lambda.Client { return lambda.NewFromConfig(c) }),
+	svc("rds", func(c aws.Config, _ bool) *rds.Client { return rds.NewFromConfig(c) }),
+	// Route 53's changes (records, health checks, zones) go through its
+	// control plane in us-east-1; DNS answers and health checking do not.
+	svc("route53", func(c aws.Config, _ bool) *route53.Client { return route53.NewFromConfig(c) }).global("us-east-1"),
+	svc("s3", func(c aws.Config, pathStyle bool) *s3.Client {
+		return s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+	}),
+	svc("ses", func(c aws.Config, _ bool) *sesv2.Client { return sesv2.NewFromConfig(c) }),
+	svc("sns", func(c aws.Config, _ bool) *sns.Client { return sns.NewFromConfig(c) }),
+	svc("ssm", func(c aws.Config, _ bool) *ssm.Client { return ssm.NewFromConfig(c) }),
+	svc("ssm-contacts", func(c aws.Config, _ bool) *ssmcontacts.Client { return ssmcontacts.NewFromConfig(c) }),
+	svc("ssm-incidents", func(c aws.Config, _ bool) *ssmincidents.Client { return ssmincidents.NewFromConfig(c) }),
+	svc("sts", func(c aws.Config, _ bool) *sts.Client { return sts.NewFromConfig(c) }),
+}
+
+// byName indexes the registry by prefix and by alias.
+var byName = func() map[string]*Service {
+	idx := make(map[string]*Service, 2*len(registry))
+	for i := range registry {
+		s := &registry[i]
+		idx[s.Prefix] = s
+		for _, a := range s.Aliases {
+			idx[a] = s
+		}
+	}
+	return idx
+}()
+
+// Lookup returns the service a runbook names, by IAM prefix or alias.
+func Lookup(name string) (Service, bool) {
+	s, ok := byName[name]
+	if !ok {
+		return Service{}, false
+	}
+	return *s, true
+}
 
 // canonical returns the IAM prefix for a service name or alias.
 func canonical(service string) (string, bool) {
-	if c, ok := aliases[service]; ok {
-		return c, true
+	s, ok := byName[service]
+	if !ok {
+		return "", false
 	}
-	_, ok := services[service]
-	return service, ok
+	return s.Prefix, true
 }
+
+// Registry returns every supported service, sorted by prefix.
+func Registry() []Service { return slices.Clone(registry) }
 
 // Services lists the IAM prefixes of the services Invoke can call, sorted.
 func Services() []string {
-	out := make([]string, 0, len(services))
-	for s := range services {
-		out = append(out, s)
+	out := make([]string, len(registry))
+	for i, s := range registry {
+		out[i] = s.Prefix
+	}
+	return out
+}
+
+// Names lists every name a runbook may give a service, prefixes and
+// aliases, sorted.
+func Names() []string {
+	out := make([]string, 0, len(byName))
+	for name := range byName {
+		out = append(out, name)
 	}
 	slices.Sort(out)
 	return out
@@ -113,8 +172,8 @@ func Services() []string {
 // (*XOutput, error).
 // It is built on first use, so that a run that never asks pays nothing.
 var operationIndex = sync.OnceValue(func() map[string]map[string]reflect.Method {
-	idx := make(map[string]map[string]reflect.Method, len(services))
-	for name, s := range services {
+	idx := make(map[string]map[string]reflect.Method, len(registry))
+	for _, s := range registry {
 		t := s.client
 		ops := map[string]reflect.Method{}
 		for i := 0; i < t.NumMethod(); i++ {
@@ -123,7 +182,7 @@ var operationIndex = sync.OnceValue(func() map[string]map[string]reflect.Method 
 				ops[m.Name] = m
 			}
 		}
-		idx[name] = ops
+		idx[s.Prefix] = ops
 	}
 	return idx
 })
