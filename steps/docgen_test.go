@@ -67,7 +67,7 @@ func TestActionsDocContent(t *testing.T) {
 		"Give exactly one of `values`, `alias_target`.",
 		"Give at least one of `min_size`, `max_size`, `desired_capacity`.",
 		"| `sts:GetSessionToken` | mutating |",
-		"`elbv2` is accepted",
+		"| `elasticloadbalancing` | `elbv2` | in each Region |", "| `route53` |  | only in us-east-1 (a global service) |",
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("doc lacks %q", want)
