@@ -8,8 +8,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerARC) }
-
 // arcExecution is how long a Region switch plan execution runs in
 // simulated time: its workflows (scale up, fail over databases, shift
 // traffic) as one step.

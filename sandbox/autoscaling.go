@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerAutoScaling) }
-
 // Auto Scaling durations in simulated time, as docs/sandbox.md lists them.
 const (
 	asgLaunch    = 90 * time.Second // an instance's Pending → InService

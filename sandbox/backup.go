@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerBackup) }
-
 // AWS Backup durations in simulated time, as docs/sandbox.md lists them. A
 // backup job is CREATED, then RUNNING, then COMPLETED about ten minutes
 // after it started; a restore job is PENDING, then RUNNING, then COMPLETED

@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerCloudWatch) }
-
 // cloudWatchDefaultPeriod is an alarm's evaluation period when it sets
 // none; a state set with SetAlarmState lasts until the next evaluation.
 const cloudWatchDefaultPeriod = 60 * time.Second

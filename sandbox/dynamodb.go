@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerDynamoDB) }
-
 // DynamoDB durations in simulated time.
 const (
 	dynamoCreate  = 20 * time.Second

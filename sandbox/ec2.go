@@ -7,8 +7,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerEC2) }
-
 // EC2 durations in simulated time.
 const (
 	ec2Boot         = 30 * time.Second // an instance: pending → running

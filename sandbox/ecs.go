@@ -8,8 +8,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerECS) }
-
 // ECS durations in simulated time. A service's tasks follow its desired
 // count: each new task is PENDING for ecsTaskStart, the scheduler launching
 // one after another ecsTaskStagger apart; a task scaled in drains for

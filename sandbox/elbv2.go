@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerELBv2) }
-
 // ELBv2 durations in simulated time, as docs/sandbox.md lists them.
 const (
 	// elbHealthy is how long a registered target stays initial before its

@@ -7,8 +7,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerEventBridge) }
-
 // EventBridge rules change state the moment the API answers (ENABLED ⇄
 // DISABLED): no durations to simulate. Only the default event bus exists,
 // as in a fresh account; the sandbox does not serve CreateEventBus yet.

@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerIncidents) }
-
 // Incident Manager has no state machine the sandbox simulates: an incident
 // record is OPEN from StartIncident on. Response plans can be created and
 // read (CreateResponsePlan, GetResponsePlan: what a runbook checks before

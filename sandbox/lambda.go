@@ -5,8 +5,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerLambda) }
-
 // lambdaAccountConcurrency is the account's concurrency limit per Region;
 // reservations must leave 100 unreserved, as Lambda requires.
 const lambdaAccountConcurrency = 1000

@@ -6,8 +6,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerRDS) }
-
 // RDS durations in simulated time, as docs/sandbox.md lists them.
 const (
 	rdsCreate    = 8 * time.Minute

@@ -8,8 +8,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerRoute53) }
-
 // Route 53 durations in simulated time.
 const route53Propagation = 60 * time.Second // a change is PENDING, then INSYNC
 

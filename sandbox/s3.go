@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerS3) }
-
 // s3Replication is how long cross-Region replication takes in simulated
 // time (S3 RTC's typical case).
 const s3Replication = 15 * time.Second

@@ -15,8 +15,10 @@
 package sandbox
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,9 +110,29 @@ func (s *Sandbox) Journal() *Journal { return s.journal }
 // Account returns the simulated account id.
 func (s *Sandbox) Account() string { return s.account }
 
-// registry lists the service files' register functions; each adds its
-// service and operations. Filled by init functions, one per service file.
-var registry []func(*Sandbox)
+// registry lists every service the sandbox serves, one register function
+// each (in that service's file): the one list to extend.
+var registry = []func(*Sandbox){
+	registerARC,
+	registerAutoScaling,
+	registerBackup,
+	registerCloudWatch,
+	registerDynamoDB,
+	registerEC2,
+	registerECS,
+	registerELBv2,
+	registerEventBridge,
+	registerIncidents,
+	registerLambda,
+	registerRDS,
+	registerRoute53,
+	registerS3,
+	registerSESv2,
+	registerSNS,
+	registerSSM,
+	registerSSMContacts,
+	registerSTS,
+}
 
 // stateOf returns a service's state in a Region, made on first use by mk.
 // Callers hold s.mu.
@@ -145,6 +167,28 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) Serves(service, operation string) bool {
 	_, ok := s.ops[opKey{service, operation}]
 	return ok
+}
+
+// Operation is one operation the sandbox serves.
+type Operation struct {
+	// Service is its SigV4 signing name.
+	Service, Name string
+	// Mutating says it changes the sandbox's state: a recording keeps it.
+	Mutating bool
+}
+
+// Operations lists every operation the sandbox serves, sorted by service
+// and name: what docs list and what the conformance test holds against the
+// operation classifier.
+func (s *Sandbox) Operations() []Operation {
+	out := make([]Operation, 0, len(s.ops))
+	for k, op := range s.ops {
+		out = append(out, Operation{Service: k.service, Name: k.op, Mutating: op.mutating})
+	}
+	slices.SortFunc(out, func(a, b Operation) int {
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Name, b.Name))
+	})
+	return out
 }
 
 // Mutates reports whether an operation the sandbox serves changes its

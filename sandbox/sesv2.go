@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerSESv2) }
-
 // SES v2 sends nothing: SendEmail records the message, to be read at
 // /_sandbox/state. Identities are not simulated, so any sender is taken as
 // verified. The record is bounded so that a long game day keeps memory

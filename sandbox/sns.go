@@ -10,8 +10,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerSNS) }
-
 // SNS limits. Publishing is immediate, so there are no durations.
 const (
 	snsPageSize   = 100        // ListTopics' fixed page size

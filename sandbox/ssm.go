@@ -11,8 +11,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerSSM) }
-
 // SSM limits, as the real service enforces them. Parameters and OpsItems
 // have no state machine: they exist as soon as they are written.
 const (

@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-func init() { registry = append(registry, registerSSMContacts) }
-
 // SSM Contacts (Incident Manager's contacts) has no state machine the
 // sandbox simulates: a contact exists once created, and an engagement is
 // recorded when started. The engagement log is bounded so that a long game

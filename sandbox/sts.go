@@ -1,7 +1,5 @@
 package sandbox
 
-func init() { registry = append(registry, registerSTS) }
-
 // registerSTS serves STS GetCallerIdentity, which drpilot's run.start
 // records as the caller ARN.
 func registerSTS(s *Sandbox) {

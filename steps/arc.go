@@ -4,14 +4,14 @@ import "github.com/drpilot/drpilot/runbooks"
 
 // arcActions are the Amazon Application Recovery Controller (ARC) Region
 // switch actions (IAM prefix arc-region-switch).
-func arcActions() []entry {
-	return []entry{arcStartRegionSwitch()}
+func arcActions() []Action {
+	return []Action{arcStartRegionSwitch().runs(runStartRegionSwitch)}
 }
 
 // arcStartRegionSwitch hands the switch to an ARC Region switch plan, for
 // teams that keep the ordered switch steps in ARC rather than in drpilot.
-func arcStartRegionSwitch() entry {
-	return entry{
+func arcStartRegionSwitch() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "arc.start-region-switch",
 			Summary:  "Start an ARC Region switch plan execution and wait until it completes.",

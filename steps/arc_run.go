@@ -12,10 +12,6 @@ import (
 // The ARC Region switch action: start a plan execution, or take over one
 // already under way, and follow it to the end.
 
-func init() {
-	register("arc.start-region-switch", runStartRegionSwitch)
-}
-
 // ARC plan execution states (ExecutionState), by what they mean to a
 // step waiting on the execution.
 var (

@@ -4,14 +4,14 @@ import "github.com/drpilot/drpilot/runbooks"
 
 // autoscalingActions are the EC2 Auto Scaling actions (IAM prefix
 // autoscaling).
-func autoscalingActions() []entry {
-	return []entry{autoscalingSetCapacity()}
+func autoscalingActions() []Action {
+	return []Action{autoscalingSetCapacity().runs(runAutoScalingSetCapacity)}
 }
 
 // autoscalingSetCapacity scales a group: down to freeze the primary, up to
 // bring a pilot-light or warm-standby fleet to production size.
-func autoscalingSetCapacity() entry {
-	return entry{
+func autoscalingSetCapacity() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "autoscaling.set-capacity",
 			Summary:  "Set an Auto Scaling group's minimum, maximum and desired capacity and wait for the instances.",

@@ -12,10 +12,6 @@ import (
 // autoscaling.set-capacity scales an Auto Scaling group: down to freeze
 // the primary, up to bring a standby fleet to production size.
 
-func init() {
-	register("autoscaling.set-capacity", runAutoScalingSetCapacity)
-}
-
 // asgSizeMembers are the sizes the step may set, as the API names them.
 var asgSizeMembers = []string{"MinSize", "MaxSize", "DesiredCapacity"}
 

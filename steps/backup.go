@@ -3,16 +3,16 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // backupActions are the AWS Backup actions (IAM prefix backup).
-func backupActions() []entry {
-	return []entry{backupStartRestore()}
+func backupActions() []Action {
+	return []Action{backupStartRestore().runs(runBackupStartRestore).plans(planBackupStartRestore)}
 }
 
 // backupStartRestore restores a recovery point: the heart of a
 // backup-and-restore strategy. It refuses a recovery point older than the
 // runbook's rpo, because restoring one would silently lose more data than
 // the business agreed to.
-func backupStartRestore() entry {
-	return entry{
+func backupStartRestore() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name: "backup.start-restore",
 			Summary: "Restore an AWS Backup recovery point, given by ARN or as the newest completed one of a resource, " +

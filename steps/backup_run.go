@@ -15,11 +15,6 @@ import (
 // young enough for the runbook's RPO, restore it with an idempotency token
 // and wait for the restore job.
 
-func init() {
-	register("backup.start-restore", runBackupStartRestore)
-	requestPlanners["backup.start-restore"] = planBackupStartRestore
-}
-
 // A restore job takes from minutes (a small volume) to hours (a large
 // database); AWS Backup has no waiter of its own to copy.
 const (

@@ -34,6 +34,9 @@ func (s *StepRun) ReadIn(ctx context.Context, region, operation string, input ma
 	if Classify(service, op) != runbooks.OpReadOnly {
 		return nil, fmt.Errorf("internal error: %s is not read-only and was not sent", operation)
 	}
+	if err := s.declared(operation); err != nil {
+		return nil, err
+	}
 	resp, err := s.exec.opts.Clients.Invoke(ctx, service, region, op, input)
 	if err != nil {
 		return nil, err
@@ -60,6 +63,9 @@ func (s *StepRun) mutate(ctx context.Context, call CallInfo, simulated map[strin
 	service, op, ok := splitOperation(call.Operation)
 	if !ok {
 		return nil, fmt.Errorf("malformed operation %q", call.Operation)
+	}
+	if err := s.declared(call.Operation); err != nil {
+		return nil, err
 	}
 	region, input := call.Region, call.Input
 	s.calls++
@@ -149,6 +155,24 @@ func (s *StepRun) Call(ctx context.Context, operation string, input map[string]a
 		return s.Read(ctx, operation, input)
 	}
 	return s.Mutate(ctx, operation, input, map[string]any{})
+}
+
+// declared refuses an operation the action's spec does not list: the spec
+// is what check, the plan, docs/actions.md and the IAM policy read, so an
+// action that calls anything else would fail at 3 a.m. under the policy
+// drpilot generated for it. An action that takes its operation as a
+// parameter (aws.call) declares that one.
+func (s *StepRun) declared(operation string) error {
+	spec := s.exec.opts.Catalogue.entries[s.plan.Action].spec
+	if spec.OperationParam != "" && s.String(spec.OperationParam) == operation {
+		return nil
+	}
+	for _, c := range spec.Calls {
+		if c.Operation == operation {
+			return nil
+		}
+	}
+	return fmt.Errorf("internal error: action %s called %s, which its spec does not declare; nothing was sent", s.plan.Action, operation)
 }
 
 // simulate records a mutating call that dry-run does not send and returns

@@ -20,11 +20,38 @@ var phaseOrder = []string{
 	"declare", "freeze", "restore", "reintegrate", "switch", "verify", "notify", "any",
 }
 
-// entry is one action as the catalogue keeps it: the spec that runbooks
-// sees, and the example step the reference shows for it.
-type entry struct {
+// Action is one action, whole, in one value: its spec (parameters, outputs,
+// the AWS operations it may call — its own, its waits and its checks —
+// idempotency and timing), the example step the reference shows, and its
+// code: the run function, the planner of the requests a gate shows (when it
+// sends more than its one primary request), and the redaction of input
+// members that carry a secret under a name that does not say so. The
+// validator, the planner, the executor, docs/actions.md and the IAM policy
+// all read it from here.
+type Action struct {
 	spec    runbooks.ActionSpec
 	example example
+	run     runFunc
+	plan    requestPlanner
+	conceal func(s *StepRun)
+}
+
+// runs gives an action its code.
+func (a Action) runs(fn runFunc) Action {
+	a.run = fn
+	return a
+}
+
+// plans gives an action the planner of the requests its gate shows.
+func (a Action) plans(fn requestPlanner) Action {
+	a.plan = fn
+	return a
+}
+
+// conceals gives an action the redaction of its input's secret members.
+func (a Action) conceals(fn func(s *StepRun)) Action {
+	a.conceal = fn
+	return a
 }
 
 // example is a minimal [[steps]] entry that uses an action. The values are
@@ -47,7 +74,7 @@ type setting struct {
 // is safe for concurrent use; the ActionSpecs it returns share their slices
 // with it and must not be modified.
 type Catalogue struct {
-	entries map[string]entry
+	entries map[string]Action
 	names   []string // sorted by name
 	ordered []string // sorted by phase, then name
 }
@@ -65,10 +92,11 @@ func Default() *Catalogue {
 	return c
 }
 
-// builtinEntries gathers the per-service tables.
-func builtinEntries() []entry {
-	var all []entry
-	for _, group := range [][]entry{
+// builtinEntries gathers the per-service tables: the one explicit list of
+// every action drpilot has.
+func builtinEntries() []Action {
+	var all []Action
+	for _, group := range [][]Action{
 		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
 		rdsActions(), dynamodbActions(), ec2Actions(), elbv2Actions(),
@@ -81,8 +109,8 @@ func builtinEntries() []entry {
 
 // build indexes entries, refusing duplicate names, and installs the default
 // Input builder on every action that calls AWS and has none of its own.
-func build(entries []entry) (*Catalogue, error) {
-	c := &Catalogue{entries: make(map[string]entry, len(entries))}
+func build(entries []Action) (*Catalogue, error) {
+	c := &Catalogue{entries: make(map[string]Action, len(entries))}
 	for _, e := range entries {
 		name := e.spec.Name
 		if name == "" {
@@ -90,6 +118,9 @@ func build(entries []entry) (*Catalogue, error) {
 		}
 		if _, dup := c.entries[name]; dup {
 			return nil, fmt.Errorf("action %s is defined twice", name)
+		}
+		if e.run == nil {
+			return nil, fmt.Errorf("action %s has no run function", name)
 		}
 		if e.spec.Input == nil && len(e.spec.Calls) > 0 && e.spec.OperationParam == "" {
 			e.spec.Input = memberInput(e.spec.Params)
@@ -121,6 +152,15 @@ func phaseRank(spec runbooks.ActionSpec) int {
 func (c *Catalogue) Action(name string) (runbooks.ActionSpec, bool) {
 	e, ok := c.entries[name]
 	return e.spec, ok
+}
+
+// runners maps each action to its code, for an executor.
+func (c *Catalogue) runners() map[string]runFunc {
+	out := make(map[string]runFunc, len(c.entries))
+	for name, a := range c.entries {
+		out[name] = a.run
+	}
+	return out
 }
 
 // ActionNames lists every action name, sorted.

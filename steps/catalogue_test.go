@@ -117,11 +117,11 @@ func TestActionsOrder(t *testing.T) {
 
 func TestBuildRejectsDuplicates(t *testing.T) {
 	t.Parallel()
-	e := entry{spec: runbooks.ActionSpec{Name: "x.y"}}
-	if _, err := build([]entry{e, e}); err == nil || !strings.Contains(err.Error(), "x.y") {
+	e := Action{spec: runbooks.ActionSpec{Name: "x.y"}}
+	if _, err := build([]Action{e, e}); err == nil || !strings.Contains(err.Error(), "x.y") {
 		t.Errorf("build with a duplicate: err = %v, want one naming x.y", err)
 	}
-	if _, err := build([]entry{{}}); err == nil {
+	if _, err := build([]Action{{}}); err == nil {
 		t.Error("build with a nameless action: err = nil")
 	}
 }

@@ -4,15 +4,15 @@ import "github.com/drpilot/drpilot/runbooks"
 
 // cloudwatchActions are the Amazon CloudWatch actions (IAM prefix
 // cloudwatch).
-func cloudwatchActions() []entry {
-	return []entry{cloudwatchWaitAlarm()}
+func cloudwatchActions() []Action {
+	return []Action{cloudwatchWaitAlarm().runs(runWaitAlarm)}
 }
 
 // cloudwatchWaitAlarm waits for an alarm to settle. An alarm that watches
 // the business metric (orders per minute, error rate) is the verdict on
 // whether the recovery worked.
-func cloudwatchWaitAlarm() entry {
-	return entry{
+func cloudwatchWaitAlarm() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "cloudwatch.wait-alarm",
 			Summary: "Wait until a CloudWatch metric or composite alarm is in the expected state.",

@@ -9,10 +9,6 @@ import (
 // The CloudWatch action: wait for an alarm, metric or composite, to reach
 // a state.
 
-func init() {
-	register("cloudwatch.wait-alarm", runWaitAlarm)
-}
-
 // runWaitAlarm polls DescribeAlarms, asking for both alarm types, until
 // the alarm's StateValue is the one asked for. An alarm that does not
 // exist is an error at once: no amount of waiting creates it.

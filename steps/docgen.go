@@ -105,7 +105,7 @@ func writePhaseTable(b *bytes.Buffer, c *Catalogue) {
 }
 
 // writeAction renders one action's section.
-func writeAction(b *bytes.Buffer, e entry) {
+func writeAction(b *bytes.Buffer, e Action) {
 	spec := e.spec
 	fmt.Fprintf(b, "\n### `%s`\n\n%s\n\n", spec.Name, spec.Summary)
 	fmt.Fprintf(b, "- **Phases:** %s (where it is usually used; any phase is allowed)\n", strings.Join(spec.Phases, ", "))

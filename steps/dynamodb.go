@@ -3,14 +3,17 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // dynamodbActions are the Amazon DynamoDB actions (IAM prefix dynamodb).
-func dynamodbActions() []entry {
-	return []entry{dynamodbRestoreToPointInTime(), dynamodbWaitActive()}
+func dynamodbActions() []Action {
+	return []Action{
+		dynamodbRestoreToPointInTime().runs(runDynamoDBRestoreToPointInTime),
+		dynamodbWaitActive().runs(runDynamoDBWaitActive),
+	}
 }
 
 // dynamodbRestoreToPointInTime restores a table from its continuous
 // backups into a new table, the way back from corruption or a bad deploy.
-func dynamodbRestoreToPointInTime() entry {
-	return entry{
+func dynamodbRestoreToPointInTime() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "dynamodb.restore-to-point-in-time",
 			Summary:  "Restore a DynamoDB table to a point in time as a new table and wait until it is active.",
@@ -53,8 +56,8 @@ func dynamodbRestoreToPointInTime() entry {
 }
 
 // dynamodbWaitActive checks a table is usable, for verify steps.
-func dynamodbWaitActive() entry {
-	return entry{
+func dynamodbWaitActive() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "dynamodb.wait-active",
 			Summary: "Wait until a DynamoDB table is ACTIVE.",

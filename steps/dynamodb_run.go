@@ -11,11 +11,6 @@ import (
 // in this Region from a table of this one or (cross-Region) of another,
 // and a wait until a table is ACTIVE.
 
-func init() {
-	register("dynamodb.restore-to-point-in-time", runDynamoDBRestoreToPointInTime)
-	register("dynamodb.wait-active", runDynamoDBWaitActive)
-}
-
 // The SDK's TableExists waiter polls every 20 s, backing off to 120 s; a
 // restore is counted against the RTO, so the wait backs off to a minute.
 const (

@@ -3,14 +3,17 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // ec2Actions are the Amazon EC2 (EBS) actions (IAM prefix ec2).
-func ec2Actions() []entry {
-	return []entry{ec2CreateVolume(), ec2AttachVolume()}
+func ec2Actions() []Action {
+	return []Action{
+		ec2CreateVolume().runs(runEC2CreateVolume).plans(planEC2CreateVolume),
+		ec2AttachVolume().runs(runEC2AttachVolume),
+	}
 }
 
 // ec2CreateVolume restores an EBS snapshot, usually one copied to the
 // recovery Region, as a new volume.
-func ec2CreateVolume() entry {
-	return entry{
+func ec2CreateVolume() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "ec2.create-volume",
 			Summary:  "Create an EBS volume from a snapshot and wait until it is available.",
@@ -53,8 +56,8 @@ func ec2CreateVolume() entry {
 }
 
 // ec2AttachVolume puts a restored volume back under its server.
-func ec2AttachVolume() entry {
-	return entry{
+func ec2AttachVolume() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "ec2.attach-volume",
 			Summary:  "Attach an EBS volume to an EC2 instance and wait until it is attached.",

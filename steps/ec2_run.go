@@ -9,12 +9,6 @@ import (
 // The Amazon EC2 (EBS) actions: a volume from a snapshot, and a volume
 // attached to its server.
 
-func init() {
-	register("ec2.create-volume", runEC2CreateVolume)
-	register("ec2.attach-volume", runEC2AttachVolume)
-	requestPlanners["ec2.create-volume"] = planEC2CreateVolume
-}
-
 // tokenTag is the tag drpilot puts on a volume it creates, with the step's
 // client token as its value: the volume a step made can be found by it
 // before anything is sent again, so that a retried or resumed step neither

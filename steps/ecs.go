@@ -3,14 +3,14 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // ecsActions are the Amazon ECS actions (IAM prefix ecs).
-func ecsActions() []entry {
-	return []entry{ecsScaleService()}
+func ecsActions() []Action {
+	return []Action{ecsScaleService().runs(runECSScaleService)}
 }
 
 // ecsScaleService changes a service's task count: to zero to freeze
 // consumers in the primary, to production size in the recovery Region.
-func ecsScaleService() entry {
-	return entry{
+func ecsScaleService() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "ecs.scale-service",
 			Summary:  "Set an ECS service's desired task count and wait until the service is stable.",

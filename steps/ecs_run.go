@@ -10,10 +10,6 @@ import (
 // ecs.scale-service changes an ECS service's task count: to zero to freeze
 // consumers in the primary, to production size in the recovery Region.
 
-func init() {
-	register("ecs.scale-service", runECSScaleService)
-}
-
 // runECSScaleService reads the service, updates its desired count unless
 // it already is the step's, and waits until the service is stable as the
 // SDK's ServicesStable waiter defines it: one deployment, and runningCount

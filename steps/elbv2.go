@@ -4,8 +4,11 @@ import "github.com/drpilot/drpilot/runbooks"
 
 // elbv2Actions are the Elastic Load Balancing v2 actions (IAM prefix
 // elasticloadbalancing; runbooks may also write elbv2 in require.call).
-func elbv2Actions() []entry {
-	return []entry{elbv2RegisterTargets(), elbv2WaitHealthy()}
+func elbv2Actions() []Action {
+	return []Action{
+		elbv2RegisterTargets().runs(runELBv2RegisterTargets),
+		elbv2WaitHealthy().runs(runELBv2WaitHealthy),
+	}
 }
 
 // targetsParam is the Targets member both actions take: a list of
@@ -28,8 +31,8 @@ func targetGroupParam() runbooks.Param {
 
 // elbv2RegisterTargets puts restored or scaled-up servers behind a load
 // balancer.
-func elbv2RegisterTargets() entry {
-	return entry{
+func elbv2RegisterTargets() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "elbv2.register-targets",
 			Summary:  "Register targets with an ALB or NLB target group and wait until they are healthy.",
@@ -61,8 +64,8 @@ func elbv2RegisterTargets() entry {
 
 // elbv2WaitHealthy checks what the load balancer thinks of its targets, the
 // most direct sign that traffic can be served.
-func elbv2WaitHealthy() entry {
-	return entry{
+func elbv2WaitHealthy() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "elbv2.wait-healthy",
 			Summary: "Wait until the targets of an ALB or NLB target group are healthy.",

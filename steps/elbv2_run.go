@@ -12,11 +12,6 @@ import (
 // The Elastic Load Balancing v2 actions: put targets behind a load
 // balancer and wait until they are healthy, or only wait.
 
-func init() {
-	register("elbv2.register-targets", runELBv2RegisterTargets)
-	register("elbv2.wait-healthy", runELBv2WaitHealthy)
-}
-
 // runELBv2RegisterTargets registers the targets (RegisterTargets is
 // idempotent: a registered target stays as it is) and polls
 // DescribeTargetHealth for them until every one is healthy. RegisterTargets

@@ -3,14 +3,14 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // eventsActions are the Amazon EventBridge actions (IAM prefix events).
-func eventsActions() []entry {
-	return []entry{eventsDisableRule()}
+func eventsActions() []Action {
+	return []Action{eventsDisableRule().runs(runEventsDisableRule)}
 }
 
 // eventsDisableRule stops scheduled and event-driven jobs that would write
 // to the primary while it is being frozen.
-func eventsDisableRule() entry {
-	return entry{
+func eventsDisableRule() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "events.disable-rule",
 			Summary:  "Disable an EventBridge rule so that it stops triggering its targets.",

@@ -16,10 +16,6 @@ import (
 // targets: a scheduled job or an event-driven writer that must not touch
 // the primary while it is frozen.
 
-func init() {
-	register("events.disable-rule", runEventsDisableRule)
-}
-
 // runEventsDisableRule reads the rule first: a rule already DISABLED is
 // left alone (the step is then a no-op, which a resumed run relies on).
 // Otherwise it disables it and reads it back until EventBridge reports it

@@ -192,7 +192,7 @@ func New(opts Options) (*Executor, error) {
 		opts: opts, graph: runbooks.BuildGraph(opts.Runbook), steps: make([]*runbooks.PlannedStep, n),
 		status: make([]string, n), outputs: map[string]map[string]any{}, simulated: map[string]bool{},
 		skips: map[string]errSkipped{}, running: map[string]context.CancelCauseFunc{}, attempts: map[string]int{},
-		allowed: make([]bool, n), failedOnce: make([]bool, n), priorFailed: map[string]string{}, runners: runners,
+		allowed: make([]bool, n), failedOnce: make([]bool, n), priorFailed: map[string]string{}, runners: opts.Catalogue.runners(),
 		answered: maps.Clone(opts.Answered), preconditionsSkipped: map[string]bool{},
 	}
 	for i := range opts.Plan.Steps {

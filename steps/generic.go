@@ -9,14 +9,20 @@ import (
 // genericActions are the actions that belong to no one AWS service: the
 // escape hatch to any operation, the human steps, a timer, an HTTP probe
 // and notifications.
-func genericActions() []entry {
-	return []entry{awsCall(), manual(), wait(), httpProbe(), notify()}
+func genericActions() []Action {
+	return []Action{
+		awsCall().runs(runAWSCall).conceals(concealAWSCallSecureString),
+		manual().runs(runManual),
+		wait().runs(runWait),
+		httpProbe().runs(runHTTPProbe),
+		notify().runs(runNotify).plans(planNotify),
+	}
 }
 
 // awsCall reaches every operation of every supported service, so that a
 // runbook is never blocked on the catalogue growing an action.
-func awsCall() entry {
-	return entry{
+func awsCall() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "aws.call",
 			Summary: "Call any operation of a supported AWS service with an input written in the runbook.",
@@ -59,8 +65,8 @@ func awsCallInput(with map[string]any) map[string]any {
 
 // manual is a step that a person does, with drpilot holding the clock and
 // the record.
-func manual() entry {
-	return entry{
+func manual() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "manual",
 			Summary: "Show the step's doc and a checklist; the operator ticks each item and confirms when done.",
@@ -85,8 +91,8 @@ func manual() entry {
 
 // wait is a timer, for the pauses a procedure prescribes (let DNS caches
 // expire, let queues drain).
-func wait() entry {
-	return entry{
+func wait() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "wait",
 			Summary: "Wait for a fixed duration, showing a countdown.",
@@ -108,8 +114,8 @@ func wait() entry {
 }
 
 // httpProbe checks what users see, which no AWS API reports.
-func httpProbe() entry {
-	return entry{
+func httpProbe() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "http.probe",
 			Summary: "Send HTTP GET requests to a URL until it answers with the expected status and body.",
@@ -146,8 +152,8 @@ func deliver(operation, channel string) runbooks.Call {
 }
 
 // notify tells people, through every channel their [[contacts]] entry has.
-func notify() entry {
-	return entry{
+func notify() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "notify",
 			Summary: "Send a message to contacts over each of their channels: SNS, email (SES), Incident Manager engagement and webhook (HTTPS POST).",

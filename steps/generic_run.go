@@ -9,12 +9,6 @@ import (
 
 // The actions that belong to no one service: aws.call, wait and manual.
 
-func init() {
-	register("aws.call", runAWSCall)
-	register("wait", runWait)
-	register("manual", runManual)
-}
-
 // runAWSCall sends the operation the step names with its input as written.
 // Read-only operations are sent in every mode; others are mutating (an
 // operation the classifier does not know counts as mutating), so dry-run

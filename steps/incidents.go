@@ -6,13 +6,13 @@ import "github.com/drpilot/drpilot/runbooks"
 // (IAM prefix ssm-incidents). Starting the incident there engages the
 // response plan's contacts and chat channels, which is why it is the first
 // step of most runbooks.
-func incidentsActions() []entry {
-	return []entry{incidentStart()}
+func incidentsActions() []Action {
+	return []Action{incidentStart().runs(runIncidentStart).plans(planIncidentStart)}
 }
 
 // incidentStart opens an incident from a response plan.
-func incidentStart() entry {
-	return entry{
+func incidentStart() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "incident.start",
 			Summary:  "Start an Incident Manager incident from a response plan, engaging its contacts and runbooks.",

@@ -11,11 +11,6 @@ import (
 // response plan's contacts and chat channels: the first step of most
 // runbooks.
 
-func init() {
-	register("incident.start", runIncidentStart)
-	requestPlanners["incident.start"] = planIncidentStart
-}
-
 // planIncidentStart is StartIncident with the step's idempotency token.
 func planIncidentStart(_ context.Context, s *StepRun) ([]request, error) {
 	in := s.Input()

@@ -3,15 +3,15 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // lambdaActions are the AWS Lambda actions (IAM prefix lambda).
-func lambdaActions() []entry {
-	return []entry{lambdaSetConcurrency()}
+func lambdaActions() []Action {
+	return []Action{lambdaSetConcurrency().runs(runLambdaSetConcurrency)}
 }
 
 // lambdaSetConcurrency reserves concurrency for a function. Zero stops
 // every invocation at once, which is the quickest way to freeze a
 // Lambda-based writer; a positive number lets it run again, bounded.
-func lambdaSetConcurrency() entry {
-	return entry{
+func lambdaSetConcurrency() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "lambda.set-concurrency",
 			Summary:  "Set a Lambda function's reserved concurrency; 0 stops every invocation.",

@@ -10,10 +10,6 @@ import (
 // every invocation at once, the quickest way to freeze a Lambda-based
 // writer.
 
-func init() {
-	register("lambda.set-concurrency", runLambdaSetConcurrency)
-}
-
 // runLambdaSetConcurrency reads the function's reservation and leaves it
 // alone when it already is the step's; otherwise it sets it and reads it
 // back until Lambda reports it. The response has

@@ -11,10 +11,6 @@ import (
 // the approver reads who gets what, by which channel, in which words; the
 // step then sends those requests and nothing else.
 
-func init() {
-	requestPlanners["notify"] = planNotify
-}
-
 // planNotify plans one request per channel of every contact in `to`, in
 // the order they are sent. A delivery that cannot be sent (a contact whose
 // address does not resolve, an email without a sender, a webhook that is

@@ -23,10 +23,6 @@ import (
 // SNS, email (SES v2), Incident Manager engagements (SSM Contacts) and
 // webhooks, which are no AWS call and are sent and audited here.
 
-func init() {
-	register("notify", runNotify)
-}
-
 // The channels, named by their contact field, in the order they are tried.
 const (
 	channelSNS     = "sns_topic"

@@ -14,10 +14,6 @@ import (
 
 // http.probe: what users see, which no AWS API reports.
 
-func init() {
-	register("http.probe", runHTTPProbe)
-}
-
 // maxProbeBody bounds how much of a response body a probe reads and
 // searches: a health page is small, and a huge page must not exhaust
 // memory.

@@ -3,10 +3,13 @@ package steps
 import "github.com/drpilot/drpilot/runbooks"
 
 // rdsActions are the Amazon RDS and Aurora actions (IAM prefix rds).
-func rdsActions() []entry {
-	return []entry{
-		rdsRestoreToPointInTime(), rdsRestoreFromSnapshot(), rdsPromoteReadReplica(),
-		rdsFailoverGlobalCluster(), rdsWaitAvailable(),
+func rdsActions() []Action {
+	return []Action{
+		rdsRestoreToPointInTime().runs(runRDSRestoreToPointInTime),
+		rdsRestoreFromSnapshot().runs(runRDSRestoreFromSnapshot),
+		rdsPromoteReadReplica().runs(runRDSPromoteReadReplica),
+		rdsFailoverGlobalCluster().runs(runRDSFailoverGlobalCluster),
+		rdsWaitAvailable().runs(runRDSWaitAvailable),
 	}
 }
 
@@ -33,7 +36,7 @@ func restoredInstanceParams() []runbooks.Param {
 
 // rdsRestoreToPointInTime restores an instance to a moment, from the
 // source's automated backups or their cross-Region replica.
-func rdsRestoreToPointInTime() entry {
+func rdsRestoreToPointInTime() Action {
 	params := append([]runbooks.Param{
 		str("source_db_instance_identifier", "SourceDBInstanceIdentifier", "The identifier of the instance to restore from."),
 		arn("source_db_instance_automated_backups_arn", "SourceDBInstanceAutomatedBackupsArn", "rds",
@@ -43,7 +46,7 @@ func rdsRestoreToPointInTime() entry {
 		timestamp("restore_time", "RestoreTime", "The moment to restore to, as an RFC 3339 timestamp in UTC."),
 		boolean("use_latest_restorable_time", "UseLatestRestorableTime", "Restore to the latest restorable time instead of restore_time."),
 	}, restoredInstanceParams()...)
-	return entry{
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "rds.restore-to-point-in-time",
 			Summary:  "Restore an RDS DB instance to a point in time as a new instance and wait until it is available.",
@@ -79,12 +82,12 @@ func rdsRestoreToPointInTime() entry {
 
 // rdsRestoreFromSnapshot creates an instance from a (usually copied
 // cross-Region) snapshot.
-func rdsRestoreFromSnapshot() entry {
+func rdsRestoreFromSnapshot() Action {
 	params := append([]runbooks.Param{
 		required(str("db_instance_identifier", "DBInstanceIdentifier", "The identifier of the new instance.")),
 		required(str("db_snapshot_identifier", "DBSnapshotIdentifier", "The snapshot to restore; its ARN when it is shared from another account.")),
 	}, restoredInstanceParams()...)
-	return entry{
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "rds.restore-from-snapshot",
 			Summary:  "Create an RDS DB instance from a DB snapshot and wait until it is available.",
@@ -117,8 +120,8 @@ func rdsRestoreFromSnapshot() entry {
 
 // rdsPromoteReadReplica turns a cross-Region read replica into a
 // standalone, writable instance: the pilot-light database failover.
-func rdsPromoteReadReplica() entry {
-	return entry{
+func rdsPromoteReadReplica() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "rds.promote-read-replica",
 			Summary:  "Promote an RDS read replica to a standalone, writable DB instance and wait until it is available.",
@@ -154,8 +157,8 @@ func rdsPromoteReadReplica() entry {
 
 // rdsFailoverGlobalCluster makes a secondary Aurora cluster the writer of
 // its global database.
-func rdsFailoverGlobalCluster() entry {
-	return entry{
+func rdsFailoverGlobalCluster() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "rds.failover-global-cluster",
 			Summary:  "Make a secondary Aurora cluster the writer of its global database, by switchover or by failover that allows data loss.",
@@ -198,8 +201,8 @@ func rdsFailoverGlobalCluster() entry {
 
 // rdsWaitAvailable checks an instance is serving, for verify steps and
 // for instances changed outside the runbook.
-func rdsWaitAvailable() entry {
-	return entry{
+func rdsWaitAvailable() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "rds.wait-available",
 			Summary: "Wait until an RDS DB instance is available.",

@@ -18,14 +18,6 @@ import (
 // is already the writer are what a retried or resumed step finds, and the
 // step then only waits.
 
-func init() {
-	register("rds.restore-to-point-in-time", runRDSRestoreToPointInTime)
-	register("rds.restore-from-snapshot", runRDSRestoreFromSnapshot)
-	register("rds.promote-read-replica", runRDSPromoteReadReplica)
-	register("rds.failover-global-cluster", runRDSFailoverGlobalCluster)
-	register("rds.wait-available", runRDSWaitAvailable)
-}
-
 // Polling intervals. The SDK's DBInstanceAvailable waiter starts at 30 s;
 // its 30-minute ceiling is too lazy for a recovery clock, so instance
 // waits stop growing at a minute. A global failover takes a minute or two.

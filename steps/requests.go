@@ -19,7 +19,7 @@ import (
 // Most actions send one request, their primary call with the step's Input;
 // they need no planner. An action whose request carries more than its
 // parameters (an idempotency token, a recovery point it looks up, one
-// message per recipient and channel) registers one in requestPlanners.
+// message per recipient and channel) has one in its Action.
 
 // request is one mutating request a step will send.
 type request struct {
@@ -38,10 +38,6 @@ type request struct {
 // point it chose: the notes are the approver's to read too.
 type requestPlanner func(ctx context.Context, s *StepRun) ([]request, error)
 
-// requestPlanners are the actions' planners; an action without one sends
-// its primary call with the step's Input (primaryRequests).
-var requestPlanners = map[string]requestPlanner{}
-
 // plannedRequests returns the step's requests, planning them on first use
 // in this attempt: the gate shows them, then the action sends them, and
 // the action's own retries within the attempt send them again unchanged.
@@ -49,7 +45,9 @@ func (s *StepRun) plannedRequests(ctx context.Context) ([]request, error) {
 	if s.planned {
 		return s.requests, nil
 	}
-	plan := requestPlanners[s.plan.Action]
+	// An action without a planner sends its primary call with the step's
+	// Input.
+	plan := s.exec.opts.Catalogue.entries[s.plan.Action].plan
 	if plan == nil {
 		plan = primaryRequests
 	}

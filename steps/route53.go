@@ -5,8 +5,12 @@ import "github.com/drpilot/drpilot/runbooks"
 // route53Actions are the Amazon Route 53 actions (IAM prefix route53).
 // Route 53 is a global service: its control plane lives in us-east-1,
 // whatever Region the step names.
-func route53Actions() []entry {
-	return []entry{route53UpsertRecord(), route53UpdateHealthCheck(), route53HealthCheckStatus()}
+func route53Actions() []Action {
+	return []Action{
+		route53UpsertRecord().runs(runUpsertRecord),
+		route53UpdateHealthCheck().runs(runUpdateHealthCheck).plans(planUpdateHealthCheck),
+		route53HealthCheckStatus().runs(runHealthCheckStatus),
+	}
 }
 
 // recordTypes are the record types Route 53 accepts (RRType).
@@ -40,8 +44,8 @@ func recordSetParams() []runbooks.Param {
 
 // route53UpsertRecord points a name somewhere else: the classic DNS
 // failover switch.
-func route53UpsertRecord() entry {
-	return entry{
+func route53UpsertRecord() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "route53.upsert-record",
 			Summary:  "Create or replace a Route 53 record set and wait until the change is INSYNC on every name server.",
@@ -122,8 +126,8 @@ func resourceRecords(values any) []any {
 // route53UpdateHealthCheck inverts or disables a health check. Failover
 // records follow health checks through Route 53's data plane, which keeps
 // working when a Region's control plane does not.
-func route53UpdateHealthCheck() entry {
-	return entry{
+func route53UpdateHealthCheck() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "route53.update-health-check",
 			Summary:  "Invert or disable a Route 53 health check so that failover records switch through the data plane.",
@@ -159,8 +163,8 @@ func route53UpdateHealthCheck() entry {
 
 // route53HealthCheckStatus checks what Route 53's checkers see, which is
 // what decides failover routing.
-func route53HealthCheckStatus() entry {
-	return entry{
+func route53HealthCheckStatus() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:    "route53.health-check-status",
 			Summary: "Wait until a Route 53 health check reports the expected status.",

@@ -13,13 +13,6 @@ import (
 // us-east-1 for the commercial partition (Catalogue.CallRegion), whatever
 // Region the step names: s.Read, s.Mutate and s.Wait pick it.
 
-func init() {
-	register("route53.upsert-record", runUpsertRecord)
-	register("route53.update-health-check", runUpdateHealthCheck)
-	requestPlanners["route53.update-health-check"] = planUpdateHealthCheck
-	register("route53.health-check-status", runHealthCheckStatus)
-}
-
 // healthyShare is the share of Route 53's checkers that must report
 // success for Route 53 to consider an endpoint healthy: more than 18%.
 const healthyShare = 0.18

@@ -431,15 +431,3 @@ func TestSameRecordSet(t *testing.T) {
 		}
 	}
 }
-
-// TestSwitchActionsRun pins that the switch, verify and notify actions
-// these tests cover have code.
-func TestSwitchActionsRun(t *testing.T) {
-	t.Parallel()
-	for _, name := range []string{"route53.upsert-record", "route53.update-health-check", "route53.health-check-status",
-		"arc.start-region-switch", "cloudwatch.wait-alarm", "http.probe", "notify"} {
-		if runners[name] == nil {
-			t.Errorf("action %s has no code", name)
-		}
-	}
-}

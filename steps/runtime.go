@@ -17,26 +17,6 @@ import (
 // AWS shape (PascalCase members).
 type runFunc func(ctx context.Context, s *StepRun) (map[string]any, error)
 
-// runners maps action names to their code. Each service file registers its
-// actions from an init function; a test checks every catalogue action has
-// one.
-var runners = map[string]runFunc{}
-
-// concealers name, for actions whose input can carry a secret under a
-// member name that does not say so, the members to conceal for a step's
-// parameters. The executor applies them before anything shows the input:
-// the gate, the audit log, the events.
-var concealers = map[string]func(s *StepRun){}
-
-// register installs an action's code. Registering a name twice is a bug in
-// this package, caught by every test run.
-func register(action string, fn runFunc) {
-	if _, dup := runners[action]; dup {
-		panic("steps: action " + action + " registered twice")
-	}
-	runners[action] = fn
-}
-
 // StepRun is one attempt at a step: its resolved parameters, and the ways
 // an action talks to AWS, reports progress and learns the mode.
 type StepRun struct {

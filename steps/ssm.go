@@ -5,14 +5,17 @@ import "github.com/drpilot/drpilot/runbooks"
 // ssmActions are the AWS Systems Manager actions (IAM prefix ssm): an
 // OpsCenter work item to declare the event, and Parameter Store flags that
 // applications read to go into maintenance or read-only mode.
-func ssmActions() []entry {
-	return []entry{opsItemCreate(), ssmPutParameter()}
+func ssmActions() []Action {
+	return []Action{
+		opsItemCreate().runs(runOpsItemCreate).plans(planOpsItemCreate),
+		ssmPutParameter().runs(runSSMPutParameter).conceals(concealSecureString),
+	}
 }
 
 // opsItemCreate declares the event in OpsCenter, for teams that track
 // operational work there rather than in Incident Manager.
-func opsItemCreate() entry {
-	return entry{
+func opsItemCreate() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "opsitem.create",
 			Summary:  "Create an OpsCenter OpsItem that records the disaster and its recovery.",
@@ -53,8 +56,8 @@ func opsItemCreate() entry {
 
 // ssmPutParameter flips a Parameter Store value. Freezing writes through an
 // application flag is faster and more reversible than scaling anything.
-func ssmPutParameter() entry {
-	return entry{
+func ssmPutParameter() Action {
+	return Action{
 		spec: runbooks.ActionSpec{
 			Name:     "ssm.put-parameter",
 			Summary:  "Set a Parameter Store parameter, such as a maintenance or read-only flag the application reads.",

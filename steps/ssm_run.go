@@ -10,25 +10,6 @@ import (
 // The AWS Systems Manager actions: an OpsCenter OpsItem that declares the
 // event, and Parameter Store flags that applications read.
 
-func init() {
-	register("opsitem.create", runOpsItemCreate)
-	requestPlanners["opsitem.create"] = planOpsItemCreate
-	register("ssm.put-parameter", runSSMPutParameter)
-	// A SecureString's value is a secret whatever the member is called.
-	concealers["ssm.put-parameter"] = func(s *StepRun) {
-		if s.String("type") == "SecureString" {
-			s.Conceal("Value")
-		}
-	}
-	// The same call written with aws.call holds the same secret.
-	concealers["aws.call"] = func(s *StepRun) {
-		service, op, _ := splitOperation(s.String("call"))
-		if service == "ssm" && op == "PutParameter" && s.Input()["Type"] == "SecureString" {
-			s.Conceal("Value")
-		}
-	}
-}
-
 // opsItemRunStepKey is the OperationalData key that marks the OpsItem a
 // step created with the run and step ids. CreateOpsItem takes no client
 // token, so this is how a retried or resumed step finds its OpsItem.
@@ -176,4 +157,21 @@ func ssmCurrentWillDo(s *StepRun, cur map[string]any, value, typ string) (bool, 
 			"set overwrite = true to replace it, or change the runbook's value", name, cur["Version"])
 	}
 	return false, nil
+}
+
+// concealSecureString: a SecureString's value is a secret whatever the
+// member is called.
+func concealSecureString(s *StepRun) {
+	if s.String("type") == "SecureString" {
+		s.Conceal("Value")
+	}
+}
+
+// concealAWSCallSecureString: the same call written with aws.call holds
+// the same secret.
+func concealAWSCallSecureString(s *StepRun) {
+	service, op, _ := splitOperation(s.String("call"))
+	if service == "ssm" && op == "PutParameter" && s.Input()["Type"] == "SecureString" {
+		s.Conceal("Value")
+	}
 }

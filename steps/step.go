@@ -120,7 +120,7 @@ func (e *Executor) attemptStep(ctx context.Context, ps *runbooks.PlannedStep, ap
 		return err
 	}
 	sr := &StepRun{exec: e, plan: ps, params: params, region: ps.Region, started: e.now()}
-	if conceal := concealers[ps.Action]; conceal != nil {
+	if conceal := e.opts.Catalogue.entries[ps.Action].conceal; conceal != nil {
 		conceal(sr)
 	}
 	if e.sentBefore(ps.ID) {
