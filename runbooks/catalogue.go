@@ -143,4 +143,9 @@ type Catalogue interface {
 	// step runs in region: the same Region, except for global services
 	// whose control plane lives in one Region (Route 53: us-east-1).
 	CallRegion(service, region string) string
+	// ControlPlane says, for a global service — one whose control plane
+	// lives in a single Region — where that control plane is for a call
+	// from region, and the data-plane alternative a failover should prefer
+	// ("" when there is none); global is false for a regional service.
+	ControlPlane(service, region string) (plane, alternative string, global bool)
 }

@@ -89,6 +89,10 @@ type PlannedCall struct {
 	Mutating  bool           `json:"mutating"`
 	Region    string         `json:"region"`
 	Input     map[string]any `json:"input,omitempty"`
+	// ControlPlane is set when the call goes to a global service's
+	// control plane, which lives only in Region: a single point of
+	// failure the plan shows.
+	ControlPlane bool `json:"global_control_plane,omitempty"`
 }
 
 // PlannedRequire is a precondition with its Region and input resolved.
@@ -99,6 +103,8 @@ type PlannedRequire struct {
 	Query  string         `json:"query,omitempty"`
 	Tests  []string       `json:"tests"`
 	Why    string         `json:"why,omitempty"`
+	// ControlPlane is as in PlannedCall.
+	ControlPlane bool `json:"global_control_plane,omitempty"`
 }
 
 // DefaultTimeout is a step's timeout when neither the step nor its action
@@ -253,7 +259,7 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, contact
 		op, _ := with[spec.OperationParam].(string)
 		input, _ := with["input"].(map[string]any)
 		ps.Calls = append(ps.Calls, PlannedCall{Operation: op, Purpose: "action", Mutating: ps.Mutating,
-			Region: callRegion(cat, op, ps.Region), Input: input})
+			Region: callRegion(cat, op, ps.Region), Input: input, ControlPlane: globalControlPlane(cat, op, ps.Region)})
 		return nil
 	}
 	// The input belongs to the action's main call; a read-only action that
@@ -271,7 +277,7 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, contact
 			continue // no recipient has this channel
 		}
 		pc := PlannedCall{Operation: c.Operation, Purpose: c.Purpose, Mutating: c.Mutating,
-			Region: callRegion(cat, c.Operation, ps.Region)}
+			Region: callRegion(cat, c.Operation, ps.Region), ControlPlane: globalControlPlane(cat, c.Operation, ps.Region)}
 		if k == main {
 			pc.Input = actionInput(spec, with)
 		}
@@ -285,6 +291,14 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, contact
 func callRegion(cat Catalogue, op, region string) string {
 	svc, _, _ := strings.Cut(op, ":")
 	return cat.CallRegion(svc, region)
+}
+
+// globalControlPlane says whether a "service:Operation" call from a step
+// in region goes to a global service's one-Region control plane.
+func globalControlPlane(cat Catalogue, op, region string) bool {
+	svc, _, _ := strings.Cut(op, ":")
+	_, _, global := cat.ControlPlane(svc, region)
+	return global
 }
 
 // actionInput builds the main call's input from the parameters: the
@@ -346,7 +360,8 @@ func memberValue(p Param, v any) any {
 }
 
 func planRequire(rb *Runbook, cat Catalogue, s *Step, q Require, lookup Lookup) (PlannedRequire, error) {
-	pr := PlannedRequire{Call: q.Call, Region: callRegion(cat, q.Call, rb.requireRegion(s, q)), Why: q.Why}
+	region := rb.requireRegion(s, q)
+	pr := PlannedRequire{Call: q.Call, Region: callRegion(cat, q.Call, region), Why: q.Why, ControlPlane: globalControlPlane(cat, q.Call, region)}
 	query, err := Resolve(q.Query, lookup)
 	if err != nil {
 		return pr, fmt.Errorf("query: %w", err)

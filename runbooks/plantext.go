@@ -100,7 +100,7 @@ func writeStep(tw *textWriter, s PlannedStep) {
 		if c.Mutating {
 			mark = "WRITE"
 		}
-		tw.line("     call      %-5s %s in %s (%s)", mark, c.Operation, c.Region, c.Purpose)
+		tw.line("     call      %-5s %s in %s (%s)%s", mark, c.Operation, c.Region, c.Purpose, controlPlaneMark(c.ControlPlane))
 		if len(c.Input) > 0 {
 			tw.line("               %s", compactJSON(c.Input))
 		}
@@ -109,7 +109,7 @@ func writeStep(tw *textWriter, s PlannedStep) {
 		tw.line("     call      none (no AWS call)")
 	}
 	for _, r := range s.Requires {
-		tw.line("     require   %s in %s: %s %s", r.Call, r.Region, queryText(r.Query), strings.Join(r.Tests, " and "))
+		tw.line("     require   %s in %s%s: %s %s", r.Call, r.Region, controlPlaneMark(r.ControlPlane), queryText(r.Query), strings.Join(r.Tests, " and "))
 		if len(r.Input) > 0 {
 			tw.line("               %s", compactJSON(r.Input))
 		}
@@ -183,4 +183,13 @@ func (t *textWriter) line(format string, args ...any) {
 		return
 	}
 	_, t.err = fmt.Fprintf(t.w, format+"\n", args...)
+}
+
+// controlPlaneMark marks a call that depends on a global service's
+// control plane, which lives in that one Region only.
+func controlPlaneMark(global bool) string {
+	if global {
+		return " · global control plane, only in this Region"
+	}
+	return ""
 }

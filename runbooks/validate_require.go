@@ -37,6 +37,9 @@ func (v *validator) require(path string, s *Step, q *Require) {
 	if q.Region != "" && q.Region != RegionPrimary && q.Region != RegionRecovery {
 		v.checkRegion(path+".region", q.Region, true)
 	}
+	if q.Call != "" {
+		v.controlPlaneInPrimary(path+".call", q.Call, v.rb.requireRegion(s, *q))
+	}
 	// Reading the primary Region is worth a warning when it is inherited
 	// from the step; a precondition that names its Region chose it.
 	if q.Region == "" && s.Region != "" && v.rb.ResolveRegion(s.Region) == v.rb.Regions.Primary {

@@ -63,7 +63,7 @@ func (v *validator) step(i int) {
 	if ok {
 		v.params(path, s, spec)
 		v.mutating[i] = v.isMutating(s, spec)
-		v.globalControlPlane(i, spec)
+		v.globalControlPlane(i, s, spec)
 		if v.mutating[i] && len(s.Require) == 0 && !spec.NoPrecondition {
 			r.warnAt(path, "add a [[steps.require]] that checks the world is as this step assumes", "mutating step %q has no precondition", s.ID)
 		}
@@ -73,24 +73,49 @@ func (v *validator) step(i int) {
 	}
 }
 
-// globalControlPlane warns when a step's mutating call goes to a global
-// service's control plane that lives in the primary Region — the Region
-// the runbook assumes may be down — although the step runs elsewhere.
-func (v *validator) globalControlPlane(i int, spec ActionSpec) {
-	s := &v.rb.Steps[i]
+// globalControlPlane warns when a step depends on a global service's
+// control plane that lives in the primary Region — the Region the runbook
+// assumes may be down — through any call it makes: the action's own, its
+// waits and checks, or aws.call's operation. Its preconditions are
+// checked where they are (require).
+func (v *validator) globalControlPlane(i int, s *Step, spec ActionSpec) {
 	region := v.rb.ResolveRegion(s.Region)
-	for _, c := range spec.Calls {
-		svc, _, _ := strings.Cut(c.Operation, ":")
-		if !c.Mutating || region == v.rb.Regions.Primary {
-			continue
-		}
-		if to := v.cat.CallRegion(svc, region); to == v.rb.Regions.Primary {
-			v.rep.warnAt(indexPath("steps", i)+".action",
-				"if that Region is down the call fails: prefer a failover that needs no control plane (Route 53 health checks, ARC), and say in doc what to do if it fails",
-				"%s goes to the %s control plane in %s, this runbook's primary Region", c.Operation, svc, to)
-			return
+	path := indexPath("steps", i) + ".action"
+	// The change the step makes is named first: it is what fails.
+	ops := make([]string, 0, len(spec.Calls)+1)
+	for _, mutating := range []bool{true, false} {
+		for _, c := range spec.Calls {
+			if c.Mutating == mutating {
+				ops = append(ops, c.Operation)
+			}
 		}
 	}
+	if spec.OperationParam != "" {
+		if op, ok := s.With[spec.OperationParam].(string); ok {
+			ops, path = append(ops, op), indexPath("steps", i)+".with."+spec.OperationParam
+		}
+	}
+	for _, op := range ops {
+		if v.controlPlaneInPrimary(path, op, region) {
+			return // one warning per step
+		}
+	}
+}
+
+// controlPlaneInPrimary warns, at path, when op from region goes to a
+// global control plane in the runbook's primary Region, and says so.
+func (v *validator) controlPlaneInPrimary(path, op, region string) bool {
+	svc, _, _ := strings.Cut(op, ":")
+	plane, alternative, global := v.cat.ControlPlane(svc, region)
+	if !global || plane != v.rb.Regions.Primary {
+		return false
+	}
+	hint := "if that Region is down the call fails: prefer a failover that needs no control plane, and say in doc what to do if it fails"
+	if alternative != "" {
+		hint = "if that Region is down the call fails; instead: " + alternative
+	}
+	v.rep.warnAt(path, hint, "%s goes to the %s control plane in %s, this runbook's primary Region", op, svc, plane)
+	return true
 }
 
 // hasAt reports whether a diagnostic was already made for path, so that a

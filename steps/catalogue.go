@@ -186,21 +186,34 @@ func (c *Catalogue) Services() []string {
 }
 
 // CallRegion returns the Region a call to service goes to from a step in
-// region. Route 53's control plane (records, health checks) is global and
-// answers in one Region per partition, which matters in a runbook: when that
-// Region is the one that is down, record changes fail, while health checks,
-// Route 53's data plane, keep working.
+// region: the step's, except for a global service, whose control plane
+// answers in one Region (see ControlPlane).
 func (c *Catalogue) CallRegion(service, region string) string {
-	if service != "route53" {
-		return region
+	if plane, _, global := c.ControlPlane(service, region); global {
+		return plane
 	}
+	return region
+}
+
+// ControlPlane says where a global service's control plane lives for a
+// call from region, as the service registry says, and what a failover
+// should use instead. It matters in a runbook: when that Region is the one
+// that is down, the service's changes fail while its data plane (DNS
+// answers and health checks, for Route 53) keeps working. The other
+// partitions have their own control plane Region.
+func (c *Catalogue) ControlPlane(service, region string) (plane, alternative string, global bool) {
+	s, ok := awsclient.Lookup(service)
+	if !ok || s.ControlPlane == "" {
+		return "", "", false
+	}
+	plane = s.ControlPlane
 	switch {
 	case strings.HasPrefix(region, "cn-"):
-		return "cn-northwest-1"
+		plane = "cn-northwest-1"
 	case strings.HasPrefix(region, "us-gov-"):
-		return "us-gov-west-1"
+		plane = "us-gov-west-1"
 	}
-	return "us-east-1"
+	return plane, s.DataPlane, true
 }
 
 // Classify says whether service:operation is read-only or mutating; see the

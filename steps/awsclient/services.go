@@ -56,8 +56,12 @@ type Service struct {
 	// service's changes, for a global service (Route 53: us-east-1); ""
 	// for a regional service, whose control plane is in each Region.
 	ControlPlane string
-	build        newClient
-	client       reflect.Type
+	// DataPlane, for a global service, is what a failover should use
+	// instead of its control plane, when there is such a thing: check
+	// names it when a runbook depends on the control plane.
+	DataPlane string
+	build     newClient
+	client    reflect.Type
 }
 
 // svc builds a Service from a constructor, with the client type it returns.
@@ -75,9 +79,10 @@ func (s Service) alias(names ...string) Service {
 	return s
 }
 
-// global marks a service whose control plane is in one Region.
-func (s Service) global(region string) Service {
-	s.ControlPlane = region
+// global marks a service whose control plane is in one Region, and names
+// the data-plane alternative a failover should prefer ("" when none).
+func (s Service) global(region, dataPlane string) Service {
+	s.ControlPlane, s.DataPlane = region, dataPlane
 	return s
 }
 
@@ -101,7 +106,8 @@ var registry = []Service{
 	svc("rds", func(c aws.Config, _ bool) *rds.Client { return rds.NewFromConfig(c) }),
 	// Route 53's changes (records, health checks, zones) go through its
 	// control plane in us-east-1; DNS answers and health checking do not.
-	svc("route53", func(c aws.Config, _ bool) *route53.Client { return route53.NewFromConfig(c) }).global("us-east-1"),
+	svc("route53", func(c aws.Config, _ bool) *route53.Client { return route53.NewFromConfig(c) }).global("us-east-1",
+		"failover records driven by health checks, or ARC routing controls changed through their cluster endpoints in five Regions, move traffic through Route 53's data plane: set them up before the incident, with health checks that follow something you can change without Route 53 (an endpoint, a CloudWatch alarm)"),
 	svc("s3", func(c aws.Config, pathStyle bool) *s3.Client {
 		return s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = pathStyle })
 	}),
