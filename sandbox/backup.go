@@ -113,6 +113,7 @@ func registerBackup(s *Sandbox) {
 		&operation{name: "GetRecoveryPointRestoreMetadata", method: "GET", path: rp + "/{RecoveryPointArn}/restore-metadata", handler: backupRestoreMetadata},
 		&operation{name: "StartRestoreJob", mutating: true, method: "PUT", path: "/restore-jobs", handler: backupStartRestoreJob},
 		&operation{name: "DescribeRestoreJob", method: "GET", path: "/restore-jobs/{RestoreJobId}", handler: backupDescribeRestoreJob},
+		&operation{name: "ListRestoreJobs", method: "GET", path: "/restore-jobs", handler: backupListRestoreJobs},
 		&operation{name: "StartCopyJob", mutating: true, method: "PUT", path: "/copy-jobs", handler: backupStartCopyJob},
 		&operation{name: "DescribeCopyJob", method: "GET", path: "/copy-jobs/{CopyJobId}", handler: backupDescribeCopyJob},
 	)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +120,71 @@ func backupDescribeRestoreJob(c *call) (any, error) {
 	if !ok {
 		return nil, errorf("ResourceNotFoundException", "Restore job %s not found", id)
 	}
-	status := c.backupJobState(id, &j.state)
+	return c.restoreJobValue(j, c.backupJobState(id, &j.state)), nil
+}
+
+// backupListRestoreJobs lists the Region's restore jobs, newest first, in
+// DescribeRestoreJob's shape, with ListRestoreJobs' filters.
+func backupListRestoreJobs(c *call) (any, error) {
+	keep, aerr := restoreJobFilter(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	r := backupState(c.sb, c.region)
+	var items []any
+	for _, id := range sortedKeys(r.restores) {
+		j := r.restores[id]
+		if v := c.restoreJobValue(j, c.backupJobState(id, &j.state)); keep(j, v) {
+			items = append(items, v)
+		}
+	}
+	slices.SortStableFunc(items, func(a, b any) int {
+		return asMap(b)["CreationDate"].(time.Time).Compare(asMap(a)["CreationDate"].(time.Time))
+	})
+	page, next, err := paginate(c.input, "maxResults", "nextToken", items, backupMaxResults, 1, backupMaxResults)
+	if err != nil {
+		return nil, errorf("InvalidParameterValueException", "%s", asAWSError(err).Message)
+	}
+	out := map[string]any{"RestoreJobs": append([]any{}, page...)}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+// restoreJobFilter reads ListRestoreJobs' filters, query parameters all
+// (timestamps ISO 8601): createdAfter, createdBefore, completeAfter,
+// completeBefore, status, resourceType, accountId. No simulated job is a
+// restore test's or has a parent, so filtering by either matches none.
+func restoreJobFilter(c *call) (func(j *restoreJob, v map[string]any) bool, *awsError) {
+	var times [4]time.Time
+	for i, key := range []string{"createdAfter", "createdBefore", "completeAfter", "completeBefore"} {
+		if v := str(c.input, key); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return nil, errorf("InvalidParameterValueException", "%s %q is not an ISO 8601 timestamp", key, v)
+			}
+			times[i] = t
+		}
+	}
+	between := func(t time.Time, ok bool, after, before time.Time) bool {
+		if after.IsZero() && before.IsZero() {
+			return true
+		}
+		return ok && (after.IsZero() || t.After(after)) && (before.IsZero() || t.Before(before))
+	}
+	status, resourceType, account := str(c.input, "status"), str(c.input, "resourceType"), str(c.input, "accountId")
+	none := str(c.input, "restoreTestingPlanArn") != "" || str(c.input, "parentJobId") != "" || (account != "" && account != c.account())
+	return func(j *restoreJob, v map[string]any) bool {
+		completed, done := v["CompletionDate"].(time.Time)
+		return !none && between(j.Created, true, times[0], times[1]) && between(completed, done, times[2], times[3]) &&
+			(status == "" || v["Status"] == status) && (resourceType == "" || j.ResourceType == resourceType)
+	}, nil
+}
+
+// restoreJobValue is a restore job as AWS Backup describes it, in the
+// status it has now.
+func (c *call) restoreJobValue(j *restoreJob, status string) map[string]any {
 	v := map[string]any{
 		"AccountId": c.account(), "RestoreJobId": j.ID, "RecoveryPointArn": j.PointARN, "SourceResourceArn": j.SourceArn,
 		"BackupVaultArn": backupVaultARN(c.region, c.account(), j.Vault), "CreationDate": j.Created, "Status": status,
@@ -133,5 +198,5 @@ func backupDescribeRestoreJob(c *call) (any, error) {
 	if status == "COMPLETED" {
 		v["CompletionDate"], v["CreatedResourceArn"] = backupNotAfter(j.done, c.now), j.CreatedArn
 	}
-	return v, nil
+	return v
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -324,5 +325,53 @@ func TestBackupRestoreOtherTypesNameOnly(t *testing.T) {
 	}
 	if _, err := c.rds.DescribeDBClusters(ctx(t), &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("ledger-dr")}); !errorAs[*rdstypes.DBClusterNotFoundFault](err) {
 		t.Fatalf("the restored cluster: %v", err)
+	}
+}
+
+// TestBackupListRestoreJobs lists restore jobs as a resumed
+// backup.start-restore does to find the one it started: newest first, in
+// DescribeRestoreJob's shape, by creation and completion time and status.
+func TestBackupListRestoreJobs(t *testing.T) {
+	t.Parallel()
+	sb, url := startSandbox(t, Options{})
+	c := newRestoreClients(t, url, "us-west-2")
+	older := startRestore(t, c, seedRestorePoint(sb, "arn:aws:ec2:us-east-1:123456789012:instance/i-0a1b2c3d4e5f60718"), map[string]string{})
+	sb.clock.Advance(30 * time.Minute) // the instance's restore completes after 15
+	cut := sb.clock.Now()
+	sb.clock.Advance(time.Minute)
+	newer := startRestore(t, c, seedRestorePoint(sb, "arn:aws:rds:us-east-1:123456789012:cluster:ledger"), map[string]string{"DBClusterIdentifier": "ledger-dr"})
+	list := func(in *backup.ListRestoreJobsInput) []string {
+		t.Helper()
+		out, err := c.backup.ListRestoreJobs(ctx(t), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, j := range out.RestoreJobs {
+			ids = append(ids, aws.ToString(j.RestoreJobId)+" "+string(j.Status)+" "+aws.ToString(j.SourceResourceArn))
+		}
+		return ids
+	}
+	all := list(&backup.ListRestoreJobsInput{})
+	want := []string{newer + " PENDING arn:aws:rds:us-east-1:123456789012:cluster:ledger",
+		older + " COMPLETED arn:aws:ec2:us-east-1:123456789012:instance/i-0a1b2c3d4e5f60718"}
+	if !slices.Equal(all, want) {
+		t.Fatalf("all restore jobs %v, want %v", all, want)
+	}
+	if got := list(&backup.ListRestoreJobsInput{ByCreatedAfter: aws.Time(cut)}); !slices.Equal(got, want[:1]) {
+		t.Errorf("created after %v: %v", cut, got)
+	}
+	if got := list(&backup.ListRestoreJobsInput{ByCreatedBefore: aws.Time(cut), ByStatus: "COMPLETED"}); !slices.Equal(got, want[1:]) {
+		t.Errorf("completed, created before %v: %v", cut, got)
+	}
+	if got := list(&backup.ListRestoreJobsInput{ByCompleteAfter: aws.Time(cut.Add(-time.Hour))}); !slices.Equal(got, want[1:]) {
+		t.Errorf("completed after %v: %v", cut.Add(-time.Hour), got)
+	}
+	if got := list(&backup.ListRestoreJobsInput{ByResourceType: aws.String("EC2"), MaxResults: aws.Int32(1)}); !slices.Equal(got, want[1:]) {
+		t.Errorf("EC2 jobs: %v", got)
+	}
+	page, err := c.backup.ListRestoreJobs(ctx(t), &backup.ListRestoreJobsInput{MaxResults: aws.Int32(1)})
+	if err != nil || len(page.RestoreJobs) != 1 || page.NextToken == nil {
+		t.Fatalf("a page of one: %+v, %v", page, err)
 	}
 }

@@ -56,10 +56,14 @@ type Throttle struct {
 }
 
 // Latency adds a delay to every call of a Region, a service, or both.
+// Answer delays the answer instead of the call: the call takes effect at
+// once and its answer is late, as when the network back is slow — the
+// moment in which a client that dies leaves a change made and unanswered.
 type Latency struct {
 	Region  string `json:"region,omitempty" toml:"region"`
 	Service string `json:"service,omitempty" toml:"service"`
 	MS      int    `json:"ms" toml:"ms"`
+	Answer  bool   `json:"answer,omitempty" toml:"answer"`
 }
 
 // Stuck holds a resource in a state until cleared (State "").
@@ -80,12 +84,13 @@ type faults struct {
 	outages  map[string]outage // by Region
 	throttle map[string]float64
 	latency  map[[2]string]time.Duration // {region, service}; "" matches any
+	answer   map[[2]string]time.Duration // latency of the answers, likewise
 	stuck    map[string]string           // service/region/id → state
 }
 
 func newFaults() *faults {
 	return &faults{outages: map[string]outage{}, throttle: map[string]float64{},
-		latency: map[[2]string]time.Duration{}, stuck: map[string]string{}}
+		latency: map[[2]string]time.Duration{}, answer: map[[2]string]time.Duration{}, stuck: map[string]string{}}
 }
 
 // apply adds or clears a fault.
@@ -130,7 +135,11 @@ func (f *faults) applyAt(fault Fault, now time.Time) error {
 		if l.MS < 0 || int64(l.MS) > maxLatency.Milliseconds() {
 			return fmt.Errorf("latency: ms must be 0 to %d", maxLatency.Milliseconds())
 		}
-		f.latency[[2]string{l.Region, l.Service}] = time.Duration(l.MS) * time.Millisecond
+		delays := f.latency
+		if l.Answer {
+			delays = f.answer
+		}
+		delays[[2]string{l.Region, l.Service}] = time.Duration(l.MS) * time.Millisecond
 	case fault.Stuck != nil:
 		s := fault.Stuck
 		if s.Service == "" || s.Region == "" || s.ID == "" {
@@ -225,6 +234,8 @@ func (f *faults) before(c *call, svc *service) (*awsError, string) {
 	// The server's write timeout outlasts maxLatency of delay, not four
 	// times it: the sum is capped so that a call is always answered.
 	delay = min(delay, maxLatency)
+	c.answerDelay = min(f.answer[[2]string{"", ""}]+f.answer[[2]string{region, ""}]+
+		f.answer[[2]string{"", svc.name}]+f.answer[[2]string{region, svc.name}], maxLatency-delay)
 	o, out := f.outages[region]
 	out = out && (o.services == nil || o.services[svc.name])
 	rate := f.throttle[svc.name]

@@ -2,15 +2,20 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 func postJSON(t *testing.T, url string, v any) *http.Response {
@@ -137,5 +142,54 @@ func TestMalformedRequests(t *testing.T) {
 		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.code) {
 			t.Errorf("%s: %d %s, want %d %s", tc.name, rec.Code, rec.Body.String(), tc.status, tc.code)
 		}
+	}
+}
+
+// TestLatencyOfAnswers: a latency fault on answers lets the call take
+// effect at once and holds its answer, so that a client that gives up (or
+// dies) meanwhile leaves the change made and unanswered; other Regions
+// answer at once, and a client that gave up is not waited for.
+func TestLatencyOfAnswers(t *testing.T) {
+	t.Parallel()
+	_, url := startSandbox(t, Options{})
+	late := Fault{Latency: &Latency{Region: "us-east-1", Service: "ssm", MS: 600000, Answer: true}}
+	if resp := postJSON(t, url+"/_sandbox/faults", late); resp.StatusCode != 200 {
+		t.Fatalf("POST latency: %d", resp.StatusCode)
+	}
+	put := &ssm.PutParameterInput{Name: aws.String("/app/db"), Value: aws.String("orders-dr"), Type: ssmtypes.ParameterTypeString}
+	if _, err := ssm.NewFromConfig(awsConfig(t, url, "us-west-2")).PutParameter(ctx(t), put); err != nil {
+		t.Fatalf("another Region: %v", err)
+	}
+	callCtx, cancel := context.WithCancel(ctx(t))
+	answered := make(chan error, 1)
+	go func() {
+		_, err := ssm.NewFromConfig(awsConfig(t, url, "us-east-1")).PutParameter(callCtx, put)
+		answered <- err
+	}()
+	// The change shows in the state while its answer is held.
+	for {
+		region, _ := getSandboxState(t, url)["ssm/us-east-1"].(map[string]any)
+		if params, _ := region["parameters"].(map[string]any); params["/app/db"] != nil {
+			break
+		}
+		select {
+		case err := <-answered:
+			t.Fatalf("answered at once, the answer not held: %v", err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	// A call of another Region is answered meanwhile; the held one is not.
+	west := ssm.NewFromConfig(awsConfig(t, url, "us-west-2"))
+	if _, err := west.GetParameter(ctx(t), &ssm.GetParameterInput{Name: aws.String("/app/db")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-answered:
+		t.Fatalf("answered while the answer was held: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-answered; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the client that gave up: %v", err)
 	}
 }

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +22,8 @@ const (
 	incidentManualSource = "aws.ssm-incidents.custom"
 	// incidentTitleMax is the longest title the API takes.
 	incidentTitleMax = 200
+	// incidentListMax is ListIncidentRecords' largest page.
+	incidentListMax = 100
 )
 
 // incidentPlanRE matches a response plan ARN; Incident Manager's ARNs name
@@ -60,6 +64,7 @@ func registerIncidents(s *Sandbox) {
 	s.addService(&service{name: "ssm-incidents", protocol: restJSONProtocol{}, throttleCode: "ThrottlingException", throttleStatus: 429},
 		&operation{name: "StartIncident", mutating: true, method: "POST", path: "/startIncident", handler: incidentsStart},
 		&operation{name: "GetIncidentRecord", method: "GET", path: "/getIncidentRecord", handler: incidentsGet},
+		&operation{name: "ListIncidentRecords", method: "POST", path: "/listIncidentRecords", handler: incidentsList},
 		&operation{name: "CreateResponsePlan", mutating: true, method: "POST", path: "/createResponsePlan", handler: incidentsCreatePlan},
 		&operation{name: "GetResponsePlan", method: "GET", path: "/getResponsePlan", handler: incidentsGetPlan},
 	)
@@ -111,6 +116,100 @@ func incidentsStart(c *call) (any, error) {
 	return map[string]any{"incidentRecordArn": rec.ARN}, nil
 }
 
+// incidentsList lists the Region's incident records, newest first, as
+// summaries. Of ListIncidentRecords' filters it applies the ones its API
+// documents: creationTime (before, after), and status, impact and
+// createdBy (equals, any of the values); several filters must all match.
+func incidentsList(c *call) (any, error) {
+	keep, aerr := incidentFilters(list(c.input, "filters"))
+	if aerr != nil {
+		return nil, aerr
+	}
+	r := incidentsState(c)
+	var recs []*incidentRecord
+	for _, rec := range r.records {
+		if keep(rec) {
+			recs = append(recs, rec)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *incidentRecord) int {
+		if d := b.Created.Compare(a.Created); d != 0 {
+			return d
+		}
+		return strings.Compare(a.ARN, b.ARN)
+	})
+	items := make([]any, len(recs))
+	for i, rec := range recs {
+		items[i] = map[string]any{"arn": rec.ARN, "title": rec.Title, "status": "OPEN", "impact": rec.Impact,
+			"creationTime": rec.Created, "incidentRecordSource": rec.source()}
+	}
+	page, next, err := paginate(c.input, "maxResults", "nextToken", items, incidentListMax, 1, incidentListMax)
+	if err != nil {
+		return nil, errorf("ValidationException", "%s", asAWSError(err).Message)
+	}
+	out := map[string]any{"incidentRecordSummaries": append([]any{}, page...)}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
+// incidentFilters reads ListIncidentRecords' filters into one test.
+func incidentFilters(filters []any) (func(*incidentRecord) bool, *awsError) {
+	var tests []func(*incidentRecord) bool
+	for _, f := range filters {
+		key, cond := str(asMap(f), "key"), obj(asMap(f), "condition")
+		if key == "creationTime" {
+			for _, side := range []string{"before", "after"} {
+				if v, ok := cond[side].(float64); ok {
+					at, before := time.UnixMilli(int64(v*1000)), side == "before"
+					tests = append(tests, func(r *incidentRecord) bool {
+						return before && r.Created.Before(at) || !before && r.Created.After(at)
+					})
+				}
+			}
+			continue
+		}
+		equals := obj(cond, "equals")
+		var values []string
+		for _, v := range append(list(equals, "stringValues"), list(equals, "integerValues")...) {
+			values = append(values, str(map[string]any{"v": v}, "v"))
+		}
+		var field func(*incidentRecord) string
+		switch key {
+		case "status":
+			field = func(*incidentRecord) string { return "OPEN" }
+		case "impact":
+			field = func(r *incidentRecord) string { return strconv.FormatInt(r.Impact, 10) }
+		case "createdBy":
+			field = func(r *incidentRecord) string { return r.CreatedBy }
+		default:
+			return nil, errorf("ValidationException", "filter key %q is not one of creationTime, impact, status, createdBy", key)
+		}
+		if values == nil {
+			return nil, errorf("ValidationException", "filter %s needs a condition: equals (stringValues or integerValues), or for creationTime before or after", key)
+		}
+		tests = append(tests, func(r *incidentRecord) bool { return slices.Contains(values, field(r)) })
+	}
+	return func(r *incidentRecord) bool {
+		for _, t := range tests {
+			if !t(r) {
+				return false
+			}
+		}
+		return true
+	}, nil
+}
+
+// source is the record's incidentRecordSource.
+func (rec *incidentRecord) source() map[string]any {
+	source := map[string]any{"createdBy": rec.CreatedBy, "source": rec.Source}
+	if rec.TriggerArn != "" {
+		source["resourceArn"] = rec.TriggerArn
+	}
+	return source
+}
+
 func incidentsGet(c *call) (any, error) {
 	a, err := required(c.input, "arn", "ValidationException")
 	if err != nil {
@@ -120,14 +219,10 @@ func incidentsGet(c *call) (any, error) {
 	if !ok {
 		return nil, notFound("ResourceNotFoundException", "Incident record %s not found", a)
 	}
-	source := map[string]any{"createdBy": rec.CreatedBy, "source": rec.Source}
-	if rec.TriggerArn != "" {
-		source["resourceArn"] = rec.TriggerArn
-	}
 	return map[string]any{"incidentRecord": map[string]any{
 		"arn": rec.ARN, "title": rec.Title, "status": "OPEN", "impact": rec.Impact,
 		"creationTime": rec.Created, "lastModifiedTime": rec.Created, "lastModifiedBy": rec.CreatedBy,
-		"incidentRecordSource": source,
+		"incidentRecordSource": rec.source(),
 		// A response plan's template would give the dedupe string; without
 		// one it is empty, as AWS's is for a plan that sets none.
 		"dedupeString": "",

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,65 @@ func TestIncidentErrorsAreTyped(t *testing.T) {
 	var throttled *incidenttypes.ThrottlingException
 	if err := start(incidentTestPlan, 2); !errors.As(err, &throttled) {
 		t.Fatalf("throttled: %v", err)
+	}
+}
+
+// TestIncidentList lists incident records as a resumed incident.start does
+// to find the one it opened: newest first, as summaries, with the filters
+// ListIncidentRecords documents.
+func TestIncidentList(t *testing.T) {
+	t.Parallel()
+	sb, url := startSandbox(t, Options{})
+	client := ssmincidents.NewFromConfig(awsConfig(t, url, "us-west-2"))
+	start := func(title string, impact int32) string {
+		t.Helper()
+		out, err := client.StartIncident(ctx(t), &ssmincidents.StartIncidentInput{ResponsePlanArn: aws.String(incidentTestPlan),
+			Title: aws.String(title), Impact: aws.Int32(impact)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.IncidentRecordArn)
+	}
+	older := start("run 1", 2)
+	sb.clock.Advance(time.Hour)
+	cut := sb.clock.Now()
+	sb.clock.Advance(time.Minute)
+	newer := start("run 2", 1)
+	list := func(filters ...incidenttypes.Filter) []string {
+		t.Helper()
+		out, err := client.ListIncidentRecords(ctx(t), &ssmincidents.ListIncidentRecordsInput{Filters: filters})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range out.IncidentRecordSummaries {
+			got = append(got, aws.ToString(s.Arn)+" "+aws.ToString(s.Title)+" "+string(s.Status))
+		}
+		return got
+	}
+	want := []string{newer + " run 2 OPEN", older + " run 1 OPEN"}
+	if got := list(); !slices.Equal(got, want) {
+		t.Fatalf("all records %v, want %v", got, want)
+	}
+	after := incidenttypes.Filter{Key: aws.String("creationTime"), Condition: &incidenttypes.ConditionMemberAfter{Value: cut}}
+	if got := list(after); !slices.Equal(got, want[:1]) {
+		t.Errorf("created after %v: %v", cut, got)
+	}
+	impact := incidenttypes.Filter{Key: aws.String("impact"), Condition: &incidenttypes.ConditionMemberEquals{
+		Value: &incidenttypes.AttributeValueListMemberIntegerValues{Value: []int32{2, 3}}}}
+	if got := list(impact); !slices.Equal(got, want[1:]) {
+		t.Errorf("impact 2 or 3: %v", got)
+	}
+	if got := list(after, impact); len(got) != 0 {
+		t.Errorf("both filters: %v", got)
+	}
+	bad := incidenttypes.Filter{Key: aws.String("title"), Condition: &incidenttypes.ConditionMemberEquals{
+		Value: &incidenttypes.AttributeValueListMemberStringValues{Value: []string{"run 1"}}}}
+	if _, err := client.ListIncidentRecords(ctx(t), &ssmincidents.ListIncidentRecordsInput{Filters: []incidenttypes.Filter{bad}}); apiCode(err) != "ValidationException" {
+		t.Errorf("a filter on title: %v, want ValidationException", err)
+	}
+	page, err := client.ListIncidentRecords(ctx(t), &ssmincidents.ListIncidentRecordsInput{MaxResults: aws.Int32(1)})
+	if err != nil || len(page.IncidentRecordSummaries) != 1 || page.NextToken == nil {
+		t.Fatalf("a page of one: %+v, %v", page, err)
 	}
 }

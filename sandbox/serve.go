@@ -65,6 +65,9 @@ type call struct {
 	// so that runbooks naming it by id find it; "" lets the sandbox make
 	// one.
 	pinned string
+	// answerDelay is how late the answer goes out after the call took
+	// effect (a latency fault on answers).
+	answerDelay time.Duration
 }
 
 // idOr returns the scenario's pinned id, else the generated one.
@@ -185,6 +188,14 @@ func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service,
 		return fail(e, fault)
 	}
 	result, err := s.handle(op, c)
+	if c.answerDelay > 0 {
+		// A client that gave up is not kept waiting for: the change is
+		// made either way.
+		select {
+		case <-time.After(c.answerDelay):
+		case <-r.Context().Done():
+		}
+	}
 	if err != nil {
 		return fail(asAWSError(err), "")
 	}

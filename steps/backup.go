@@ -23,6 +23,7 @@ func backupStartRestore() Action {
 				lookup("backup:ListRecoveryPointsByBackupVault"),
 				check("backup:DescribeRecoveryPoint"),
 				lookup("backup:GetRecoveryPointRestoreMetadata"),
+				check("backup:ListRestoreJobs"),
 				act("backup:StartRestoreJob"),
 				waitOn("backup:DescribeRestoreJob"),
 			},
@@ -31,7 +32,9 @@ func backupStartRestore() Action {
 			Outputs: []string{
 				"RestoreJobId", "CreatedResourceArn", "CreatedResourceId", "RecoveryPointArn", "RecoveryPointCreationDate",
 			},
-			Idempotency: "StartRestoreJob gets an IdempotencyToken derived from the run id and step id, so a retried or resumed step returns the same restore job.",
+			Idempotency: "StartRestoreJob gets an IdempotencyToken derived from the run id and step id, so a retried step returns the same restore job. " +
+				"When an earlier attempt may have started the job without drpilot seeing the answer (a resumed step whose StartRestoreJob was logged sent and never answered, or a retry), " +
+				"ListRestoreJobs first looks for a job created since the run started, of the planned recovery point or its resource (and the step's role): one found is waited for and StartRestoreJob is not sent again; several fail the step for a person to choose.",
 			Wait: "Before acting, DescribeRecoveryPoint must show the point COMPLETED and created no longer ago than runbook.rpo, or the step fails. " +
 				"Then polls DescribeRestoreJob until the job is COMPLETED, and fails when it is ABORTED or FAILED, with AWS Backup's status message. " +
 				"The response is that last DescribeRestoreJob response plus CreatedResourceId, the restored resource's own id from the end of CreatedResourceArn " +

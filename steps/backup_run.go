@@ -27,18 +27,28 @@ const (
 
 // runBackupStartRestore restores the recovery point planned for the step
 // (see planBackupStartRestore) and answers with the finished job plus
-// CreatedResourceId.
+// CreatedResourceId. When an earlier attempt may have started the job
+// unbeknown to drpilot (killed after StartRestoreJob was sent), it first
+// looks for that job (restoreStartedBefore) and sends nothing if it finds
+// it: AWS Backup honours the idempotency token only for a while, and a
+// second request is a second request.
 func runBackupStartRestore(ctx context.Context, s *StepRun) (map[string]any, error) {
 	r, _, err := s.plannedRequest(ctx)
 	if err != nil {
 		return nil, err
 	}
 	pointARN, _ := r.Input["RecoveryPointArn"].(string)
-	started, err := s.send(ctx, r)
+	jobID, err := restoreStartedBefore(ctx, s, r)
 	if err != nil {
-		return nil, fmt.Errorf("start the restore of recovery point %s: %w", pointARN, err)
+		return nil, err
 	}
-	jobID := respString(started, "RestoreJobId")
+	if jobID == "" {
+		started, err := s.send(ctx, r)
+		if err != nil {
+			return nil, fmt.Errorf("start the restore of recovery point %s: %w", pointARN, err)
+		}
+		jobID = respString(started, "RestoreJobId")
+	}
 	if jobID == "" && !s.Simulated() {
 		return nil, fmt.Errorf("StartRestoreJob answered without a RestoreJobId: find the job of %s in the AWS Backup console (Jobs, Restore jobs)", pointARN)
 	}
@@ -56,6 +66,51 @@ func runBackupStartRestore(ctx context.Context, s *StepRun) (map[string]any, err
 		out["CreatedResourceId"] = id
 	}
 	return out, nil
+}
+
+// restoreStartedBefore finds the restore job an earlier attempt of the
+// step started, when one may have (mayHaveSent), or returns "". AWS Backup
+// keeps no token with a job, so it lists the Region's restore jobs created
+// since the run started and keeps those of the planned recovery point or,
+// since a resumed step may plan a newer point of the same resource, of
+// that resource, with the step's role when it names one. More than one is
+// for a person to sort out.
+func restoreStartedBefore(ctx context.Context, s *StepRun, r request) (string, error) {
+	if !s.mayHaveSent("backup:StartRestoreJob") {
+		return "", nil
+	}
+	pointARN, _ := r.Input["RecoveryPointArn"].(string)
+	source, _ := r.simulated["SourceResourceArn"].(string)
+	role, _ := r.Input["IamRoleArn"].(string)
+	in := map[string]any{"ByCreatedAfter": s.exec.opts.StartedAt.Add(-reconcileSlack)}
+	var found []string
+	for page := 0; page < maxRecoveryPointPages; page++ {
+		out, err := s.Read(ctx, "backup:ListRestoreJobs", in)
+		if err != nil {
+			return "", fmt.Errorf("look for the restore job an earlier attempt of this step may have started: %w", err)
+		}
+		for _, item := range respList(out, "RestoreJobs") {
+			j := respMap(item)
+			ofPoint := respString(j, "RecoveryPointArn") == pointARN
+			ofResource := source != "" && respString(j, "SourceResourceArn") == source
+			if (ofPoint || ofResource) && (role == "" || respString(j, "IamRoleArn") == role) {
+				found = append(found, respString(j, "RestoreJobId"))
+			}
+		}
+		if in["NextToken"] = respString(out, "NextToken"); in["NextToken"] == "" {
+			break
+		}
+	}
+	switch len(found) {
+	case 0:
+		s.Note("no restore job of %s was started since the run started: StartRestoreJob is sent", pointARN)
+		return "", nil
+	case 1:
+		s.Note("restore job %s was started by an earlier attempt of this step: StartRestoreJob is not sent again", found[0])
+		return found[0], nil
+	}
+	return "", fmt.Errorf("an earlier attempt of this step may have started a restore job, and %d match it (%s): "+
+		"find this run's in the AWS Backup console (Jobs, Restore jobs), then skip the step with its outputs", len(found), strings.Join(found, ", "))
 }
 
 // planBackupStartRestore chooses the recovery point (the one the step

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -79,6 +80,10 @@ type runOptions struct {
 	on *testRun
 	// done are steps a resumed run finished before.
 	done map[string]PriorStep
+	// unanswered are, per step, the mutating calls the run being resumed
+	// logged sent and never answered; startedAt is when that run started.
+	unanswered map[string][]string
+	startedAt  time.Time
 	// attempts is the SDK's attempts per call; 0 means the factory's
 	// default, whose backoff in real time outlasts a scaled step timeout
 	// when a Region is out.
@@ -180,7 +185,7 @@ func prepareRun(t testing.TB, runbookSrc, scenarioSrc string, o runOptions) *tes
 	exec, err := New(Options{
 		Runbook: rb, Plan: plan, Catalogue: Default(), Mode: o.mode, Clients: clients, Audit: w,
 		Approver: o.approver, Observers: []Observer{rec}, Parallel: o.parallel, RunID: "test-run",
-		TimeScale: sb.Clock().Scale(), Now: sb.Clock().Now, Done: o.done,
+		TimeScale: sb.Clock().Scale(), Now: sb.Clock().Now, Done: o.done, Unanswered: o.unanswered, StartedAt: o.startedAt,
 		RewriteURL: func(u string) string { return sandbox.WebURL(endpoint, u) },
 	})
 	if err != nil {

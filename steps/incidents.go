@@ -19,6 +19,7 @@ func incidentStart() Action {
 			Phases:   []string{"declare"},
 			Mutating: true,
 			Calls: []runbooks.Call{
+				check("ssm-incidents:ListIncidentRecords"),
 				act("ssm-incidents:StartIncident"),
 				waitOn("ssm-incidents:GetIncidentRecord"),
 			},
@@ -29,11 +30,13 @@ func incidentStart() Action {
 				between("impact", "Impact", 1, 5,
 					"The impact from 1 (critical) to 5 (no impact), replacing the response plan's default."),
 			},
-			Outputs:     []string{"IncidentRecordArn"},
-			Idempotency: "StartIncident gets a ClientToken derived from the run id and step id, so a retried or resumed step returns the same incident.",
-			Wait:        "Reads the record back with GetIncidentRecord until its status is OPEN (a RESOLVED record fails the step); the response is StartIncident's IncidentRecordArn with that IncidentRecord.",
-			Expect:      runbooks.Seconds(10),
-			Timeout:     runbooks.Minutes(2),
+			Outputs: []string{"IncidentRecordArn"},
+			Idempotency: "StartIncident gets a ClientToken derived from the run id and step id, so a retried step returns the same incident. " +
+				"When an earlier attempt may have opened the incident without drpilot seeing the answer (a resumed step whose StartIncident was logged sent and never answered, or a retry), " +
+				"ListIncidentRecords first looks for an incident of the response plan, with the step's title if it sets one, opened since the run started: one found is waited for and StartIncident is not sent again; several fail the step for a person to choose.",
+			Wait:    "Reads the record back with GetIncidentRecord until its status is OPEN (a RESOLVED record fails the step); the response is StartIncident's IncidentRecordArn with that IncidentRecord.",
+			Expect:  runbooks.Seconds(10),
+			Timeout: runbooks.Minutes(2),
 		},
 		example: example{
 			id: "open-incident", phase: "declare", title: "Open the incident",

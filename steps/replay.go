@@ -3,6 +3,8 @@ package steps
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
@@ -160,6 +162,21 @@ func (e *Executor) sentBefore(step string) bool {
 		e.preconditionsSkipped[step] = true
 	}
 	return sent
+}
+
+// reconcileSlack is how much earlier than the run's start a resource may
+// say it was created and still be taken for one of the run's: AWS's clock
+// and this machine's can disagree by a little.
+const reconcileSlack = 5 * time.Minute
+
+// mayHaveSent reports whether an earlier attempt of the step may have had
+// AWS act on operation without drpilot learning the outcome: the run being
+// resumed logged it sent and never answered, or an earlier attempt of this
+// run failed after sending it. An action that has no client token AWS is
+// sure to honour then looks for what that attempt made before it sends
+// again; a call the log shows answered is reused, not sent (takeAnswered).
+func (s *StepRun) mayHaveSent(operation string) bool {
+	return !s.DryRun() && (slices.Contains(s.exec.opts.Unanswered[s.plan.ID], operation) || s.attempt() > 1)
 }
 
 // takeAnswered returns, and uses up, the logged answer to a step's
