@@ -317,10 +317,12 @@ func sendsOperation(t *testing.T, runbook, operation string) bool {
 // resumeDeciding resumes a run to the end. A notification the kill left
 // unanswered stops the resume for a decision (it may have been delivered):
 // the loop answers continue, since the sandbox did deliver it, as an
-// operator would after checking.
+// operator would after checking. A kill between a decision and its
+// signature leaves the decision unsigned: the loop made it (--yes), so it
+// adopts it.
 func resumeDeciding(t *testing.T, dir string) string {
 	t.Helper()
-	cmd := exec.Command(drpilotBinary(t), "resume", dir, "--headless", "--yes")
+	cmd := exec.Command(drpilotBinary(t), "resume", dir, "--headless", "--yes", "--adopt-unsigned")
 	cmd.Env = sandboxProcessEnv(t)
 	out, _ := cmd.CombinedOutput()
 	for _, line := range strings.Split(string(out), "\n") {
@@ -329,7 +331,7 @@ func resumeDeciding(t *testing.T, dir string) string {
 			continue
 		}
 		step = strings.Fields(step)[0]
-		cmd := exec.Command(drpilotBinary(t), "resume", dir, "--headless", "--yes", "--decide", step+"=continue",
+		cmd := exec.Command(drpilotBinary(t), "resume", dir, "--headless", "--yes", "--adopt-unsigned", "--decide", step+"=continue",
 			"--reason", "the kill loop: the sandbox shows the message delivered")
 		cmd.Env = sandboxProcessEnv(t)
 		out, _ = cmd.CombinedOutput()
