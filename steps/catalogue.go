@@ -140,27 +140,34 @@ func (c *Catalogue) Actions() []runbooks.ActionSpec {
 }
 
 // Services lists the AWS service names a runbook may use in require.call
-// and aws.call: the IAM prefixes drpilot supports plus aliases (elbv2).
+// and aws.call: the registry's keys plus aliases (elbv2).
 func (c *Catalogue) Services() []string {
 	return awsclient.Names()
 }
 
 // CallRegion returns the Region a call to service goes to from a step in
-// region. Route 53's control plane (records, health checks) is global and
-// answers in one Region per partition, which matters in a runbook: when that
-// Region is the one that is down, record changes fail, while health checks,
-// Route 53's data plane, keep working.
+// region: the step's own, except for a global service, whose control plane
+// answers in one Region (awsclient.Service.ControlPlane, given for the
+// commercial partition). That matters in a runbook: when that Region is the
+// one that is down, changes fail, while the data plane (Route 53 health
+// checks, the edge of CloudFront and Global Accelerator, IAM's
+// authentication) keeps working.
 func (c *Catalogue) CallRegion(service, region string) string {
-	if service != "route53" {
+	s, ok := awsclient.Lookup(service)
+	if !ok || s.ControlPlane == "" {
 		return region
 	}
 	switch {
-	case strings.HasPrefix(region, "cn-"):
+	case s.Prefix == "route53" && strings.HasPrefix(region, "cn-"):
 		return "cn-northwest-1"
-	case strings.HasPrefix(region, "us-gov-"):
+	case s.Prefix == "route53" && strings.HasPrefix(region, "us-gov-"):
 		return "us-gov-west-1"
+	case strings.HasPrefix(region, "cn-"), strings.HasPrefix(region, "us-gov-"):
+		// Outside the commercial partition the SDK's endpoint rules know
+		// the partition's global endpoint; the step's Region picks it.
+		return region
 	}
-	return "us-east-1"
+	return s.ControlPlane
 }
 
 // Classify says whether service:operation is read-only or mutating; see the
