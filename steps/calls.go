@@ -41,6 +41,7 @@ func (s *StepRun) ReadIn(ctx context.Context, region, operation string, input ma
 	if err != nil {
 		return nil, err
 	}
+	s.exec.concealResponse(service, op, resp.Output)
 	return resp.Output, nil
 }
 
@@ -99,6 +100,8 @@ func (s *StepRun) mutate(ctx context.Context, call CallInfo, simulated map[strin
 		}
 		done.Error, data.Error = err.Error(), err.Error()
 	} else {
+		// Before the response is logged: it may hold a secret.
+		s.exec.concealResponse(service, op, resp.Output)
 		done.RequestID, data.RequestID, data.Output = resp.RequestID, resp.RequestID, resp.Output
 		s.requestIDs = append(s.requestIDs, resp.RequestID)
 	}

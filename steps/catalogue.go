@@ -180,13 +180,13 @@ func (c *Catalogue) Actions() []runbooks.ActionSpec {
 }
 
 // Services lists the AWS service names a runbook may use in require.call
-// and aws.call: the IAM prefixes drpilot supports plus aliases (elbv2).
+// and aws.call: the registry's keys plus aliases (elbv2).
 func (c *Catalogue) Services() []string {
 	return awsclient.Names()
 }
 
 // CallRegion returns the Region a call to service goes to from a step in
-// region: the step's, except for a global service, whose control plane
+// region: the step's own, except for a global service, whose control plane
 // answers in one Region (see ControlPlane).
 func (c *Catalogue) CallRegion(service, region string) string {
 	if plane, _, global := c.ControlPlane(service, region); global {
@@ -196,11 +196,11 @@ func (c *Catalogue) CallRegion(service, region string) string {
 }
 
 // ControlPlane says where a global service's control plane lives for a
-// call from region, as the service registry says, and what a failover
-// should use instead. It matters in a runbook: when that Region is the one
-// that is down, the service's changes fail while its data plane (DNS
-// answers and health checks, for Route 53) keeps working. The other
-// partitions have their own control plane Region.
+// call from region (awsclient.Service.ControlPlane, given for the
+// commercial partition), and what a failover should use instead. That
+// matters in a runbook: when that Region is the one that is down, changes
+// fail, while the data plane (Route 53 health checks, the edge of
+// CloudFront and Global Accelerator, IAM's authentication) keeps working.
 func (c *Catalogue) ControlPlane(service, region string) (plane, alternative string, global bool) {
 	s, ok := awsclient.Lookup(service)
 	if !ok || s.ControlPlane == "" {
@@ -208,10 +208,14 @@ func (c *Catalogue) ControlPlane(service, region string) (plane, alternative str
 	}
 	plane = s.ControlPlane
 	switch {
-	case strings.HasPrefix(region, "cn-"):
+	case s.Prefix == "route53" && strings.HasPrefix(region, "cn-"):
 		plane = "cn-northwest-1"
-	case strings.HasPrefix(region, "us-gov-"):
+	case s.Prefix == "route53" && strings.HasPrefix(region, "us-gov-"):
 		plane = "us-gov-west-1"
+	case strings.HasPrefix(region, "cn-"), strings.HasPrefix(region, "us-gov-"):
+		// Outside the commercial partition the SDK's endpoint rules know
+		// the partition's global endpoint; the step's Region picks it.
+		plane = region
 	}
 	return plane, s.DataPlane, true
 }

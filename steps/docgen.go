@@ -283,15 +283,16 @@ func writeTable(b *bytes.Buffer, name string, settings []setting) {
 }
 
 // writeServices documents the services drpilot can call, from the one
-// service registry.
+// service registry, with the IAM prefix each one's actions need, which
+// differs from the name runbooks write where services share one.
 func writeServices(b *bytes.Buffer) {
-	b.WriteString("Services, by IAM prefix (how runbooks, IAM and CloudTrail name them):\n\n| service | also accepted as | control plane |\n|---|---|---|\n")
+	b.WriteString("Services, by the name runbooks write: the IAM prefix, as IAM and CloudTrail name them, except where two services share one:\n\n| service | also accepted as | control plane | IAM actions |\n|---|---|---|---|\n")
 	for _, s := range awsclient.Registry() {
 		plane := "in each Region"
 		if s.ControlPlane != "" {
 			plane = "only in " + s.ControlPlane + " (a global service)"
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s |\n", s.Prefix, codeList(s.Aliases), plane)
+		fmt.Fprintf(b, "| `%s` | %s | %s | `%s:*` |\n", s.Prefix, codeList(s.Aliases), plane, s.IAM())
 	}
 	b.WriteString("\n")
 }

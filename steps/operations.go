@@ -14,9 +14,9 @@ import (
 // says so and nobody has found otherwise; everything else is mutating, and
 // anything drpilot cannot reason about is unknown (and refused in dry-run).
 
-// CanonicalService returns the IAM prefix for a service name as a runbook
-// may write it (an IAM prefix or an alias such as elbv2), and false when
-// drpilot does not support the service. The services are
+// CanonicalService returns the registry key for a service name as a runbook
+// may write it (the key, mostly the IAM prefix, or an alias such as elbv2),
+// and false when drpilot does not support the service. The services are
 // awsclient.Registry's.
 func CanonicalService(service string) (string, bool) {
 	s, ok := awsclient.Lookup(service)
@@ -45,7 +45,7 @@ var readOnlyVerbs = []string{
 // mislead the verb rule, or a common one worth stating outright so that a
 // change to the rule cannot silently flip it.
 type decision struct {
-	op    string // service:Operation, service as its IAM prefix
+	op    string // service:Operation, service as its registry key
 	class runbooks.OperationClass
 	why   string
 }
@@ -53,19 +53,28 @@ type decision struct {
 // reviewed lists the decisions. Keep it sorted by operation; a test checks
 // that each entry names a supported service and a well-formed operation.
 var reviewed = []decision{
+	{"acm:GetAcmeExternalAccountBindingCredentials", runbooks.OpMutating, "Returns the MAC key of an ACME account binding: credentials despite the Get verb."},
 	{"dynamodb:ExecuteStatement", runbooks.OpMutating, "PartiQL may be an INSERT, UPDATE or DELETE."},
 	{"dynamodb:Query", runbooks.OpReadOnly, "Reads items; stated because dry-run checks depend on it."},
 	{"dynamodb:Scan", runbooks.OpReadOnly, "Reads items; stated because dry-run checks depend on it."},
 	{"dynamodb:TransactGetItems", runbooks.OpReadOnly, "A transactional read; the verb is Transact."},
+	{"ecr:GetAuthorizationToken", runbooks.OpMutating, "Issues a registry password valid for 12 hours despite the Get verb."},
+	{"ecr:GetDownloadUrlForLayer", runbooks.OpMutating, "Issues a pre-signed URL that gives whoever holds it the layer."},
 	{"events:TestEventPattern", runbooks.OpReadOnly, "Matches a pattern against an event; changes nothing."},
+	{"kinesis:GetShardIterator", runbooks.OpReadOnly, "Returns a cursor that expires by itself; no stream or record changes."},
+	{"kms:GetParametersForImport", runbooks.OpMutating, "Generates a wrapping key and import token: the first step of importing key material."},
 	{"lambda:Invoke", runbooks.OpMutating, "Runs the function, which may do anything."},
 	{"rds:DownloadDBLogFilePortion", runbooks.OpReadOnly, "Reads part of a log file."},
 	{"route53:TestDNSAnswer", runbooks.OpReadOnly, "Asks Route 53 what it would answer; changes nothing."},
 	{"s3:GetObject", runbooks.OpReadOnly, "Reads an object; stated because preconditions use it."},
 	{"s3:SelectObjectContent", runbooks.OpReadOnly, "Runs a query over an object's content; writes nothing."},
+	{"secretsmanager:BatchGetSecretValue", runbooks.OpMutating, "Decrypts secrets and records their last access; dry-run fetches no secret."},
+	{"secretsmanager:GetRandomPassword", runbooks.OpReadOnly, "Generates a password and stores nothing; its output is concealed like a secret."},
+	{"secretsmanager:GetSecretValue", runbooks.OpMutating, "Decrypts a secret and records its last access; dry-run fetches no secret."},
 	{"ses:TestRenderEmailTemplate", runbooks.OpReadOnly, "Renders a template; sends nothing."},
 	{"sns:CheckIfPhoneNumberIsOptedOut", runbooks.OpReadOnly, "Reads an opt-out flag."},
 	{"ssm:GetAccessToken", runbooks.OpMutating, "Issues credentials for just-in-time node access."},
+	{"states:GetActivityTask", runbooks.OpMutating, "Claims a scheduled activity task as its worker; the execution then waits on the caller."},
 	{"sts:AssumeRole", runbooks.OpMutating, "Issues credentials; a run's identity must not change in dry-run."},
 	{"sts:DecodeAuthorizationMessage", runbooks.OpReadOnly, "Decodes an error message; the verb is Decode."},
 	{"sts:GetCallerIdentity", runbooks.OpReadOnly, "Names the caller; run.start records it in every mode."},

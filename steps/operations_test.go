@@ -56,12 +56,27 @@ func TestClassify(t *testing.T) {
 		{"route53", "TestDNSAnswer", ro},
 		{"events", "TestEventPattern", ro},
 		{"rds", "DownloadDBLogFilePortion", ro},
+		{"ecr", "GetAuthorizationToken", mut},
+		{"ecr", "GetDownloadUrlForLayer", mut},
+		{"kms", "GetParametersForImport", mut},
+		{"kms", "Decrypt", mut},
+		{"acm", "GetAcmeExternalAccountBindingCredentials", mut},
+		{"secretsmanager", "GetSecretValue", mut},
+		{"secretsmanager", "BatchGetSecretValue", mut},
+		{"secretsmanager", "GetRandomPassword", ro},
+		{"secretsmanager", "DescribeSecret", ro},
+		{"sfn", "GetActivityTask", mut},
+		{"stepfunctions", "DescribeExecution", ro},
+		{"kinesis", "GetShardIterator", ro},
+		{"docdb", "FailoverGlobalCluster", mut},
+		{"opensearch", "DescribeDomain", ro},
 		// The alias and its IAM prefix agree, including on exceptions.
 		{"elbv2", "DescribeTargetHealth", ro},
 		{"elbv2", "RegisterTargets", mut},
 		{"elasticloadbalancing", "RegisterTargets", mut},
 		// Unknown: unsupported service, or not an operation name.
-		{"iam", "ListRoles", unk},
+		{"iam", "ListRoles", ro},
+		{"apigateway", "GetRestApis", unk},
 		{"apigateway", "TestInvokeMethod", unk},
 		{"RDS", "DescribeDBInstances", unk},
 		{"", "DescribeDBInstances", unk},
@@ -84,7 +99,7 @@ func TestClassify(t *testing.T) {
 }
 
 // TestReviewedDecisions keeps the reviewed list honest: every entry names a
-// supported service by its IAM prefix and a well-formed operation, once,
+// supported service by its registry key and an operation its SDK client has, once,
 // and the list stays sorted so that review diffs are readable.
 func TestReviewedDecisions(t *testing.T) {
 	t.Parallel()
@@ -93,6 +108,9 @@ func TestReviewedDecisions(t *testing.T) {
 		service, op, ok := splitOperation(d.op)
 		if canon, known := CanonicalService(service); !ok || !known || canon != service || !operationName.MatchString(op) {
 			t.Errorf("reviewed %q: not service:Operation with a supported IAM prefix", d.op)
+		}
+		if !awsclient.HasOperation(service, op) {
+			t.Errorf("reviewed %q: the linked SDK client has no such operation", d.op)
 		}
 		if d.class != runbooks.OpReadOnly && d.class != runbooks.OpMutating {
 			t.Errorf("reviewed %q: class must be read-only or mutating, not %s", d.op, d.class)
@@ -121,6 +139,12 @@ func TestCanonicalService(t *testing.T) {
 		{"ssm-incidents", "ssm-incidents", true},
 		{"ssmincidents", "", false},
 		{"sesv2", "", false},
+		{"efs", "elasticfilesystem", true},
+		{"sfn", "states", true},
+		{"stepfunctions", "states", true},
+		{"opensearch", "es", true},
+		{"cloudwatchlogs", "logs", true},
+		{"documentdb", "", false},
 	}
 	for _, tt := range tests {
 		got, ok := CanonicalService(tt.in)

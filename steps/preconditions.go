@@ -187,6 +187,9 @@ const preconditionReads = 4
 func (e *Executor) read(ctx context.Context, service, region, op string, in map[string]any) (*awsclient.Response, error) {
 	for n := 1; ; n++ {
 		resp, err := e.opts.Clients.Invoke(ctx, service, region, op, in)
+		if err == nil {
+			e.concealResponse(service, op, resp.Output)
+		}
 		if err == nil || n == preconditionReads || !retryable(err) {
 			return resp, err
 		}

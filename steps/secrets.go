@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 )
 
 // A run's secrets are texts that must never be shown: the values of the
-// runbook's sensitive vars, known from the start, and the values a step
-// conceals (a SecureString's), known when the step resolves them. Every
+// runbook's sensitive vars, known from the start, the values a step
+// conceals (a SecureString's), known when the step resolves them, and the
+// values AWS answers with in the clear (a Secrets Manager secret's), known
+// when the answer arrives and before anything records it. Every
 // place a value leaves the executor redacts them: the audit log (the
 // Writer holds the same list), the events every observer receives (emit),
 // and the requests a gate shows (StepRun.shown). A secret is replaced
@@ -90,4 +93,79 @@ func ShownPlannedInput(plan *runbooks.RunPlan, c runbooks.PlannedCall) map[strin
 		shown, _ = audit.RedactSecrets(shown, plan.Secrets).(map[string]any)
 	}
 	return shown
+}
+
+// responseSecrets are, per operation, the members of its response that
+// hold a secret in the clear, as paths: "a.b" is member b of member a,
+// "a[]" every element of the array a. The audit log redacts members named
+// like credentials (RandomPassword) on its own, but a value copied into a
+// step's outputs, a later step's input or a message keeps no member name;
+// registering the value itself keeps it out of all of them.
+var responseSecrets = map[string][]string{
+	"secretsmanager:BatchGetSecretValue": {"SecretValues[].SecretString", "SecretValues[].SecretBinary"},
+	"secretsmanager:GetRandomPassword":   {"RandomPassword"},
+	"secretsmanager:GetSecretValue":      {"SecretString", "SecretBinary"},
+}
+
+// concealResponse adds to the run's secrets the values an operation's
+// response holds in the clear. It must run before the response is logged,
+// emitted or stored as an output. A secret that is a JSON object (as RDS
+// and DocumentDB credentials are kept) also has each of its members named
+// like a credential concealed alone, since a template may take the
+// password out of it.
+func (e *Executor) concealResponse(service, op string, output map[string]any) {
+	canon, ok := CanonicalService(service)
+	if !ok {
+		return
+	}
+	var found []string
+	for _, path := range responseSecrets[canon+":"+op] {
+		found = append(found, valuesAt(output, strings.Split(path, "."))...)
+	}
+	for _, v := range slices.Clone(found) {
+		found = append(found, credentialMembers(v)...)
+	}
+	e.addSecrets(found...)
+}
+
+// valuesAt returns the strings at a path in decoded JSON; SecretBinary
+// is there as the base64 text every record of the response holds.
+func valuesAt(v any, path []string) []string {
+	if len(path) == 0 {
+		if s, ok := v.(string); ok {
+			return []string{s}
+		}
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	name, each := strings.CutSuffix(path[0], "[]")
+	if !each {
+		return valuesAt(m[name], path[1:])
+	}
+	items, _ := m[name].([]any)
+	var out []string
+	for _, item := range items {
+		out = append(out, valuesAt(item, path[1:])...)
+	}
+	return out
+}
+
+// credentialMembers returns the string members, named like credentials
+// (audit.Redact's rule), of a secret that is a JSON object.
+func credentialMembers(secret string) []string {
+	var obj map[string]any
+	if json.Unmarshal([]byte(secret), &obj) != nil {
+		return nil
+	}
+	redacted, _ := audit.Redact(obj).(map[string]any)
+	var out []string
+	for k, v := range obj {
+		if s, ok := v.(string); ok && redacted[k] == audit.Redacted {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -22,10 +22,7 @@ func TestSandboxServesEveryCatalogueCall(t *testing.T) {
 				t.Errorf("%s: malformed call %q", spec.Name, call.Operation)
 				continue
 			}
-			if name, alias := signingNames[svc]; alias {
-				svc = name
-			}
-			if !sb.Serves(svc, op) {
+			if !sb.Serves(sandboxService(svc), op) {
 				t.Errorf("%s calls %s, which the sandbox does not serve", spec.Name, call.Operation)
 			}
 		}
@@ -67,10 +64,7 @@ func TestSandboxServesShippedRunbooksCalls(t *testing.T) {
 			}
 			for _, call := range calls {
 				svc, op, ok := cutOperation(call)
-				if name, alias := signingNames[svc]; alias {
-					svc = name
-				}
-				if !ok || !sb.Serves(svc, op) {
+				if !ok || !sb.Serves(sandboxService(svc), op) {
 					t.Errorf("%s: step %s calls %q, which the sandbox does not serve", filepath.Base(path), st.ID, call)
 				}
 			}

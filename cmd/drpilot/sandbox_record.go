@@ -10,6 +10,7 @@ import (
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/sandbox"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // A --sandbox run records its in-process sandbox in RUNDIR/sandbox
@@ -122,9 +123,14 @@ func resumeSandbox(dir string, key ed25519.PrivateKey, r *audit.Reopened, opts *
 	return recording, nil
 }
 
-// signingNames maps the services drpilot names in its log to the SigV4
-// signing names the sandbox records them by, where they differ.
-var signingNames = map[string]string{"cloudwatch": "monitoring"}
+// sandboxService is the name the sandbox serves and records a service
+// under, as drpilot's log names it: its SigV4 signing name.
+func sandboxService(service string) string {
+	if s, ok := awsclient.Lookup(service); ok {
+		return s.Signing()
+	}
+	return service
+}
 
 // checkRecordingCovers finds, in the audit log, every change the sandbox
 // answered with success, and refuses a recording that lacks one.
@@ -142,10 +148,7 @@ func checkRecordingCovers(sb *sandbox.Sandbox, restored *sandbox.Restored, event
 			continue
 		}
 		service, op, _ := strings.Cut(resp.Operation, ":")
-		if name, ok := signingNames[service]; ok {
-			service = name
-		}
-		if sb.Mutates(service, op) && !restored.Has(resp.RequestID) {
+		if sb.Mutates(sandboxService(service), op) && !restored.Has(resp.RequestID) {
 			return fmt.Errorf("the audit log shows %s answered with request id %s (seq %d), and the sandbox's recording (%s) lacks it: the recording is incomplete, and a sandbox rebuilt from it would not be the one the run changed",
 				resp.Operation, resp.RequestID, ev.Seq, filepath.Join(restored.Recording.Dir, sandbox.RecordingFile))
 		}

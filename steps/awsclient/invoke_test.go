@@ -89,7 +89,7 @@ func TestInvokeRefusesBadInput(t *testing.T) {
 		{"ssm", "GetParameter", map[string]any{"Nmae": "x"}, "unknown member"},
 		{"autoscaling", "UpdateAutoScalingGroup", map[string]any{"AutoScalingGroupName": "web", "MinSize": "two"}, "member MinSize must be an integer"},
 		{"route53", "GetHostedZones", nil, `route53 has no operation "GetHostedZones"`},
-		{"kinesis", "ListStreams", nil, `cannot call AWS service "kinesis"`},
+		{"apigateway", "GetRestApis", nil, `cannot call AWS service "apigateway"`},
 	} {
 		_, err := f.Invoke(context.Background(), tc.service, "us-east-1", tc.op, tc.input)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
