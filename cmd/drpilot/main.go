@@ -136,7 +136,7 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCheckCommand(), newPlanCommand(), newKeygenCommand(), newPubkeyCommand(),
+	root.AddCommand(newCheckCommand(), newPlanCommand(), newPolicyCommand(), newKeygenCommand(), newPubkeyCommand(),
 		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newSandboxCommand(), newVersionCommand())
 	return root
 }

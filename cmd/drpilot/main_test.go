@@ -235,6 +235,7 @@ func TestImportRule(t *testing.T) {
 		"ui":              {"steps", "runbooks"},
 		"steps":           {"runbooks", "audit", "steps/awsclient"},
 		"steps/awsclient": nil,
+		"policy":          {"runbooks", "steps/awsclient"},
 		"runbooks":        nil,
 		"audit":           nil,
 		"sandbox":         nil,

@@ -1,0 +1,188 @@
+package policy
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+	"github.com/drpilot/drpilot/steps/awsclient"
+)
+
+func plan(t *testing.T, file string, src []byte) *runbooks.RunPlan {
+	t.Helper()
+	rb, diags := runbooks.Parse(file, src)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if diags := runbooks.Validate(rb, steps.Default()); diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	p, diags := runbooks.Plan(rb, steps.Default())
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
+}
+
+func shippedPlans(t *testing.T) []*runbooks.RunPlan {
+	t.Helper()
+	paths, _ := filepath.Glob("../runbooks/*.toml")
+	if len(paths) == 0 {
+		t.Fatal("no shipped runbooks")
+	}
+	var plans []*runbooks.RunPlan
+	for _, path := range paths {
+		rb, diags := runbooks.Check(path, steps.Default())
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		p, diags := runbooks.Plan(rb, steps.Default())
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		plans = append(plans, p)
+	}
+	return plans
+}
+
+// allowed reports whether the document allows action at all.
+func allowed(doc Document, action string) bool {
+	for _, s := range doc.Statement {
+		if s.Effect == "Allow" && slices.Contains(s.Action, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEveryPlannedCallIsGranted: for every shipped runbook, every call its
+// plan makes and every precondition it reads is an action of its live
+// policy; the dry-run policy grants the reads and no change.
+func TestEveryPlannedCallIsGranted(t *testing.T) {
+	t.Parallel()
+	for _, p := range shippedPlans(t) {
+		live := For([]*runbooks.RunPlan{p}, ModeLive).Policy
+		dry := For([]*runbooks.RunPlan{p}, ModeDryRun).Policy
+		for _, ps := range p.Steps {
+			ops := map[string]bool{}
+			for _, c := range ps.Calls {
+				ops[c.Operation] = c.Mutating
+			}
+			for _, r := range ps.Requires {
+				ops[r.Call] = false
+			}
+			for op, mutating := range ops {
+				service, name, _ := strings.Cut(op, ":")
+				svc, _ := awsclient.Lookup(service)
+				action := svc.IAMAction(iamOperation(svc.Prefix, name))
+				if !allowed(live, action) {
+					t.Errorf("%s/%s: %s is not in the live policy", p.ID, ps.ID, action)
+				}
+				if allowed(dry, action) == mutating {
+					t.Errorf("%s/%s: %s (mutating %v) is wrongly in or out of the dry-run policy", p.ID, ps.ID, action, mutating)
+				}
+			}
+		}
+	}
+}
+
+const scopedRunbook = `format = 1
+[runbook]
+id = "scoped"
+title = "Scoped"
+account = "123456789012"
+rto = "1h"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "freeze"
+phase = "freeze"
+action = "ssm.put-parameter"
+doc = "x"
+[steps.with]
+name = "/shop/maintenance"
+value = "on"
+[steps.outputs]
+version = "Version"
+[[steps.require]]
+call = "route53:GetHealthCheckStatus"
+input = { HealthCheckId = "hc-1" }
+query = "length(HealthCheckObservations)"
+gt = 0
+
+[[steps]]
+id = "mark"
+phase = "restore"
+action = "ssm.put-parameter"
+doc = "Its name is known only during the run."
+[steps.with]
+name = "/shop/v${steps.freeze.version}"
+value = "on"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "on"
+
+[[steps]]
+id = "restore"
+phase = "restore"
+action = "backup.start-restore"
+doc = "x"
+[steps.with]
+backup_vault_name = "dr-vault"
+resource_arn = "arn:aws:rds:eu-west-1:123456789012:db:orders"
+iam_role_arn = "arn:aws:iam::123456789012:role/dr-restore"
+metadata = { DBInstanceIdentifier = "orders-dr" }
+[[steps.require]]
+call = "backup:DescribeBackupVault"
+input = { BackupVaultName = "dr-vault" }
+query = "BackupVaultName"
+exists = true
+`
+
+// TestResourcesAndRegionsAreScoped: a change is granted on the ARN the
+// plan knows, or on every resource when the ARN is known only during the
+// run; a passed role is granted to the one service it is passed to; a
+// Regional call is conditioned on its Region, a global one is not.
+func TestResourcesAndRegionsAreScoped(t *testing.T) {
+	t.Parallel()
+	r := For([]*runbooks.RunPlan{plan(t, "scoped.toml", []byte(scopedRunbook))}, ModeLive)
+	find := func(action string, resources ...string) *Permission {
+		for i, p := range r.Permissions {
+			if p.Action == action && slices.Equal(p.Resources, resources) {
+				return &r.Permissions[i]
+			}
+		}
+		t.Errorf("no permission %s on %v in %+v", action, resources, r.Permissions)
+		return &Permission{}
+	}
+	if p := find("ssm:PutParameter", "arn:aws:ssm:eu-west-2:123456789012:parameter/shop/maintenance"); !slices.Equal(p.Regions, []string{"eu-west-2"}) || !slices.Contains(p.Why, "scoped/freeze (action)") {
+		t.Errorf("the known parameter: %+v", p)
+	}
+	find("ssm:PutParameter", "*")
+	if p := find("iam:PassRole", "arn:aws:iam::123456789012:role/dr-restore"); p.Conditions["StringEquals"]["iam:PassedToService"][0] != "backup.amazonaws.com" {
+		t.Errorf("PassRole is not limited to AWS Backup: %+v", p)
+	}
+	find("backup:StartRestoreJob", "*")
+	if p := find("route53:GetHealthCheckStatus", "*"); len(p.Regions) != 0 {
+		t.Errorf("a global service's read is conditioned on Regions: %+v", p)
+	}
+	if p := find("ssm:GetParameter", "*"); !slices.Equal(p.Regions, []string{"eu-west-2"}) {
+		t.Errorf("a precondition's read: %+v", p)
+	}
+	for _, s := range r.Policy.Statement {
+		if len(s.Action) == 0 || len(s.Resource) == 0 || s.Sid == "" || s.Effect != "Allow" {
+			t.Errorf("malformed statement %+v", s)
+		}
+	}
+	dry := For([]*runbooks.RunPlan{plan(t, "scoped.toml", []byte(scopedRunbook))}, ModeDryRun)
+	if allowed(dry.Policy, "ssm:PutParameter") || allowed(dry.Policy, "iam:PassRole") || !allowed(dry.Policy, "ssm:GetParameter") {
+		t.Errorf("dry-run policy: %+v", dry.Policy)
+	}
+}
