@@ -86,6 +86,7 @@ lint:
 # Regenerate docs/actions.md from the catalogue.
 docs:
 	$(GO) test ./steps -run TestActionsDocUpToDate -update
+	$(GO) test ./sandbox -run TestOperationsDocUpToDate -update
 
 clean:
 	rm -rf bin
