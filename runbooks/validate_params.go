@@ -85,7 +85,7 @@ func (v *validator) value(path string, p Param, val any) {
 		return
 	}
 	if !v.kindMatches(p, val) {
-		v.rep.errorAtValue(path, typeHint(p, val), "%s must be %s, not %s", p.Name, kindName(p.Kind), typeName(val))
+		v.rep.errorAtValue(path, typeHint(p, val), "%s must be %s, not %s", p.Name, kindName(p.Kind), TypeName(val))
 		return
 	}
 	switch p.Kind {
@@ -127,7 +127,7 @@ func (v *validator) templatedValue(path string, p Param, s string) {
 	if rs, isString := resolved.(string); !isString || !HasTemplate(rs) {
 		if !v.kindMatches(p, resolved) {
 			v.rep.errorAtValue(path, "use a var of the right type, or write the value itself",
-				"%s must be %s, but %s is %s", p.Name, kindName(p.Kind), s, typeName(resolved))
+				"%s must be %s, but %s is %s", p.Name, kindName(p.Kind), s, TypeName(resolved))
 			return
 		}
 		v.value(path, p, resolved)
@@ -291,7 +291,7 @@ func (v *validator) contactIDs(path string, ids []any) {
 		p := indexPath(path, i)
 		switch {
 		case !ok:
-			v.rep.errorAtValue(p, "contact ids are strings", "must be a string, not %s", typeName(e))
+			v.rep.errorAtValue(p, "contact ids are strings", "must be a string, not %s", TypeName(e))
 		case HasTemplate(id):
 		case !contains(known, id):
 			hint := "add a [[contacts]] entry with this id"
@@ -341,6 +341,9 @@ func (v *validator) operation(path, op string, readOnly bool) (OperationClass, b
 			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
 		}
 		v.rep.errorAtValue(path, hint, "unsupported service %q", svc)
+		return OpUnknown, false
+	}
+	if !v.operationExists(path, svc, name) {
 		return OpUnknown, false
 	}
 	class := v.cat.Classify(svc, name)

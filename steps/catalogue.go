@@ -168,3 +168,15 @@ func (c *Catalogue) CallRegion(service, region string) string {
 func (c *Catalogue) Classify(service, operation string) runbooks.OperationClass {
 	return Classify(service, operation)
 }
+
+// Operations lists the operations of a supported service's SDK client,
+// so that check refuses an operation that does not exist.
+func (c *Catalogue) Operations(service string) []string {
+	return awsclient.Operations(service)
+}
+
+// CheckInput checks an operation's input against the SDK's input type; see
+// awsclient.CheckInput.
+func (c *Catalogue) CheckInput(service, operation string, input map[string]any) []runbooks.InputProblem {
+	return awsclient.CheckInput(service, operation, input)
+}

@@ -35,6 +35,7 @@ func awsCall() entry {
 			Expect:         runbooks.Seconds(5),
 			Timeout:        runbooks.Minutes(5),
 			OperationParam: "call",
+			InputParam:     "input",
 			Input:          awsCallInput,
 		},
 		example: example{
