@@ -28,7 +28,7 @@ func awsCall() entry {
 				required(param(runbooks.KindOperation, "call", "",
 					"The operation to call as service:Operation, for example route53:ChangeResourceRecordSets.")),
 				table("input", "",
-					"The operation's input exactly as the AWS API reference writes it, with PascalCase members."),
+					"The operation's input as the AWS CLI's JSON takes it: the API's member names, tables for structures, base64 for binary, RFC 3339 for timestamps, and a union as a one-key table naming its member (a DynamoDB attribute: { S = \"text\" }). check checks every member, at any depth, against the operation's input."),
 			},
 			Idempotency:    "None beyond the operation's own: pass its client token member in input when it has one, and guard the step with require.",
 			Wait:           "Nothing: the step is done when the call returns, so follow a mutating call with a verify step.",

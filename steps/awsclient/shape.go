@@ -78,6 +78,9 @@ func (s *shaper) value(t reflect.Type, v any) reflect.Value {
 	if str, ok := v.(string); ok && s.check && runbooks.HasTemplate(str) {
 		return s.later(t, str)
 	}
+	if rv := reflect.ValueOf(v); rv.Type().AssignableTo(t) {
+		return rv // an action's input already typed for the SDK
+	}
 	switch {
 	case t.Kind() == reflect.Pointer:
 		e := s.value(t.Elem(), v)
@@ -130,14 +133,14 @@ func (s *shaper) scalar(t reflect.Type, v any) reflect.Value {
 	out := reflect.New(t).Elem()
 	switch t.Kind() {
 	case reflect.String:
-		if str, ok := v.(string); ok {
-			out.SetString(str)
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+			out.SetString(rv.String())
 			return out
 		}
 		s.wrongKind(t, v, "put it in quotes")
 	case reflect.Bool:
-		if b, ok := v.(bool); ok {
-			out.SetBool(b)
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Bool {
+			out.SetBool(rv.Bool())
 			return out
 		}
 		s.wrongKind(t, v, "write true or false, without quotes")
@@ -276,7 +279,7 @@ func valid(out reflect.Value, ok bool) reflect.Value {
 // mapOf converts a table whose keys are data (DynamoDB attribute names,
 // tags), not member names.
 func (s *shaper) mapOf(t reflect.Type, v any) reflect.Value {
-	m, isTable := v.(map[string]any)
+	m, isTable := asTable(v)
 	if !isTable || t.Key().Kind() != reflect.String {
 		s.wrongKind(t, v, "")
 		return reflect.Value{}
@@ -292,6 +295,23 @@ func (s *shaper) mapOf(t reflect.Type, v any) reflect.Value {
 		})
 	}
 	return valid(out, ok)
+}
+
+// asTable returns v as a table when it is a map with string keys: TOML
+// and JSON give map[string]any, and actions may build a map[string]string.
+func asTable(v any) (map[string]any, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return m, true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return nil, false
+	}
+	m := make(map[string]any, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		m[it.Key().String()] = it.Value().Interface()
+	}
+	return m, true
 }
 
 func sortedKeys(m map[string]any) []string {

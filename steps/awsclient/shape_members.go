@@ -89,7 +89,7 @@ func memberHint(key string, names []string) string {
 
 // structure converts a table to an SDK structure, member by member.
 func (s *shaper) structure(t reflect.Type, v any) reflect.Value {
-	m, isTable := v.(map[string]any)
+	m, isTable := asTable(v)
 	if !isTable {
 		s.wrongKind(t, v, "")
 		return reflect.Value{}
@@ -141,7 +141,7 @@ func (s *shaper) union(t reflect.Type, v any) reflect.Value {
 	}
 	names := unionNames(t)
 	hint := "write it as the AWS CLI's JSON does, a table with one key naming its type: " + strings.Join(names, ", ")
-	m, isTable := v.(map[string]any)
+	m, isTable := asTable(v)
 	if !isTable || len(m) != 1 {
 		what := runbooks.TypeName(v)
 		if isTable {

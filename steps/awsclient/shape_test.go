@@ -117,6 +117,8 @@ var problemCases = []problemCase{
 		"Item.d.B: member Item.d.B must be base64",
 		"Item.e.M.f.L[0].S: member Item.e.M.f.L[0].S must be a string, not an integer",
 	}},
+	{"Go values an action builds", "lambda", "TagResource", map[string]any{"Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "Tags": map[string]string{"dr": "on"}}, nil},
+	{"Go numbers and lists", "ec2", "DescribeInstances", map[string]any{"InstanceIds": []string{"i-1"}, "MaxResults": int32(5), "DryRun": false}, nil},
 	{"table for a string", "ssm", "GetParameter", map[string]any{"Name": map[string]any{"x": int64(1)}},
 		[]string{"Name: member Name must be a string, not a table"}},
 }

@@ -16,7 +16,9 @@ import (
 //
 //	go generate ./steps/awsclient
 //
-// TestUnionTableCoversTheRegistry fails while the table is stale.
+// internal/genunions' TestGeneratedFileIsCurrent fails while the file
+// differs from what the generator writes, and TestUnionTableCoversTheRegistry
+// while a union that an operation of the registry uses is missing.
 
 //go:generate go run ./internal/genunions -o unions_gen.go
 

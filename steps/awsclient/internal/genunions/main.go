@@ -33,35 +33,41 @@ const servicePrefix = "github.com/aws/aws-sdk-go-v2/service/"
 func main() {
 	out := flag.String("o", "unions_gen.go", "the file to write")
 	flag.Parse()
-	services, err := importedServices(".", *out)
-	if err != nil {
-		log.Fatal(err)
-	}
-	dirs, err := typesDirs(services)
-	if err != nil {
-		log.Fatal(err)
-	}
-	var all []service
-	for _, svc := range services {
-		dir, ok := dirs[svc+"/types"]
-		if !ok {
-			continue // a service without shapes of its own has no unions
-		}
-		unions, err := findUnions(dir)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if len(unions) > 0 {
-			all = append(all, service{path: svc, unions: unions})
-		}
-	}
-	src, err := render(all)
+	src, err := generate(".", *out)
 	if err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// generate returns the table for the package in dir, whose generated file
+// is out.
+func generate(dir, out string) ([]byte, error) {
+	services, err := importedServices(dir, out)
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := typesDirs(dir, services)
+	if err != nil {
+		return nil, err
+	}
+	var all []service
+	for _, svc := range services {
+		typesDir, ok := dirs[svc+"/types"]
+		if !ok {
+			continue // a service without shapes of its own has no unions
+		}
+		unions, err := findUnions(typesDir)
+		if err != nil {
+			return nil, err
+		}
+		if len(unions) > 0 {
+			all = append(all, service{path: svc, unions: unions})
+		}
+	}
+	return render(all)
 }
 
 // importedServices lists the SDK service packages that the Go files in
@@ -96,13 +102,15 @@ func importedServices(dir, skip string) ([]string, error) {
 	return out, nil
 }
 
-// typesDirs asks the go command where each service's types package is.
-func typesDirs(services []string) (map[string]string, error) {
+// typesDirs asks the go command, in dir's module, where each service's
+// types package is.
+func typesDirs(dir string, services []string) (map[string]string, error) {
 	args := []string{"list", "-e", "-json=ImportPath,Dir,Error"}
 	for _, s := range services {
 		args = append(args, s+"/types")
 	}
 	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
 	cmd.Stderr = os.Stderr
 	raw, err := cmd.Output()
 	if err != nil {
