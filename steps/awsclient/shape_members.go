@@ -77,8 +77,10 @@ func findMember(names []string, key string) int {
 }
 
 // memberHint suggests a member for a misspelt one, or lists the members.
+// A name of one or two letters (a union's Z for S) is one edit from too
+// many others for a guess to help.
 func memberHint(key string, names []string) string {
-	if s := runbooks.Suggest(key, names); s != "" {
+	if s := runbooks.Suggest(key, names); s != "" && len(key) > 2 {
 		return `did you mean "` + s + `"?`
 	}
 	if len(names) <= 12 {
