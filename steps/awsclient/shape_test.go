@@ -18,13 +18,9 @@ import (
 // it means, and comes back in the same form.
 func TestInvokeSendsDynamoDBItemsAsTheCLIWritesThem(t *testing.T) {
 	t.Parallel()
-	_, cfg := startSandbox(t)
-	f, err := NewFactory(Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := sandboxFactory(t)
 	ctx := context.Background()
-	_, err = f.Invoke(ctx, "dynamodb", "us-east-1", "CreateTable", map[string]any{
+	_, err := f.Invoke(ctx, "dynamodb", "us-east-1", "CreateTable", map[string]any{
 		"TableName":            "dr-state",
 		"KeySchema":            []map[string]any{{"AttributeName": "pk", "KeyType": "HASH"}},
 		"AttributeDefinitions": []any{map[string]any{"AttributeName": "pk", "AttributeType": "S"}},
