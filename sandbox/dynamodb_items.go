@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Items: PutItem and GetItem, enough for a runbook that records its
@@ -34,7 +35,7 @@ func dynamoPutItem(c *call) (any, error) {
 	item := obj(c.input, "Item")
 	key := t.itemKey(item)
 	if key == "" {
-		return nil, errorf("ValidationException", "One or more parameter values were invalid: Missing the key %s in the item", keyNames(t))
+		return nil, errorf("ValidationException", "One or more parameter values were invalid: Missing the key %s in the item", strings.Join(keyNames(t), ", "))
 	}
 	if t.items == nil {
 		t.items = map[string]map[string]any{}
