@@ -68,6 +68,9 @@ func typedInput(t reflect.Type, input map[string]any) (reflect.Value, error) {
 		}
 		return reflect.Value{}, errors.New(strings.Join(msgs, "; "))
 	}
+	if !v.IsValid() {
+		return v, errors.New("the input could not be converted")
+	}
 	return v.Addr(), nil
 }
 
