@@ -168,7 +168,7 @@ func (c *converter) table(path string, v any) map[string]any {
 		header := indexRE.ReplaceAllString(path, "")
 		c.rep.errorAt(path, fmt.Sprintf("write [%s] or %s = { ... } once; [[double brackets]] make an array of tables", header, name), "%s must be a table, not an array of tables", name)
 	default:
-		c.rep.errorAtValue(path, "", "must be a table, not %s", TypeName(v))
+		c.rep.errorAtValue(path, "", "must be a table, not %s", typeName(v))
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (c *converter) str(path string, v any) string {
 	}
 	s, ok := v.(string)
 	if !ok {
-		c.rep.errorAtValue(path, quoteHint(v), "must be a string, not %s", TypeName(v))
+		c.rep.errorAtValue(path, quoteHint(v), "must be a string, not %s", typeName(v))
 	}
 	return s
 }
@@ -201,7 +201,7 @@ func (c *converter) integer(path string, v any) (int64, bool) {
 	if s, ok := v.(string); ok {
 		hint = fmt.Sprintf("remove the quotes: %s", s)
 	}
-	c.rep.errorAtValue(path, hint, "must be a whole number, not %s", TypeName(v))
+	c.rep.errorAtValue(path, hint, "must be a whole number, not %s", typeName(v))
 	return 0, false
 }
 
@@ -211,7 +211,7 @@ func (c *converter) duration(path string, v any) Duration {
 	}
 	s, ok := v.(string)
 	if !ok {
-		c.rep.errorAtValue(path, `durations are strings such as "15m" or "1d12h"`, "must be a duration string, not %s", TypeName(v))
+		c.rep.errorAtValue(path, `durations are strings such as "15m" or "1d12h"`, "must be a duration string, not %s", typeName(v))
 		return Duration{}
 	}
 	d, err := ParseDuration(s)
@@ -241,14 +241,14 @@ func (c *converter) strList(path string, v any) []string {
 		if s, isStr := v.(string); isStr {
 			hint = fmt.Sprintf("write it as a list: [%q]", s)
 		}
-		c.rep.errorAtValue(path, hint, "must be a list of strings, not %s", TypeName(v))
+		c.rep.errorAtValue(path, hint, "must be a list of strings, not %s", typeName(v))
 		return nil
 	}
 	out := make([]string, 0, len(arr))
 	for i, e := range arr {
 		s, ok := e.(string)
 		if !ok {
-			c.rep.errorAtValue(indexPath(path, i), "", "must be a string, not %s", TypeName(e))
+			c.rep.errorAtValue(indexPath(path, i), "", "must be a string, not %s", typeName(e))
 			continue
 		}
 		out = append(out, s)
@@ -272,14 +272,13 @@ func (c *converter) varValue(path string, v any) (any, bool) {
 	case time.Time:
 		c.rep.errorAtValue(path, fmt.Sprintf("put it in quotes: \"%s\"", x.Format(time.RFC3339)), "vars hold strings, numbers, booleans and arrays, not dates")
 	default:
-		c.rep.errorAtValue(path, "flatten it into separate vars, e.g. db_name and db_port", "vars hold strings, numbers, booleans and arrays, not %s", TypeName(v))
+		c.rep.errorAtValue(path, "flatten it into separate vars, e.g. db_name and db_port", "vars hold strings, numbers, booleans and arrays, not %s", typeName(v))
 	}
 	return nil, false
 }
 
-// TypeName names a decoded TOML value's type as the TOML spec does, for
-// messages ("a string", "an array").
-func TypeName(v any) string {
+// typeName names a decoded TOML value's type as the TOML spec does.
+func typeName(v any) string {
 	switch v.(type) {
 	case string:
 		return "a string"

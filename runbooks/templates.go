@@ -204,7 +204,7 @@ func formatScalar(v any) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	}
-	return "", fmt.Errorf("%s cannot be written inside a string; use the template as the whole value", TypeName(v))
+	return "", fmt.Errorf("%s cannot be written inside a string; use the template as the whole value", typeName(v))
 }
 
 // refs calls fn for every reference in v, with the key path where it was

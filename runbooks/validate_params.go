@@ -85,7 +85,7 @@ func (v *validator) value(path string, p Param, val any) {
 		return
 	}
 	if !v.kindMatches(p, val) {
-		v.rep.errorAtValue(path, typeHint(p, val), "%s must be %s, not %s", p.Name, kindName(p.Kind), TypeName(val))
+		v.rep.errorAtValue(path, typeHint(p, val), "%s must be %s, not %s", p.Name, kindName(p.Kind), typeName(val))
 		return
 	}
 	switch p.Kind {
@@ -127,7 +127,7 @@ func (v *validator) templatedValue(path string, p Param, s string) {
 	if rs, isString := resolved.(string); !isString || !HasTemplate(rs) {
 		if !v.kindMatches(p, resolved) {
 			v.rep.errorAtValue(path, "use a var of the right type, or write the value itself",
-				"%s must be %s, but %s is %s", p.Name, kindName(p.Kind), s, TypeName(resolved))
+				"%s must be %s, but %s is %s", p.Name, kindName(p.Kind), s, typeName(resolved))
 			return
 		}
 		v.value(path, p, resolved)
@@ -291,7 +291,7 @@ func (v *validator) contactIDs(path string, ids []any) {
 		p := indexPath(path, i)
 		switch {
 		case !ok:
-			v.rep.errorAtValue(p, "contact ids are strings", "must be a string, not %s", TypeName(e))
+			v.rep.errorAtValue(p, "contact ids are strings", "must be a string, not %s", typeName(e))
 		case HasTemplate(id):
 		case !contains(known, id):
 			hint := "add a [[contacts]] entry with this id"

@@ -61,11 +61,11 @@ func (v *validator) condition(path string, c Condition) {
 		switch c.Value.(type) {
 		case string, int64, float64, bool:
 		default:
-			r.errorAtValue(path, "compare with a string, number or boolean; use in = [...] for several", "%s takes a string, number or boolean, not %s", c.Op, TypeName(c.Value))
+			r.errorAtValue(path, "compare with a string, number or boolean; use in = [...] for several", "%s takes a string, number or boolean, not %s", c.Op, typeName(c.Value))
 		}
 	case "in":
 		if list, ok := c.Value.([]any); !ok {
-			r.errorAtValue(path, `write a list: in = ["available", "backing-up"]`, "in takes an array, not %s", TypeName(c.Value))
+			r.errorAtValue(path, `write a list: in = ["available", "backing-up"]`, "in takes an array, not %s", typeName(c.Value))
 		} else if len(list) == 0 {
 			r.errorAtValue(path, "list the values that may hold", "in = [] can never hold")
 		}
@@ -73,23 +73,23 @@ func (v *validator) condition(path string, c Condition) {
 		switch c.Value.(type) {
 		case int64, float64:
 		default:
-			r.errorAtValue(path, "compare numbers only; remove any quotes", "%s takes a number, not %s", c.Op, TypeName(c.Value))
+			r.errorAtValue(path, "compare numbers only; remove any quotes", "%s takes a number, not %s", c.Op, typeName(c.Value))
 		}
 	case "exists":
 		if _, ok := c.Value.(bool); !ok {
-			r.errorAtValue(path, "write exists = true or exists = false", "exists takes true or false, not %s", TypeName(c.Value))
+			r.errorAtValue(path, "write exists = true or exists = false", "exists takes true or false, not %s", typeName(c.Value))
 		}
 	case "matches":
 		s, ok := c.Value.(string)
 		if !ok {
-			r.errorAtValue(path, "write the regular expression as a string", "matches takes a string, not %s", TypeName(c.Value))
+			r.errorAtValue(path, "write the regular expression as a string", "matches takes a string, not %s", typeName(c.Value))
 		} else if _, err := regexp.Compile(s); err != nil {
 			r.errorAtValue(path, "use Go (RE2) syntax; see https://pkg.go.dev/regexp/syntax", "malformed regular expression: %v", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
 	case "within":
 		s, ok := c.Value.(string)
 		if !ok {
-			r.errorAtValue(path, `write the age as a duration string: within = "15m"`, "within takes a duration, not %s", TypeName(c.Value))
+			r.errorAtValue(path, `write the age as a duration string: within = "15m"`, "within takes a duration, not %s", typeName(c.Value))
 		} else if d, err := ParseDuration(s); err != nil {
 			r.errorAtValue(path, `use a number and a unit: "90s", "15m", "1h"`, "%v", err)
 		} else if d == 0 {

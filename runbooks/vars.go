@@ -20,15 +20,15 @@ func ParseVarValue(text string, old any) (any, error) {
 	}
 	var doc struct{ V any }
 	if _, err := toml.Decode("V = "+text, &doc); err != nil {
-		return nil, fmt.Errorf("the var is %s, and %q is not a TOML value (write it as the runbook's [vars] does, e.g. 42, true or [\"a\", \"b\"])", TypeName(old), text)
+		return nil, fmt.Errorf("the var is %s, and %q is not a TOML value (write it as the runbook's [vars] does, e.g. 42, true or [\"a\", \"b\"])", typeName(old), text)
 	}
 	if n, isInt := doc.V.(int64); isInt {
 		if _, wantFloat := old.(float64); wantFloat {
 			return float64(n), nil
 		}
 	}
-	if TypeName(doc.V) != TypeName(old) {
-		return nil, fmt.Errorf("the var is %s, and %q is %s", TypeName(old), text, TypeName(doc.V))
+	if typeName(doc.V) != typeName(old) {
+		return nil, fmt.Errorf("the var is %s, and %q is %s", typeName(old), text, typeName(doc.V))
 	}
 	return doc.V, nil
 }
@@ -46,7 +46,7 @@ func (v *validator) sensitiveVars() {
 				"unknown var %q in sensitive_vars", name)
 		case len(SecretValues(val)) == 0 && !isEmptyText(val):
 			v.rep.errorAtValue(path, "only a string var, or an array of strings, can be sensitive: make the var a string",
-				"var %q is %s: it cannot be sensitive", name, TypeName(val))
+				"var %q is %s: it cannot be sensitive", name, typeName(val))
 		}
 	}
 }

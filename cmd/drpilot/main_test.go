@@ -235,9 +235,11 @@ func TestImportRule(t *testing.T) {
 		"ui":              {"steps", "runbooks"},
 		"steps":           {"runbooks", "audit", "steps/awsclient"},
 		"steps/awsclient": nil,
-		"runbooks":        nil,
-		"audit":           nil,
-		"sandbox":         nil,
+		// The generator of steps/awsclient/unions_gen.go, run by go generate.
+		"steps/awsclient/internal/genunions": nil,
+		"runbooks":                           nil,
+		"audit":                              nil,
+		"sandbox":                            nil,
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../../...").CombinedOutput()
 	if err != nil {

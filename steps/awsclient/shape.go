@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/drpilot/drpilot/runbooks"
 )
 
 // An operation's input is written in a runbook as the AWS CLI's JSON takes
@@ -20,14 +18,31 @@ import (
 // Invoke and lists what is wrong with it for CheckInput, so that check
 // refuses exactly what the run would refuse, and nothing else.
 
+// InputProblem is one thing wrong with an operation's input.
+type InputProblem struct {
+	// Path leads from the input to the member: member names and map keys
+	// (string) and array indices (int).
+	Path    []any
+	Message string
+	Hint    string
+	// Unknown says the last element of Path is a member its table does
+	// not have, and Members lists the names the table has, for a
+	// did-you-mean.
+	Unknown bool
+	Members []string
+}
+
+// Later stands, in an input given to CheckInput, for a value known only
+// during the run, such as a template naming an earlier step's output.
+// Whole says the value is the template alone, so it may be of any type;
+// otherwise it is text around a template, so a string.
+type Later struct{ Whole bool }
+
 // shaper walks a value against a Go type, building the typed value and
-// collecting problems. In check mode a string with a ${...} reference
-// left in it is known only during the run: it is accepted wherever its
-// resolved value could go.
+// collecting problems.
 type shaper struct {
-	check    bool
 	path     []any
-	problems []runbooks.InputProblem
+	problems []InputProblem
 }
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -51,14 +66,14 @@ func memberPath(path []any) string {
 
 // fail records a problem at the current path.
 func (s *shaper) fail(hint, format string, args ...any) {
-	s.problems = append(s.problems, runbooks.InputProblem{
+	s.problems = append(s.problems, InputProblem{
 		Path: slices.Clone(s.path), Message: fmt.Sprintf(format, args...), Hint: hint,
 	})
 }
 
 // wrongKind records a value of the wrong kind for a member of type t.
 func (s *shaper) wrongKind(t reflect.Type, v any, hint string) {
-	s.fail(hint, "member %s must be %s, not %s", memberPath(s.path), describeKind(t), runbooks.TypeName(v))
+	s.fail(hint, "member %s must be %s, not %s", memberPath(s.path), describeKind(t), describeKind(reflect.TypeOf(v)))
 }
 
 // within runs fn with key (a member name, map key or index) appended to
@@ -75,8 +90,8 @@ func (s *shaper) value(t reflect.Type, v any) reflect.Value {
 	if v == nil {
 		return reflect.Zero(t) // JSON null, from a step's output: unset
 	}
-	if str, ok := v.(string); ok && s.check && runbooks.HasTemplate(str) {
-		return s.later(t, str)
+	if l, ok := v.(Later); ok {
+		return s.later(t, l)
 	}
 	if rv := reflect.ValueOf(v); rv.Type().AssignableTo(t) {
 		return rv // an action's input already typed for the SDK
@@ -106,10 +121,11 @@ func (s *shaper) value(t reflect.Type, v any) reflect.Value {
 	return s.scalar(t, v)
 }
 
-// later accepts a string that still holds a reference resolved during the
-// run: alone, it may resolve to any type; inside text, to a string.
-func (s *shaper) later(t reflect.Type, str string) reflect.Value {
-	if runbooks.WholeTemplate(str) || takesString(t) {
+// later accepts a value known only during the run wherever it could go:
+// the template alone anywhere, text around a template wherever a string is
+// written.
+func (s *shaper) later(t reflect.Type, l Later) reflect.Value {
+	if l.Whole || takesString(t) {
 		return reflect.Value{}
 	}
 	s.fail("use the template alone as the value", "member %s must be %s; text around a template makes it a string",

@@ -5,18 +5,15 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-
-	"github.com/drpilot/drpilot/runbooks"
 )
 
 // CheckInput lists what is wrong with input for service:operation without
-// calling AWS: members the operation's input does not have (at any depth,
-// with a did-you-mean), values of the wrong kind, malformed timestamps and
-// base64, union tables that do not name exactly one member. Strings that
-// still hold ${...} references are accepted wherever their resolved value
-// could go. It returns nil for an operation that does not exist, which
-// HasOperation reports.
-func CheckInput(service, operation string, input map[string]any) []runbooks.InputProblem {
+// calling AWS, exactly as Invoke would refuse it: members the operation's
+// input does not have (at any depth), values of the wrong kind, malformed
+// timestamps and base64, union tables that do not name exactly one
+// member. A Later value is accepted wherever it could go. It returns nil
+// for an operation that does not exist, which HasOperation reports.
+func CheckInput(service, operation string, input map[string]any) []InputProblem {
 	canon, ok := canonical(service)
 	if !ok {
 		return nil
@@ -25,7 +22,7 @@ func CheckInput(service, operation string, input map[string]any) []runbooks.Inpu
 	if !ok {
 		return nil
 	}
-	s := &shaper{check: true}
+	s := &shaper{}
 	s.structure(method.Type.In(2).Elem(), input)
 	return s.problems
 }
@@ -76,13 +73,9 @@ func findMember(names []string, key string) int {
 	return folded
 }
 
-// memberHint suggests a member for a misspelt one, or lists the members.
-// A name of one or two letters (a union's Z for S) is one edit from too
-// many others for a guess to help.
-func memberHint(key string, names []string) string {
-	if s := runbooks.Suggest(key, names); s != "" && len(key) > 2 {
-		return `did you mean "` + s + `"?`
-	}
+// memberHint lists a table's members for an unknown one; check
+// suggests the nearest instead (see Members).
+func memberHint(names []string) string {
 	if len(names) <= 12 {
 		return "its members are " + strings.Join(names, ", ")
 	}
@@ -127,8 +120,9 @@ func (s *shaper) unknownMember(key string, names []string) {
 	if parent := memberPath(s.path[:len(s.path)-1]); parent != "" {
 		where = " in " + parent
 	}
-	s.fail(memberHint(key, names), "unknown member %q%s", key, where)
-	s.problems[len(s.problems)-1].AtKey = true
+	s.fail(memberHint(names), "unknown member %q%s", key, where)
+	s.problems[len(s.problems)-1].Unknown = true
+	s.problems[len(s.problems)-1].Members = names
 }
 
 // union converts the AWS CLI's form of a union, a table with exactly one
@@ -145,7 +139,7 @@ func (s *shaper) union(t reflect.Type, v any) reflect.Value {
 	hint := "write it as the AWS CLI's JSON does, a table with one key naming its type: " + strings.Join(names, ", ")
 	m, isTable := asTable(v)
 	if !isTable || len(m) != 1 {
-		what := runbooks.TypeName(v)
+		what := describeKind(reflect.TypeOf(v))
 		if isTable {
 			what = keysOf(len(m))
 		}

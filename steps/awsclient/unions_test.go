@@ -72,7 +72,7 @@ func notUnion(t reflect.Type) bool {
 }
 
 // FuzzCheckInput: no input, however odd, makes CheckInput or Invoke's
-// conversion panic, and they agree on inputs without templates.
+// conversion panic, and they agree.
 func FuzzCheckInput(f *testing.F) {
 	f.Add(uint16(0), []byte(`{"Item": {"pk": {"S": "x"}, "n": {"M": {"a": {"L": [{"N": "1"}, {"NULL": true}]}}}}}`))
 	f.Add(uint16(1), []byte(`{"Filters": [{"Name": "x", "Values": ["a", 1, null]}], "MaxResults": 5.5}`))
@@ -97,7 +97,7 @@ func FuzzCheckInput(f *testing.F) {
 		problems := CheckInput(c.service, c.op, input)
 		method := operationIndex()[c.service][c.op]
 		_, err := typedInput(method.Type.In(2).Elem(), input)
-		if !strings.Contains(string(raw), "${") && (err != nil) != (len(problems) > 0) {
+		if (err != nil) != (len(problems) > 0) {
 			t.Errorf("%s:%s %s: Invoke says %v, check %v", c.service, c.op, raw, err, problems)
 		}
 	})
