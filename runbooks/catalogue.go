@@ -100,6 +100,10 @@ type ActionSpec struct {
 	// operation the action calls (aws.call): the step is mutating exactly
 	// when that operation is.
 	OperationParam string `json:"operation_param,omitempty"`
+	// InputParam, with OperationParam, names the parameter whose table is
+	// that operation's input, which check checks against the operation's
+	// input type.
+	InputParam string `json:"input_param,omitempty"`
 	// Input maps resolved parameters to the input of the action's primary
 	// call, for the plan. Nil means: every parameter with a Member fills
 	// that member.
@@ -148,4 +152,24 @@ type Catalogue interface {
 	// from region, and the data-plane alternative a failover should prefer
 	// ("" when there is none); global is false for a regional service.
 	ControlPlane(service, region string) (plane, alternative string, global bool)
+	// Operations lists the operations of a supported service, sorted; nil
+	// for a service drpilot does not support.
+	Operations(service string) []string
+	// CheckInput lists what is wrong with an operation's input, without
+	// calling AWS. Strings that still hold ${...} references are known only
+	// during the run and accepted wherever their value could go.
+	CheckInput(service, operation string, input map[string]any) []InputProblem
+}
+
+// InputProblem is one thing wrong with an AWS operation's input.
+type InputProblem struct {
+	// Path leads from the input to the member: member names and map keys
+	// (string) and array indices (int), so that check can find the
+	// member's position in the file.
+	Path    []any
+	Message string
+	Hint    string
+	// AtKey says the member's name is what is wrong (an unknown member),
+	// rather than its value.
+	AtKey bool
 }

@@ -92,6 +92,14 @@ func HasTemplate(s string) bool {
 	return strings.Contains(strings.ReplaceAll(s, "$${", ""), "${")
 }
 
+// WholeTemplate reports whether s is one ${...} reference and nothing
+// else: it resolves to the referenced value with its type, which may be
+// any, while a reference inside text makes a string.
+func WholeTemplate(s string) bool {
+	segs, err := parseTemplate(s)
+	return err == nil && len(segs) == 1 && segs[0].ref != nil
+}
+
 // Lookup returns the value of a reference, or false when it is not known
 // (yet): step outputs and run values are known only during a run.
 type Lookup func(ref Ref) (any, bool)

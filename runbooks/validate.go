@@ -22,6 +22,8 @@ type validator struct {
 	ids map[string]int // step id → index of its first definition
 	// services caches cat.Services(), asked for every operation.
 	services []string
+	// operations caches cat.Operations by service.
+	operations map[string][]string
 	// mutating records, per step, whether its action can change anything.
 	mutating []bool
 	// usedRegions records the Region names the runbook uses, so that an

@@ -343,6 +343,9 @@ func (v *validator) operation(path, op string, readOnly bool) (OperationClass, b
 		v.rep.errorAtValue(path, hint, "unsupported service %q", svc)
 		return OpUnknown, false
 	}
+	if !v.operationExists(path, svc, name) {
+		return OpUnknown, false
+	}
 	class := v.cat.Classify(svc, name)
 	if readOnly && class != OpReadOnly {
 		what := "a mutating"

@@ -26,8 +26,8 @@ func (v *validator) require(path string, s *Step, q *Require) {
 	r := v.rep
 	if q.Call == "" {
 		r.errorAt(path+".call", `add call = "service:Operation", a read-only AWS call such as "rds:DescribeDBInstances"`, "precondition has no call")
-	} else {
-		v.operation(path+".call", q.Call, true)
+	} else if _, ok := v.operation(path+".call", q.Call, true); ok {
+		v.callInput(path+".input", q.Call, q.Input)
 	}
 	if q.Query != "" && !HasTemplate(q.Query) {
 		if err := compileJMESPath(q.Query); err != nil {

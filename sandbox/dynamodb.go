@@ -29,7 +29,8 @@ type table struct {
 	Restore   map[string]any // RestoreSummary, for restored tables
 	status    timeline
 	ttlAttr   string
-	ttl       timeline // DISABLED, ENABLING → ENABLED, DISABLING → DISABLED
+	ttl       timeline                  // DISABLED, ENABLING → ENABLED, DISABLING → DISABLED
+	items     map[string]map[string]any // by itemKey
 }
 
 func (r *dynamoRegion) dump(now time.Time) any {
@@ -54,6 +55,8 @@ func registerDynamoDB(s *Sandbox) {
 		&operation{name: "RestoreTableToPointInTime", mutating: true, handler: dynamoRestoreToPointInTime},
 		&operation{name: "UpdateTimeToLive", mutating: true, handler: dynamoUpdateTimeToLive},
 		&operation{name: "DescribeTimeToLive", handler: dynamoDescribeTimeToLive},
+		&operation{name: "PutItem", mutating: true, handler: dynamoPutItem},
+		&operation{name: "GetItem", handler: dynamoGetItem},
 	)
 }
 
@@ -70,7 +73,7 @@ func (c *call) tableValue(region string, t *table) map[string]any {
 		"KeySchema":            t.KeySchema,
 		"AttributeDefinitions": t.Attrs,
 		"CreationDateTime":     t.Created,
-		"ItemCount":            0,
+		"ItemCount":            len(t.items),
 		"TableSizeBytes":       0,
 		"BillingModeSummary":   map[string]any{"BillingMode": t.Billing},
 	}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,36 @@ func TestDynamoDBErrorsAreTyped(t *testing.T) {
 	var inUse *ddbtypes.ResourceInUseException
 	if !errors.As(err, &inUse) {
 		t.Fatalf("create twice: %v", err)
+	}
+}
+
+// TestDynamoDBItems: PutItem keeps an item by its key, replacing one with
+// the same key; GetItem returns it, or nothing for another key; an item
+// without its key attribute is refused.
+func TestDynamoDBItems(t *testing.T) {
+	t.Parallel()
+	_, url := startSandbox(t, Options{TimeScale: 3000})
+	client := dynamodb.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	createTable(t, client, "state")
+	put := func(item map[string]ddbtypes.AttributeValue) error {
+		_, err := client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("state"), Item: item})
+		return err
+	}
+	key := map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "a"}}
+	for _, n := range []string{"1", "2"} {
+		if err := put(map[string]ddbtypes.AttributeValue{"id": key["id"], "n": &ddbtypes.AttributeValueMemberN{Value: n}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: aws.String("state"), Key: key})
+	if n, ok := out.Item["n"].(*ddbtypes.AttributeValueMemberN); err != nil || !ok || n.Value != "2" {
+		t.Fatalf("GetItem: %v %#v", err, out)
+	}
+	other := map[string]ddbtypes.AttributeValue{"id": &ddbtypes.AttributeValueMemberS{Value: "b"}}
+	if out, err := client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: aws.String("state"), Key: other}); err != nil || out.Item != nil {
+		t.Fatalf("GetItem of another key: %v %#v", err, out)
+	}
+	if err := put(map[string]ddbtypes.AttributeValue{"n": &ddbtypes.AttributeValueMemberN{Value: "1"}}); err == nil || !strings.Contains(err.Error(), "Missing the key id") {
+		t.Fatalf("an item without its key: %v", err)
 	}
 }

@@ -225,3 +225,63 @@ func (c *Catalogue) ControlPlane(service, region string) (plane, alternative str
 func (c *Catalogue) Classify(service, operation string) runbooks.OperationClass {
 	return Classify(service, operation)
 }
+
+// Operations lists the operations of a supported service's SDK client,
+// so that check refuses an operation that does not exist.
+func (c *Catalogue) Operations(service string) []string {
+	return awsclient.Operations(service)
+}
+
+// CheckInput checks an operation's input against the SDK's input type with
+// the walk Invoke converts it with (awsclient.CheckInput). Strings that
+// still hold templates are resolved only during the run, so they are
+// checked as values known later; a misspelt member gets the nearest name.
+func (c *Catalogue) CheckInput(service, operation string, input map[string]any) []runbooks.InputProblem {
+	marked, _ := markLater(input).(map[string]any)
+	var out []runbooks.InputProblem
+	for _, p := range awsclient.CheckInput(service, operation, marked) {
+		rp := runbooks.InputProblem{Path: p.Path, Message: p.Message, Hint: p.Hint, AtKey: p.Unknown}
+		// A name of one or two letters (a union's Z for S) is one edit
+		// from too many others for a guess to help.
+		if key, _ := p.Path[len(p.Path)-1].(string); p.Unknown && len(key) > 2 {
+			if near := runbooks.Suggest(key, p.Members); near != "" {
+				rp.Hint = fmt.Sprintf("did you mean %q?", near)
+			}
+		}
+		out = append(out, rp)
+	}
+	return out
+}
+
+// markLater replaces the strings in v that still hold templates with
+// awsclient.Later values.
+func markLater(v any) any {
+	switch x := v.(type) {
+	case string:
+		if runbooks.WholeTemplate(x) {
+			return awsclient.Later{Whole: true}
+		}
+		if runbooks.HasTemplate(x) {
+			return awsclient.Later{}
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = markLater(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = markLater(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = markLater(e)
+		}
+		return out
+	}
+	return v
+}

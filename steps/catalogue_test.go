@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -197,5 +198,31 @@ func TestCheckSpecCatchesMistakes(t *testing.T) {
 				t.Errorf("problems %q do not mention %q", problems, tt.want)
 			}
 		})
+	}
+}
+
+// TestCatalogueCheckInput: check sees a template left for the run as a
+// value known later (alone: any type; inside text: a string; escaped: the
+// text itself), and suggests the nearest member for a misspelt one.
+func TestCatalogueCheckInput(t *testing.T) {
+	t.Parallel()
+	cat := Default()
+	for _, tc := range []struct {
+		input map[string]any
+		want  []string // "path: message (hint)"
+	}{
+		{map[string]any{"MinSize": "${steps.a.count}", "AutoScalingGroupName": "web-${run.id}"}, nil},
+		{map[string]any{"MinSize": "n${steps.a.count}"},
+			[]string{"[MinSize]: member MinSize must be an integer; text around a template makes it a string (use the template alone as the value)"}},
+		{map[string]any{"MinSize": "$${x}"}, []string{"[MinSize]: member MinSize must be an integer, not a string (remove the quotes)"}},
+		{map[string]any{"MinSzie": int64(1), "Tags": []any{}}, []string{`[MinSzie]: unknown member "MinSzie" (did you mean "MinSize"?)`, `[Tags]: unknown member "Tags" (member names are as in the AWS API reference, in PascalCase)`}},
+	} {
+		var got []string
+		for _, p := range cat.CheckInput("autoscaling", "UpdateAutoScalingGroup", tc.input) {
+			got = append(got, fmt.Sprintf("%v: %s (%s)", p.Path, p.Message, p.Hint))
+		}
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%v:\n got %q\nwant %q", tc.input, got, tc.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // This file holds the rules every ActionSpec must follow, written as a
@@ -166,6 +167,8 @@ func checkCalls(spec runbooks.ActionSpec) []string {
 		service, op, ok := splitOperation(call.Operation)
 		if canon, known := CanonicalService(service); !ok || !known || canon != service {
 			add("call %q: not service:Operation with an IAM prefix", call.Operation)
+		} else if !awsclient.HasOperation(service, op) {
+			add("call %q: the SDK's %s client has no such operation", call.Operation, service)
 		}
 		want := runbooks.OpReadOnly
 		if call.Mutating {
@@ -184,6 +187,9 @@ func checkCalls(spec runbooks.ActionSpec) []string {
 		i := slices.IndexFunc(spec.Params, func(p runbooks.Param) bool { return p.Name == spec.OperationParam })
 		if i < 0 || spec.Params[i].Kind != runbooks.KindOperation || spec.Mutating || len(spec.Calls) > 0 {
 			add("operation parameter %q must be a declared operation, with no calls of its own", spec.OperationParam)
+		}
+		if j := slices.IndexFunc(spec.Params, func(p runbooks.Param) bool { return p.Name == spec.InputParam }); j < 0 || spec.Params[j].Kind != runbooks.KindMap {
+			add("input parameter %q must be a declared table", spec.InputParam)
 		}
 	case spec.Mutating && mutatingCalls == 0:
 		add("mutating action without a mutating call")

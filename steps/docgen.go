@@ -81,7 +81,9 @@ refused in dry-run.
 ~require.query~ use JMESPath over the PascalCase member names of the AWS API reference. For an
 action that waits, the resource in the response is refreshed from the last read of the wait
 (each action's *Wait* says how), so members that exist only once the change is done, such as an
-endpoint, are there. Actions that call no AWS API describe their own response.
+endpoint, are there. A union, such as a DynamoDB attribute value, is a one-key table naming its
+member, as in the AWS CLI's JSON (~Item.pk.S~). Actions that call no AWS API describe their own
+response.
 
 **Durations.** The expected duration feeds the RTO projection when a step sets no ~expect~; the
 default timeout applies when a step sets no ~timeout~.

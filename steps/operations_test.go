@@ -1,7 +1,14 @@
 package steps
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/drpilot/drpilot/runbooks"
@@ -110,7 +117,7 @@ func TestReviewedDecisions(t *testing.T) {
 			t.Errorf("reviewed %q: not service:Operation with a supported IAM prefix", d.op)
 		}
 		if !awsclient.HasOperation(service, op) {
-			t.Errorf("reviewed %q: the linked SDK client has no such operation", d.op)
+			t.Errorf("reviewed %q: the SDK has no such operation", d.op)
 		}
 		if d.class != runbooks.OpReadOnly && d.class != runbooks.OpMutating {
 			t.Errorf("reviewed %q: class must be read-only or mutating, not %s", d.op, d.class)
@@ -218,5 +225,50 @@ func TestParamMembersAreSnakeCased(t *testing.T) {
 	// means members were lost, not that the rule holds.
 	if members < 80 {
 		t.Errorf("only %d top-level parameters name an AWS member", members)
+	}
+}
+
+// TestOperationLiteralsExist: every "service:Operation" written in the
+// actions' code (the calls they make, their waits and lookups) is an
+// operation of the SDK drpilot is built with, so that no action fails at
+// run time on a name that check cannot see.
+func TestOperationLiteralsExist(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	literal := regexp.MustCompile(`^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$`)
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil || !literal.MatchString(s) {
+				return true
+			}
+			service, op, _ := strings.Cut(s, ":")
+			if _, known := CanonicalService(service); !known {
+				return true
+			}
+			found++
+			if !awsclient.HasOperation(service, op) {
+				t.Errorf("%s: %q is not an operation of the SDK's %s client", f, s, service)
+			}
+			return true
+		})
+	}
+	if found < 50 {
+		t.Errorf("found only %d operation literals; the scan is broken", found)
 	}
 }

@@ -236,9 +236,11 @@ func TestImportRule(t *testing.T) {
 		"steps":           {"runbooks", "audit", "steps/awsclient"},
 		"steps/awsclient": nil,
 		"policy":          {"runbooks", "steps/awsclient"},
-		"runbooks":        nil,
-		"audit":           nil,
-		"sandbox":         nil,
+		// The generator of steps/awsclient/unions_gen.go, run by go generate.
+		"steps/awsclient/internal/genunions": nil,
+		"runbooks":                           nil,
+		"audit":                              nil,
+		"sandbox":                            nil,
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../../...").CombinedOutput()
 	if err != nil {

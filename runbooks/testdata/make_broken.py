@@ -60,6 +60,28 @@ case("new-regions", 'rto = "30m"', 'rto = "30m"\nnew_regions = ["bogus", "eu-wes
 case("new-regions-not-list", 'rto = "30m"', 'rto = "30m"\nnew_regions = "xx-newregion-1"')
 case("wrong-type-keeps-going", 'phase = "switch"', 'phase = 5\nretries = "2"')
 case("bom", 'format = 1', '\ufeffformat = 1\nbogus = 1')
+case("unknown-operation", 'call = "rds:DescribeDBInstances"', 'call = "rds:DescribeDBInstancez"')
+case("unknown-input-member", 'input = { DBInstanceIdentifier = "${vars.replica}" }', 'input = { DBInstanceIdentifer = "${vars.replica}" }')
+aws_call_step = """[[steps]]
+id = "mark"
+phase = "switch"
+title = "Record the failover"
+doc = "Write the failover marker."
+action = "aws.call"
+[steps.with]
+call = "dynamodb:PutItem"
+[steps.with.input]
+TableName = "dr-state"
+ConditionExpresion = "attribute_not_exists(pk)"
+Item = { pk = { S = "failover" }, run = { S = "${run.id}" }, at = { N = 3 }, by = { Str = "me" }, two = { S = "a", N = "1" }, log = { L = [{ M = { step = { S = "promote" }, ok = { BOOL = "yes" } } }] } }
+[[steps.require]]
+call = "dynamodb:ListTables"
+input = { Limit = "${vars.replica}", ExclusiveStartTableName = "${run.id}" }
+exists = true
+
+"""
+case("aws-call-input", '[[steps]]\nid = "tell"', aws_call_step + '[[steps]]\nid = "tell"')
+case("aws-call-unknown-operation", '[[steps]]\nid = "tell"', aws_call_step.replace('dynamodb:PutItem', 'dynamodb:PutItme') + '[[steps]]\nid = "tell"')
 
 for name, text in cases.items():
     path = os.path.join(here, "broken", name + ".toml")

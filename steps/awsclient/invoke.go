@@ -1,12 +1,11 @@
 package awsclient
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -25,7 +24,8 @@ type Response struct {
 }
 
 // Invoke calls service:operation in region with input written as the AWS
-// API reference writes it (PascalCase members, as TOML decodes them). A
+// CLI's JSON writes it (the API's member names, unions as one-key tables;
+// see shape.go), as TOML decodes it. A
 // member the operation does not have is an error, not silently dropped: a
 // typo in a recovery step must not become a call that does something else.
 func (f *Factory) Invoke(ctx context.Context, service, region, operation string, input map[string]any) (*Response, error) {
@@ -52,50 +52,38 @@ func (f *Factory) Invoke(ctx context.Context, service, region, operation string,
 	return jsonOutput(results[0])
 }
 
-// typedInput fills a new value of the SDK's input type from a JSON-shaped
-// map. encoding/json matches keys to field names (the member names) and
-// refuses keys that match none.
+// typedInput fills a new value of the SDK's input type from a TOML- or
+// JSON-shaped map, as the AWS CLI's JSON writes inputs (see shape.go). A
+// member the input type does not have is an error, not silently dropped.
 func typedInput(t reflect.Type, input map[string]any) (reflect.Value, error) {
-	v := reflect.New(t)
-	if len(input) == 0 {
-		return v, nil
+	s := &shaper{}
+	v := s.structure(t, input)
+	if len(s.problems) > 0 {
+		msgs := make([]string, len(s.problems))
+		for i, p := range s.problems {
+			msgs[i] = p.Message
+			if p.Hint != "" {
+				msgs[i] += " (" + p.Hint + ")"
+			}
+		}
+		return reflect.Value{}, errors.New(strings.Join(msgs, "; "))
 	}
-	raw, err := json.Marshal(input)
-	if err != nil {
-		return v, err
+	if !v.IsValid() {
+		return v, errors.New("the input could not be converted")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v.Interface()); err != nil {
-		return v, memberError(err)
-	}
-	return v, nil
-}
-
-// memberError rewrites encoding/json's wording in the runbook's terms.
-func memberError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return fmt.Errorf("member %s must be %s, not a JSON %s", typeErr.Field, describeKind(typeErr.Type), typeErr.Value)
-	}
-	if msg, ok := cutUnknownField(err.Error()); ok {
-		return fmt.Errorf("unknown member %s (member names are PascalCase, as in the AWS API reference)", msg)
-	}
-	return err
-}
-
-func cutUnknownField(msg string) (string, bool) {
-	const prefix = "json: unknown field "
-	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		return msg[len(prefix):], true
-	}
-	return "", false
+	return v.Addr(), nil
 }
 
 // describeKind names a Go type the way a runbook author thinks of it.
 func describeKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	switch {
+	case t == timeType:
+		return "a timestamp"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		return "a base64 string"
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -115,7 +103,8 @@ func describeKind(t reflect.Type) string {
 	return t.String()
 }
 
-// jsonOutput turns the SDK's output into a Response.
+// jsonOutput turns the SDK's output into a Response, in the AWS CLI's
+// JSON shape (see outputValue).
 func jsonOutput(out reflect.Value) (*Response, error) {
 	resp := &Response{Output: map[string]any{}}
 	if out.IsNil() {
@@ -124,37 +113,12 @@ func jsonOutput(out reflect.Value) (*Response, error) {
 	if md, ok := out.Elem().FieldByName("ResultMetadata").Interface().(middleware.Metadata); ok {
 		resp.RequestID, _ = awsmiddleware.GetRequestIDMetadata(md)
 	}
-	raw, err := json.Marshal(out.Interface())
-	if err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
-	}
+	m, _ := outputValue(out).(map[string]any)
 	delete(m, "ResultMetadata")
-	resp.Output = dropNulls(m).(map[string]any)
-	return resp, nil
-}
-
-// dropNulls removes unset members, so that the audit log and the UI show
-// what AWS answered rather than every member the SDK knows.
-func dropNulls(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if e == nil {
-				delete(x, k)
-				continue
-			}
-			x[k] = dropNulls(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = dropNulls(e)
-		}
+	if m != nil {
+		resp.Output = m
 	}
-	return v
+	return resp, nil
 }
 
 // CallError is a failed AWS call, with what a reviewer needs to find it in

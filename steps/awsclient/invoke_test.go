@@ -41,15 +41,23 @@ func readOnlyByVerb(_, op string) bool {
 	return strings.HasPrefix(op, "Describe") || strings.HasPrefix(op, "Get") || strings.HasPrefix(op, "List")
 }
 
-func TestInvokeRoundTrip(t *testing.T) {
-	t.Parallel()
+// sandboxFactory is a live-mode factory whose clients reach a fresh
+// sandbox.
+func sandboxFactory(t *testing.T) *Factory {
+	t.Helper()
 	_, cfg := startSandbox(t)
 	f, err := NewFactory(Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f
+}
+
+func TestInvokeRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := sandboxFactory(t)
 	ctx := context.Background()
-	_, err = f.Invoke(ctx, "ssm", "eu-west-1", "PutParameter", map[string]any{
+	_, err := f.Invoke(ctx, "ssm", "eu-west-1", "PutParameter", map[string]any{
 		"Name": "/shop/maintenance", "Value": "on", "Type": "String", "Overwrite": true,
 	})
 	if err != nil {
