@@ -74,22 +74,12 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if err := checkRunFlags(opts); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, audit.EventsFile)); err != nil {
-		return badInput("cannot resume %s: it holds no run's audit log (%s); give the run directory that drpilot run printed", dir, audit.EventsFile)
-	}
-	key, throwaway, err := resumeKey(opts.key, dir)
+	res, err := reopenForResume(opts, dir)
 	if err != nil {
 		return err
 	}
-	reopened, err := audit.Reopen(dir, key, nil)
-	if err != nil {
-		return badInput("cannot resume %s: %v", dir, err)
-	}
-	defer reopened.Writer.Close()
-	adopted, err := confirmAdoption(opts.stderr, opts.stdin, stdioIsTerminal(opts.stdout), opts.adoptUnsigned, reopened.Unsigned, reopened.Events)
-	if err != nil {
-		return err
-	}
+	defer res.log.Writer.Close()
+	reopened, key := res.log, res.key
 	start := reopened.Start
 	opts.dryRun = start.Mode == string(steps.ModeDryRun)
 	if start.Mode == string(steps.ModeSandbox) && opts.profile != "" {
@@ -118,7 +108,7 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 		return err
 	}
 	defer env.close()
-	env.throwaway = throwaway
+	env.throwaway = res.throwaway
 	if env.account != start.Account {
 		return badInput("the run was made as account %s, and your credentials are for %s (%s)", start.Account, env.account, env.callerARN)
 	}
@@ -135,7 +125,7 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 			return fmt.Errorf("cannot resume %s: %w", dir, err)
 		}
 	}
-	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts, adopted)}); err != nil {
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts, res.adopted)}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if err := answers.applyOutputs(reopened.Writer, prior, actor()); err != nil {
@@ -148,6 +138,37 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 		return r.executeTUI(ctx)
 	}
 	return r.execute(ctx)
+}
+
+// resumable is a run's log reopened to be continued, with its key and the
+// operator's answer about the lines a crash left unsigned.
+type resumable struct {
+	log       *audit.Reopened
+	key       ed25519.PrivateKey
+	throwaway bool
+	adopted   adoption
+}
+
+// reopenForResume opens the run's log with its key, and shows the lines
+// after its last signature before anything else happens.
+func reopenForResume(opts runOptions, dir string) (*resumable, error) {
+	if _, err := os.Stat(filepath.Join(dir, audit.EventsFile)); err != nil {
+		return nil, badInput("cannot resume %s: it holds no run's audit log (%s); give the run directory that drpilot run printed", dir, audit.EventsFile)
+	}
+	key, throwaway, err := resumeKey(opts.key, dir)
+	if err != nil {
+		return nil, err
+	}
+	reopened, err := audit.Reopen(dir, key, nil)
+	if err != nil {
+		return nil, badInput("cannot resume %s: %v", dir, err)
+	}
+	adopted, err := confirmAdoption(opts.stderr, opts.stdin, stdioIsTerminal(opts.stdout), opts.adoptUnsigned, reopened.Unsigned, reopened.Events)
+	if err != nil {
+		reopened.Writer.Close()
+		return nil, err
+	}
+	return &resumable{log: reopened, key: key, throwaway: throwaway, adopted: adopted}, nil
 }
 
 // resumeKey finds the run's key: the operator's, or the throwaway key a
