@@ -122,6 +122,30 @@ func (s *Sandbox) checks(svc *service, c *call) []check {
 	return r.own("*")
 }
 
+// Permission is one IAM permission a request needs: an action on a
+// resource ("*" when the action has no resource-level permissions).
+type Permission struct {
+	Action, Resource string
+}
+
+// Permissions returns what a request of an operation the sandbox serves
+// needs, in a Region, given its input as the protocol layer decodes it
+// (wire member names): what a policy for it must allow. The operation's
+// service is named by its SigV4 signing name; nil for an operation the
+// sandbox does not serve.
+func (s *Sandbox) Permissions(service, region, operation string, input map[string]any) []Permission {
+	svc := s.svcs[service]
+	if svc == nil || s.ops[opKey{service, operation}] == nil {
+		return nil
+	}
+	c := &call{sb: s, region: region, service: service, op: operation, input: input}
+	var out []Permission
+	for _, ch := range s.checks(svc, c) {
+		out = append(out, Permission{Action: ch.action, Resource: ch.resource})
+	}
+	return out
+}
+
 // accessDenied is the error AWS answers a denied request with, in the
 // service's own code: AccessDeniedException for the JSON protocols,
 // AccessDenied for query and REST-XML, AuthorizationError for SNS and

@@ -251,6 +251,10 @@ var s3Authz = map[string]authzFunc{
 	"GetBucketReplication": func(r *authzReq) []check {
 		return r.also("s3:GetReplicationConfiguration", r.s3ARN(r.in("Bucket")))
 	},
+	// Listing a bucket, and HEAD of one, are s3:ListBucket on the bucket:
+	// ready for when the sandbox serves them.
+	"ListObjectsV2": func(r *authzReq) []check { return r.also("s3:ListBucket", r.s3ARN(r.in("Bucket"))) },
+	"HeadBucket":    func(r *authzReq) []check { return r.also("s3:ListBucket", r.s3ARN(r.in("Bucket"))) },
 }
 
 // route53ARN is a Route 53 resource's ARN (global: no Region, no

@@ -60,7 +60,8 @@ func (r *authzReq) asgGroup() string {
 var autoScalingAuthz = map[string]authzFunc{
 	"CreateAutoScalingGroup": func(r *authzReq) []check {
 		group := r.asgGroup()
-		return append(r.own(group), r.tagOnCreate("Tags", "autoscaling:CreateOrUpdateTags", group)...)
+		checks := append(r.own(group), r.tagOnCreate("Tags", "autoscaling:CreateOrUpdateTags", group)...)
+		return append(checks, r.passRole(r.in("ServiceLinkedRoleARN"), "autoscaling")...)
 	},
 	"UpdateAutoScalingGroup": func(r *authzReq) []check { return r.own(r.asgGroup()) },
 	"SetDesiredCapacity":     func(r *authzReq) []check { return r.own(r.asgGroup()) },
