@@ -258,6 +258,14 @@ func (r *authzReq) tagOnCreate(member, action string, resources ...string) []che
 // in reads a string member of the input.
 func (r *authzReq) in(key string) string { return str(r.c.input, key) }
 
+// arnIn is the ARN an input member gives, or "*" when it gives none.
+func (r *authzReq) arnIn(key string) string {
+	if v := r.in(key); v != "" {
+		return v
+	}
+	return "*"
+}
+
 // regional is an ARN in the request's Region and account.
 func (r *authzReq) regional(service, resource string) string {
 	return arn(service, r.c.region, r.c.account(), resource)

@@ -283,15 +283,9 @@ func (r *authzReq) backupVault(name string) string {
 	return backupVaultARN(r.c.region, r.c.account(), name)
 }
 
-// backupPointAuthz is a recovery point operation: on the point's ARN as given
-// (an RDS or EBS point's is its snapshot's).
-func backupPointAuthz(r *authzReq) []check {
-	p := r.in("RecoveryPointArn")
-	if p == "" {
-		p = "*"
-	}
-	return r.own(p)
-}
+// backupPointAuthz is a recovery point operation: on the point's ARN as
+// given (an RDS or EBS point's is its snapshot's).
+func backupPointAuthz(r *authzReq) []check { return r.own(r.arnIn("RecoveryPointArn")) }
 
 var backupAuthz = map[string]authzFunc{
 	"CreateBackupVault": func(r *authzReq) []check { return r.own(r.backupVault(r.in("BackupVaultName"))) },

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 )
 
@@ -26,13 +27,12 @@ var cloudWatchAuthz = map[string]authzFunc{
 	// need the permission on "*", and so does a listing by prefix or of
 	// every alarm: the alarms it returns are not known before.
 	"DescribeAlarms": func(r *authzReq) []check {
-		names := list(r.c.input, "AlarmNames")
-		if len(names) == 0 || len(list(r.c.input, "AlarmTypes")) > 0 && strings.Contains(strings.ToLower(
-			strings.Join(stringsOf(list(r.c.input, "AlarmTypes")), ",")), "composite") {
+		names := stringsOf(list(r.c.input, "AlarmNames"))
+		if len(names) == 0 || slices.Contains(stringsOf(list(r.c.input, "AlarmTypes")), "CompositeAlarm") {
 			return r.own("*")
 		}
 		var res []string
-		for _, n := range stringsOf(names) {
+		for _, n := range names {
 			res = append(res, r.cwAlarm(n))
 		}
 		return r.own(res...)
@@ -236,19 +236,13 @@ func incidentsARN(r *authzReq, kind, ref string) string {
 
 var incidentsAuthz = map[string]authzFunc{
 	"StartIncident":      func(r *authzReq) []check { return r.own(incidentsARN(r, "response-plan/", r.in("responsePlanArn"))) },
-	"GetIncidentRecord":  func(r *authzReq) []check { return r.own(incidentsARN(r, "incident-record/", r.in("arn"))) },
+	"GetIncidentRecord":  func(r *authzReq) []check { return r.own(r.arnIn("arn")) },
 	"CreateResponsePlan": func(r *authzReq) []check { return r.own(incidentsARN(r, "response-plan/", r.in("name"))) },
 	"GetResponsePlan":    func(r *authzReq) []check { return r.own(incidentsARN(r, "response-plan/", r.in("arn"))) },
 }
 
 // arcPlanAuthz is an operation on the plan planArn names.
-func arcPlanAuthz(r *authzReq) []check {
-	p := r.in("planArn")
-	if p == "" {
-		p = "*"
-	}
-	return r.own(p)
-}
+func arcPlanAuthz(r *authzReq) []check { return r.own(r.arnIn("planArn")) }
 
 var arcAuthz = map[string]authzFunc{
 	"CreatePlan": func(r *authzReq) []check {

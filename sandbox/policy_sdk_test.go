@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/arcregionswitch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -250,5 +251,25 @@ func TestPolicyErrorShapes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.protocol, func(t *testing.T) { wantDenied(t, tc.call(), tc.code, tc.action, tc.resource) })
+	}
+}
+
+// TestPolicyTagOnCreate: EC2 authorizes the tags a create gives as
+// ec2:CreateTags on the new resource, with ec2:CreateAction.
+func TestPolicyTagOnCreate(t *testing.T) {
+	t.Parallel()
+	create := func(cfg aws.Config) error {
+		_, err := ec2.NewFromConfig(cfg).CreateVolume(context.Background(), &ec2.CreateVolumeInput{
+			AvailabilityZone: aws.String("us-east-1a"), Size: aws.Int32(10),
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVolume,
+				Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("data")}}}}})
+		return err
+	}
+	_, _, cfg := startWithPolicy(t, `{"Statement":{"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*"}}`, "us-east-1")
+	wantDenied(t, create(cfg), "UnauthorizedOperation", "ec2:CreateTags", "arn:aws:ec2:us-east-1:123456789012:volume/*")
+	_, _, cfg = startWithPolicy(t, `{"Statement":[{"Effect":"Allow","Action":"ec2:CreateVolume","Resource":"*"},
+		{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"arn:aws:ec2:*:*:volume/*","Condition":{"StringEquals":{"ec2:CreateAction":"CreateVolume"}}}]}`, "us-east-1")
+	if err := create(cfg); err != nil {
+		t.Fatalf("with ec2:CreateTags on create: %v", err)
 	}
 }

@@ -102,3 +102,31 @@ func TestSandboxServesUntilCancelled(t *testing.T) {
 		t.Fatal("drpilot sandbox did not stop")
 	}
 }
+
+// TestRunSandboxPolicy: run --sandbox --sandbox-policy holds the run to a
+// policy: the least privilege the runbook needs lets it succeed, and
+// the same policy without one of its actions fails the step that needs
+// it with AWS's AccessDenied.
+func TestRunSandboxPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, actions string) string {
+		path := filepath.Join(dir, name)
+		doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":[` + actions + `],
+			"Resource":"arn:aws:ssm:eu-west-2:123456789012:parameter/shop/maintenance"}}`
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	enough := write("enough.json", `"ssm:GetParameter","ssm:PutParameter"`)
+	code, out, errOut := drpilot(t, "run", paramsRunbook, "--sandbox", "--sandbox-policy", enough, "--headless", "--yes", "--audit-dir", runDir(t))
+	if code != exitOK {
+		t.Fatalf("run under the least privilege it needs: exit %d\n%s%s", code, out, errOut)
+	}
+	short := write("short.json", `"ssm:GetParameter"`)
+	code, out, errOut = drpilot(t, "run", paramsRunbook, "--sandbox", "--sandbox-policy", short, "--headless", "--yes", "--audit-dir", runDir(t))
+	if code != exitFailed || !strings.Contains(out+errOut, "AccessDeniedException") || !strings.Contains(out+errOut, "ssm:PutParameter") {
+		t.Fatalf("run without ssm:PutParameter: exit %d\n%s%s", code, out, errOut)
+	}
+}
