@@ -94,6 +94,10 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	srv := sandbox.NewServer(sb, sandbox.DefaultTimeouts)
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(opts.stdout, "drpilot sandbox serving %s (account %s, time scale %g)\n", endpoint, sb.Account(), sb.Clock().Scale())
+	for _, f := range opts.policies {
+		key, file, _ := strings.Cut(f, "=")
+		fmt.Fprintf(opts.stdout, "requests signed with access key id %s are held to the IAM policy %s\n", key, file)
+	}
 	fmt.Fprintf(opts.stdout, "export AWS_ENDPOINT_URL=%s\n", endpoint)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
