@@ -80,13 +80,23 @@ func (r *authzReq) ecsService(ref string) string {
 	return r.regional("ecs", "service/"+cluster+"/"+ref)
 }
 
+// ecsTags is ecs:TagResource on what a create tags, with ecs:CreateAction
+// naming the create, as ECS authorizes tags given at creation.
+func (r *authzReq) ecsTags(resource string) []check {
+	checks := r.tagOnCreate("tags", "ecs:TagResource", resource)
+	for i := range checks {
+		checks[i].keys = map[string]string{"ecs:createaction": r.c.op}
+	}
+	return checks
+}
+
 var ecsAuthz = map[string]authzFunc{
 	"CreateCluster": func(r *authzReq) []check {
-		return append(r.own("*"), r.tagOnCreate("tags", "ecs:TagResource", r.regional("ecs", "cluster/"+r.in("clusterName")))...)
+		return append(r.own("*"), r.ecsTags(r.regional("ecs", "cluster/"+r.in("clusterName")))...)
 	},
 	"CreateService": func(r *authzReq) []check {
 		svc := r.ecsService(r.in("serviceName"))
-		checks := append(r.own(svc), r.tagOnCreate("tags", "ecs:TagResource", svc)...)
+		checks := append(r.own(svc), r.ecsTags(svc)...)
 		return append(checks, r.passRole(r.in("role"), "ecs")...)
 	},
 	"UpdateService": func(r *authzReq) []check { return r.own(r.ecsService(r.in("service"))) },
