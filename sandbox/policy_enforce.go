@@ -220,6 +220,19 @@ func (r *authzReq) own(resources ...string) []check {
 	return r.also(r.action, resources...)
 }
 
+// ownEach is the operation's own action on the resource of each name, or
+// on "*" when the request names none.
+func (r *authzReq) ownEach(names []string, resource func(string) string) []check {
+	if len(names) == 0 {
+		return r.own("*")
+	}
+	res := make([]string, 0, len(names))
+	for _, n := range names {
+		res = append(res, resource(n))
+	}
+	return r.own(res...)
+}
+
 // also is another action on each resource.
 func (r *authzReq) also(action string, resources ...string) []check {
 	out := make([]check, 0, len(resources))

@@ -187,15 +187,9 @@ var ec2Authz = map[string]authzFunc{
 	"DeleteTags": ec2TaggedResources,
 }
 
+// ec2TaggedResources is a tag operation on each resource it names.
 func ec2TaggedResources(r *authzReq) []check {
-	var res []string
-	for _, id := range sortedIDs(ids(r.c.input, "ResourceId")) {
-		res = append(res, r.ec2ARN(id))
-	}
-	if len(res) == 0 {
-		res = []string{"*"}
-	}
-	return r.own(res...)
+	return r.ownEach(sortedIDs(ids(r.c.input, "ResourceId")), r.ec2ARN)
 }
 
 // dynamoTable is a table's ARN; DynamoDB takes a table's name or ARN.

@@ -27,15 +27,10 @@ var cloudWatchAuthz = map[string]authzFunc{
 	// need the permission on "*", and so does a listing by prefix or of
 	// every alarm: the alarms it returns are not known before.
 	"DescribeAlarms": func(r *authzReq) []check {
-		names := stringsOf(list(r.c.input, "AlarmNames"))
-		if len(names) == 0 || slices.Contains(stringsOf(list(r.c.input, "AlarmTypes")), "CompositeAlarm") {
+		if slices.Contains(stringsOf(list(r.c.input, "AlarmTypes")), "CompositeAlarm") {
 			return r.own("*")
 		}
-		var res []string
-		for _, n := range names {
-			res = append(res, r.cwAlarm(n))
-		}
-		return r.own(res...)
+		return r.ownEach(stringsOf(list(r.c.input, "AlarmNames")), r.cwAlarm)
 	},
 }
 
@@ -101,14 +96,7 @@ var ecsAuthz = map[string]authzFunc{
 	},
 	"UpdateService": func(r *authzReq) []check { return r.own(r.ecsService(r.in("service"))) },
 	"DescribeServices": func(r *authzReq) []check {
-		var res []string
-		for _, s := range stringsOf(list(r.c.input, "services")) {
-			res = append(res, r.ecsService(s))
-		}
-		if len(res) == 0 {
-			res = []string{"*"}
-		}
-		return r.own(res...)
+		return r.ownEach(stringsOf(list(r.c.input, "services")), r.ecsService)
 	},
 }
 
