@@ -16,6 +16,7 @@ import (
 //	/_sandbox/app/<region>/ the simulated application of a Region
 //	/_sandbox/web/<host>/   the simulated internet (web.go)
 //	GET  /_sandbox/webhooks the webhook deliveries it received
+//	GET  /_sandbox/denials  the requests an IAM policy denied (policy.go)
 func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch path := r.URL.Path; {
 	case strings.HasPrefix(path, "/_sandbox/app/"):
@@ -27,6 +28,9 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == "/_sandbox/journal" && r.Method == http.MethodGet:
 		entries, total := s.journal.Entries()
 		adminJSON(w, http.StatusOK, map[string]any{"total": total, "entries": entries})
+	case path == "/_sandbox/denials" && r.Method == http.MethodGet:
+		denials, total := s.Denials()
+		adminJSON(w, http.StatusOK, map[string]any{"total": total, "denials": denials})
 	case path == "/_sandbox/state" && r.Method == http.MethodGet:
 		adminJSON(w, http.StatusOK, s.dumpState())
 	case path == "/_sandbox/faults" && r.Method == http.MethodPost:

@@ -25,6 +25,11 @@ type Entry struct {
 	// URL is what a request of the simulated internet (service "web",
 	// operation its HTTP method) asked for: https://<host>/<path>.
 	URL string `json:"url,omitempty"`
+	// Action and Resource are what an IAM policy denied the request
+	// (ErrorCode AccessDenied, AccessDeniedException, AuthorizationError
+	// or UnauthorizedOperation).
+	Action   string `json:"action,omitempty"`
+	Resource string `json:"resource,omitempty"`
 }
 
 // Journal records every AWS request the sandbox answers.

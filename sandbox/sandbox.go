@@ -48,6 +48,13 @@ type Sandbox struct {
 	ops     map[opKey]*operation
 	svcs    map[string]*service // by SigV4 signing name
 
+	// policies are the IAM policies of access key ids (policy.go); a key
+	// without one is an administrator. denials are the requests they
+	// denied.
+	policyMu sync.RWMutex
+	policies map[string]*Policy
+	denials  denials
+
 	mu    sync.Mutex // guards everything below: the one store
 	state map[string]any
 	// scenario is the scenario applied, and appliedAt the simulated moment

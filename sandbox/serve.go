@@ -157,25 +157,31 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c.region, c.service = region, name
 	entry.Region = region
-	status, code, fault := s.dispatch(w, r, svc, c)
+	status, code, fault, denied := s.dispatch(w, r, svc, c)
 	entry.Operation, entry.Status, entry.ErrorCode, entry.Fault = c.op, status, code, fault
+	if denied != nil {
+		entry.Action, entry.Resource = denied.Action, denied.Resource
+		denied.Time, denied.RequestID, denied.Region, denied.Service, denied.Operation = entry.Time, c.requestID, region, name, c.op
+		s.denials.add(*denied)
+	}
 	if op := s.ops[opKey{name, c.op}]; op != nil {
 		entry.Mutating = op.mutating
 	}
 	s.journal.add(entry)
 }
 
-// dispatch decodes, applies faults, runs the handler and encodes; it
-// returns what the journal records.
-func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service, c *call) (int, string, string) {
+// dispatch decodes, authorizes, applies faults, runs the handler and
+// encodes; it returns what the journal records, and the denial when a
+// policy denied the request.
+func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service, c *call) (int, string, string, *Denial) {
 	proto := svc.pick(r)
 	body, err := readBody(r)
 	if err == nil {
 		c.op, c.input, err = proto.decode(r, body, svc)
 	}
-	fail := func(e *awsError, fault string) (int, string, string) {
+	fail := func(e *awsError, fault string) (int, string, string, *Denial) {
 		proto.encodeError(w, svc, e, c.requestID)
-		return e.Status, e.Code, fault
+		return e.Status, e.Code, fault, nil
 	}
 	if err != nil {
 		return fail(asAWSError(err), "")
@@ -183,6 +189,12 @@ func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service,
 	op := s.ops[opKey{svc.name, c.op}]
 	if op == nil {
 		return fail(unknownOperation(svc, c.op), "")
+	}
+	// IAM authorizes a request before the service serves it: a denied
+	// call is neither throttled nor delayed, and changes nothing.
+	if e, denied := s.authorize(r, svc, c); e != nil {
+		proto.encodeError(w, svc, e, c.requestID)
+		return e.Status, e.Code, "", denied
 	}
 	if e, fault := s.faults.before(c, svc); e != nil {
 		return fail(e, fault)
@@ -200,7 +212,7 @@ func (s *Sandbox) dispatch(w http.ResponseWriter, r *http.Request, svc *service,
 		return fail(asAWSError(err), "")
 	}
 	proto.encode(w, svc, c.op, result, c.requestID)
-	return http.StatusOK, "", ""
+	return http.StatusOK, "", "", nil
 }
 
 // handle runs an operation's handler holding the store lock. A change that

@@ -21,15 +21,18 @@ import (
 type runOptions struct {
 	dryRun, sandbox bool
 	scenario        string
-	timeScale       float64
-	timeScaleSet    bool
-	headless, yes   bool
-	json            bool
-	auditDir        string
-	key             string
-	parallel        int
-	vars            []string
-	logFile         string
+	// sandboxPolicy is --sandbox-policy: the IAM policy the run's own
+	// sandbox credentials are held to.
+	sandboxPolicy string
+	timeScale     float64
+	timeScaleSet  bool
+	headless, yes bool
+	json          bool
+	auditDir      string
+	key           string
+	parallel      int
+	vars          []string
+	logFile       string
 	// decide holds resume's answers given in advance.
 	decide decideOptions
 	// profile is the AWS profile of --profile, for live and dry runs.
@@ -94,6 +97,7 @@ left), 2 bad input or refused to start, 3 paused or aborted.`,
 	f.BoolVar(&opts.dryRun, "dry-run", false, "send read-only calls only; show every mutating request instead of sending it")
 	f.BoolVar(&opts.sandbox, "sandbox", false, "run against the embedded AWS simulator")
 	f.StringVar(&opts.scenario, "scenario", "", "the sandbox scenario (default: scenarios/<runbook id>.toml next to the runbook)")
+	f.StringVar(&opts.sandboxPolicy, "sandbox-policy", "", "sandbox: hold the run's requests to the IAM policy in this file (denied calls fail with AccessDenied, as in AWS)")
 	f.Float64Var(&opts.timeScale, "time-scale", 60, "sandbox: simulated seconds per real second")
 	f.BoolVar(&opts.headless, "headless", false, "print progress instead of opening the terminal UI")
 	f.BoolVar(&opts.yes, "yes", false, "headless: approve every gated step")
@@ -147,8 +151,8 @@ func checkRunFlags(opts runOptions) error {
 	switch {
 	case opts.dryRun && opts.sandbox:
 		return badInput("--dry-run and --sandbox exclude each other: a sandbox run sends everything to the simulator; to rehearse against a sandbox without changing it, serve one with 'drpilot sandbox' and run --dry-run with AWS_ENDPOINT_URL")
-	case !opts.sandbox && (opts.scenario != "" || opts.timeScaleSet):
-		return badInput("--scenario and --time-scale apply to --sandbox only")
+	case !opts.sandbox && (opts.scenario != "" || opts.timeScaleSet || opts.sandboxPolicy != ""):
+		return badInput("--scenario, --time-scale and --sandbox-policy apply to --sandbox only")
 	case opts.sandbox && opts.profile != "":
 		return badInput("--profile applies to live and --dry-run runs: a --sandbox run never uses your AWS configuration")
 	case !opts.headless && (opts.yes || opts.json):

@@ -149,6 +149,10 @@ func sharedConfigFiles() []string {
 	return files
 }
 
+// sandboxAccessKey is the access key id a --sandbox run signs with: the
+// key --sandbox-policy holds to its policy.
+const sandboxAccessKey = "AKIDSANDBOX"
+
 // startSandbox serves the runbook's scenario (or, resuming, the sandbox
 // rebuilt from the run's recording) on a loopback port and returns a
 // configuration that reaches it, independent of the user's AWS profiles: a
@@ -161,6 +165,13 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 			return aws.Config{}, err
 		}
 	}
+	if opts.sandboxPolicy != "" {
+		p, err := sandbox.LoadPolicy(opts.sandboxPolicy)
+		if err != nil {
+			return aws.Config{}, badInput("--sandbox-policy: %v", err)
+		}
+		sb.SetPolicies(map[string]*sandbox.Policy{sandboxAccessKey: p})
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("start the sandbox: %w", err)
@@ -170,7 +181,7 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 	go env.server.Serve(ln)
 	return config.LoadDefaultConfig(ctx,
 		config.WithRegion(rb.Regions.Recovery),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDSANDBOX", "sandbox-secret", "")),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(sandboxAccessKey, "sandbox-secret", "")),
 		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
 		config.WithBaseEndpoint(env.endpoint))
 }

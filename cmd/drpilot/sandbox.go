@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,7 +23,10 @@ type sandboxOptions struct {
 	scaleSet    bool // --time-scale was given: it overrides the scenario's
 	account     string
 	allowRemote bool
-	stdout      io.Writer
+	// policies are --policy KEYID=FILE: the IAM policy each access key id
+	// is held to.
+	policies []string
+	stdout   io.Writer
 }
 
 func newSandboxCommand() *cobra.Command {
@@ -41,9 +45,14 @@ create more resources through the services' own APIs (CreateDBInstance, ...).
 restore takes 20 real seconds. The journal of requests is at /_sandbox/journal,
 the resources at /_sandbox/state, and faults (Region outage, throttling,
 latency, a resource stuck in a state) are injected with POST /_sandbox/faults.
-See docs/sandbox.md.`,
+
+--policy KEYID=FILE holds every request signed with access key id KEYID to the
+IAM policy in FILE, as IAM would (Allow, Deny, actions, resources, conditions):
+a denied request gets AccessDenied in its service's own shape and is listed at
+/_sandbox/denials. Other keys stay administrators. See docs/sandbox.md.`,
 		Example: `  drpilot sandbox --time-scale 60
   drpilot sandbox --scenario runbooks/scenarios/ecommerce-pilot-light.toml
+  drpilot sandbox --policy AKIDRUNBOOK=policy.json
   export AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_REGION=us-west-2
   aws rds describe-db-instances`,
 		Args: argsExactly(0),
@@ -58,6 +67,7 @@ See docs/sandbox.md.`,
 	cmd.Flags().Float64Var(&opts.timeScale, "time-scale", 1, "simulated seconds per real second")
 	cmd.Flags().StringVar(&opts.account, "account", sandbox.DefaultAccount, "the simulated AWS account id")
 	cmd.Flags().BoolVar(&opts.allowRemote, "allow-remote", false, "serve on a non-loopback address (the sandbox has no authentication)")
+	cmd.Flags().StringArrayVar(&opts.policies, "policy", nil, "evaluate the requests signed with access key id KEYID against the IAM policy in FILE, as KEYID=FILE (repeatable)")
 	return cmd
 }
 
@@ -68,10 +78,15 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	if err := checkLoopback(opts.addr, opts.allowRemote); err != nil {
 		return err
 	}
+	policies, err := loadPolicies(opts.policies)
+	if err != nil {
+		return err
+	}
 	sb, err := newSandbox(opts)
 	if err != nil {
 		return err
 	}
+	sb.SetPolicies(policies)
 	ln, err := net.Listen("tcp", opts.addr)
 	if err != nil {
 		return badInput("cannot serve on %s: %v", opts.addr, err)
@@ -79,6 +94,10 @@ func runSandbox(ctx context.Context, opts sandboxOptions) error {
 	srv := sandbox.NewServer(sb, sandbox.DefaultTimeouts)
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(opts.stdout, "drpilot sandbox serving %s (account %s, time scale %g)\n", endpoint, sb.Account(), sb.Clock().Scale())
+	for _, f := range opts.policies {
+		key, file, _ := strings.Cut(f, "=")
+		fmt.Fprintf(opts.stdout, "requests signed with access key id %s are held to the IAM policy %s\n", key, file)
+	}
 	fmt.Fprintf(opts.stdout, "export AWS_ENDPOINT_URL=%s\n", endpoint)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -116,6 +135,27 @@ func newSandbox(opts sandboxOptions) (*sandbox.Sandbox, error) {
 		return nil, badInput("%v", err)
 	}
 	return sb, nil
+}
+
+// loadPolicies reads --policy KEYID=FILE flags. A key given twice is
+// refused: which of its policies held would depend on the order of flags.
+func loadPolicies(flags []string) (map[string]*sandbox.Policy, error) {
+	policies := map[string]*sandbox.Policy{}
+	for _, f := range flags {
+		key, file, ok := strings.Cut(f, "=")
+		if !ok || key == "" || file == "" {
+			return nil, badInput("--policy %q: write KEYID=FILE, e.g. --policy AKIDRUNBOOK=policy.json", f)
+		}
+		if _, dup := policies[key]; dup {
+			return nil, badInput("--policy: access key id %s is given twice; give one policy per key", key)
+		}
+		p, err := sandbox.LoadPolicy(file)
+		if err != nil {
+			return nil, badInput("--policy %s: %v", key, err)
+		}
+		policies[key] = p
+	}
+	return policies, nil
 }
 
 // checkLoopback refuses an address that is not loopback, unless allowed:
