@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strings"
@@ -40,6 +41,29 @@ func (s *Sandbox) SetPolicies(policies map[string]*Policy) {
 	s.policies = policies
 }
 
+// Granted counts, for a key with a policy, the IAM actions its policy
+// allowed, request by request: an action a policy lists that was never
+// needed is one the policy could do without, and removing one that was
+// needed denies the requests that needed it.
+func (s *Sandbox) Granted(keyID string) map[string]int {
+	s.policyMu.RLock()
+	defer s.policyMu.RUnlock()
+	return maps.Clone(s.granted[keyID])
+}
+
+// grant records that a key's policy allowed an action.
+func (s *Sandbox) grant(keyID, action string) {
+	s.policyMu.Lock()
+	defer s.policyMu.Unlock()
+	if s.granted == nil {
+		s.granted = map[string]map[string]int{}
+	}
+	if s.granted[keyID] == nil {
+		s.granted[keyID] = map[string]int{}
+	}
+	s.granted[keyID][action]++
+}
+
 func (s *Sandbox) policyFor(keyID string) *Policy {
 	s.policyMu.RLock()
 	defer s.policyMu.RUnlock()
@@ -72,7 +96,8 @@ func (s *Sandbox) authorize(r *http.Request, svc *service, c *call) (*awsError, 
 		return nil, nil
 	}
 	ctx := s.requestKeys(r, svc, c)
-	for _, ch := range s.checks(svc, c) {
+	checks := s.checks(svc, c)
+	for _, ch := range checks {
 		keys := ctx
 		if len(ch.keys) > 0 {
 			keys = make(map[string]string, len(ctx)+len(ch.keys))
@@ -87,6 +112,9 @@ func (s *Sandbox) authorize(r *http.Request, svc *service, c *call) (*awsError, 
 			return accessDenied(svc, c, ch, d == explicitDeny), &Denial{AccessKey: accessKey(r),
 				Action: ch.action, Resource: ch.resource, Explicit: d == explicitDeny}
 		}
+	}
+	for _, ch := range checks {
+		s.grant(accessKey(r), ch.action)
 	}
 	return nil, nil
 }

@@ -53,6 +53,8 @@ type Sandbox struct {
 	// denied.
 	policyMu sync.RWMutex
 	policies map[string]*Policy
+	// granted counts the actions each key's policy allowed (Granted).
+	granted map[string]map[string]int
 	denials  denials
 
 	mu    sync.Mutex // guards everything below: the one store
