@@ -36,6 +36,7 @@ var wantPhases = map[string][]string{
 	"route53.health-check-status":       {"verify"},
 	"elbv2.wait-healthy":                {"verify"},
 	"rds.wait-available":                {"verify"},
+	"s3.check-replication":              {"verify"},
 	"dynamodb.wait-active":              {"verify"},
 	"http.probe":                        {"verify"},
 	"notify":                            {"notify"},
