@@ -101,6 +101,7 @@ func builtinEntries() []Action {
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
 		rdsActions(), dynamodbActions(), ec2Actions(), elbv2Actions(),
 		route53Actions(), arcActions(), cloudwatchActions(), s3Actions(),
+		secretsmanagerActions(),
 	} {
 		all = append(all, group...)
 	}

@@ -29,6 +29,7 @@ var wantPhases = map[string][]string{
 	"elbv2.register-targets":            {"reintegrate"},
 	"rds.promote-read-replica":          {"reintegrate"},
 	"rds.failover-global-cluster":       {"reintegrate"},
+	"secretsmanager.promote-replica":    {"reintegrate"},
 	"route53.upsert-record":             {"switch"},
 	"route53.update-health-check":       {"switch"},
 	"arc.start-region-switch":           {"switch"},
