@@ -62,7 +62,9 @@ func runS3CheckReplication(ctx context.Context, s *StepRun) (map[string]any, err
 		return nil, fmt.Errorf("no enabled replication rule of bucket %s covers %s: check the rules' status and prefixes", r.bucket, r.key)
 	}
 	r.destination = strings.TrimPrefix(respString(respMap(rule["Destination"]), "Bucket"), "arn:aws:s3:::")
-	checkDestinationVersioning(ctx, s, r)
+	if err := checkDestinationVersioning(ctx, s, r); err != nil {
+		return nil, err
+	}
 	wait, _ := s.Bool("wait")
 	status, err := waitReplicated(ctx, s, r, wait, maxLag)
 	if err != nil {
@@ -116,10 +118,11 @@ func checkBucketVersioning(ctx context.Context, s *StepRun, r *replication) erro
 }
 
 // checkDestinationVersioning reads the destination's versioning where the
-// step says it lives. That read failing (another Region, another
-// account) is noted and the step goes on: the object's ReplicationStatus
-// says whether the copies arrive.
-func checkDestinationVersioning(ctx context.Context, s *StepRun, r *replication) {
+// step says it lives, and refuses one not Enabled: S3 fails to replicate
+// into it. That read failing (another Region, another account) is noted
+// and the step goes on: the object's ReplicationStatus says whether the
+// copies arrive.
+func checkDestinationVersioning(ctx context.Context, s *StepRun, r *replication) error {
 	region := s.String("destination_region")
 	if region == "" {
 		region = s.Region()
@@ -127,12 +130,12 @@ func checkDestinationVersioning(ctx context.Context, s *StepRun, r *replication)
 	out, err := s.ReadIn(ctx, region, "s3:GetBucketVersioning", map[string]any{"Bucket": r.destination})
 	if err != nil {
 		s.Note("the versioning of destination bucket %s could not be read in %s (%v): the object's ReplicationStatus is what tells", r.destination, region, shortError(err))
-		return
+		return nil
 	}
-	r.destVersioning = respString(out, "Status")
-	if r.destVersioning != "Enabled" {
-		s.Note("versioning of destination bucket %s is %s, not Enabled: S3 fails to replicate into it", r.destination, orNever(r.destVersioning))
+	if r.destVersioning = respString(out, "Status"); r.destVersioning != "Enabled" {
+		return fmt.Errorf("versioning of destination bucket %s is %s, not Enabled: S3 fails to replicate into it", r.destination, orNever(r.destVersioning))
 	}
+	return nil
 }
 
 func orNever(status string) string {

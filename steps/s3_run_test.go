@@ -156,6 +156,14 @@ operation = "PutBucketVersioning"
 ago = "1m"
 input = { Bucket = "orders-data", VersioningConfiguration = { Status = "Suspended" } }
 `, "versioning of bucket orders-data is Suspended, not Enabled"},
+		{"destination versioning suspended", `prefix = "exports/"` + "\n" + `destination_region = "eu-central-1"`, s3Scenario + `
+[[create]]
+service = "s3"
+region = "eu-central-1"
+operation = "PutBucketVersioning"
+ago = "1m"
+input = { Bucket = "orders-data-dr", VersioningConfiguration = { Status = "Suspended" } }
+`, "versioning of destination bucket orders-data-dr is Suspended, not Enabled"},
 		{"key and prefix", `prefix = "exports/"` + "\n" + `key = "exports/a"`, s3Scenario, "give key or prefix, not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
