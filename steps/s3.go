@@ -40,7 +40,7 @@ func s3CheckReplication() Action {
 			Idempotency: "Read-only: nothing to repeat.",
 			Wait: "GetBucketReplication must show an enabled rule that covers the object (its destination is DestinationBucket), " +
 				"and GetBucketVersioning must show versioning Enabled on the bucket and, when it can be read in destination_region, on the destination; otherwise the step fails " +
-					"(a destination that cannot be read is noted, and its objects' ReplicationStatus tells). " +
+				"(a destination that cannot be read is noted, and its objects' ReplicationStatus tells). " +
 				"The object is key, or the newest (by LastModified) that ListObjectsV2 lists under prefix, every page read. " +
 				"HeadObject gives its ReplicationStatus: COMPLETED (or REPLICA) is replicated, with Lag 0; FAILED fails the step; " +
 				"PENDING has a Lag, the object's age, and fails the step when that is above max_lag. With wait, HeadObject is polled until COMPLETED. " +
