@@ -90,7 +90,7 @@ func TestReadOnlyActions(t *testing.T) {
 	t.Parallel()
 	readOnly := []string{
 		"cloudwatch.wait-alarm", "route53.health-check-status", "elbv2.wait-healthy",
-		"rds.wait-available", "dynamodb.wait-active", "http.probe", "manual", "wait", "aws.call",
+		"rds.wait-available", "dynamodb.wait-active", "http.probe", "manual", "wait", "aws.call", "s3.check-replication",
 	}
 	for _, spec := range Default().Actions() {
 		if got, want := spec.Mutating, !slices.Contains(readOnly, spec.Name); got != want {

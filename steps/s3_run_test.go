@@ -92,6 +92,12 @@ ago = "1h"
 input = { Bucket = "orders-data", Key = "logs/app.log", Body = "line" }
 `
 
+// s3Stuck is s3Scenario with orders-data's replication held in state:
+// the objects not replicated at the start stay so, however long the run.
+func s3Stuck(state string) string {
+	return s3Scenario + fmt.Sprintf("\n[[faults]]\nstuck = { service = \"s3\", region = \"eu-west-1\", id = \"orders-data\", state = %q }\n", state)
+}
+
 // s3Step is an s3.check-replication step in Ireland with the given with
 // lines.
 func s3Step(with string) string {
@@ -106,17 +112,17 @@ func s3Step(with string) string {
 func TestS3CheckReplication(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, with, status, newest, lag string
+		name, with, scenario, status, newest, lag string
 	}{
-		{"the newest object, replicated an hour ago", `prefix = "canary/"`, "COMPLETED", "canary/heartbeat", "0s"},
-		{"the newest object, still pending", `prefix = "exports/"` + "\n" + `max_lag = "1m"`, "PENDING", "exports/2026-01-02.csv", ""},
-		{"the newest object, waited for", `prefix = "exports/"` + "\nwait = true\n" + `max_lag = "15m"`, "COMPLETED", "exports/2026-01-02.csv", "0s"},
-		{"a given key", `key = "exports/2026-01-01.csv"` + "\n" + `destination_region = "eu-central-1"`, "COMPLETED", "exports/2026-01-01.csv", "0s"},
+		{"the newest object, replicated an hour ago", `prefix = "canary/"`, s3Scenario, "COMPLETED", "canary/heartbeat", "0s"},
+		{"the newest object, still pending", `prefix = "exports/"`, s3Stuck("PENDING"), "PENDING", "exports/2026-01-02.csv", ""},
+		{"the newest object, waited for", `prefix = "exports/"` + "\nwait = true\n" + `max_lag = "15m"`, s3Scenario, "COMPLETED", "exports/2026-01-02.csv", "0s"},
+		{"a given key", `key = "exports/2026-01-01.csv"` + "\n" + `destination_region = "eu-central-1"`, s3Scenario, "COMPLETED", "exports/2026-01-01.csv", "0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			src := restoreRunbook("eu-west-1", "eu-central-1", "1h", s3Step(tc.with))
-			tr := startRun(t, src, s3Scenario, runOptions{})
+			tr := startRun(t, src, tc.scenario, runOptions{})
 			out := stepOutputs(t, tr, "c")
 			if out["status"] != tc.status || out["newest"] != tc.newest || out["destination"] != "orders-data-dr" ||
 				out["dest_versioning"] != "Enabled" || tc.lag != "" && out["lag"] != tc.lag || tc.lag == "" && out["lag"] == "0s" {
@@ -126,7 +132,7 @@ func TestS3CheckReplication(t *testing.T) {
 				t.Errorf("%d mutating requests", n)
 			}
 			tr.verify()
-			dry := startRun(t, src, s3Scenario, runOptions{mode: ModeDryRun})
+			dry := startRun(t, src, tc.scenario, runOptions{mode: ModeDryRun})
 			if n := len(dry.mutatingRequests()); n != 0 || stepError(dry) != "" {
 				t.Errorf("dry-run: %d mutating requests, error %q", n, stepError(dry))
 			}
@@ -138,12 +144,9 @@ func TestS3CheckReplication(t *testing.T) {
 // not fast enough, fails the step and says why.
 func TestS3CheckReplicationFails(t *testing.T) {
 	t.Parallel()
-	stuck := func(state string) string {
-		return s3Scenario + fmt.Sprintf("\n[[faults]]\nstuck = { service = \"s3\", region = \"eu-west-1\", id = \"orders-data\", state = %q }\n", state)
-	}
 	for _, tc := range []struct{ name, with, scenario, want string }{
-		{"replication FAILED", `prefix = "exports/"` + "\nwait = true", stuck("FAILED"), "replication of orders-data/exports/2026-01-02.csv to bucket orders-data-dr FAILED"},
-		{"replication stalled past max_lag", `prefix = "exports/"` + "\nwait = true\n" + `max_lag = "2m"`, stuck("PENDING"),
+		{"replication FAILED", `prefix = "exports/"` + "\nwait = true", s3Stuck("FAILED"), "replication of orders-data/exports/2026-01-02.csv to bucket orders-data-dr FAILED"},
+		{"replication stalled past max_lag", `prefix = "exports/"` + "\nwait = true\n" + `max_lag = "2m"`, s3Stuck("PENDING"),
 			"has waited 2m"},
 		{"an object no rule covers", `prefix = "logs/"`, s3Scenario, "no enabled replication rule of bucket orders-data covers logs/app.log"},
 		{"nothing under the prefix", `prefix = "imports/"`, s3Scenario, `bucket orders-data holds no object under "imports/"`},
