@@ -259,11 +259,16 @@ func (s *ecsService) observe(f *faults, region string, now time.Time) time.Time 
 	return now
 }
 
-// observeStuck lets an ECS service that a stuck fault names see the
+// observeStuck lets an ECS service (or an S3 bucket's replication, see
+// observeS3Stuck) that a stuck fault names see the
 // fault given or released at now, as a reader would: the moment it takes
 // hold (or lets go) is then the fault's, not whenever someone next looks,
 // and a recording replayed gets it right. Callers hold s.mu.
 func (sb *Sandbox) observeStuck(st *Stuck, now time.Time) {
+	if st != nil && st.Service == "s3" {
+		sb.observeS3Stuck(st, now)
+		return
+	}
 	if st == nil || st.Service != "ecs" {
 		return
 	}

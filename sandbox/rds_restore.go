@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -18,6 +17,7 @@ const (
 
 type dbSnapshot struct {
 	ID, Instance, Engine string
+	Type                 string // SnapshotType: manual, or automated (automatedSnapshots)
 	Storage              int64
 	Created              time.Time
 	status               timeline
@@ -38,7 +38,7 @@ func (c *call) dbSnapshotValue(sn *dbSnapshot) map[string]any {
 		progress = int(100 * c.now.Sub(sn.Created) / rdsSnapshot)
 	}
 	return map[string]any{"DBSnapshotIdentifier": sn.ID, "DBInstanceIdentifier": sn.Instance, "Engine": sn.Engine,
-		"AllocatedStorage": sn.Storage, "Status": status, "SnapshotType": "manual", "SnapshotCreateTime": sn.Created,
+		"AllocatedStorage": sn.Storage, "Status": status, "SnapshotType": sn.Type, "SnapshotCreateTime": sn.Created,
 		"PercentProgress": progress, "Port": 5432, "AvailabilityZone": c.region + "a", "Encrypted": false,
 		"DBSnapshotArn": arn("rds", c.region, c.account(), "snapshot:"+sn.ID)}
 }
@@ -62,38 +62,10 @@ func rdsCreateDBSnapshot(c *call) (any, error) {
 	if _, exists := c.dbSnapshots()[id]; exists {
 		return nil, errorf("DBSnapshotAlreadyExists", "Cannot create the snapshot because a snapshot with the identifier %s already exists.", id)
 	}
-	sn := &dbSnapshot{ID: id, Instance: instID, Engine: db.Engine, Storage: db.Storage, Created: c.now}
+	sn := &dbSnapshot{ID: id, Type: "manual", Instance: instID, Engine: db.Engine, Storage: db.Storage, Created: c.now}
 	sn.status.set(c.now, "creating", rdsSnapshot, "available")
 	c.dbSnapshots()[id] = sn
 	return map[string]any{"DBSnapshot": c.dbSnapshotValue(sn)}, nil
-}
-
-func rdsDescribeDBSnapshots(c *call) (any, error) {
-	snaps := c.dbSnapshots()
-	if id := str(c.input, "DBSnapshotIdentifier"); id != "" {
-		// An identifier or the snapshot's ARN, as the restore takes both.
-		sn, ok := snaps[id[strings.LastIndex(id, ":")+1:]]
-		if !ok {
-			return nil, notFound("DBSnapshotNotFound", "DBSnapshot %s not found.", id)
-		}
-		return map[string]any{"DBSnapshots": named("DBSnapshot", []any{c.dbSnapshotValue(sn)})}, nil
-	}
-	inst := str(c.input, "DBInstanceIdentifier")
-	var items []any
-	for _, id := range sortedKeys(snaps) {
-		if inst == "" || snaps[id].Instance == inst {
-			items = append(items, c.dbSnapshotValue(snaps[id]))
-		}
-	}
-	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, 100, 20, 100)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"DBSnapshots": named("DBSnapshot", page)}
-	if marker != "" {
-		out["Marker"] = marker
-	}
-	return out, nil
 }
 
 // restoredInstance makes the new instance of an RDS restore, of the call's
@@ -133,11 +105,8 @@ func rdsRestoreFromSnapshot(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(snapID, "arn:") {
-		snapID = snapID[strings.LastIndex(snapID, ":")+1:]
-	}
-	sn, ok := c.dbSnapshots()[snapID]
-	if !ok {
+	sn := c.findDBSnapshot(snapID)
+	if sn == nil {
 		return nil, notFound("DBSnapshotNotFound", "DBSnapshot %s not found.", snapID)
 	}
 	if st := sn.status.state(c.now); st != "available" {

@@ -37,7 +37,7 @@ func TestRDSSnapshotAndRestores(t *testing.T) {
 		t.Fatalf("restore from a creating snapshot: %v", err)
 	}
 	sb.clock.Advance(6 * time.Minute)
-	listed, err := client.DescribeDBSnapshots(ctx(t), &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: aws.String("docs")})
+	listed, err := client.DescribeDBSnapshots(ctx(t), &rds.DescribeDBSnapshotsInput{DBInstanceIdentifier: aws.String("docs"), SnapshotType: aws.String("manual")})
 	if err != nil || len(listed.DBSnapshots) != 1 || aws.ToString(listed.DBSnapshots[0].Status) != "available" {
 		t.Fatalf("snapshots: %+v %v", listed, err)
 	}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -155,14 +156,18 @@ func rdsListTagsForResource(c *call) (any, error) {
 // (identifiers or ARNs), dbi-resource-id, engine and db-cluster-id, each
 // matching any of its values, all of them together.
 func dbInstanceFilter(in map[string]any) (func(fields map[string][]string) bool, *awsError) {
+	return rdsFilter(in, "db-instance-id", "dbi-resource-id", "engine", "db-cluster-id", "domain")
+}
+
+// rdsFilter reads the Filters of an RDS Describe call, refusing a name
+// the call does not know, and returns the test of a resource's fields.
+func rdsFilter(in map[string]any, known ...string) (func(fields map[string][]string) bool, *awsError) {
 	wanted := map[string]map[string]bool{}
 	for _, f := range list(in, "Filters") {
 		m, _ := f.(map[string]any)
 		name := str(m, "Name")
-		switch name {
-		case "db-instance-id", "dbi-resource-id", "engine", "db-cluster-id", "domain":
-		default:
-			return nil, errorf("InvalidParameterValue", "Unrecognized filter name: %s. Use db-instance-id, dbi-resource-id, engine, db-cluster-id or domain", name)
+		if !slices.Contains(known, name) {
+			return nil, errorf("InvalidParameterValue", "Unrecognized filter name: %s. Use %s", name, strings.Join(known, ", "))
 		}
 		values := map[string]bool{}
 		for _, v := range list(m, "Values") {

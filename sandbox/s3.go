@@ -25,6 +25,7 @@ type bucket struct {
 	objects      map[string]*object
 	replication  map[string]any // the ReplicationConfiguration as put
 	rules        []any
+	versioning   string // "" (never set), Enabled or Suspended
 }
 
 type object struct {
@@ -32,7 +33,9 @@ type object struct {
 	ETag, Type  string
 	Modified    time.Time
 	replica     bool      // a copy made by replication
-	visibleAt   time.Time // a replica exists from then on
+	visibleAt   time.Time // a replica exists from then on, unless held (arrived)
+	from        *bucket   // a replica's source bucket and object
+	original    *object
 	replication *timeline // PENDING → COMPLETED on a replicated source
 }
 
@@ -53,6 +56,9 @@ func registerS3(s *Sandbox) {
 		&operation{name: "CreateBucket", mutating: true, method: "PUT", path: "/{Bucket}", handler: s3CreateBucket},
 		&operation{name: "PutBucketReplication", mutating: true, method: "PUT", path: "/{Bucket}?replication", handler: s3PutReplication},
 		&operation{name: "GetBucketReplication", method: "GET", path: "/{Bucket}?replication", handler: s3GetReplication},
+		&operation{name: "PutBucketVersioning", mutating: true, method: "PUT", path: "/{Bucket}?versioning", handler: s3PutVersioning},
+		&operation{name: "GetBucketVersioning", method: "GET", path: "/{Bucket}?versioning", handler: s3GetVersioning},
+		&operation{name: "ListObjectsV2", method: "GET", path: "/{Bucket}?list-type", handler: s3ListObjectsV2},
 		&operation{name: "PutObject", mutating: true, method: "PUT", path: "/{Bucket}/{Key+}", handler: s3PutObject},
 		&operation{name: "HeadObject", method: "HEAD", path: "/{Bucket}/{Key+}", handler: s3HeadObject},
 	)
@@ -105,10 +111,16 @@ func s3PutReplication(c *call) (any, error) {
 	if str(doc, "Role") == "" || len(rules) == 0 {
 		return nil, errorf("MalformedXML", "a ReplicationConfiguration needs a Role and at least one Rule")
 	}
+	if b.versioning != "Enabled" {
+		return nil, errorf("InvalidRequest", "Versioning must be 'Enabled' on the bucket to apply a replication configuration")
+	}
 	for _, r := range rules {
 		dest := str(obj(asMap(r), "Destination"), "Bucket")
 		if !strings.HasPrefix(dest, "arn:aws:s3:::") {
 			return nil, errorf("InvalidArgument", "Destination.Bucket must be a bucket ARN, not %q", dest)
+		}
+		if d, ok := c.s3().buckets[strings.TrimPrefix(dest, "arn:aws:s3:::")]; ok && d.versioning != "Enabled" {
+			return nil, errorf("InvalidRequest", "Destination bucket must have versioning enabled.")
 		}
 	}
 	b.replication, b.rules = doc, rules
@@ -138,9 +150,9 @@ func s3GetReplication(c *call) (any, error) {
 		"Role": str(b.replication, "Role"), "Rule": flattened(b.rules)}}}, nil
 }
 
-// s3PutObject stores an object; in a bucket that replicates, it starts
-// PENDING and is COMPLETED (and its replica appears) after s3Replication,
-// unless the destination's Region is out.
+// s3PutObject stores an object; in a bucket that replicates it, it
+// starts PENDING and is COMPLETED (and its replica appears) after
+// s3Replication (see replicate).
 func s3PutObject(c *call) (any, error) {
 	b, err := c.bucket()
 	if err != nil {
@@ -157,22 +169,7 @@ func s3PutObject(c *call) (any, error) {
 	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now}
 	key := str(c.input, "Key")
 	b.objects[key] = o
-	for _, r := range b.rules {
-		rule := asMap(r)
-		if str(rule, "Status") != "Enabled" {
-			continue
-		}
-		destName := strings.TrimPrefix(str(obj(rule, "Destination"), "Bucket"), "arn:aws:s3:::")
-		dest, ok := c.s3().buckets[destName]
-		o.replication = &timeline{}
-		if !ok || c.sb.faults.downFor(dest.Region, "s3") {
-			o.replication.set(c.now, "PENDING")
-			break
-		}
-		o.replication.set(c.now, "PENDING", s3Replication, "COMPLETED")
-		dest.objects[key] = &object{Size: o.Size, ETag: o.ETag, Type: o.Type, Modified: c.now, replica: true, visibleAt: c.now.Add(s3Replication)}
-		break
-	}
+	c.replicate(b, key, o)
 	return s3Response{headers: map[string]string{"ETag": o.ETag}}, nil
 }
 
@@ -182,7 +179,7 @@ func s3HeadObject(c *call) (any, error) {
 		return nil, err
 	}
 	o, ok := b.objects[str(c.input, "Key")]
-	if !ok || o.replica && c.now.Before(o.visibleAt) {
+	if !ok || !c.arrived(o) {
 		return nil, notFound("NotFound", "Not Found")
 	}
 	h := map[string]string{"Content-Length": strconv.Itoa(o.Size), "ETag": o.ETag,

@@ -36,6 +36,7 @@ func TestS3ReplicationCanary(t *testing.T) {
 		noConfig.ErrorCode() != "ReplicationConfigurationNotFoundError" {
 		t.Fatalf("replication before it is configured: %v", err)
 	}
+	enableVersioning(t, primary, "shop-assets", "shop-assets-dr")
 	_, err := primary.PutBucketReplication(ctx(t), &s3.PutBucketReplicationInput{Bucket: aws.String("shop-assets"),
 		ReplicationConfiguration: &s3types.ReplicationConfiguration{Role: aws.String("arn:aws:iam::123456789012:role/s3-replication"),
 			Rules: []s3types.ReplicationRule{{ID: aws.String("all"), Status: s3types.ReplicationRuleStatusEnabled, Priority: aws.Int32(1),

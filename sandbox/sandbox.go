@@ -138,6 +138,7 @@ var registry = []func(*Sandbox){
 	registerS3,
 	registerSESv2,
 	registerSNS,
+	registerSecretsManager,
 	registerSSM,
 	registerSSMContacts,
 	registerSTS,

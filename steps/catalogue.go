@@ -100,7 +100,8 @@ func builtinEntries() []Action {
 		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
 		rdsActions(), dynamodbActions(), ec2Actions(), elbv2Actions(),
-		route53Actions(), arcActions(), cloudwatchActions(),
+		route53Actions(), arcActions(), cloudwatchActions(), s3Actions(),
+		secretsmanagerActions(),
 	} {
 		all = append(all, group...)
 	}

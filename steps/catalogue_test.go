@@ -30,6 +30,7 @@ var wantPhases = map[string][]string{
 	"elbv2.register-targets":            {"reintegrate"},
 	"rds.promote-read-replica":          {"reintegrate"},
 	"rds.failover-global-cluster":       {"reintegrate"},
+	"secretsmanager.promote-replica":    {"reintegrate"},
 	"route53.upsert-record":             {"switch"},
 	"route53.update-health-check":       {"switch"},
 	"arc.start-region-switch":           {"switch"},
@@ -37,6 +38,7 @@ var wantPhases = map[string][]string{
 	"route53.health-check-status":       {"verify"},
 	"elbv2.wait-healthy":                {"verify"},
 	"rds.wait-available":                {"verify"},
+	"s3.check-replication":              {"verify"},
 	"dynamodb.wait-active":              {"verify"},
 	"http.probe":                        {"verify"},
 	"notify":                            {"notify"},
@@ -89,7 +91,7 @@ func TestReadOnlyActions(t *testing.T) {
 	t.Parallel()
 	readOnly := []string{
 		"cloudwatch.wait-alarm", "route53.health-check-status", "elbv2.wait-healthy",
-		"rds.wait-available", "dynamodb.wait-active", "http.probe", "manual", "wait", "aws.call",
+		"rds.wait-available", "dynamodb.wait-active", "http.probe", "manual", "wait", "aws.call", "s3.check-replication",
 	}
 	for _, spec := range Default().Actions() {
 		if got, want := spec.Mutating, !slices.Contains(readOnly, spec.Name); got != want {

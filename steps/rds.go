@@ -1,12 +1,16 @@
 package steps
 
-import "github.com/drpilot/drpilot/runbooks"
+import (
+	"slices"
+
+	"github.com/drpilot/drpilot/runbooks"
+)
 
 // rdsActions are the Amazon RDS and Aurora actions (IAM prefix rds).
 func rdsActions() []Action {
 	return []Action{
 		rdsRestoreToPointInTime().runs(runRDSRestoreToPointInTime),
-		rdsRestoreFromSnapshot().runs(runRDSRestoreFromSnapshot),
+		rdsRestoreFromSnapshot().runs(runRDSRestoreFromSnapshot).plans(planRDSRestoreFromSnapshot),
 		rdsPromoteReadReplica().runs(runRDSPromoteReadReplica),
 		rdsFailoverGlobalCluster().runs(runRDSFailoverGlobalCluster),
 		rdsWaitAvailable().runs(runRDSWaitAvailable),
@@ -81,16 +85,23 @@ func rdsRestoreToPointInTime() Action {
 }
 
 // rdsRestoreFromSnapshot creates an instance from a (usually copied
-// cross-Region) snapshot.
+// cross-Region) snapshot, named or the newest of an instance or a name.
 func rdsRestoreFromSnapshot() Action {
 	params := append([]runbooks.Param{
 		required(str("db_instance_identifier", "DBInstanceIdentifier", "The identifier of the new instance.")),
-		required(str("db_snapshot_identifier", "DBSnapshotIdentifier", "The snapshot to restore; its ARN when it is shared from another account.")),
+		str("db_snapshot_identifier", "DBSnapshotIdentifier", "The snapshot to restore; its ARN when it is shared from another account."),
+		str("newest_snapshot_of", "",
+			"Restore the newest available snapshot of this DB instance (its identifier) in the step's Region instead of a named one."),
+		str("newest_snapshot_matching", "",
+			"Restore the newest available snapshot whose identifier matches this pattern (* any characters, ? one, [a-z] a class), such as \"orders-db-*\" or \"rds:orders-db-*\", instead of a named one."),
+		enum("snapshot_type", "", []string{"manual", "automated", "awsbackup"},
+			"With newest_snapshot_of or newest_snapshot_matching: only snapshots of this type."),
 	}, restoredInstanceParams()...)
 	return Action{
 		spec: runbooks.ActionSpec{
-			Name:     "rds.restore-from-snapshot",
-			Summary:  "Create an RDS DB instance from a DB snapshot and wait until it is available.",
+			Name: "rds.restore-from-snapshot",
+			Summary: "Create an RDS DB instance from a DB snapshot, given by identifier or as the newest available one of an instance or a name pattern, " +
+				"and wait until it is available.",
 			Phases:   []string{"restore"},
 			Mutating: true,
 			Calls: []runbooks.Call{
@@ -98,22 +109,28 @@ func rdsRestoreFromSnapshot() Action {
 				act("rds:RestoreDBInstanceFromDBSnapshot"),
 				waitOn("rds:DescribeDBInstances"),
 			},
-			Params:      params,
-			Outputs:     instanceOutputs,
-			Idempotency: "Check-before-act: DescribeDBInstances looks for the new instance first; when it exists the action waits on it instead of restoring again. DescribeDBSnapshots checks the snapshot is available.",
-			Wait:        "Polls DescribeDBInstances until the new instance is available; the response's DBInstance is refreshed from that last read.",
-			Expect:      runbooks.Minutes(20),
-			Timeout:     runbooks.Minutes(120),
+			Params:  params,
+			OneOf:   [][]string{{"db_snapshot_identifier", "newest_snapshot_of", "newest_snapshot_matching"}},
+			Outputs: append(slices.Clone(instanceOutputs), "DBSnapshotIdentifier", "SnapshotCreateTime"),
+			Idempotency: "Check-before-act: DescribeDBInstances looks for the new instance first; when it exists the action waits on it instead of restoring again. " +
+				"Before the gate, DescribeDBSnapshots checks the named snapshot is available or, for newest_snapshot_of and newest_snapshot_matching, " +
+				"lists every page of the Region's snapshots (of that instance, of snapshot_type) and chooses the available one with the newest SnapshotCreateTime; " +
+				"the gate's request names it, the notes give its age, and the step fails when none matches. " +
+				"The snapshot's creation time is the step's recovery point.",
+			Wait: "Polls DescribeDBInstances until the new instance is available; the response's DBInstance is refreshed from that last read, " +
+				"plus DBSnapshotIdentifier and SnapshotCreateTime, the snapshot restored.",
+			Expect:  runbooks.Minutes(20),
+			Timeout: runbooks.Minutes(120),
 		},
 		example: example{
-			id: "restore-catalog-db", phase: "restore", title: "Create the catalog database from last night's snapshot copy",
+			id: "restore-catalog-db", phase: "restore", title: "Create the catalog database from the newest snapshot copied to the recovery Region",
 			with: []setting{
 				{"db_instance_identifier", `"catalog-restored"`},
-				{"db_snapshot_identifier", `"${vars.catalog_snapshot}"`},
+				{"newest_snapshot_matching", `"catalog-db-copy-*"`},
 				{"db_instance_class", `"db.r6g.large"`},
 				{"multi_az", `true`},
 			},
-			outputs: []setting{{"endpoint", `"DBInstance.Endpoint.Address"`}},
+			outputs: []setting{{"endpoint", `"DBInstance.Endpoint.Address"`}, {"snapshot", `"DBSnapshotIdentifier"`}},
 		},
 	}
 }

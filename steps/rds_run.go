@@ -83,22 +83,6 @@ func pointInTime(ctx context.Context, s *StepRun) time.Time {
 	return t
 }
 
-// runRDSRestoreFromSnapshot makes a new instance from a DB snapshot, once
-// the snapshot is available.
-func runRDSRestoreFromSnapshot(ctx context.Context, s *StepRun) (map[string]any, error) {
-	target, snapshot := s.String("db_instance_identifier"), s.String("db_snapshot_identifier")
-	return restoreDBInstance(ctx, s, target, func() error {
-		if err := checkDBSnapshot(ctx, s, snapshot); err != nil {
-			return err
-		}
-		in := s.Input()
-		if _, err := s.Mutate(ctx, "rds:RestoreDBInstanceFromDBSnapshot", in, simulatedDBInstance(target, in)); err != nil {
-			return fmt.Errorf("restore DB instance %s from snapshot %s: %w", target, snapshot, err)
-		}
-		return nil
-	})
-}
-
 // restoreDBInstance is what both restores share: look for the target
 // instance first, call restore only when it does not exist, and wait
 // until it is available. The response is {DBInstance} from the wait's
@@ -119,27 +103,6 @@ func restoreDBInstance(ctx context.Context, s *StepRun, target string, restore f
 		return nil, err
 	}
 	return dbInstanceResponse(s, out), nil
-}
-
-// checkDBSnapshot refuses a snapshot that is not available: a copy from
-// the primary Region may still be running.
-func checkDBSnapshot(ctx context.Context, s *StepRun, snapshot string) error {
-	in := map[string]any{"DBSnapshotIdentifier": snapshot}
-	if strings.HasPrefix(snapshot, "arn:") {
-		in["IncludeShared"] = true // an ARN names a snapshot another account may share
-	}
-	out, err := s.Read(ctx, "rds:DescribeDBSnapshots", in)
-	if errorCode(err) == "DBSnapshotNotFound" {
-		return fmt.Errorf("DB snapshot %s does not exist in %s: check db_snapshot_identifier (a copied snapshot has the name given to the copy)", snapshot, s.Region())
-	}
-	if err != nil {
-		return fmt.Errorf("check DB snapshot %s: %w", snapshot, err)
-	}
-	sn := respFirst(out, "DBSnapshots")
-	if status := respString(sn, "Status"); status != "available" {
-		return fmt.Errorf("DB snapshot %s is %q, not available: wait until it is (a copy may still be running), then retry the step", snapshot, status)
-	}
-	return nil
 }
 
 // runRDSPromoteReadReplica promotes a replica unless it has no replication

@@ -11,8 +11,9 @@ import (
 )
 
 // secretsServer answers Secrets Manager's JSON protocol for the few
-// operations the secret test calls, in front of the sandbox, which does not
-// serve Secrets Manager; every other request goes on to the sandbox. The
+// operations the secret test calls, in front of the sandbox, with values
+// the test knows (a generated password included, which the sandbox would
+// make at random); every other request goes on to the sandbox. The
 // requests come from the real SDK client, through the factory.
 type secretsServer struct {
 	mu    sync.Mutex
