@@ -119,6 +119,7 @@ var registry = []func(*Sandbox){
 	registerCloudWatch,
 	registerDynamoDB,
 	registerEC2,
+	registerElastiCache,
 	registerECS,
 	registerELBv2,
 	registerEventBridge,
