@@ -31,6 +31,7 @@ var wantPhases = map[string][]string{
 	"rds.promote-read-replica":              {"reintegrate"},
 	"rds.failover-global-cluster":           {"reintegrate"},
 	"elasticache.failover-global-datastore": {"reintegrate"},
+	"docdb.failover-global-cluster":         {"reintegrate"},
 	"route53.upsert-record":                 {"switch"},
 	"route53.update-health-check":           {"switch"},
 	"arc.start-region-switch":               {"switch"},

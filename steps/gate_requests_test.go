@@ -99,6 +99,8 @@ func TestGatesShowWhatIsSent(t *testing.T) {
 			createVolume("${steps.find-snapshot.snapshot_id}"), attachVolume("${steps.create-volume.volume_id}")), ec2Scenario},
 		run{"rds-pitr", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-to-point-in-time", pitrWith, endpointOutput)), rdsScenario},
 		run{"rds-snapshot", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-from-snapshot", snapshotWith, endpointOutput)), rdsScenario},
+		run{"docdb", restoreRunbook("eu-west-1", "eu-central-1", "1h",
+			rdsStep("d", "docdb.failover-global-cluster", docdbFailoverWith, failoverOutputs)), docdbScenario},
 		run{"elasticache", restoreRunbook("eu-west-1", "eu-central-1", "1h",
 			rdsStep("c", "elasticache.failover-global-datastore", cacheFailoverWith, cacheFailoverOutputs)), cacheScenario},
 	)
