@@ -125,6 +125,7 @@ var registry = []func(*Sandbox){
 	registerEventBridge,
 	registerIncidents,
 	registerLambda,
+	registerOpenSearch,
 	registerRDS,
 	registerRoute53,
 	registerS3,

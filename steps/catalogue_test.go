@@ -32,6 +32,7 @@ var wantPhases = map[string][]string{
 	"rds.failover-global-cluster":           {"reintegrate"},
 	"elasticache.failover-global-datastore": {"reintegrate"},
 	"docdb.failover-global-cluster":         {"reintegrate"},
+	"opensearch.wait-healthy":               {"restore", "verify"},
 	"route53.upsert-record":                 {"switch"},
 	"route53.update-health-check":           {"switch"},
 	"arc.start-region-switch":               {"switch"},
