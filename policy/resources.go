@@ -109,9 +109,18 @@ var scoped = map[string]func(action string, at target) []grant{
 		return one(a, append(global, at.arnOrName("rds", "cluster:", "TargetDbClusterIdentifier")...))
 	},
 	"elasticache:FailoverGlobalReplicationGroup": failoverGlobalDatastore,
-	"dynamodb:RestoreTableToPointInTime":         restoreTable,
-	"backup:StartRestoreJob":                     startRestoreJob,
-	"ec2:CreateVolume":                           createVolume,
+	// FIS authorizes a start on the template and on the experiment it
+	// makes, whose id is FIS's to choose.
+	"fis:StartExperiment": func(a string, at target) []grant {
+		return one(a, append(at.arn("fis", "experiment-template/"+at.str("ExperimentTemplateId"), "ExperimentTemplateId"),
+			at.arn("fis", "experiment/*")...))
+	},
+	"fis:StopExperiment": func(a string, at target) []grant {
+		return one(a, at.arn("fis", "experiment/"+at.str("Id"), "Id"))
+	},
+	"dynamodb:RestoreTableToPointInTime": restoreTable,
+	"backup:StartRestoreJob":             startRestoreJob,
+	"ec2:CreateVolume":                   createVolume,
 	"ec2:AttachVolume": func(a string, at target) []grant {
 		return one(a, append(at.arn("ec2", "volume/"+at.str("VolumeId"), "VolumeId"), at.arn("ec2", "instance/"+at.str("InstanceId"), "InstanceId")...))
 	},

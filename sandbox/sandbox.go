@@ -123,6 +123,7 @@ var registry = []func(*Sandbox){
 	registerECS,
 	registerELBv2,
 	registerEventBridge,
+	registerFIS,
 	registerIncidents,
 	registerLambda,
 	registerOpenSearch,

@@ -99,7 +99,7 @@ func builtinEntries() []Action {
 	for _, group := range [][]Action{
 		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
-		rdsActions(), docdbActions(), dynamodbActions(), elastiCacheActions(), openSearchActions(), ec2Actions(), elbv2Actions(),
+		rdsActions(), docdbActions(), dynamodbActions(), elastiCacheActions(), openSearchActions(), fisActions(), ec2Actions(), elbv2Actions(),
 		route53Actions(), arcActions(), cloudwatchActions(),
 	} {
 		all = append(all, group...)

@@ -33,6 +33,8 @@ var wantPhases = map[string][]string{
 	"elasticache.failover-global-datastore": {"reintegrate"},
 	"docdb.failover-global-cluster":         {"reintegrate"},
 	"opensearch.wait-healthy":               {"restore", "verify"},
+	"fis.start-experiment":                  {"any"},
+	"fis.stop-experiment":                   {"any"},
 	"route53.upsert-record":                 {"switch"},
 	"route53.update-health-check":           {"switch"},
 	"arc.start-region-switch":               {"switch"},

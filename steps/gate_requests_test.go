@@ -101,6 +101,7 @@ func TestGatesShowWhatIsSent(t *testing.T) {
 		run{"rds-snapshot", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-from-snapshot", snapshotWith, endpointOutput)), rdsScenario},
 		run{"docdb", restoreRunbook("eu-west-1", "eu-central-1", "1h",
 			rdsStep("d", "docdb.failover-global-cluster", docdbFailoverWith, failoverOutputs)), docdbScenario},
+		run{"fis", fisGameDay(), fisScenario},
 		run{"elasticache", restoreRunbook("eu-west-1", "eu-central-1", "1h",
 			rdsStep("c", "elasticache.failover-global-datastore", cacheFailoverWith, cacheFailoverOutputs)), cacheScenario},
 	)
