@@ -39,7 +39,9 @@ func planFISStartExperiment(ctx context.Context, s *StepRun) ([]request, error) 
 	}
 	in := s.Input()
 	in["ClientToken"] = s.Token()
-	guess := map[string]any{"Id": "", "ExperimentTemplateId": id, "RoleArn": t["RoleArn"],
+	// No Id: FIS chooses it, and a later step that names it reads where
+	// it would have come from.
+	guess := map[string]any{"ExperimentTemplateId": id, "RoleArn": t["RoleArn"],
 		"State": map[string]any{"Status": "initiating", "Reason": "simulated: the experiment was not started"}}
 	return []request{s.primaryRequest("fis:StartExperiment", in, map[string]any{"Experiment": guess})}, nil
 }
@@ -133,7 +135,17 @@ func experimentState(out map[string]any) (string, string) {
 // stopping, then waits until it has ended.
 func runFISStopExperiment(ctx context.Context, s *StepRun) (map[string]any, error) {
 	id := s.String("experiment_id")
+	// In a dry run the experiment a start step made was only simulated:
+	// its id is a placeholder FIS would refuse as malformed, not a
+	// missing experiment, so it is not asked about.
+	if s.DryRun() && strings.HasPrefix(id, "<simulated:") {
+		s.Note("dry-run: experiment %s comes from a simulated start; a live run stops the experiment that start makes", id)
+		return simulateAbsent(s, map[string]any{"Experiment": map[string]any{"State": map[string]any{"Status": "stopped"}}}), nil
+	}
 	out, err := s.Read(ctx, "fis:GetExperiment", map[string]any{"Id": id})
+	if missingInDryRun(s, err, "experiment "+id) {
+		return simulateAbsent(s, map[string]any{"Experiment": map[string]any{"Id": id, "State": map[string]any{"Status": "stopped"}}}), nil
+	}
 	if errorCode(err) == "ResourceNotFoundException" {
 		return nil, fmt.Errorf("experiment %s does not exist in %s: check experiment_id and the step's region", id, s.Region())
 	}
