@@ -65,11 +65,7 @@ func TestElastiCacheFailoverGlobalDatastore(t *testing.T) {
 	}
 	tr.verify()
 
-	again := startRun(t, src, "", runOptions{on: tr})
-	stepOutputs(t, again, "c")
-	if n := countRequests(again, "FailoverGlobalReplicationGroup", ""); n != 1 || !hasNote(again, "c", "already the primary") {
-		t.Errorf("second run: %d failovers in all, notes %v", n, stepNotes(again, "c"))
-	}
+	rerunSendsNoMore(t, tr, src, "c", "FailoverGlobalReplicationGroup", "already the primary")
 
 	if out := dryRunOutputs(t, src, cacheScenario, "c"); out["status"] != "modifying" || out["region"] != "eu-central-1" {
 		t.Errorf("dry-run outputs %v", out)

@@ -101,11 +101,8 @@ func TestFISStopExperiment(t *testing.T) {
 	id := fmt.Sprint(stepOutputs(t, tr, "start")["id"])
 	tr.verify()
 
-	again := startRun(t, restoreRunbook("eu-west-1", "eu-central-1", "1h", fisStopStep(id)), "", runOptions{on: tr})
-	stepOutputs(t, again, "stop")
-	if n := countRequests(again, "StopExperiment", ""); n != 1 || !hasNote(again, "stop", "has already ended (stopped: Experiment stopped by user.)") {
-		t.Errorf("%d stops in all, notes %v", n, stepNotes(again, "stop"))
-	}
+	rerunSendsNoMore(t, tr, restoreRunbook("eu-west-1", "eu-central-1", "1h", fisStopStep(id)), "stop", "StopExperiment",
+		"has already ended (stopped: Experiment stopped by user.)")
 
 	// The stop names the simulated start's experiment: it is not looked
 	// up, and the step is simulated too.

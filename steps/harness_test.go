@@ -274,3 +274,15 @@ func dryRunOutputs(t *testing.T, src, scenario, step string) map[string]any {
 	dry.verify()
 	return stepOutputs(t, dry, step)
 }
+
+// rerunSendsNoMore runs src again on tr's sandbox, as a retried or
+// resumed run does, and checks that step found its work done: no further
+// operation request than tr's one, and a note saying so.
+func rerunSendsNoMore(t *testing.T, tr *testRun, src, step, operation, note string) {
+	t.Helper()
+	again := startRun(t, src, "", runOptions{on: tr})
+	stepOutputs(t, again, step)
+	if n := countRequests(again, operation, ""); n != 1 || !hasNote(again, step, note) {
+		t.Errorf("second run: %d %s requests in all, notes %v", n, operation, stepNotes(again, step))
+	}
+}
