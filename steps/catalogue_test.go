@@ -94,7 +94,7 @@ func TestReadOnlyActions(t *testing.T) {
 	t.Parallel()
 	readOnly := []string{
 		"cloudwatch.wait-alarm", "route53.health-check-status", "elbv2.wait-healthy",
-		"rds.wait-available", "dynamodb.wait-active", "http.probe", "manual", "wait", "aws.call",
+		"rds.wait-available", "dynamodb.wait-active", "opensearch.wait-healthy", "http.probe", "manual", "wait", "aws.call",
 	}
 	for _, spec := range Default().Actions() {
 		if got, want := spec.Mutating, !slices.Contains(readOnly, spec.Name); got != want {
