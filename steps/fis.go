@@ -35,7 +35,7 @@ func fisStartExperiment() Action {
 			Outputs: []string{"Experiment.Id", "Experiment.Arn", "Experiment.State.Status"},
 			Idempotency: "StartExperiment gets a clientToken derived from the run id and step id, so a retried or resumed step gets the experiment the first attempt started instead of a second one. " +
 				"That holds for a retry after the experiment failed too: it answers with the failed experiment, so running the experiment again takes a new run.",
-			Wait: "Before acting, GetExperimentTemplate reads the template; its actions (with their durations and targets), its targets and its stop conditions are noted, and show beside a gated step's request. " +
+			Wait: "Before acting, GetExperimentTemplate reads the template; its actions (with their durations and targets), its targets and its stop conditions are noted as the step's notes, which a gated step emits before it asks for approval (the gate's request itself is StartExperiment's input). " +
 				"Then polls GetExperiment until the experiment is running (or completed), or with wait = \"completed\" until it is completed; " +
 				"an experiment that is failed, stopped (by a person or a stop condition) or cancelled fails the step with FIS's reason. The response is that last GetExperiment response.",
 			Expect:  runbooks.Minutes(1),
