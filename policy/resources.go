@@ -108,12 +108,35 @@ var scoped = map[string]func(action string, at target) []grant{
 		global := at.known(fmt.Sprintf("arn:aws:rds::%s:global-cluster:%s", at.account, at.str("GlobalClusterIdentifier")), "GlobalClusterIdentifier")
 		return one(a, append(global, at.arnOrName("rds", "cluster:", "TargetDbClusterIdentifier")...))
 	},
+	"elasticache:FailoverGlobalReplicationGroup": failoverGlobalDatastore,
+	// FIS authorizes a start on the template and on the experiment it
+	// makes, whose id is FIS's to choose.
+	"fis:StartExperiment": func(a string, at target) []grant {
+		return one(a, append(at.arn("fis", "experiment-template/"+at.str("ExperimentTemplateId"), "ExperimentTemplateId"),
+			at.arn("fis", "experiment/*")...))
+	},
+	"fis:StopExperiment": func(a string, at target) []grant {
+		return one(a, at.arn("fis", "experiment/"+at.str("Id"), "Id"))
+	},
 	"dynamodb:RestoreTableToPointInTime": restoreTable,
 	"backup:StartRestoreJob":             startRestoreJob,
 	"ec2:CreateVolume":                   createVolume,
 	"ec2:AttachVolume": func(a string, at target) []grant {
 		return one(a, append(at.arn("ec2", "volume/"+at.str("VolumeId"), "VolumeId"), at.arn("ec2", "instance/"+at.str("InstanceId"), "InstanceId")...))
 	},
+}
+
+// failoverGlobalDatastore is authorized on the global datastore, whose ARN
+// names no Region, and on the replication group made primary, in
+// PrimaryRegion (the step's Region when the step leaves it out).
+func failoverGlobalDatastore(a string, at target) []grant {
+	global := at.known(fmt.Sprintf("arn:aws:elasticache::%s:globalreplicationgroup:%s", at.account, at.str("GlobalReplicationGroupId")), "GlobalReplicationGroupId")
+	region, members := at.region, []string{"PrimaryReplicationGroupId"}
+	if r := at.str("PrimaryRegion"); r != "" {
+		region, members = r, append(members, "PrimaryRegion")
+	}
+	group := at.known(fmt.Sprintf("arn:aws:elasticache:%s:%s:replicationgroup:%s", region, at.account, at.str("PrimaryReplicationGroupId")), members...)
+	return one(a, append(global, group...))
 }
 
 // restoreTable: a point-in-time restore is authorized on the source table,

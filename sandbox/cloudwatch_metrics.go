@@ -12,7 +12,9 @@ const replicaLagSteady = 2 * time.Second
 
 // cwGetMetricStatistics answers AWS/RDS ReplicaLag for a read replica: a
 // couple of seconds while its source Region replicates, and since the
-// outage began once it does not (nothing has arrived since). Any other
+// outage began once it does not (nothing has arrived since); and the lag
+// of a global database's secondary cluster, AWS/RDS AuroraGlobalDBRPOLag
+// or AWS/DocDB GlobalClusterReplicationLag, alike. Any other
 // metric has no datapoints, as CloudWatch answers for a metric nobody
 // publishes.
 func cwGetMetricStatistics(c *call) (any, error) {
@@ -25,8 +27,14 @@ func cwGetMetricStatistics(c *call) (any, error) {
 		points = append(points, map[string]any{"Timestamp": c.now.Truncate(time.Minute), "Maximum": v, "Average": v,
 			"Minimum": v, "SampleCount": 1.0, "Unit": unit})
 	}
-	switch {
-	case str(c.input, "Namespace") != "AWS/RDS":
+	switch ns := str(c.input, "Namespace"); {
+	// DocumentDB's global clusters are the RDS global clusters the sandbox
+	// keeps (the same API serves both); their lag has another name.
+	case ns == "AWS/DocDB" && name == "GlobalClusterReplicationLag":
+		if lag, ok := c.globalRPOLag(dimension(c.input, "DBClusterIdentifier")); ok {
+			point(float64(lag.Milliseconds()), "Milliseconds")
+		}
+	case ns != "AWS/RDS":
 	case name == "ReplicaLag":
 		if lag, ok := c.replicaLag(dimension(c.input, "DBInstanceIdentifier")); ok {
 			point(lag.Seconds(), "Seconds")

@@ -39,8 +39,9 @@ type CreateEntry struct {
 	Ago       string `toml:"ago"` // how long before the start; default "24h"
 	// ID pins the id of the resource made (a hosted zone or health check
 	// id, an EC2 instance, volume or snapshot id, a target group or ARC
-	// plan ARN, the recovery point ARN of a backup or copy job), so that
-	// runbooks — and later entries — that name it by id find it.
+	// plan ARN, the recovery point ARN of a backup or copy job, an
+	// ElastiCache global datastore id), so that runbooks — and later
+	// entries — that name it by id find it.
 	ID    string         `toml:"id"`
 	Input map[string]any `toml:"input"`
 }

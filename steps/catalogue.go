@@ -99,9 +99,8 @@ func builtinEntries() []Action {
 	for _, group := range [][]Action{
 		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
-		rdsActions(), dynamodbActions(), ec2Actions(), elbv2Actions(),
-		route53Actions(), arcActions(), cloudwatchActions(), s3Actions(),
-		secretsmanagerActions(),
+		rdsActions(), docdbActions(), dynamodbActions(), elastiCacheActions(), openSearchActions(), fisActions(), ec2Actions(), elbv2Actions(),
+		route53Actions(), arcActions(), cloudwatchActions(), s3Actions(), secretsmanagerActions(),
 	} {
 		all = append(all, group...)
 	}

@@ -100,6 +100,11 @@ func TestGatesShowWhatIsSent(t *testing.T) {
 		run{"rds-pitr", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-to-point-in-time", pitrWith, endpointOutput)), rdsScenario},
 		run{"rds-snapshot", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-from-snapshot", snapshotWith, endpointOutput)), rdsScenario},
 		run{"secretsmanager", restoreRunbook("eu-west-1", "eu-central-1", "1h", smStep("prod/orders-db")), smScenario},
+		run{"docdb", restoreRunbook("eu-west-1", "eu-central-1", "1h",
+			rdsStep("d", "docdb.failover-global-cluster", docdbFailoverWith, failoverOutputs)), docdbScenario},
+		run{"fis", fisGameDay(), fisScenario},
+		run{"elasticache", restoreRunbook("eu-west-1", "eu-central-1", "1h",
+			rdsStep("c", "elasticache.failover-global-datastore", cacheFailoverWith, cacheFailoverOutputs)), cacheScenario},
 	)
 	var mu sync.Mutex
 	gated := map[string]bool{}

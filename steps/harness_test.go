@@ -258,3 +258,31 @@ func sandboxState(t *testing.T, tr *testRun) map[string]any {
 func parameterScenario(name, value string) string {
 	return fmt.Sprintf("[[create]]\nservice = \"ssm\"\nregion = \"eu-west-2\"\noperation = \"PutParameter\"\ninput = { Name = %q, Value = %q, Type = \"String\" }\n", name, value)
 }
+
+// dryRunOutputs runs src in dry-run against scenario, checks that nothing
+// mutating was sent and that step's change was simulated, and returns the
+// step's outputs.
+func dryRunOutputs(t *testing.T, src, scenario, step string) map[string]any {
+	t.Helper()
+	dry := startRun(t, src, scenario, runOptions{mode: ModeDryRun})
+	if n := len(dry.mutatingRequests()); n != 0 {
+		t.Errorf("dry-run sent %d mutating requests", n)
+	}
+	if done := dry.rec.of(EventStepDone, step); len(done) != 1 || !done[0].Simulated {
+		t.Errorf("dry-run step %s: %+v, error %s", step, done, stepError(dry))
+	}
+	dry.verify()
+	return stepOutputs(t, dry, step)
+}
+
+// rerunSendsNoMore runs src again on tr's sandbox, as a retried or
+// resumed run does, and checks that step found its work done: no further
+// operation request than tr's one, and a note saying so.
+func rerunSendsNoMore(t *testing.T, tr *testRun, src, step, operation, note string) {
+	t.Helper()
+	again := startRun(t, src, "", runOptions{on: tr})
+	stepOutputs(t, again, step)
+	if n := countRequests(again, operation, ""); n != 1 || !hasNote(again, step, note) {
+		t.Errorf("second run: %d %s requests in all, notes %v", n, operation, stepNotes(again, step))
+	}
+}

@@ -12,7 +12,7 @@ func rdsActions() []Action {
 		rdsRestoreToPointInTime().runs(runRDSRestoreToPointInTime),
 		rdsRestoreFromSnapshot().runs(runRDSRestoreFromSnapshot).plans(planRDSRestoreFromSnapshot),
 		rdsPromoteReadReplica().runs(runRDSPromoteReadReplica),
-		rdsFailoverGlobalCluster().runs(runRDSFailoverGlobalCluster),
+		globalClusterFailover(auroraGlobal).runs(auroraGlobal.failover),
 		rdsWaitAvailable().runs(runRDSWaitAvailable),
 	}
 }
@@ -168,50 +168,6 @@ func rdsPromoteReadReplica() Action {
 				{"backup_retention_period", `7`},
 			},
 			outputs: []setting{{"endpoint", `"DBInstance.Endpoint.Address"`}},
-		},
-	}
-}
-
-// rdsFailoverGlobalCluster makes a secondary Aurora cluster the writer of
-// its global database.
-func rdsFailoverGlobalCluster() Action {
-	return Action{
-		spec: runbooks.ActionSpec{
-			Name:     "rds.failover-global-cluster",
-			Summary:  "Make a secondary Aurora cluster the writer of its global database, by switchover or by failover that allows data loss.",
-			Phases:   []string{"reintegrate"},
-			Mutating: true,
-			Calls: []runbooks.Call{
-				check("cloudwatch:GetMetricStatistics"),
-				act("rds:FailoverGlobalCluster"),
-				waitOn("rds:DescribeGlobalClusters"),
-			},
-			Params: []runbooks.Param{
-				required(str("global_cluster_identifier", "GlobalClusterIdentifier", "The identifier of the global database.")),
-				required(arn("target_db_cluster_identifier", "TargetDbClusterIdentifier", "rds",
-					"The ARN of the secondary cluster to make the writer.")),
-				boolean("allow_data_loss", "AllowDataLoss",
-					"Fail over even though the secondary may lag the primary, for when the primary Region is down."),
-				boolean("switchover", "Switchover",
-					"Switch over without data loss, for when the primary is healthy (a planned move or a rehearsal)."),
-			},
-			// AWS refuses both at once and defaults to a switchover, which
-			// cannot work when the primary Region is down; making the author
-			// choose keeps that decision in the runbook.
-			OneOf:       [][]string{{"allow_data_loss", "switchover"}},
-			Outputs:     []string{"GlobalCluster.GlobalClusterArn", "GlobalCluster.Endpoint", "GlobalCluster.Status"},
-			Idempotency: "Check-before-act: DescribeGlobalClusters shows which member is the writer; when it is already the target cluster the action only waits.",
-			Wait:        "Polls DescribeGlobalClusters until the target cluster is the writer and the global cluster is available; the response's GlobalCluster is refreshed from that last read.",
-			Expect:      runbooks.Minutes(5),
-			Timeout:     runbooks.Minutes(30),
-		},
-		example: example{
-			id: "fail-over-aurora", phase: "reintegrate", title: "Make the recovery cluster the writer",
-			with: []setting{
-				{"global_cluster_identifier", `"store-global"`},
-				{"target_db_cluster_identifier", `"arn:aws:rds:${runbook.regions.recovery}:${runbook.account}:cluster:store-recovery"`},
-				{"allow_data_loss", `true`},
-			},
 		},
 	}
 }

@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 
 	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // The Amazon RDS and Aurora actions: two restores, a replica promotion, a
-// global database failover and a wait. None of these operations takes a
+// global database failover (globaldb_run.go, shared with DocumentDB) and a
+// wait. None of these operations takes a
 // client token, so each checks before it acts: a restore whose target
 // instance exists, a replica that has no source any more and a cluster that
 // is already the writer are what a retried or resumed step finds, and the
@@ -147,20 +147,20 @@ func runRDSPromoteReadReplica(ctx context.Context, s *StepRun) (map[string]any, 
 // reached), and the promotion's RPO is then not measured; that never stops
 // the promotion.
 func replicaLag(ctx context.Context, s *StepRun, id string) time.Duration {
-	v, ok := latestMetric(ctx, s, s.Region(), "ReplicaLag", "DBInstanceIdentifier", id)
+	v, ok := latestMetric(ctx, s, s.Region(), "AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", id)
 	if !ok {
 		return -1
 	}
 	return time.Duration(v * float64(time.Second)).Round(time.Second)
 }
 
-// latestMetric reads the newest Maximum of an AWS/RDS metric of one
+// latestMetric reads the newest Maximum of a metric (AWS/RDS, AWS/DocDB) of one
 // resource over the last five minutes. When CloudWatch cannot say (an
 // error, no datapoint), it notes that the RPO is unknown and reports false.
-func latestMetric(ctx context.Context, s *StepRun, region, metric, dimension, id string) (float64, bool) {
+func latestMetric(ctx context.Context, s *StepRun, region, namespace, metric, dimension, id string) (float64, bool) {
 	now := s.exec.now().UTC()
 	out, err := s.ReadIn(ctx, region, "cloudwatch:GetMetricStatistics", map[string]any{
-		"Namespace": "AWS/RDS", "MetricName": metric,
+		"Namespace": namespace, "MetricName": metric,
 		"Dimensions": []any{map[string]any{"Name": dimension, "Value": id}},
 		"StartTime":  now.Add(-5 * time.Minute).Format(time.RFC3339), "EndTime": now.Format(time.RFC3339),
 		"Period": 60, "Statistics": []any{"Maximum"},
@@ -182,23 +182,6 @@ func latestMetric(ctx context.Context, s *StepRun, region, metric, dimension, id
 		s.Note("CloudWatch has no %s for %s in the last five minutes: the data this step loses is unknown", metric, id)
 	}
 	return value, found
-}
-
-// globalFailoverLoss is the data a global database's failover to target
-// loses: nothing for a switchover, which waits for replication; for a
-// failover, the target's AuroraGlobalDBRPOLag just before it (-1 when
-// CloudWatch cannot say).
-func globalFailoverLoss(ctx context.Context, s *StepRun, target string) (time.Duration, string) {
-	if allow, _ := s.Bool("allow_data_loss"); !allow {
-		return 0, "a switchover waits for replication: no data lost"
-	}
-	region, cluster := arnRegion(target), target[strings.LastIndex(target, ":")+1:]
-	ms, ok := latestMetric(ctx, s, region, "AuroraGlobalDBRPOLag", "DBClusterIdentifier", cluster)
-	if !ok {
-		return -1, ""
-	}
-	lag := time.Duration(ms * float64(time.Millisecond)).Round(time.Second)
-	return lag, fmt.Sprintf("cluster %s was %s behind the writer when it took over (CloudWatch AuroraGlobalDBRPOLag)", cluster, lag)
 }
 
 // runRDSWaitAvailable waits for an instance and answers with the last
@@ -277,121 +260,6 @@ func simulatedDBInstance(id string, in map[string]any) map[string]any {
 		}
 	}
 	return map[string]any{"DBInstance": db}
-}
-
-// runRDSFailoverGlobalCluster moves a global database's writer to the
-// target cluster unless it is already there or on its way, then waits
-// until it is the writer of an available global cluster.
-func runRDSFailoverGlobalCluster(ctx context.Context, s *StepRun) (map[string]any, error) {
-	id, target := s.String("global_cluster_identifier"), s.String("target_db_cluster_identifier")
-	gc, err := describeGlobalCluster(ctx, s, id)
-	if err != nil {
-		return nil, err
-	}
-	writer, moving := globalWriter(gc), globalFailoverTarget(gc)
-	loss, how := time.Duration(-1), ""
-	switch {
-	case !isGlobalMember(gc, target):
-		return nil, fmt.Errorf("%s is not a member of global cluster %s: check target_db_cluster_identifier (the secondary cluster's ARN)", target, id)
-	case writer == target:
-		s.Note("%s is already the writer of global cluster %s: nothing to fail over; waiting until the global cluster is available", target, id)
-	case moving == target:
-		s.Note("a failover of global cluster %s to %s is already under way: waiting for it instead of starting another", id, target)
-	default:
-		loss, how = globalFailoverLoss(ctx, s, target)
-		if _, err := s.Mutate(ctx, "rds:FailoverGlobalCluster", s.Input(), simulatedFailover(s, gc, writer, target)); err != nil {
-			return nil, fmt.Errorf("fail global cluster %s over to %s: %w", id, target, err)
-		}
-	}
-	out, err := s.Wait(ctx, WaitSpec{
-		Operation: "rds:DescribeGlobalClusters", Input: map[string]any{"GlobalClusterIdentifier": id},
-		Check: globalWriterIs(id, target), Interval: gdbPollInterval, MaxInterval: gdbPollMaxInterval,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if s.Simulated() {
-		return out, nil
-	}
-	if loss >= 0 {
-		s.RecoveredTo(s.started.Add(-loss), how)
-	}
-	return map[string]any{"GlobalCluster": respFirst(out, "GlobalClusters")}, nil
-}
-
-func describeGlobalCluster(ctx context.Context, s *StepRun, id string) (map[string]any, error) {
-	out, err := s.Read(ctx, "rds:DescribeGlobalClusters", map[string]any{"GlobalClusterIdentifier": id})
-	if errorCode(err) == "GlobalClusterNotFoundFault" {
-		return nil, fmt.Errorf("global cluster %s does not exist (asked in %s): check global_cluster_identifier", id, s.Region())
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up global cluster %s: %w", id, err)
-	}
-	gc := respFirst(out, "GlobalClusters")
-	if gc == nil {
-		return nil, fmt.Errorf("DescribeGlobalClusters did not list global cluster %s", id)
-	}
-	return gc, nil
-}
-
-// globalWriter is the ARN of the global cluster's writer, or "".
-func globalWriter(gc map[string]any) string {
-	for _, m := range respList(gc, "GlobalClusterMembers") {
-		if member := respMap(m); member["IsWriter"] == true {
-			return respString(member, "DBClusterArn")
-		}
-	}
-	return ""
-}
-
-func isGlobalMember(gc map[string]any, clusterARN string) bool {
-	for _, m := range respList(gc, "GlobalClusterMembers") {
-		if respString(respMap(m), "DBClusterArn") == clusterARN {
-			return true
-		}
-	}
-	return false
-}
-
-// globalFailoverTarget is the cluster a failover or switchover under way
-// moves the writer to, or "".
-func globalFailoverTarget(gc map[string]any) string {
-	fs := respMap(gc["FailoverState"])
-	switch respString(fs, "Status") {
-	case "pending", "failing-over", "switching-over":
-		return respString(fs, "ToDbClusterArn")
-	}
-	return ""
-}
-
-// globalWriterIs is the Check of the failover wait.
-func globalWriterIs(id, target string) func(map[string]any) (string, bool, error) {
-	return func(out map[string]any) (string, bool, error) {
-		gc := respFirst(out, "GlobalClusters")
-		status, writer := respString(gc, "Status"), globalWriter(gc)
-		state := fmt.Sprintf("%s, writer %s", status, writer)
-		if to := globalFailoverTarget(gc); to != "" && to != target {
-			return state, false, fmt.Errorf("global cluster %s is failing over to %s, not %s: someone else started another failover; find out who before retrying", id, to, target)
-		}
-		if fs := respMap(gc["FailoverState"]); respString(fs, "Status") == "cancelling" {
-			return state, false, fmt.Errorf("the failover of global cluster %s to %s is being cancelled: read the clusters' events, then retry the step", id, target)
-		}
-		if status == "deleting" {
-			return state, false, fmt.Errorf("global cluster %s is being deleted", id)
-		}
-		return state, writer == target && status == "available", nil
-	}
-}
-
-// simulatedFailover is dry-run's guess at FailoverGlobalCluster's answer:
-// the global cluster as it is, failing over to the target.
-func simulatedFailover(s *StepRun, gc map[string]any, writer, target string) map[string]any {
-	guess := maps.Clone(gc)
-	dataLoss, _ := s.Bool("allow_data_loss")
-	guess["Status"] = "failing-over"
-	guess["FailoverState"] = map[string]any{"Status": "failing-over", "FromDbClusterArn": writer,
-		"ToDbClusterArn": target, "IsDataLossAllowed": dataLoss}
-	return map[string]any{"GlobalCluster": guess}
 }
 
 // The helpers below read the JSON-shaped responses and errors of every
