@@ -31,6 +31,7 @@ type object struct {
 	Size        int
 	ETag, Type  string
 	Modified    time.Time
+	content     []byte    // what CloudFormation reads a template from
 	replica     bool      // a copy made by replication
 	visibleAt   time.Time // a replica exists from then on
 	replication *timeline // PENDING → COMPLETED on a replicated source
@@ -154,7 +155,7 @@ func s3PutObject(c *call) (any, error) {
 		body = []byte(b)
 	}
 	sum := md5.Sum(body)
-	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now}
+	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now, content: body}
 	key := str(c.input, "Key")
 	b.objects[key] = o
 	for _, r := range b.rules {
@@ -170,7 +171,7 @@ func s3PutObject(c *call) (any, error) {
 			break
 		}
 		o.replication.set(c.now, "PENDING", s3Replication, "COMPLETED")
-		dest.objects[key] = &object{Size: o.Size, ETag: o.ETag, Type: o.Type, Modified: c.now, replica: true, visibleAt: c.now.Add(s3Replication)}
+		dest.objects[key] = &object{Size: o.Size, ETag: o.ETag, Type: o.Type, Modified: c.now, content: body, replica: true, visibleAt: c.now.Add(s3Replication)}
 		break
 	}
 	return s3Response{headers: map[string]string{"ETag": o.ETag}}, nil

@@ -116,6 +116,7 @@ var registry = []func(*Sandbox){
 	registerARC,
 	registerAutoScaling,
 	registerBackup,
+	registerCloudFormation,
 	registerCloudWatch,
 	registerDynamoDB,
 	registerEC2,
