@@ -6,6 +6,7 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,6 +35,10 @@ type Action struct {
 	run     runFunc
 	plan    requestPlanner
 	conceal func(s *StepRun)
+	// withdraw undoes what the planner prepared before the gate, when the
+	// approver skips the step or aborts the run (cloudformation's change
+	// set, which only the gate's approval may carry out).
+	withdraw func(ctx context.Context, s *StepRun)
 }
 
 // runs gives an action its code.
@@ -45,6 +50,13 @@ func (a Action) runs(fn runFunc) Action {
 // plans gives an action the planner of the requests its gate shows.
 func (a Action) plans(fn requestPlanner) Action {
 	a.plan = fn
+	return a
+}
+
+// withdraws gives an action the undoing of what its planner prepared
+// before a gate that is not passed.
+func (a Action) withdraws(fn func(ctx context.Context, s *StepRun)) Action {
+	a.withdraw = fn
 	return a
 }
 
@@ -100,7 +112,7 @@ func builtinEntries() []Action {
 		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
 		rdsActions(), dynamodbActions(), ec2Actions(), elbv2Actions(),
-		route53Actions(), arcActions(), cloudwatchActions(),
+		route53Actions(), arcActions(), cloudwatchActions(), cloudformationActions(),
 	} {
 		all = append(all, group...)
 	}
