@@ -99,6 +99,7 @@ func TestGatesShowWhatIsSent(t *testing.T) {
 			createVolume("${steps.find-snapshot.snapshot_id}"), attachVolume("${steps.create-volume.volume_id}")), ec2Scenario},
 		run{"rds-pitr", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-to-point-in-time", pitrWith, endpointOutput)), rdsScenario},
 		run{"rds-snapshot", restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.restore-from-snapshot", snapshotWith, endpointOutput)), rdsScenario},
+		run{"cloudformation", deployStackRunbook(shopTemplate, ""), ""},
 	)
 	var mu sync.Mutex
 	gated := map[string]bool{}
