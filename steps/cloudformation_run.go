@@ -123,6 +123,15 @@ func planCFNDeployStack(ctx context.Context, s *StepRun) ([]request, error) {
 	if err != nil || changes == nil {
 		return reqs, err
 	}
+	// The audit log keeps what was approved with the step's notes.
+	summary := make([]string, len(changes))
+	for i, c := range changes {
+		summary[i] = fmt.Sprintf("%s %s (%s)", c.Action, c.LogicalResourceID, c.ResourceType)
+		if c.Replacement == "True" || c.Replacement == "Conditional" {
+			summary[i] += " replacement " + c.Replacement
+		}
+	}
+	s.Note("change set %s of stack %s: %d resource changes: %s", name, stack, len(changes), strings.Join(summary, ", "))
 	exec := s.primaryRequest("cloudformation:ExecuteChangeSet", ref, simulatedStack(stack, name, "UPDATE"))
 	exec.Changes = changes
 	return append(reqs, exec), nil

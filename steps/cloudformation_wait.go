@@ -17,7 +17,6 @@ type stackWatch struct {
 	s           *StepRun
 	stack, name string
 	seen        map[string]bool
-	polls       int
 	// failed is the first event of a resource that failed, if any.
 	failed map[string]any
 }
@@ -83,7 +82,6 @@ func (w *stackWatch) report(ctx context.Context) {
 		}
 	}
 	slices.Reverse(current)
-	w.polls++
 	for _, e := range current {
 		id := respString(e, "EventId")
 		if w.seen[id] {
@@ -98,8 +96,10 @@ func (w *stackWatch) report(ctx context.Context) {
 		if reason := respString(e, "ResourceStatusReason"); reason != "" {
 			line += ": " + reason
 		}
+		// Polls 0: an event is news, not a repeated poll, and the printers,
+		// which show only some polls of a long wait, show every one.
 		w.s.exec.emit(Event{Type: EventWaitProgress, Step: w.s.plan.ID, Message: line,
-			Wait: &WaitProgress{Operation: "cloudformation:DescribeStackEvents", State: line, Polls: w.polls,
+			Wait: &WaitProgress{Operation: "cloudformation:DescribeStackEvents", State: line,
 				Elapsed: w.s.exec.now().Sub(w.s.started), Expect: w.s.plan.Expect.Duration}})
 	}
 }
