@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/drpilot/drpilot/sandbox"
 )
 
 // shopTemplate is the recovery stack's template: a queue named after a
@@ -215,5 +217,55 @@ func TestCFNDeployStackDryRun(t *testing.T) {
 	}
 	if !strings.Contains(notes(tr, "deploy"), "is not created") {
 		t.Errorf("notes %q", notes(tr, "deploy"))
+	}
+}
+
+// TestCFNDeployStackRetriesAfterARollback: an update whose new resource
+// fails leaves the stack as it was; run again once the cause is gone, the
+// step deletes its executed change set, creates it again and deploys.
+func TestCFNDeployStackRetriesAfterARollback(t *testing.T) {
+	t.Parallel()
+	tr := startRun(t, deployStackRunbook(shopTemplate, ""), "", runOptions{})
+	succeeded(t, tr)
+	topic := sandbox.Fault{Stuck: &sandbox.Stuck{Service: "cloudformation", Region: "eu-west-2", ID: "shop/Topic", State: "FAILED"}}
+	injectFault(t, tr.endpoint, topic)
+	update := deployStackRunbook(shopTemplateV2, `change_set_name = "shop-v2"`)
+	failed := startRun(t, update, "", runOptions{on: tr})
+	failedWith(t, failed, "deploy", "stack shop ended UPDATE_ROLLBACK_COMPLETE", "Topic (AWS::SNS::Topic) CREATE_FAILED", "back as it was")
+
+	topic.Stuck.State = ""
+	injectFault(t, tr.endpoint, topic)
+	again := startRun(t, update, "", runOptions{on: tr})
+	succeeded(t, again)
+	if !strings.Contains(notes(again, "deploy"), "deleted and created again") || sent(tr, "DeleteChangeSet") != 1 {
+		t.Errorf("the retry: notes %q, %d DeleteChangeSet", notes(again, "deploy"), sent(tr, "DeleteChangeSet"))
+	}
+	if out := doneEvent(t, again, "deploy").Outputs; out["status"] != "UPDATE_COMPLETE" {
+		t.Errorf("outputs %v", out)
+	}
+}
+
+// TestCFNDeployStackFromS3: a template in a bucket of the recovery Region,
+// named by its URL.
+func TestCFNDeployStackFromS3(t *testing.T) {
+	t.Parallel()
+	scenario := `[[create]]
+service   = "s3"
+region    = "eu-west-2"
+operation = "CreateBucket"
+input     = { Bucket = "dr-templates", CreateBucketConfiguration = { LocationConstraint = "eu-west-2" } }
+
+[[create]]
+service   = "s3"
+region    = "eu-west-2"
+operation = "PutObject"
+input     = { Bucket = "dr-templates", Key = "shop.yaml", Body = '''` + shopTemplate + `''' }
+`
+	src := strings.Replace(deployStackRunbook("", ""), "template_body = ''''''",
+		`template_url = "https://dr-templates.s3.eu-west-2.amazonaws.com/shop.yaml"`, 1)
+	tr := startRun(t, src, scenario, runOptions{})
+	succeeded(t, tr)
+	if out := doneEvent(t, tr, "deploy").Outputs; out["status"] != "CREATE_COMPLETE" || !strings.HasPrefix(fmt.Sprint(out["queue_url"]), "shop-Queue-") {
+		t.Errorf("outputs %v", out)
 	}
 }
