@@ -135,13 +135,23 @@ func TestCFNDeployStack(t *testing.T) {
 	}
 	checkGatesShowWhatIsSent(t, update, approver)
 
-	same := startRun(t, deployStackRunbook(shopTemplateV2, `change_set_name = "shop-v3"`), "", runOptions{on: tr})
-	succeeded(t, same)
-	if !strings.Contains(notes(same, "deploy"), "contains no changes") || sent(tr, "ExecuteChangeSet") != 2 {
-		t.Errorf("no changes: notes %q, %d ExecuteChangeSet", notes(same, "deploy"), sent(tr, "ExecuteChangeSet"))
+	deployedAgain(t, tr, deployStackRunbook(shopTemplateV2, `change_set_name = "shop-v3"`), "contains no changes")
+	if n := sent(tr, "ExecuteChangeSet"); n != 2 {
+		t.Errorf("no changes: %d ExecuteChangeSet in all, want 2", n)
 	}
-	if out := doneEvent(t, same, "deploy").Outputs; out["status"] != "UPDATE_COMPLETE" {
-		t.Errorf("no changes: outputs %v", out)
+}
+
+// deployedAgain runs src on tr's sandbox, and checks that the step
+// succeeded, noting note, with the stack UPDATE_COMPLETE.
+func deployedAgain(t *testing.T, tr *testRun, src, note string) {
+	t.Helper()
+	again := startRun(t, src, "", runOptions{on: tr})
+	succeeded(t, again)
+	if !strings.Contains(notes(again, "deploy"), note) {
+		t.Errorf("notes %q, want %q", notes(again, "deploy"), note)
+	}
+	if out := doneEvent(t, again, "deploy").Outputs; out["status"] != "UPDATE_COMPLETE" {
+		t.Errorf("outputs %v", out)
 	}
 }
 
@@ -235,13 +245,9 @@ func TestCFNDeployStackRetriesAfterARollback(t *testing.T) {
 
 	topic.Stuck.State = ""
 	injectFault(t, tr.endpoint, topic)
-	again := startRun(t, update, "", runOptions{on: tr})
-	succeeded(t, again)
-	if !strings.Contains(notes(again, "deploy"), "deleted and created again") || sent(tr, "DeleteChangeSet") != 1 {
-		t.Errorf("the retry: notes %q, %d DeleteChangeSet", notes(again, "deploy"), sent(tr, "DeleteChangeSet"))
-	}
-	if out := doneEvent(t, again, "deploy").Outputs; out["status"] != "UPDATE_COMPLETE" {
-		t.Errorf("outputs %v", out)
+	deployedAgain(t, tr, update, "deleted and created again")
+	if n := sent(tr, "DeleteChangeSet"); n != 1 {
+		t.Errorf("the retry: %d DeleteChangeSet, want 1", n)
 	}
 }
 
