@@ -11,7 +11,8 @@ import (
 // cloudformation).
 func cloudformationActions() []Action {
 	return []Action{
-		cfnDeployStack().runs(runCFNDeployStack).plans(planCFNDeployStack).withdraws(withdrawCFNChangeSet),
+		cfnDeployStack().runs(runCFNDeployStack).plans(planCFNDeployStack).withdraws(withdrawCFNChangeSet).
+			conceals(concealCFNParameters),
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drpilot/drpilot/audit"
 )
 
 // cloudformation.deploy-stack: a change set, its resource changes at the
@@ -330,4 +332,19 @@ func withdrawCFNChangeSet(ctx context.Context, s *StepRun) {
 	}
 	s.Note("the gate was not passed: change set %s of stack %s was deleted without being executed; nothing was deployed "+
 		"(a stack the change set was to create stays in REVIEW_IN_PROGRESS, with no resources)", ref["ChangeSetName"], ref["StackName"])
+}
+
+// concealCFNParameters keeps the values of template parameters named like
+// credentials (DBPassword, ApiKey) out of the log and off the screens, as
+// the log keeps any member so named: in CreateChangeSet's input they are
+// the ParameterValue of a list entry, which a rule by member name does not
+// reach.
+func concealCFNParameters(s *StepRun) {
+	params, _ := s.Params()["parameters"].(map[string]any)
+	for name, v := range params {
+		shown, _ := audit.Redact(map[string]any{name: v}).(map[string]any)
+		if text, ok := v.(string); ok && shown[name] == audit.Redacted {
+			s.exec.addSecrets(text)
+		}
+	}
 }

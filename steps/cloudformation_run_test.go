@@ -207,8 +207,12 @@ func TestCFNDeployStackSkippedAtTheGate(t *testing.T) {
 // CreateChangeSet and ExecuteChangeSet it would send, and sends neither.
 func TestCFNDeployStackDryRun(t *testing.T) {
 	t.Parallel()
-	tr := startRun(t, deployStackRunbook(shopTemplate, ""), "", runOptions{mode: ModeDryRun})
+	src := strings.Replace(deployStackRunbook(shopTemplate, ""), `parameters = { Env = "dr" }`, `parameters = { Env = "dr", DBPassword = "correct-horse-battery" }`, 1)
+	tr := startRun(t, src, "", runOptions{mode: ModeDryRun})
 	dryRunSentNothing(t, tr, "deploy")
+	if strings.Contains(auditText(t, tr), "correct-horse-battery") {
+		t.Error("the audit log holds the value of a parameter named like a password")
+	}
 	var ops []string
 	for _, e := range tr.rec.of(EventCallDone, "deploy") {
 		if e.Simulated {
@@ -216,7 +220,7 @@ func TestCFNDeployStackDryRun(t *testing.T) {
 			if e.Call.Operation == "cloudformation:CreateChangeSet" {
 				in := e.Call.Input
 				if in["ChangeSetType"] != "CREATE" || in["StackName"] != "shop" || !strings.Contains(fmt.Sprint(in["TemplateBody"]), "AWS::SQS::Queue") ||
-					fmt.Sprint(in["Parameters"]) != "[map[ParameterKey:Env ParameterValue:dr]]" || in["ChangeSetName"] != "drpilot-test-run-deploy" {
+					fmt.Sprint(in["Parameters"]) != "[map[ParameterKey:DBPassword ParameterValue:[redacted]] map[ParameterKey:Env ParameterValue:dr]]" || in["ChangeSetName"] != "drpilot-test-run-deploy" {
 					t.Errorf("the dry run's CreateChangeSet: %v", in)
 				}
 			}
