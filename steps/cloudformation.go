@@ -39,7 +39,7 @@ func cfnDeployStack() Action {
 				required(str("stack_name", "StackName", "The stack to create, or to update when it exists, in the step's Region.")),
 				str("template_body", "TemplateBody", "The template, JSON or YAML, inline (up to 51,200 bytes); write the ${ of Fn::Sub as $${, which a runbook reads as a literal ${."),
 				str("template_url", "TemplateURL", "The https URL of the template in S3; a bucket in the recovery Region keeps working when the primary is down."),
-				table("parameters", "", "The template's parameters, name = value; those left out take their defaults."),
+				table("parameters", "", "The template's parameters, name = value; those left out take their defaults. The values of those named like credentials (DBPassword, ApiKey) are kept out of the log and off the screens; give a secret as a sensitive var."),
 				listOf("capabilities", "Capabilities", enumElem(cfnCapabilities),
 					"The capabilities the template needs: CAPABILITY_IAM or CAPABILITY_NAMED_IAM for IAM resources, CAPABILITY_AUTO_EXPAND for macros."),
 				table("tags", "", "Tags for the stack and the resources it makes, key = value."),
