@@ -39,6 +39,10 @@ type Action struct {
 	// approver skips the step or aborts the run (cloudformation's change
 	// set, which only the gate's approval may carry out).
 	withdraw func(ctx context.Context, s *StepRun)
+	// prepares are the mutating operations with which the action only
+	// prepares its change (before its gate) without making it: a resumed
+	// step that sent no other has its preconditions evaluated again.
+	prepares []string
 }
 
 // runs gives an action its code.
@@ -57,6 +61,12 @@ func (a Action) plans(fn requestPlanner) Action {
 // before a gate that is not passed.
 func (a Action) withdraws(fn func(ctx context.Context, s *StepRun)) Action {
 	a.withdraw = fn
+	return a
+}
+
+// preparesWith names the operations that only prepare the action's change.
+func (a Action) preparesWith(operations ...string) Action {
+	a.prepares = operations
 	return a
 }
 

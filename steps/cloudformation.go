@@ -12,7 +12,7 @@ import (
 func cloudformationActions() []Action {
 	return []Action{
 		cfnDeployStack().runs(runCFNDeployStack).plans(planCFNDeployStack).withdraws(withdrawCFNChangeSet).
-			conceals(concealCFNParameters),
+			conceals(concealCFNParameters).preparesWith("cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet"),
 	}
 }
 

@@ -279,3 +279,26 @@ input     = { Bucket = "dr-templates", Key = "shop.yaml", Body = '''` + shopTemp
 		t.Errorf("outputs %v", out)
 	}
 }
+
+// TestCFNDeployStackResumedChecksItsPreconditions: a change set created
+// before the gate changed nothing, so a resumed step that sent only that
+// evaluates its preconditions again, as a step that sent nothing does.
+func TestCFNDeployStackResumedChecksItsPreconditions(t *testing.T) {
+	t.Parallel()
+	src := deployStackRunbook(shopTemplate, "") + `
+[[steps.require]]
+call = "cloudformation:ListStacks"
+query = "length(StackSummaries)"
+equals = 0
+`
+	first := startRun(t, src, "", runOptions{approver: HeadlessApprover{}})
+	if sent(first, "CreateChangeSet") != 1 || first.status("deploy") == StatusDone {
+		t.Fatalf("the first run: step %s, %d CreateChangeSet", first.status("deploy"), sent(first, "CreateChangeSet"))
+	}
+	// The stack the change set made is in review now: the precondition
+	// no longer holds.
+	resumed := startRun(t, src, "", runOptions{on: first, unanswered: map[string][]string{"deploy": {"cloudformation:CreateChangeSet"}}})
+	if resumed.status("deploy") != StatusFailed || sent(first, "ExecuteChangeSet") != 0 || strings.Contains(notes(resumed, "deploy"), "not evaluated again") {
+		t.Errorf("resumed: step %s, %d ExecuteChangeSet, notes %q, error %q", resumed.status("deploy"), sent(first, "ExecuteChangeSet"), notes(resumed, "deploy"), stepError(resumed))
+	}
+}
