@@ -192,17 +192,8 @@ func TestResourcesAndRegionsAreScoped(t *testing.T) {
 // CloudFormation only.
 func TestStackDeploymentIsScoped(t *testing.T) {
 	t.Parallel()
-	src := `format = 1
-[runbook]
-id = "stacks"
-title = "Stacks"
-account = "123456789012"
-rto = "1h"
-[runbook.regions]
-primary = "eu-west-1"
-recovery = "eu-west-2"
-
-[[steps]]
+	// The scoped runbook's header, and one step of its own.
+	src := scopedRunbook[:strings.Index(scopedRunbook, "[[steps]]")] + `[[steps]]
 id = "network"
 phase = "restore"
 action = "cloudformation.deploy-stack"
