@@ -186,3 +186,41 @@ func TestResourcesAndRegionsAreScoped(t *testing.T) {
 		t.Errorf("dry-run policy: %+v", dry.Policy)
 	}
 }
+
+// TestStackDeploymentIsScoped: a change set is granted on its stack, its
+// template object is readable, and its service role is passed to
+// CloudFormation only.
+func TestStackDeploymentIsScoped(t *testing.T) {
+	t.Parallel()
+	// The scoped runbook's header, and one step of its own.
+	src := scopedRunbook[:strings.Index(scopedRunbook, "[[steps]]")] + `[[steps]]
+id = "network"
+phase = "restore"
+action = "cloudformation.deploy-stack"
+doc = "x"
+[steps.with]
+stack_name = "shop-network"
+template_url = "https://dr-templates.s3.eu-west-2.amazonaws.com/network.yaml"
+role_arn = "arn:aws:iam::123456789012:role/cfn-deploy"
+`
+	r := For([]*runbooks.RunPlan{plan(t, "stacks.toml", []byte(src))}, ModeLive)
+	want := map[string]string{
+		"cloudformation:CreateChangeSet": "arn:aws:cloudformation:eu-west-2:123456789012:stack/shop-network/*",
+		"s3:GetObject":                   "arn:aws:s3:::dr-templates/network.yaml",
+		"iam:PassRole":                   "arn:aws:iam::123456789012:role/cfn-deploy",
+	}
+	for _, p := range r.Permissions {
+		if w, ok := want[p.Action]; ok {
+			if !slices.Equal(p.Resources, []string{w}) {
+				t.Errorf("%s on %v, want %s", p.Action, p.Resources, w)
+			}
+			if p.Action == "iam:PassRole" && p.Conditions["StringEquals"]["iam:PassedToService"][0] != "cloudformation.amazonaws.com" {
+				t.Errorf("PassRole is not limited to CloudFormation: %+v", p)
+			}
+			delete(want, p.Action)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not granted: %v in %+v", want, r.Permissions)
+	}
+}

@@ -118,6 +118,7 @@ var scoped = map[string]func(action string, at target) []grant{
 	"fis:StopExperiment": func(a string, at target) []grant {
 		return one(a, at.arn("fis", "experiment/"+at.str("Id"), "Id"))
 	},
+	"cloudformation:CreateChangeSet":     createChangeSet,
 	"dynamodb:RestoreTableToPointInTime": restoreTable,
 	"backup:StartRestoreJob":             startRestoreJob,
 	"ec2:CreateVolume":                   createVolume,
@@ -165,6 +166,39 @@ func startRestoreJob(a string, at target) []grant {
 			conditions: map[string]map[string][]string{"StringEquals": {"iam:PassedToService": {"backup.amazonaws.com"}}}})
 	}
 	return grants
+}
+
+// createChangeSet: a change set is authorized on its stack; a template in
+// S3 is read with the caller's credentials; a service role is passed to
+// CloudFormation, which deploys with it. Without one, the stack's
+// resources are created with the caller's credentials, and what they need
+// depends on the template, which no plan reads: grant those separately.
+func createChangeSet(a string, at target) []grant {
+	grants := []grant{{action: a, resources: at.arn("cloudformation", "stack/"+at.str("StackName")+"/*", "StackName")}}
+	if u := at.str("TemplateURL"); u != "" {
+		grants = append(grants, grant{action: "s3:GetObject", resources: at.known(templateObjectARN(u), "TemplateURL"), global: true})
+	}
+	if role := at.str("RoleARN"); role != "" {
+		grants = append(grants, grant{action: "iam:PassRole", resources: at.known(role, "RoleARN"),
+			conditions: map[string]map[string][]string{"StringEquals": {"iam:PassedToService": {"cloudformation.amazonaws.com"}}}})
+	}
+	return grants
+}
+
+// templateObjectARN is the S3 object ARN of a template URL, in its
+// virtual-hosted (bucket.s3.region.amazonaws.com/key) or path
+// (s3.region.amazonaws.com/bucket/key) form; "*" when it is neither.
+func templateObjectARN(u string) string {
+	rest, ok := strings.CutPrefix(u, "https://")
+	host, key, _ := strings.Cut(rest, "/")
+	switch {
+	case !ok || key == "":
+		return "*"
+	case strings.HasPrefix(host, "s3.") || strings.HasPrefix(host, "s3-"):
+		return "arn:aws:s3:::" + key
+	}
+	bucket, _, _ := strings.Cut(host, ".s3")
+	return "arn:aws:s3:::" + bucket + "/" + key
 }
 
 // createVolume: CreateVolume is authorized on the new volume and on the

@@ -254,7 +254,14 @@ func planCalls(ps *PlannedStep, cat Catalogue, spec ActionSpec, s *Step, contact
 		return fmt.Errorf("with: %w", err)
 	}
 	with, _ := resolved.(map[string]any)
-	ps.Params = withDefaults(spec.Params, with)
+	// The run resolves the parameters again, with the outputs of earlier
+	// steps: literal "${" must reach it escaped.
+	later, err := ResolveLater(s.With, lookup)
+	if err != nil {
+		return fmt.Errorf("with: %w", err)
+	}
+	laterWith, _ := later.(map[string]any)
+	ps.Params = withDefaults(spec.Params, laterWith)
 	if spec.OperationParam != "" {
 		op, _ := with[spec.OperationParam].(string)
 		input, _ := with["input"].(map[string]any)

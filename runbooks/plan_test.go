@@ -53,3 +53,31 @@ func TestPlanResolvesStaticTemplates(t *testing.T) {
 		t.Errorf("budget = %+v", p.Budget)
 	}
 }
+
+// A literal "${" (written "$${") survives the plan escaped, so that the
+// run's second resolution, with the outputs of earlier steps, reads it as
+// a literal: the ${Env} of a CloudFormation template's Fn::Sub.
+func TestResolveLaterKeepsLiteralsEscaped(t *testing.T) {
+	t.Parallel()
+	lookup := func(ref runbooks.Ref) (any, bool) {
+		if ref.Text == "${vars.env}" {
+			return "dr-${x}", true
+		}
+		return nil, false
+	}
+	for _, tc := range []struct{ in, now, later string }{
+		{"orders-$${Env}", "orders-${Env}", "orders-$${Env}"},
+		{"$${Env}-${vars.env}", "${Env}-dr-${x}", "$${Env}-dr-$${x}"},
+		{"${vars.env}", "dr-${x}", "dr-$${x}"},
+		{"$${Env} ${steps.a.b}", "$${Env} ${steps.a.b}", "$${Env} ${steps.a.b}"},
+	} {
+		now, _ := runbooks.Resolve(tc.in, lookup)
+		later, _ := runbooks.ResolveLater(tc.in, lookup)
+		if now != tc.now || later != tc.later {
+			t.Errorf("%q: Resolve %q, ResolveLater %q; want %q and %q", tc.in, now, later, tc.now, tc.later)
+		}
+		if again, _ := runbooks.Resolve(later, lookup); tc.later != tc.in && again != tc.now {
+			t.Errorf("%q resolved again: %q, want %q", tc.in, again, tc.now)
+		}
+	}
+}

@@ -110,13 +110,26 @@ type Lookup func(ref Ref) (any, bool)
 // references inside longer strings are formatted as text. References that
 // lookup does not know are left as written, so a plan can show them.
 func Resolve(v any, lookup Lookup) (any, error) {
+	return resolve(v, lookup, false)
+}
+
+// ResolveLater is Resolve for values that are resolved again later: a
+// plan's parameters, which the run resolves once more with the outputs of
+// earlier steps. A literal "${" (written "$${") stays escaped, so that
+// the second resolution reads it as the literal it is, not as a
+// reference (the ${Env} of a CloudFormation template's Fn::Sub).
+func ResolveLater(v any, lookup Lookup) (any, error) {
+	return resolve(v, lookup, true)
+}
+
+func resolve(v any, lookup Lookup, later bool) (any, error) {
 	switch x := v.(type) {
 	case string:
-		return resolveString(x, lookup)
+		return resolveString(x, lookup, later)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			r, err := Resolve(e, lookup)
+			r, err := resolve(e, lookup, later)
 			if err != nil {
 				return nil, err
 			}
@@ -126,7 +139,7 @@ func Resolve(v any, lookup Lookup) (any, error) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			r, err := Resolve(e, lookup)
+			r, err := resolve(e, lookup, later)
 			if err != nil {
 				return nil, err
 			}
@@ -136,7 +149,7 @@ func Resolve(v any, lookup Lookup) (any, error) {
 	case []map[string]any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			r, err := Resolve(e, lookup)
+			r, err := resolve(e, lookup, later)
 			if err != nil {
 				return nil, err
 			}
@@ -147,7 +160,7 @@ func Resolve(v any, lookup Lookup) (any, error) {
 	return v, nil
 }
 
-func resolveString(s string, lookup Lookup) (any, error) {
+func resolveString(s string, lookup Lookup, later bool) (any, error) {
 	if !strings.Contains(s, "${") {
 		return s, nil
 	}
@@ -157,6 +170,9 @@ func resolveString(s string, lookup Lookup) (any, error) {
 	}
 	if len(segs) == 1 && segs[0].ref != nil {
 		if val, ok := lookup(*segs[0].ref); ok {
+			if text, isText := val.(string); isText && later {
+				return strings.ReplaceAll(text, "${", "$${"), nil
+			}
 			return val, nil
 		}
 		return segs[0].ref.Text, nil
@@ -184,7 +200,7 @@ func resolveString(s string, lookup Lookup) (any, error) {
 		final.WriteString(text)
 		again.WriteString(strings.ReplaceAll(text, "${", "$${"))
 	}
-	if complete {
+	if complete && !later {
 		return final.String(), nil
 	}
 	return again.String(), nil

@@ -32,6 +32,7 @@ type object struct {
 	Size        int
 	ETag, Type  string
 	Modified    time.Time
+	content     []byte    // what CloudFormation reads a template from
 	replica     bool      // a copy made by replication
 	visibleAt   time.Time // a replica exists from then on, unless held (arrived)
 	from        *bucket   // a replica's source bucket and object
@@ -166,7 +167,7 @@ func s3PutObject(c *call) (any, error) {
 		body = []byte(b)
 	}
 	sum := md5.Sum(body)
-	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now}
+	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now, content: body}
 	key := str(c.input, "Key")
 	b.objects[key] = o
 	c.replicate(b, key, o)

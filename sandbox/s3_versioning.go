@@ -106,7 +106,7 @@ func (c *call) replicate(b *bucket, key string, o *object) {
 		o.replication.set(c.now, "PENDING")
 	default:
 		o.replication.set(c.now, "PENDING", s3Replication, "COMPLETED")
-		dest.objects[key] = &object{Size: o.Size, ETag: o.ETag, Type: o.Type, Modified: c.now, replica: true,
+		dest.objects[key] = &object{Size: o.Size, ETag: o.ETag, Type: o.Type, Modified: c.now, content: o.content, replica: true,
 			visibleAt: c.now.Add(s3Replication), from: b, original: o}
 	}
 }

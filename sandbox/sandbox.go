@@ -125,6 +125,7 @@ var registry = []func(*Sandbox){
 	registerARC,
 	registerAutoScaling,
 	registerBackup,
+	registerCloudFormation,
 	registerCloudWatch,
 	registerDynamoDB,
 	registerEC2,

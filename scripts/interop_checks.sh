@@ -138,6 +138,15 @@ expect "sesv2 send email" "1" bash -c "$AWS sesv2 send-email --from-email-addres
   --destination ToAddresses=ic@example.com --content 'Simple={Subject={Data=failover},Body={Text={Data=hi}}}' \
   --query MessageId --output text | grep -c ."
 
+$AWS cloudformation create-change-set --stack-name shop --change-set-name v1 --change-set-type CREATE \
+  --template-body '{"Parameters":{"Env":{"Type":"String"}},"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}}}' \
+  --parameters ParameterKey=Env,ParameterValue=dr >/dev/null
+expect "cloudformation stack in review" "shop	REVIEW_IN_PROGRESS" $AWS cloudformation describe-stacks --stack-name shop \
+  --query 'Stacks[0].[StackName,StackStatus]' "${out[@]}"
+expect "cloudformation list stacks" "1" $AWS cloudformation list-stacks --query 'length(StackSummaries)' "${out[@]}"
+expect "cloudformation change set" "Env	dr" $AWS cloudformation describe-change-set --stack-name shop --change-set-name v1 \
+  --query 'Parameters[0].[ParameterKey,ParameterValue]' "${out[@]}"
+
 if supports arc-region-switch; then
   plan=$($AWS arc-region-switch create-plan --name interop --execution-role arn:aws:iam::123456789012:role/arc \
     --regions us-east-1 us-west-2 --recovery-approach activePassive \

@@ -6,6 +6,7 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,6 +35,14 @@ type Action struct {
 	run     runFunc
 	plan    requestPlanner
 	conceal func(s *StepRun)
+	// withdraw undoes what the planner prepared before the gate, when the
+	// approver skips the step or aborts the run (cloudformation's change
+	// set, which only the gate's approval may carry out).
+	withdraw func(ctx context.Context, s *StepRun)
+	// prepares are the mutating operations with which the action only
+	// prepares its change (before its gate) without making it: a resumed
+	// step that sent no other has its preconditions evaluated again.
+	prepares []string
 }
 
 // runs gives an action its code.
@@ -45,6 +54,19 @@ func (a Action) runs(fn runFunc) Action {
 // plans gives an action the planner of the requests its gate shows.
 func (a Action) plans(fn requestPlanner) Action {
 	a.plan = fn
+	return a
+}
+
+// withdraws gives an action the undoing of what its planner prepared
+// before a gate that is not passed.
+func (a Action) withdraws(fn func(ctx context.Context, s *StepRun)) Action {
+	a.withdraw = fn
+	return a
+}
+
+// preparesWith names the operations that only prepare the action's change.
+func (a Action) preparesWith(operations ...string) Action {
+	a.prepares = operations
 	return a
 }
 
@@ -100,7 +122,7 @@ func builtinEntries() []Action {
 		genericActions(), incidentsActions(), ssmActions(), autoscalingActions(),
 		ecsActions(), eventsActions(), lambdaActions(), backupActions(),
 		rdsActions(), docdbActions(), dynamodbActions(), elastiCacheActions(), openSearchActions(), fisActions(), ec2Actions(), elbv2Actions(),
-		route53Actions(), arcActions(), cloudwatchActions(), s3Actions(), secretsmanagerActions(),
+		route53Actions(), arcActions(), cloudwatchActions(), s3Actions(), secretsmanagerActions(), cloudformationActions(),
 	} {
 		all = append(all, group...)
 	}

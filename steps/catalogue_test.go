@@ -26,6 +26,7 @@ var wantPhases = map[string][]string{
 	"rds.restore-from-snapshot":             {"restore"},
 	"dynamodb.restore-to-point-in-time":     {"restore"},
 	"ec2.create-volume":                     {"restore"},
+	"cloudformation.deploy-stack":           {"restore"},
 	"ec2.attach-volume":                     {"reintegrate"},
 	"elbv2.register-targets":                {"reintegrate"},
 	"rds.promote-read-replica":              {"reintegrate"},

@@ -89,6 +89,23 @@ type CallInfo struct {
 	// whom, how, and the words, which the input alone does not show
 	// plainly (the contact's name is in no input).
 	Delivery *Delivery `json:"delivery,omitempty"`
+	// Changes are set on a request that carries out a CloudFormation
+	// change set: the resource changes CloudFormation computed for it
+	// before the gate, which the input (a change set's name) does not
+	// show. They are what an approver of a stack deployment approves.
+	Changes []ResourceChange `json:"changes,omitempty"`
+}
+
+// ResourceChange is one resource change of a CloudFormation change set.
+type ResourceChange struct {
+	// Action is Add, Modify, Remove, Import or Dynamic.
+	Action            string `json:"action"`
+	LogicalResourceID string `json:"logical_resource_id"`
+	ResourceType      string `json:"resource_type"`
+	// Replacement, for a Modify, is True, False or Conditional: whether
+	// the resource is replaced (a new physical resource, the old one
+	// deleted).
+	Replacement string `json:"replacement,omitempty"`
 }
 
 // Delivery is one message to one contact on one channel.

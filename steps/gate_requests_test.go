@@ -105,6 +105,7 @@ func TestGatesShowWhatIsSent(t *testing.T) {
 		run{"fis", fisGameDay(), fisScenario},
 		run{"elasticache", restoreRunbook("eu-west-1", "eu-central-1", "1h",
 			rdsStep("c", "elasticache.failover-global-datastore", cacheFailoverWith, cacheFailoverOutputs)), cacheScenario},
+		run{"cloudformation", deployStackRunbook(shopTemplate, ""), ""},
 	)
 	var mu sync.Mutex
 	gated := map[string]bool{}

@@ -150,14 +150,21 @@ func canonicalJSON(v any) string {
 }
 
 // sentBefore reports, once per step, whether the run being resumed sent a
-// mutating call of the step, answered or not.
+// mutating call of the step, answered or not, other than those its action
+// only prepares its change with (a CloudFormation change set, created
+// before the gate): those change nothing the preconditions look at.
 func (e *Executor) sentBefore(step string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.preconditionsSkipped[step] {
 		return false
 	}
-	sent := len(e.opts.Answered[step]) > 0 || len(e.opts.Unanswered[step]) > 0
+	var prepares []string
+	if i := e.opts.Runbook.StepIndex(step); i >= 0 {
+		prepares = e.opts.Catalogue.entries[e.steps[i].Action].prepares
+	}
+	sent := slices.ContainsFunc(e.opts.Answered[step], func(c AnsweredCall) bool { return !slices.Contains(prepares, c.Operation) }) ||
+		slices.ContainsFunc(e.opts.Unanswered[step], func(op string) bool { return !slices.Contains(prepares, op) })
 	if sent {
 		e.preconditionsSkipped[step] = true
 	}

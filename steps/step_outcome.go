@@ -27,12 +27,24 @@ func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
 	case VerdictApprove:
 		return nil
 	case VerdictSkip:
+		e.withdraw(ctx, sr)
 		return errSkipped{reason: d.Reason, outputs: d.Outputs}
 	case VerdictAbort:
+		e.withdraw(ctx, sr)
 		e.abort(d.Reason)
 		return errAborted{d.Reason}
 	}
 	return fmt.Errorf("approval: unexpected answer %q", d.Verdict)
+}
+
+// withdraw undoes what the step's planner prepared for a gate that was
+// not passed. It runs before an abort takes hold and whatever becomes of
+// the step's context: what it sends is the approver's refusal carried
+// out, and is logged like any other call.
+func (e *Executor) withdraw(ctx context.Context, sr *StepRun) {
+	if w := e.opts.Catalogue.entries[sr.plan.Action].withdraw; w != nil {
+		w(context.WithoutCancel(ctx), sr)
+	}
 }
 
 // stepDoneData is step.done's data.

@@ -30,14 +30,42 @@ func (m Model) gateRequests(g *steps.Gate, w int) string {
 			deliveries = append(deliveries, c)
 			continue
 		}
-		b.WriteString(s.Highlight.Render("CHANGES") + " " + callWhere(c) + "\n")
+		if c.RequestID != "" {
+			// Sent before the gate because it changes no resource and the
+			// gate needs its answer (a CloudFormation change set).
+			b.WriteString(s.Faint.Render("SENT "+callWhere(c)+" before this gate · request id "+c.RequestID) + "\n")
+		} else {
+			b.WriteString(s.Highlight.Render("CHANGES") + " " + callWhere(c) + "\n")
+		}
 		b.WriteString(indent(wrapJSON(compact(c.Input), w-2), 2) + "\n")
+		b.WriteString(resourceChanges(c.Changes, w))
 		if c.Error != "" {
 			b.WriteString(s.Bad.Render(wrap("cannot be sent: "+c.Error, w)) + "\n")
 		}
 	}
 	if len(deliveries) > 0 {
 		b.WriteString(m.deliveries(deliveries, w))
+	}
+	return b.String()
+}
+
+// resourceChanges renders a change set's resource changes, one a line:
+// what an approver of a stack deployment approves.
+func resourceChanges(changes []steps.ResourceChange, w int) string {
+	if changes == nil {
+		return ""
+	}
+	if len(changes) == 0 {
+		return indent("no resource changes (parameters, outputs or tags only)", 2) + "\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %d resource %s:\n", len(changes), plural(len(changes), "change", "changes"))
+	for _, c := range changes {
+		line := fmt.Sprintf("%-7s %s  %s", c.Action, c.LogicalResourceID, c.ResourceType)
+		if c.Replacement == "True" || c.Replacement == "Conditional" {
+			line += "  replacement: " + c.Replacement
+		}
+		b.WriteString(indent(wrap(line, w-4), 4) + "\n")
 	}
 	return b.String()
 }

@@ -193,3 +193,30 @@ func TestDeliveriesWithDifferentWordsSayWhichChannelSendsWhich(t *testing.T) {
 		}
 	}
 }
+
+// TestStackGateShowsTheChangeSet: a stack deployment's gate shows the
+// change set created before it as sent, with its request id, and the
+// resource changes its execution makes, replacements called out.
+func TestStackGateShowsTheChangeSet(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	ref := map[string]any{"ChangeSetName": "drpilot-run-deploy", "StackName": "shop"}
+	g := steps.Gate{Step: "flag", Confirm: "yes", Calls: []steps.CallInfo{
+		{Operation: "cloudformation:CreateChangeSet", Region: "eu-west-2", Mutating: true, Input: ref, RequestID: "req-1"},
+		{Operation: "cloudformation:ExecuteChangeSet", Region: "eu-west-2", Mutating: true, Input: ref, Changes: []steps.ResourceChange{
+			{Action: "Add", LogicalResourceID: "Topic", ResourceType: "AWS::SNS::Topic"},
+			{Action: "Modify", LogicalResourceID: "Queue", ResourceType: "AWS::SQS::Queue", Replacement: "True"},
+		}},
+	}}
+	m = send(t, m, gateMsg{gate: g, reply: make(chan steps.Decision, 1)})
+	detail := trimLines(plain(m.stepDetail(100)))
+	for _, want := range []string{
+		"SENT cloudformation:CreateChangeSet in eu-west-2 before this gate · request id req-1\n",
+		"CHANGES cloudformation:ExecuteChangeSet in eu-west-2\n",
+		"  2 resource changes:\n    Add     Topic  AWS::SNS::Topic\n    Modify  Queue  AWS::SQS::Queue  replacement: True\n",
+	} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the gate's pane:\n%s\nlacks:\n%s", detail, want)
+		}
+	}
+}

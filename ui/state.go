@@ -151,6 +151,8 @@ func (st *stepView) addCall(c steps.CallInfo, simulated bool) {
 func (s *runState) addLog(e steps.Event) {
 	text := e.Message
 	switch {
+	case e.Type == steps.EventWaitProgress && e.Wait != nil && e.Wait.Polls == 0:
+		text = "waiting: " + e.Wait.State // news, not a poll (a stack's event)
 	case e.Type == steps.EventWaitProgress && e.Wait != nil:
 		text = fmt.Sprintf("waiting: %s (poll %d)", e.Wait.State, e.Wait.Polls)
 	case e.Type == steps.EventCallDone && e.Call != nil && !e.Simulated:
