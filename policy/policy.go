@@ -126,12 +126,21 @@ func (c *collector) add(g grant, at target, mutating bool, why string) {
 		c.perms[key] = p
 	}
 	p.Mutating = p.Mutating || mutating
-	if at.service.ControlPlane == "" && !g.global && !slices.Contains(p.Regions, at.region) {
+	if regional(at.service) && !g.global && !slices.Contains(p.Regions, at.region) {
 		p.Regions = append(p.Regions, at.region)
 	}
 	if !slices.Contains(p.Why, why) {
 		p.Why = append(p.Why, why)
 	}
+}
+
+// regional says whether a service's requests can be held to the Regions
+// the plan sends them to. A global service's go to its control plane's.
+// S3's go to each bucket's own Region, which the plan does not always know
+// (s3.check-replication reads the destination bucket in another Region):
+// its buckets, named across all Regions, are what its permissions scope.
+func regional(s awsclient.Service) bool {
+	return s.ControlPlane == "" && s.Prefix != "s3"
 }
 
 // sorted returns the permissions by action, then resources.

@@ -38,6 +38,10 @@ func iamOperation(prefix, op string) string {
 			return "ListBucket"
 		case "HeadObject":
 			return "GetObject"
+		case "GetBucketReplication":
+			return "GetReplicationConfiguration"
+		case "PutBucketReplication", "DeleteBucketReplication":
+			return "PutReplicationConfiguration"
 		}
 	}
 	return op

@@ -78,7 +78,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		}
 	}
 	if v, ok := doc["Version"]; ok && v != "2012-10-17" && v != "2008-10-17" {
-		return nil, fmt.Errorf("Version must be \"2012-10-17\", not %v", v)
+		return nil, fmt.Errorf("the policy's Version must be \"2012-10-17\", not %v", v)
 	}
 	var raw []any
 	switch s := doc["Statement"].(type) {
@@ -89,13 +89,13 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	case nil:
 		return nil, fmt.Errorf("the policy has no Statement")
 	default:
-		return nil, fmt.Errorf("Statement must be an object or an array of objects")
+		return nil, fmt.Errorf("the policy's Statement must be an object or an array of objects")
 	}
 	p := &Policy{}
 	for i, r := range raw {
 		m, ok := r.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("Statement[%d] is not an object", i)
+			return nil, fmt.Errorf("the policy's Statement[%d] is not an object", i)
 		}
 		st, err := parseStatement(m, fmt.Sprintf("Statement[%d]", i))
 		if err != nil {
