@@ -2,6 +2,7 @@ package steps
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"testing"
 
@@ -42,18 +43,28 @@ func underPolicy(t *testing.T, id string, mode Mode, polMode policy.Mode) (*test
 	rbSrc, scSrc := readShipped(t, id)
 	_, plan := parseRunbook(t, rbSrc)
 	doc := policy.For([]*runbooks.RunPlan{plan}, polMode).Policy
+	return runUnder(t, rbSrc, scSrc, doc, mode), doc
+}
+
+// runUnder runs a runbook in the sandbox (in mode, sandbox by default)
+// with doc held against the run's key.
+func runUnder(t *testing.T, rbSrc, scSrc string, doc policy.Document, mode ...Mode) *testRun {
+	t.Helper()
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	parsed, err := sandbox.ParsePolicy(raw)
 	if err != nil {
-		t.Fatalf("the generated policy does not parse as IAM policy: %v\n%s", err, raw)
+		t.Fatalf("the policy does not parse as IAM policy: %v\n%s", err, raw)
 	}
-	tr := startRun(t, rbSrc, scSrc, runOptions{mode: mode, timeScale: 600, setup: func(sb *sandbox.Sandbox, _ string) {
+	o := runOptions{timeScale: 600, setup: func(sb *sandbox.Sandbox, _ string) {
 		sb.SetPolicies(map[string]*sandbox.Policy{sandboxKey: parsed})
-	}})
-	return tr, doc
+	}}
+	if len(mode) > 0 {
+		o.mode = mode[0]
+	}
+	return startRun(t, rbSrc, scSrc, o)
 }
 
 // denials lists the requests a policy denied, from the sandbox's journal.
@@ -110,14 +121,7 @@ func TestARemovedActionIsDenied(t *testing.T) {
 		doc.Statement[i].Action = slices.DeleteFunc(doc.Statement[i].Action, func(a string) bool { return a == removed })
 	}
 	doc.Statement = slices.DeleteFunc(doc.Statement, func(s policy.Statement) bool { return len(s.Action) == 0 })
-	raw, _ := json.Marshal(doc)
-	parsed, err := sandbox.ParsePolicy(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := startRun(t, rbSrc, scSrc, runOptions{timeScale: 600, setup: func(sb *sandbox.Sandbox, _ string) {
-		sb.SetPolicies(map[string]*sandbox.Policy{sandboxKey: parsed})
-	}})
+	tr := runUnder(t, rbSrc, scSrc, doc)
 	d := denials(tr)
 	if len(d) == 0 || d[0].Action != removed || tr.summary.Outcome == OutcomeSucceeded {
 		t.Fatalf("without %s: denials %+v, outcome %s", removed, d, tr.summary.Outcome)
@@ -145,5 +149,33 @@ func TestShippedDryRunsRunUnderTheirReadOnlyPolicy(t *testing.T) {
 				t.Fatal("the dry run made no request under the policy")
 			}
 		})
+	}
+}
+
+// TestANewUsersRunbookRunsUnderItsGeneratedPolicy: a game-day runbook a
+// new user wrote from the docs alone (S3 replication, FIS, DocumentDB,
+// Secrets Manager, ElastiCache, the newest RDS snapshot, OpenSearch) runs
+// under the policy drpilot generates for it with no denial: the generated
+// ARNs and IAM names are the ones the enforcing sandbox checks.
+func TestANewUsersRunbookRunsUnderItsGeneratedPolicy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a game day end to end")
+	}
+	t.Parallel()
+	rb, err := os.ReadFile("testdata/newuser/catalog-gameday.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := os.ReadFile("testdata/newuser/catalog-gameday.scenario.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, plan := parseRunbook(t, string(rb))
+	tr := runUnder(t, string(rb), string(sc), policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Policy)
+	if d := denials(tr); len(d) > 0 {
+		t.Fatalf("%d requests denied under the generated policy, the first %s on %s", len(d), d[0].Action, d[0].Resource)
+	}
+	if tr.err != nil || tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("run: %v, outcome %s (%s)", tr.err, tr.summary.Outcome, tr.summary.Reason)
 	}
 }
