@@ -30,7 +30,7 @@ func globalClusterFailover(g globalDatabase) Action {
 			// cannot work when the primary Region is down; making the author
 			// choose keeps that decision in the runbook.
 			OneOf:       [][]string{{"allow_data_loss", "switchover"}},
-			Outputs:     []string{"GlobalCluster.GlobalClusterArn", "GlobalCluster.Endpoint", "GlobalCluster.Status"},
+			Outputs:     g.outputs,
 			Idempotency: "Check-before-act: DescribeGlobalClusters shows which member is the writer; when it is already the target cluster the action only waits.",
 			Wait: "Polls DescribeGlobalClusters until the target cluster is the writer and the global cluster is available; the response's GlobalCluster is refreshed from that last read. " +
 				"A failover that allows data loss takes the recovery point from the target's " + g.namespace + " " + g.lagMetric + " just before it; a switchover loses nothing.",

@@ -25,13 +25,18 @@ type globalDatabase struct {
 	namespace, lagMetric string
 	// short names the reference's example step, example its database.
 	short, example string
+	// outputs are the response's members most worth capturing: Aurora's
+	// global cluster has a writer endpoint, DocumentDB's does not.
+	outputs []string
 }
 
 var (
 	auroraGlobal = globalDatabase{service: "rds", product: "Aurora", cluster: "Aurora cluster",
-		namespace: "AWS/RDS", lagMetric: "AuroraGlobalDBRPOLag", short: "aurora", example: "store"}
+		namespace: "AWS/RDS", lagMetric: "AuroraGlobalDBRPOLag", short: "aurora", example: "store",
+		outputs: []string{"GlobalCluster.GlobalClusterArn", "GlobalCluster.Endpoint", "GlobalCluster.Status"}}
 	docdbGlobal = globalDatabase{service: "docdb", product: "DocumentDB", cluster: "DocumentDB cluster",
-		namespace: "AWS/DocDB", lagMetric: "GlobalClusterReplicationLag", short: "docdb", example: "catalog"}
+		namespace: "AWS/DocDB", lagMetric: "GlobalClusterReplicationLag", short: "docdb", example: "catalog",
+		outputs: []string{"GlobalCluster.GlobalClusterArn", "GlobalCluster.Status", "GlobalCluster.GlobalClusterMembers"}}
 )
 
 // failover moves a global database's writer to the target cluster unless

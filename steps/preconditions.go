@@ -120,7 +120,7 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 		missing = append(missing, ref.Text+" "+why)
 	}))
 	if err == nil && len(missing) > 0 {
-		err = fmt.Errorf("cannot resolve %s", strings.Join(missing, "; "))
+		err = errors.New(strings.Join(missing, "; "))
 	}
 	if err != nil {
 		res.Failure = err.Error()

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func (e *Executor) resolveParams(ps *runbooks.PlannedStep) (map[string]any, erro
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("cannot resolve %s", strings.Join(missing, "; "))
+		return nil, errors.New(strings.Join(missing, "; "))
 	}
 	if deps := e.simulatedDeps(ps.Params); len(deps) > 0 {
 		e.emit(Event{Type: EventNote, Step: ps.ID, Simulated: true,
