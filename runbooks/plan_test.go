@@ -81,3 +81,12 @@ func TestResolveLaterKeepsLiteralsEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactJSONIsForPeople: what plan, the gate and the log lines show is
+// the text as written, not HTML-escaped.
+func TestCompactJSONIsForPeople(t *testing.T) {
+	t.Parallel()
+	if got := CompactJSON(map[string]any{"to": "DR bridge <dr@example.com>", "q": "a&b"}); got != `{"q":"a&b","to":"DR bridge <dr@example.com>"}` {
+		t.Errorf("CompactJSON = %s", got)
+	}
+}

@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -165,12 +166,19 @@ func firstLine(s string) string {
 
 // compactJSON writes a value on one line; encoding/json sorts map keys, so
 // the output is stable.
-func compactJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+func compactJSON(v any) string { return CompactJSON(v) }
+
+// CompactJSON writes a value as one line of JSON for people to read: as
+// written, without the \u003c escapes encoding/json puts in place of <, >
+// and & for HTML ("DR bridge <dr@example.com>" stays so).
+func CompactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 type textWriter struct {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -261,11 +260,7 @@ func compact(v any) string {
 	if v == nil {
 		return "nothing"
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
+	return runbooks.CompactJSON(v)
 }
 
 func orDash(s string) string {

@@ -135,8 +135,7 @@ func textLine(e steps.Event) string {
 		case e.Call == nil:
 			return strings.TrimSpace(e.Message + " " + e.Error)
 		case e.Simulated:
-			input, _ := json.Marshal(e.Call.Input)
-			return e.Message + " " + string(input)
+			return e.Message + " " + runbooks.CompactJSON(e.Call.Input)
 		}
 		return e.Call.Summary()
 	case steps.EventWaitProgress:
@@ -163,8 +162,7 @@ func formatOutputs(out map[string]any) string {
 	if len(out) == 0 {
 		return ""
 	}
-	b, _ := json.Marshal(out)
-	return "outputs " + string(b)
+	return "outputs " + runbooks.CompactJSON(out)
 }
 
 func (p *textPrinter) end(r *preparedRun, sum *steps.RunSummary) {
