@@ -86,7 +86,7 @@ func TestResolveLaterKeepsLiteralsEscaped(t *testing.T) {
 // the text as written, not HTML-escaped.
 func TestCompactJSONIsForPeople(t *testing.T) {
 	t.Parallel()
-	if got := CompactJSON(map[string]any{"to": "DR bridge <dr@example.com>", "q": "a&b"}); got != `{"q":"a&b","to":"DR bridge <dr@example.com>"}` {
+	if got := runbooks.CompactJSON(map[string]any{"to": "DR bridge <dr@example.com>", "q": "a&b"}); got != `{"q":"a&b","to":"DR bridge <dr@example.com>"}` {
 		t.Errorf("CompactJSON = %s", got)
 	}
 }
