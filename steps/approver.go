@@ -52,6 +52,9 @@ const (
 	VerdictRetry    Verdict = "retry"
 	VerdictContinue Verdict = "continue"
 	VerdictStop     Verdict = "stop"
+	// VerdictSetOutputs gives values for outputs a finished step did not
+	// produce (its query matched nothing), on resume.
+	VerdictSetOutputs Verdict = "set-outputs"
 )
 
 // Decision is a verdict with who gave it and why.

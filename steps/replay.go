@@ -3,6 +3,7 @@ package steps
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -71,11 +72,8 @@ func Replay(events []audit.Event) (*Prior, error) {
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return nil, fmt.Errorf("seq %d: %w", ev.Seq, err)
 			}
-			if prior, ok := p.Done[ev.Step]; ok && prior.Status == StatusSkipped && d.Outputs != nil {
-				// Outputs an operator gave on resume for a step skipped
-				// before.
-				prior.Outputs = d.Outputs
-				p.Done[ev.Step] = prior
+			if prior, ok := p.Done[ev.Step]; ok && d.Outputs != nil {
+				p.Done[ev.Step] = prior.Given(d.Outputs)
 			}
 			if f, ok := p.Failed[ev.Step]; ok {
 				switch Verdict(d.Decision) {
@@ -256,4 +254,25 @@ func (e *Executor) reconcile(ps *runbooks.PlannedStep, ops []string) error {
 	e.record(audit.TypeNote, ps.ID, actorDrpilot, map[string]any{"reconcile": ops, "text": msg})
 	e.emit(Event{Type: EventNote, Step: ps.ID, Message: msg})
 	return nil
+}
+
+// Given is a finished step with the outputs an operator gave on resume: a
+// skipped step's, or the ones a done step did not produce (an output the
+// step produced is never replaced: it is what AWS answered).
+func (p PriorStep) Given(outputs map[string]any) PriorStep {
+	if p.Status == StatusSkipped {
+		p.Outputs = outputs
+		return p
+	}
+	merged := maps.Clone(p.Outputs)
+	if merged == nil {
+		merged = map[string]any{}
+	}
+	for name, v := range outputs {
+		if merged[name] == nil {
+			merged[name] = v
+		}
+	}
+	p.Outputs = merged
+	return p
 }

@@ -108,3 +108,51 @@ func TestADecisionMustAnswerAQuestion(t *testing.T) {
 		t.Errorf("a decision about an allowed failure: %v", err)
 	}
 }
+
+// TestResumeGivesAnOutputADoneStepDidNotProduce: a done step's output whose
+// query matched nothing stops the step that needs it; resume takes the
+// value from the operator, with a reason, for that output only — never in
+// place of a value the step produced — and the step after it runs with it.
+func TestResumeGivesAnOutputADoneStepDidNotProduce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs drpilot processes")
+	}
+	t.Parallel()
+	f := newCrashFixture(t)
+	src, _ := os.ReadFile("testdata/run/missing-output.toml")
+	f.runbook = filepath.Join(filepath.Dir(f.runbook), "missing-output.toml")
+	os.WriteFile(f.runbook, src, 0o644)
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(drpilotBinary(t), args...)
+		cmd.Env = f.env
+		out, _ := cmd.CombinedOutput()
+		return cmd.ProcessState.ExitCode(), string(out)
+	}
+	code, out := run("run", f.runbook, "--headless", "--yes", "--audit-dir", f.dir)
+	if code != exitFailed || !strings.Contains(out, "${steps.read-flag.selector} has no value") {
+		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--set", "read-flag.selector=v1", "--decide", "record-selector=retry"}, "say where the value comes from with --reason"},
+		{[]string{"--set", "read-flag.name=/other", "--reason", "x", "--decide", "record-selector=retry"}, "never replaces what a step produced"},
+	} {
+		if code, out := run(append([]string{"resume", f.dir, "--headless", "--yes"}, bad.args...)...); code != exitBadInput || !strings.Contains(out, bad.want) {
+			t.Errorf("resume %v: exit %d, want 2 saying %q:\n%s", bad.args, code, bad.want, out)
+		}
+	}
+	code, out = run("resume", f.dir, "--headless", "--yes", "--set", "read-flag.selector=v1",
+		"--reason", "read from the console", "--decide", "record-selector=retry")
+	if code != exitOK || !strings.Contains(out, "SUCCEEDED") {
+		t.Fatalf("resume: exit %d\n%s", code, out)
+	}
+	log, _ := os.ReadFile(filepath.Join(f.dir, audit.EventsFile))
+	if !strings.Contains(string(log), `"decision":"set-outputs"`) || !strings.Contains(string(log), `"Value":"v1"`) {
+		t.Errorf("the log lacks the operator's value or its use:\n%s", log)
+	}
+	if rep, _ := audit.Verify(f.dir, f.pub); rep.Verdict != audit.Valid {
+		t.Errorf("audit log: %s %s", rep.Verdict, rep.Reason)
+	}
+}

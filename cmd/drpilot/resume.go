@@ -60,7 +60,7 @@ a key derived from the run's signing key, which resume needs anyway.`,
 	f.IntVar(&opts.parallel, "parallel", steps.DefaultParallel, "how many independent steps may run at once")
 	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
 	f.StringArrayVar(&opts.decide.decide, "decide", nil, "answer a failure the run stopped on: STEP=retry|skip|continue (repeatable); skip also leaves out a step not run yet")
-	f.StringArrayVar(&opts.decide.set, "set", nil, "give a skipped step's output: STEP.OUTPUT=VALUE (repeatable); the steps after it use it")
+	f.StringArrayVar(&opts.decide.set, "set", nil, "give an output: STEP.OUTPUT=VALUE (repeatable), of a skipped step, or one a done step did not produce (with --reason); the steps after it use it")
 	f.StringVar(&opts.decide.reason, "reason", "", "why: required with --decide STEP=skip and STEP=continue, and recorded with every decision")
 	f.BoolVar(&opts.adoptUnsigned, "adopt-unsigned", false, "adopt the decisions a crash left after the log's last signature without asking (check them first)")
 	f.StringVar(&opts.profile, "profile", "", profileUsage)
@@ -128,7 +128,7 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts, res.adopted)}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
-	if err := answers.applyOutputs(reopened.Writer, prior, actor()); err != nil {
+	if err := answers.applyOutputs(reopened.Writer, prior, actor(), strings.TrimSpace(opts.decide.reason)); err != nil {
 		return err
 	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: reopened.Writer.Run(), log: reopened.Writer,

@@ -77,12 +77,34 @@ func parseDecisions(o decideOptions, rb *runbooks.Runbook, prior *steps.Prior, w
 		}
 	}
 	for step, values := range outputs {
-		if prior.Done[step].Status != steps.StatusSkipped {
-			return nil, badInput("--set %s.*: outputs are given for a skipped step, and %s is not skipped: add --decide %s=skip --reason ...", step, step, step)
+		if err := settable(step, values, prior.Done[step], reason); err != nil {
+			return nil, err
 		}
 		d.outputs[step] = values
 	}
 	return d, nil
+}
+
+// settable says whether --set may give these outputs of a step: any of a
+// skipped step, and of a done step only those it did not produce (its
+// query matched nothing), with a reason — what AWS answered is never
+// replaced.
+func settable(step string, values map[string]any, done steps.PriorStep, reason string) error {
+	switch done.Status {
+	case steps.StatusSkipped:
+		return nil
+	case steps.StatusDone:
+		for name := range values {
+			if v := done.Outputs[name]; v != nil {
+				return badInput("--set %s.%s: step %s is done and produced %s = %s; resume never replaces what a step produced", step, name, step, name, runbooks.CompactJSON(v))
+			}
+		}
+		if reason == "" {
+			return badInput("--set %s.*: step %s is done without a value for it: say where the value comes from with --reason, which goes into the audit log", step, step)
+		}
+		return nil
+	}
+	return badInput("--set %s.*: outputs are given for a skipped step, or a done one that did not produce them, and %s is neither: add --decide %s=skip --reason ...", step, step, step)
 }
 
 // parseSets reads --set STEP.OUTPUT=VALUE, each naming an output the step
@@ -134,18 +156,20 @@ func stepIDs(rb *runbooks.Runbook) []string {
 	return ids
 }
 
-// applyOutputs records outputs given for steps skipped before as
+// applyOutputs records outputs given for steps finished before as
 // decisions in the log, and makes them the steps' outputs for this run.
-func (d *resumeDecisions) applyOutputs(log *audit.Writer, prior *steps.Prior, who string) error {
+func (d *resumeDecisions) applyOutputs(log *audit.Writer, prior *steps.Prior, who, reason string) error {
 	for _, step := range slices.Sorted(maps.Keys(d.outputs)) {
 		values := d.outputs[step]
+		verdict, why := steps.VerdictSkip, "outputs given on resume"
+		if prior.Done[step].Status == steps.StatusDone {
+			verdict, why = steps.VerdictSetOutputs, reason
+		}
 		if _, err := log.Append(audit.Entry{Type: audit.TypeDecision, Step: step, Actor: who, Data: map[string]any{
-			"decision": string(steps.VerdictSkip), "reason": "outputs given on resume", "outputs": values}}); err != nil {
+			"decision": string(verdict), "reason": why, "outputs": values}}); err != nil {
 			return fmt.Errorf("audit log: %w", err)
 		}
-		p := prior.Done[step]
-		p.Outputs = values
-		prior.Done[step] = p
+		prior.Done[step] = prior.Done[step].Given(values)
 	}
 	return nil
 }
