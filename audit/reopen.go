@@ -31,6 +31,29 @@ type Reopened struct {
 	Unsigned Adoption
 }
 
+// replayLines takes a verified log's whole lines into a writer that will
+// continue it — its sequence, chain head and Merkle tree — and returns them
+// parsed.
+func (w *Writer) replayLines(whole []byte) ([]Event, error) {
+	var events []Event
+	for _, line := range bytes.Split(whole, []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		var ev Event
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return nil, fmt.Errorf("seq %d: %w", w.seq, err)
+		}
+		events = append(events, ev)
+		if err := w.tree.add(line); err != nil {
+			return nil, err
+		}
+		w.seq++
+		w.prev = lineHash(line)
+	}
+	return events, nil
+}
+
 // Reopen continues the log in dir, which must be a run that did not end:
 // every whole line verifies, the log is not sealed, and key is the key the
 // run was signed with. A torn last line is cut off. The caller appends
@@ -85,20 +108,8 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (r *Reopen
 		now = time.Now
 	}
 	w := &Writer{dir: dir, now: now, prev: zeroHash}
-	for _, line := range bytes.Split(data[:whole], []byte{'\n'}) {
-		if len(line) == 0 {
-			continue
-		}
-		var ev Event
-		if err := json.Unmarshal(line, &ev); err != nil {
-			return nil, fmt.Errorf("seq %d: %w", w.seq, err)
-		}
-		r.Events = append(r.Events, ev)
-		if err := w.tree.add(line); err != nil {
-			return nil, err
-		}
-		w.seq++
-		w.prev = lineHash(line)
+	if r.Events, err = w.replayLines(data[:whole]); err != nil {
+		return nil, err
 	}
 	if len(r.Events) == 0 || r.Events[0].Type != TypeRunStart {
 		return nil, errors.New("the log has no run.start: it cannot be continued")
