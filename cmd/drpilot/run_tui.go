@@ -53,6 +53,29 @@ func verdictLine(r *preparedRun) string {
 // its events and answers its questions; the finish screen's lines are
 // printed again after the program exits, so that they stay in the
 // scrollback.
+// printEnd prints the finish screen's lines again (or for the first time,
+// when a signal stopped the program first) to stay in the scrollback, with
+// the log's verdict.
+func (r *preparedRun) printEnd(sum *steps.RunSummary) {
+	for _, line := range endLines(r, sum) {
+		fmt.Fprintln(r.opts.stdout, line)
+	}
+	fmt.Fprintln(r.opts.stdout, "audit log: "+verdictLine(r))
+}
+
+// endUnstarted ends a run the terminal UI never started. A signal before
+// the run started: nobody decided anything, and the run can still be
+// started with resume. The operator left at the start screen: the log says
+// so and is sealed, rather than left looking like a crash.
+func endUnstarted(ctx context.Context, exec *steps.Executor) (*steps.RunSummary, error) {
+	if ctx.Err() != nil {
+		exec.Interrupt(signalReason(ctx))
+	} else {
+		exec.Abort("the operator quit at the start screen", actor())
+	}
+	return exec.Run(context.Background())
+}
+
 func (r *preparedRun) executeTUI(ctx context.Context) error {
 	defer r.log.Close()
 	bridge := ui.NewBridge(nil)
@@ -108,18 +131,9 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		wasStarted = true
 	default:
 	}
-	switch {
-	case !wasStarted && ctx.Err() != nil:
-		// A signal before the run started: nobody decided anything, and
-		// the run can still be started with resume.
-		exec.Interrupt(signalReason(ctx))
-		sum, runErr = exec.Run(context.Background())
-	case !wasStarted:
-		// The operator left at the start screen: the log says so and is
-		// sealed, rather than left looking like a crash.
-		exec.Abort("the operator quit at the start screen", actor())
-		sum, runErr = exec.Run(context.Background())
-	default:
+	if !wasStarted {
+		sum, runErr = endUnstarted(ctx, exec)
+	} else {
 		// The program can stop before the run (a terminal that went away):
 		// the run is interrupted, resumably, never left running without
 		// its operator.
@@ -131,13 +145,7 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		}
 	}
 	if wasStarted {
-		// The finish screen's lines, printed again (or for the first time,
-		// when a signal stopped the program first) to stay in the
-		// scrollback, with the log's verdict.
-		for _, line := range endLines(r, sum) {
-			fmt.Fprintln(r.opts.stdout, line)
-		}
-		fmt.Fprintln(r.opts.stdout, "audit log: "+verdictLine(r))
+		r.printEnd(sum)
 	}
 	if perr != nil && sum == nil {
 		return fmt.Errorf("terminal UI: %w", perr)
