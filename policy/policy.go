@@ -106,6 +106,11 @@ func (c *collector) call(operation, region, account string, input map[string]any
 	if !ok || !known {
 		return // check refuses it; nothing to grant
 	}
+	if account == "" {
+		// A runbook that names no account runs in whichever the caller's
+		// credentials are for: its ARNs match any.
+		account = "*"
+	}
 	at := target{service: svc, region: region, account: account, input: input}
 	needs := []grant{{action: svc.IAMAction(iamOperation(svc.Prefix, op)), resources: []string{"*"}}}
 	if mutating {

@@ -224,3 +224,21 @@ role_arn = "arn:aws:iam::123456789012:role/cfn-deploy"
 		t.Errorf("not granted: %v in %+v", want, r.Permissions)
 	}
 }
+
+// TestARunbookWithoutAnAccountMatchesAny: ARNs of a runbook that names no
+// account hold a wildcard there, never an empty account that matches none.
+func TestARunbookWithoutAnAccountMatchesAny(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(scopedRunbook, `account = "123456789012"`+"\n", "", 1)
+	r := For([]*runbooks.RunPlan{plan(t, "noaccount.toml", []byte(src))}, ModeLive)
+	for _, p := range r.Permissions {
+		for _, res := range p.Resources {
+			if strings.Contains(res, "::table") || strings.Contains(res, ":ssm:eu-west-2::") {
+				t.Errorf("%s on %s: an empty account", p.Action, res)
+			}
+		}
+		if p.Action == "ssm:PutParameter" && !slices.Contains(p.Resources, "*") && !slices.Contains(p.Resources, "arn:aws:ssm:eu-west-2:*:parameter/shop/maintenance") {
+			t.Errorf("PutParameter on %v", p.Resources)
+		}
+	}
+}

@@ -124,8 +124,12 @@ var scoped = map[string]func(action string, at target) []grant{
 	},
 	"cloudformation:CreateChangeSet":     createChangeSet,
 	"dynamodb:RestoreTableToPointInTime": restoreTable,
-	"backup:StartRestoreJob":             startRestoreJob,
-	"ec2:CreateVolume":                   createVolume,
+	// aws.call's item writes name their table.
+	"dynamodb:PutItem":       tableItems,
+	"dynamodb:UpdateItem":    tableItems,
+	"dynamodb:DeleteItem":    tableItems,
+	"backup:StartRestoreJob": startRestoreJob,
+	"ec2:CreateVolume":       createVolume,
 	"ec2:AttachVolume": func(a string, at target) []grant {
 		return one(a, append(at.arn("ec2", "volume/"+at.str("VolumeId"), "VolumeId"), at.arn("ec2", "instance/"+at.str("InstanceId"), "InstanceId")...))
 	},
@@ -142,6 +146,11 @@ func failoverGlobalDatastore(a string, at target) []grant {
 	}
 	group := at.known(fmt.Sprintf("arn:aws:elasticache:%s:%s:replicationgroup:%s", region, at.account, at.str("PrimaryReplicationGroupId")), members...)
 	return one(a, append(global, group...))
+}
+
+// tableItems: an item write is authorized on its table.
+func tableItems(a string, at target) []grant {
+	return one(a, at.arnOrName("dynamodb", "table/", "TableName"))
 }
 
 // restoreTable: a point-in-time restore is authorized on the source table,

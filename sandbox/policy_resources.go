@@ -217,6 +217,8 @@ var dynamoAuthz = map[string]authzFunc{
 	"DescribeContinuousBackups": dynamoTableOp,
 	"UpdateTimeToLive":          dynamoTableOp,
 	"DescribeTimeToLive":        dynamoTableOp,
+	"PutItem":                   dynamoTableOp,
+	"GetItem":                   dynamoTableOp,
 	"RestoreTableToPointInTime": func(r *authzReq) []check {
 		src := r.in("SourceTableArn")
 		if src == "" {
