@@ -111,6 +111,9 @@ func webTarget(urlPath string) (host, path string) {
 
 // webAnswer decides the answer. Callers hold s.mu.
 func (s *Sandbox) webAnswer(r *http.Request, host, path string, body []byte, now time.Time) webAnswer {
+	if d, region, ok := s.searchEndpoint(host, now); ok {
+		return s.serveDomain(r, d, region, path, body, now)
+	}
 	res, fail := s.resolveHost(host)
 	st := s.site(host, path)
 	outside := fail != nil && (fail.Code == "NoHostedZone" || fail.Code == "NoRecord")

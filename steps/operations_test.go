@@ -77,6 +77,11 @@ func TestClassify(t *testing.T) {
 		{"kinesis", "GetShardIterator", ro},
 		{"docdb", "FailoverGlobalCluster", mut},
 		{"opensearch", "DescribeDomain", ro},
+		// Requests to a domain's own endpoint.
+		{"es", "ESHttpGet", ro},
+		{"opensearch", "ESHttpHead", ro},
+		{"es", "ESHttpPost", mut},
+		{"es", "ESHttpDelete", mut},
 		// The alias and its IAM prefix agree, including on exceptions.
 		{"elbv2", "DescribeTargetHealth", ro},
 		{"elbv2", "RegisterTargets", mut},
