@@ -33,7 +33,11 @@ type searchDomain struct {
 func (o *openSearchRegion) dump(now time.Time) any {
 	out := map[string]any{}
 	for name, d := range o.domains {
-		out[name] = map[string]any{"status": d.status.state(now), "engine": d.EngineVersion}
+		indices := map[string]any{}
+		for n, ix := range d.indices {
+			indices[n] = ix.health.state(now)
+		}
+		out[name] = map[string]any{"status": d.status.state(now), "engine": d.EngineVersion, "indices": indices}
 	}
 	return map[string]any{"domains": out}
 }
