@@ -2,8 +2,10 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -229,5 +231,70 @@ func TestPolicyGrantsTheDomainPaths(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("not granted: %v", want)
+	}
+}
+
+// TestOpenSearchRestoreResumedAfterAnUnansweredRestore: a run killed after
+// its restore's aws.request, the restore having reached the domain, is
+// resumed: the step finds the indices and sends no second restore.
+func TestOpenSearchRestoreResumedAfterAnUnansweredRestore(t *testing.T) {
+	t.Parallel()
+	src := restoreSearchRunbook("latest", "")
+	interrupted := prepareRun(t, src, restoreSearchScenario, runOptions{})
+	ps := &interrupted.exec.opts.Plan.Steps[interrupted.exec.opts.Runbook.StepIndex("r")]
+	params, err := interrupted.exec.resolveParams(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := &StepRun{exec: interrupted.exec, plan: ps, params: params, region: ps.Region, started: interrupted.exec.now()}
+	reqs, err := sr.plannedRequests(context.Background())
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("the step plans %d requests: %v", len(reqs), err)
+	}
+	body, _ := json.Marshal(reqs[0].Input["Body"])
+	target := sr.rewriteURL(fmt.Sprint(reqs[0].Input["URL"]))
+	if ans, err := interrupted.exec.opts.Clients.SignedRequest(context.Background(), "es", reqs[0].Region, http.MethodPost, target, body); err != nil || ans.Status != http.StatusOK {
+		t.Fatalf("the restore: %v %s", err, ans.Body)
+	}
+	resumed := resumeUnanswered(t, src, interrupted, "r", "es:ESHttpPost")
+	succeeded(t, resumed)
+	if n := len(restorePosts(resumed)); n != 1 || !hasNote(resumed, "r", "exist already") {
+		t.Errorf("%d restores reached the domain, want 1; notes %v", n, stepNotes(resumed, "r"))
+	}
+}
+
+// TestOpenSearchRestoreUnderItsGeneratedPolicy: the restore runs under the
+// policy drpilot generates for it, the sandbox holding the domain's
+// requests to it as IAM does, with no denial; without es:ESHttpPost the
+// restore is denied on the domain's path.
+func TestOpenSearchRestoreUnderItsGeneratedPolicy(t *testing.T) {
+	t.Parallel()
+	src := restoreSearchRunbook("latest", "")
+	_, plan := parseRunbook(t, src)
+	doc := policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Policy
+	for _, drop := range []string{"", "es:ESHttpPost"} {
+		for i := range doc.Statement {
+			doc.Statement[i].Action = slices.DeleteFunc(doc.Statement[i].Action, func(a string) bool { return a == drop })
+		}
+		doc.Statement = slices.DeleteFunc(doc.Statement, func(st policy.Statement) bool { return len(st.Action) == 0 })
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := sandbox.ParsePolicy(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := startRun(t, src, restoreSearchScenario, runOptions{setup: func(sb *sandbox.Sandbox, _ string) {
+			sb.SetPolicies(map[string]*sandbox.Policy{sandboxKey: parsed})
+		}})
+		denied, _ := tr.sb.Denials()
+		switch {
+		case drop == "" && (len(denied) > 0 || tr.status("r") != "done" || tr.sb.Granted(sandboxKey)["es:ESHttpPost"] != 1):
+			t.Errorf("under the generated policy: step %s, denials %+v, granted %v", tr.status("r"), denied, tr.sb.Granted(sandboxKey))
+		case drop != "" && (len(denied) != 1 || denied[0].Action != drop ||
+			!strings.HasSuffix(denied[0].Resource, ":domain/catalog-search/_snapshot/dr-snapshots/hourly-2/_restore")):
+			t.Errorf("without %s: denials %+v", drop, denied)
+		}
 	}
 }
