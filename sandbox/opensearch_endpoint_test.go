@@ -68,14 +68,7 @@ func domainRequest(t *testing.T, srvURL, service, method, path, body string) (in
 // refused as OpenSearch refuses it; and a recording rebuilds the indices.
 func TestDomainEndpointRestore(t *testing.T) {
 	t.Parallel()
-	sc, err := ParseScenario("search.toml", []byte(searchEndpointScenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := NewFromScenario(sc, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := sandboxOf(t, "search.toml", searchEndpointScenario)
 	dir := filepath.Join(t.TempDir(), "sandbox")
 	rec, err := sb.StartRecording(dir, RecordOptions{})
 	if err != nil {

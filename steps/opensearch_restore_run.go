@@ -269,14 +269,7 @@ func noteSearchSnapshotAge(s *StepRun, sn map[string]any) {
 	}
 	age := max(s.exec.now().Sub(start), 0).Round(time.Second)
 	what += fmt.Sprintf(", started %s (%s ago)", start.UTC().Format(time.RFC3339), runbooks.FormatDuration(age))
-	switch rpo := s.exec.opts.Runbook.RPO.Duration; {
-	case rpo <= 0:
-		s.Note("%s", what)
-	case age > rpo:
-		s.Note("%s: older than the runbook's rpo of %s, so restoring it loses more data than agreed", what, runbooks.FormatDuration(rpo))
-	default:
-		s.Note("%s, within the rpo of %s", what, runbooks.FormatDuration(rpo))
-	}
+	noteAgainstRPO(s, what, age)
 }
 
 // restoredIndexNames are the snapshot's indices that patterns match, as

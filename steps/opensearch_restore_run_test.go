@@ -241,18 +241,9 @@ func TestOpenSearchRestoreResumedAfterAnUnansweredRestore(t *testing.T) {
 	t.Parallel()
 	src := restoreSearchRunbook("latest", "")
 	interrupted := prepareRun(t, src, restoreSearchScenario, runOptions{})
-	ps := &interrupted.exec.opts.Plan.Steps[interrupted.exec.opts.Runbook.StepIndex("r")]
-	params, err := interrupted.exec.resolveParams(ps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sr := &StepRun{exec: interrupted.exec, plan: ps, params: params, region: ps.Region, started: interrupted.exec.now()}
-	reqs, err := sr.plannedRequests(context.Background())
-	if err != nil || len(reqs) != 1 {
-		t.Fatalf("the step plans %d requests: %v", len(reqs), err)
-	}
+	reqs := plannedOnce(t, interrupted, "r")
 	body, _ := json.Marshal(reqs[0].Input["Body"])
-	target := sr.rewriteURL(fmt.Sprint(reqs[0].Input["URL"]))
+	target := sandbox.WebURL(interrupted.endpoint, fmt.Sprint(reqs[0].Input["URL"]))
 	if ans, err := interrupted.exec.opts.Clients.SignedRequest(context.Background(), "es", reqs[0].Region, http.MethodPost, target, body); err != nil || ans.Status != http.StatusOK {
 		t.Fatalf("the restore: %v %s", err, ans.Body)
 	}
