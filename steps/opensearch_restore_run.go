@@ -46,6 +46,9 @@ func planOpenSearchRestore(ctx context.Context, s *StepRun) ([]request, error) {
 		return nil, err
 	}
 	repository := s.String("repository")
+	if endpoint == "" {
+		return []request{unknownDomainRestore(s)}, nil
+	}
 	sn, err := chooseSearchSnapshot(ctx, s, endpoint, repository, s.String("snapshot"))
 	if err != nil {
 		return nil, err
@@ -56,16 +59,37 @@ func planOpenSearchRestore(ctx context.Context, s *StepRun) ([]request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", respString(sn, "snapshot"), err)
 	}
-	body := map[string]any{"indices": strings.Join(patterns, ","), "include_global_state": false}
-	if p := s.String("rename_pattern"); p != "" {
-		body["rename_pattern"], body["rename_replacement"] = p, s.String("rename_replacement")
-	}
-	in := map[string]any{"DomainName": s.String("domain_name"), "Method": http.MethodPost,
-		"URL":  endpointURL(endpoint, "_snapshot", repository, respString(sn, "snapshot"), "_restore"),
-		"Body": body}
+	in := restoreInput(s, endpoint, respString(sn, "snapshot"))
 	simulated := map[string]any{"Endpoint": endpoint, "Snapshot": respString(sn, "snapshot"),
 		"SnapshotStartTime": respString(sn, "start_time"), "Indices": targets, "Status": "green"}
 	return []request{s.primaryRequest(esHTTPPost, in, simulated)}, nil
+}
+
+// restoreInput is the restore request as the gate shows it and the audit
+// log records it: the URL, and the JSON body, which restores no cluster
+// state (include_global_state false: the recovery domain's own settings,
+// templates and security configuration stay).
+func restoreInput(s *StepRun, endpoint, snapshot string) map[string]any {
+	body := map[string]any{"indices": strings.Join(stringList(s.params["indices"]), ","), "include_global_state": false}
+	if p := s.String("rename_pattern"); p != "" {
+		body["rename_pattern"], body["rename_replacement"] = p, s.String("rename_replacement")
+	}
+	return map[string]any{"DomainName": s.String("domain_name"), "Method": http.MethodPost,
+		"URL": endpointURL(endpoint, "_snapshot", s.String("repository"), snapshot, "_restore"), "Body": body}
+}
+
+// unknownDomainRestore is dry-run's plan for a domain that does not exist
+// (an earlier step whose change was simulated creates it): the restore as
+// far as it can be known, its endpoint and snapshot named for what they
+// stand for.
+func unknownDomainRestore(s *StepRun) request {
+	snapshot := s.String("snapshot")
+	if snapshot == "latest" {
+		snapshot = "<the newest SUCCESS snapshot at run time>"
+	}
+	in := restoreInput(s, "<endpoint of domain "+s.String("domain_name")+">", snapshot)
+	simulated := map[string]any{"Snapshot": snapshot, "Indices": stringList(s.params["indices"]), "Status": "green"}
+	return s.primaryRequest(esHTTPPost, in, simulated)
 }
 
 // runOpenSearchRestore sends the planned restore unless its indices
@@ -77,9 +101,11 @@ func runOpenSearchRestore(ctx context.Context, s *StepRun) (map[string]any, erro
 	}
 	endpoint, _ := r.simulated["Endpoint"].(string)
 	targets := stringList(r.simulated["Indices"])
-	existing, err := existingIndices(ctx, s, endpoint, targets)
-	if err != nil {
-		return nil, err
+	var existing []string
+	if endpoint != "" { // "" only in dry-run, for a domain an earlier step creates
+		if existing, err = existingIndices(ctx, s, endpoint, targets); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case len(existing) == len(targets):
@@ -141,10 +167,14 @@ func sendRestore(ctx context.Context, s *StepRun, r request) error {
 }
 
 // searchEndpoint is the domain's endpoint host, from DescribeDomain: the
-// public one, or in a VPC the vpc one.
+// public one, or in a VPC the vpc one; "" in dry-run for a domain that
+// does not exist.
 func searchEndpoint(ctx context.Context, s *StepRun) (string, error) {
 	name := s.String("domain_name")
 	out, err := s.Read(ctx, "es:DescribeDomain", map[string]any{"DomainName": name})
+	if missingInDryRun(s, err, "OpenSearch domain "+name) {
+		return "", nil
+	}
 	if errorCode(err) == "ResourceNotFoundException" {
 		return "", fmt.Errorf("OpenSearch domain %s does not exist in %s: check domain_name and the step's region (an opensearch.wait-healthy step before this one waits for a new domain)", name, s.Region())
 	}

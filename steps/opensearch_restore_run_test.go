@@ -155,6 +155,13 @@ func TestOpenSearchRestoreSnapshot(t *testing.T) {
 			t.Errorf("simulated calls %+v", simulated)
 		}
 		dry.verify()
+
+		// A domain an earlier step would create: the rehearsal goes on.
+		src := strings.Replace(restoreSearchRunbook("latest", ""), `domain_name = "catalog-search"`, `domain_name = "catalog-dr"`, 1)
+		out := dryRunOutputs(t, src, restoreSearchScenario, "r")
+		if out["snapshot"] != "<the newest SUCCESS snapshot at run time>" {
+			t.Errorf("dry-run outputs for a missing domain %v", out)
+		}
 	})
 }
 
