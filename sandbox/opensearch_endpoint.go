@@ -182,6 +182,7 @@ func (s *Sandbox) domainAuthorize(r *http.Request, d *searchDomain, region, p st
 			Operation: action, Action: action, Resource: resource, Explicit: dec == explicitDeny})
 		a := jsonAnswer(http.StatusForbidden, region, "AccessDenied", "", map[string]any{
 			"Message": "User: arn:aws:iam::" + s.account + ":user/drpilot-sandbox is not authorized to perform: " + action + " on resource: " + resource})
+		a.action, a.resource = action, resource
 		return &a
 	}
 	s.grant(accessKey(r), action)

@@ -55,7 +55,7 @@ type Sandbox struct {
 	policies map[string]*Policy
 	// granted counts the actions each key's policy allowed (Granted).
 	granted map[string]map[string]int
-	denials  denials
+	denials denials
 
 	mu    sync.Mutex // guards everything below: the one store
 	state map[string]any

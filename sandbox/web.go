@@ -54,6 +54,9 @@ type webAnswer struct {
 	body        []byte
 	region      string // the Region that served it, if any
 	code, fault string // for the journal
+	// action and resource are what an IAM policy denied (a domain
+	// endpoint's request), for the journal.
+	action, resource string
 }
 
 func (s *Sandbox) serveWeb(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +93,7 @@ func (s *Sandbox) serveWeb(w http.ResponseWriter, r *http.Request) {
 		rec.sync() // a delivery, if it was one, is on disk before its answer
 	}
 	entry.Region, entry.Status, entry.ErrorCode, entry.Fault = ans.region, ans.status, ans.code, ans.fault
+	entry.Action, entry.Resource = ans.action, ans.resource
 	s.journal.add(entry)
 	if ans.region != "" {
 		w.Header().Set("X-Sandbox-Region", ans.region)
