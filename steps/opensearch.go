@@ -69,7 +69,7 @@ func openSearchRestoreSnapshot() Action {
 				return map[string]any{"DomainName": with["domain_name"]}
 			},
 			Outputs: []string{"Endpoint", "Snapshot", "SnapshotStartTime", "Indices", "Status"},
-			Idempotency: "Check before act: when every index the snapshot restores exists already (a retry, or a resumed run whose restore was sent), " +
+			Idempotency: "Check before act (GET _cat/indices?format=json): when every index the snapshot restores exists already (a retry, or a resumed run whose restore was sent), " +
 				"the restore is not sent again and the step only waits; when some exist and some do not, the step fails, since OpenSearch would refuse the restore. " +
 				"The restore is in the audit log before it is sent, and a resumed run reuses its logged answer.",
 			Wait: "Before the gate: DescribeDomain for the endpoint, GET _snapshot/<repository>/_all to choose the snapshot and note its start time and age against the runbook's rpo " +
