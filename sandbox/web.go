@@ -23,6 +23,8 @@ import (
 //     site declared for it answers; else a POST is a webhook delivery
 //     (200, recorded, listed at /_sandbox/webhooks), and a GET is a 502.
 //   - Other resolution failures (no Region in the target, a loop): 502.
+//   - An OpenSearch domain's endpoint host is that domain's REST API
+//     (opensearch_endpoint.go), before any of the above.
 
 // Bounds on what the webhook sink keeps.
 const (
