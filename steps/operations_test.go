@@ -267,7 +267,9 @@ func TestOperationLiteralsExist(t *testing.T) {
 				return true
 			}
 			found++
-			if !awsclient.HasOperation(service, op) {
+			// A request to a resource's own endpoint is no SDK
+			// operation; the classifier's table lists those there are.
+			if !awsclient.HasOperation(service, op) && !EndpointOperation(s) {
 				t.Errorf("%s: %q is not an operation of the SDK's %s client", f, s, service)
 			}
 			return true
