@@ -136,33 +136,36 @@ func TestOpenSearchRestoreSnapshot(t *testing.T) {
 		}
 		tr.verify()
 	})
-	t.Run("dry-run shows the restore and sends none", func(t *testing.T) {
-		t.Parallel()
-		dry := startRun(t, restoreSearchRunbook("latest", ""), restoreSearchScenario, runOptions{mode: ModeDryRun})
-		if out := stepOutputs(t, dry, "r"); out["snapshot"] != "hourly-2" {
-			t.Errorf("dry-run outputs %v", out)
-		}
-		if n := len(restorePosts(dry)); n != 0 {
-			t.Errorf("dry-run sent %d restores", n)
-		}
-		var simulated []CallInfo
-		for _, e := range dry.rec.of(EventCallDone, "r") {
-			if e.Simulated {
-				simulated = append(simulated, *e.Call)
-			}
-		}
-		if len(simulated) != 1 || !strings.HasSuffix(fmt.Sprint(simulated[0].Input["URL"]), "/_snapshot/dr-snapshots/hourly-2/_restore") {
-			t.Errorf("simulated calls %+v", simulated)
-		}
-		dry.verify()
+}
 
-		// A domain an earlier step would create: the rehearsal goes on.
-		src := strings.Replace(restoreSearchRunbook("latest", ""), `domain_name = "catalog-search"`, `domain_name = "catalog-dr"`, 1)
-		out := dryRunOutputs(t, src, restoreSearchScenario, "r")
-		if out["snapshot"] != "<the newest SUCCESS snapshot at run time>" {
-			t.Errorf("dry-run outputs for a missing domain %v", out)
+// TestOpenSearchRestoreDryRun: a dry run shows the restore and sends none,
+// and goes on for a domain that an earlier step would create.
+func TestOpenSearchRestoreDryRun(t *testing.T) {
+	t.Parallel()
+	dry := startRun(t, restoreSearchRunbook("latest", ""), restoreSearchScenario, runOptions{mode: ModeDryRun})
+	if out := stepOutputs(t, dry, "r"); out["snapshot"] != "hourly-2" {
+		t.Errorf("dry-run outputs %v", out)
+	}
+	if n := len(restorePosts(dry)); n != 0 {
+		t.Errorf("dry-run sent %d restores", n)
+	}
+	var simulated []CallInfo
+	for _, e := range dry.rec.of(EventCallDone, "r") {
+		if e.Simulated {
+			simulated = append(simulated, *e.Call)
 		}
-	})
+	}
+	if len(simulated) != 1 || !strings.HasSuffix(fmt.Sprint(simulated[0].Input["URL"]), "/_snapshot/dr-snapshots/hourly-2/_restore") {
+		t.Errorf("simulated calls %+v", simulated)
+	}
+	dry.verify()
+
+	// A domain an earlier step would create: the rehearsal goes on.
+	src := strings.Replace(restoreSearchRunbook("latest", ""), `domain_name = "catalog-search"`, `domain_name = "catalog-dr"`, 1)
+	out := dryRunOutputs(t, src, restoreSearchScenario, "r")
+	if out["snapshot"] != "<the newest SUCCESS snapshot at run time>" {
+		t.Errorf("dry-run outputs for a missing domain %v", out)
+	}
 }
 
 func TestOpenSearchRestoreFails(t *testing.T) {
