@@ -87,12 +87,24 @@ type collector struct {
 
 // step adds what one planned step calls.
 func (c *collector) step(p *runbooks.RunPlan, ps *runbooks.PlannedStep, mode Mode) {
+	var main map[string]any // the input of the action's own call
+	for _, call := range ps.Calls {
+		if call.Input != nil && main == nil {
+			main = call.Input
+		}
+	}
 	for _, call := range ps.Calls {
 		if call.Mutating && mode == ModeDryRun {
 			continue // shown, never sent
 		}
 		why := fmt.Sprintf("%s/%s (%s)", p.ID, ps.ID, call.Purpose)
-		c.call(call.Operation, call.Region, p.Account, call.Input, call.Mutating, why)
+		input := call.Input
+		if input == nil && endpointRead(call.Operation) {
+			// A read of a resource's own endpoint is authorized on the
+			// resource, which the action's own call names.
+			input = main
+		}
+		c.call(call.Operation, call.Region, p.Account, input, call.Mutating, why)
 	}
 	for _, r := range ps.Requires {
 		c.call(r.Call, r.Region, p.Account, r.Input, false, fmt.Sprintf("%s/%s (precondition)", p.ID, ps.ID))
@@ -113,7 +125,7 @@ func (c *collector) call(operation, region, account string, input map[string]any
 	}
 	at := target{service: svc, region: region, account: account, input: input}
 	needs := []grant{{action: svc.IAMAction(iamOperation(svc.Prefix, op)), resources: []string{"*"}}}
-	if mutating {
+	if mutating || endpointRead(operation) {
 		needs = resourcesFor(svc.IAM()+":"+op, at)
 	}
 	for _, g := range needs {

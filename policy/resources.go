@@ -123,6 +123,8 @@ var scoped = map[string]func(action string, at target) []grant{
 		return one(a, at.arn("fis", "experiment/"+at.str("Id"), "Id"))
 	},
 	"cloudformation:CreateChangeSet":     createChangeSet,
+	"es:ESHttpPost":                      domainPaths,
+	"es:ESHttpGet":                       domainPaths,
 	"dynamodb:RestoreTableToPointInTime": restoreTable,
 	// aws.call's item writes name their table.
 	"dynamodb:PutItem":       tableItems,
@@ -133,6 +135,21 @@ var scoped = map[string]func(action string, at target) []grant{
 	"ec2:AttachVolume": func(a string, at target) []grant {
 		return one(a, append(at.arn("ec2", "volume/"+at.str("VolumeId"), "VolumeId"), at.arn("ec2", "instance/"+at.str("InstanceId"), "InstanceId")...))
 	},
+}
+
+// endpointRead reports a read of a resource's own endpoint, which IAM
+// authorizes on the resource (an OpenSearch domain's paths) where other
+// reads are granted on every resource.
+func endpointRead(operation string) bool {
+	service, op, _ := strings.Cut(operation, ":")
+	svc, _ := awsclient.Lookup(service)
+	return svc.Prefix == "es" && (op == "ESHttpGet" || op == "ESHttpHead")
+}
+
+// domainPaths: a request to an OpenSearch domain's REST API is authorized
+// on the path it asks for, under arn:aws:es:REGION:ACCOUNT:domain/NAME/.
+func domainPaths(a string, at target) []grant {
+	return one(a, at.arn("es", "domain/"+at.str("DomainName")+"/*", "DomainName"))
 }
 
 // failoverGlobalDatastore is authorized on the global datastore, whose ARN

@@ -61,6 +61,11 @@ type Call struct {
 	// they deliver to (sns_topic, email, ssm_contact): the plan lists the
 	// call only when a recipient has that channel.
 	Channel string `json:"channel,omitempty"`
+	// HTTP, for a call to a resource's own endpoint rather than to the
+	// service's API (an OpenSearch domain's REST API, which IAM authorizes
+	// as es:ESHttpGet, es:ESHttpPost, ...), is its HTTP method: the call
+	// is no SDK operation, and IAM names it by Operation all the same.
+	HTTP string `json:"http,omitempty"`
 }
 
 // ActionSpec describes one entry of the action catalogue.

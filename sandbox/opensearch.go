@@ -24,12 +24,20 @@ type searchDomain struct {
 	Created             time.Time
 	// status is DomainProcessingStatus: Creating, Modifying, then Active.
 	status timeline
+	// indices are the cluster's indices, snapshots those a scenario
+	// declared (opensearch_endpoint.go).
+	indices   map[string]*searchIndex
+	snapshots []*searchSnapshot
 }
 
 func (o *openSearchRegion) dump(now time.Time) any {
 	out := map[string]any{}
 	for name, d := range o.domains {
-		out[name] = map[string]any{"status": d.status.state(now), "engine": d.EngineVersion}
+		indices := map[string]any{}
+		for n, ix := range d.indices {
+			indices[n] = ix.health.state(now)
+		}
+		out[name] = map[string]any{"status": d.status.state(now), "engine": d.EngineVersion, "indices": indices}
 	}
 	return map[string]any{"domains": out}
 }
@@ -75,7 +83,7 @@ func osCreateDomain(c *call) (any, error) {
 	if version == "" {
 		version = "OpenSearch_2.19"
 	}
-	d := &searchDomain{Name: name, EngineVersion: version, Created: c.now}
+	d := &searchDomain{Name: name, EngineVersion: version, Created: c.now, indices: map[string]*searchIndex{}}
 	d.status.set(c.now, "Creating", domainCreate, "Active")
 	c.openSearch().domains[name] = d
 	return map[string]any{"DomainStatus": c.domainValue(d)}, nil
@@ -111,10 +119,16 @@ func (c *call) domainValue(d *searchDomain) map[string]any {
 		"ClusterConfig":          map[string]any{"InstanceType": "r6g.large.search", "InstanceCount": 3, "ZoneAwarenessEnabled": true}}
 	// The endpoint exists once the domain is first up.
 	if !c.now.Before(d.Created.Add(domainCreate)) {
-		id := strings.ToLower(resourceID("", c.region+d.Name))[:26]
-		v["Endpoint"] = fmt.Sprintf("search-%s-%s.%s.es.amazonaws.com", d.Name, id, c.region)
+		v["Endpoint"] = domainEndpoint(c.region, d.Name)
 	}
 	return v
+}
+
+// domainEndpoint is the host name of a domain's REST API, which the
+// simulated internet serves (opensearch_endpoint.go).
+func domainEndpoint(region, name string) string {
+	id := strings.ToLower(resourceID("", region+name))[:26]
+	return fmt.Sprintf("search-%s-%s.%s.es.amazonaws.com", name, id, region)
 }
 
 func osDescribeDomain(c *call) (any, error) {

@@ -41,6 +41,7 @@ const (
 	KindDelivery = "delivery" // a webhook delivery of the simulated internet
 	KindMark     = "mark"     // a named simulated moment (a run's start)
 	KindResumed  = "resumed"  // the sandbox was rebuilt and carries on
+	KindEndpoint = "endpoint" // a change made through a resource's own endpoint (an OpenSearch restore)
 )
 
 // kindHeader is the first line's kind.
@@ -86,6 +87,9 @@ type Record struct {
 	Advance  string    `json:"advance,omitempty"`
 	Delivery *Delivery `json:"delivery,omitempty"`
 	Name     string    `json:"name,omitempty"`
+	// Path is the path of a request to a resource's own endpoint (the
+	// resource is Name, the method Operation, the body Input).
+	Path string `json:"path,omitempty"`
 	// Generation counts the rebuilds: request ids made after the n-th
 	// start above n<<32, so that none repeats one made before.
 	Generation int `json:"generation,omitempty"`

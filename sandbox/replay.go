@@ -175,12 +175,16 @@ func (r *Record) check() error {
 		if r.Name == "" {
 			return errors.New("a mark without its name")
 		}
+	case KindEndpoint:
+		if r.Service == "" || r.Region == "" || r.Name == "" || r.Operation == "" || r.Path == "" {
+			return errors.New("an endpoint request needs its service, region, name, operation and path")
+		}
 	case KindResumed:
 		if r.Generation < 1 {
 			return fmt.Errorf("generation %d: resumptions count from 1", r.Generation)
 		}
 	default:
-		return fmt.Errorf("unknown kind %q (request, fault, clock, delivery, mark or resumed): written by a newer drpilot?", r.Kind)
+		return fmt.Errorf("unknown kind %q (request, fault, clock, delivery, mark, resumed or endpoint): written by a newer drpilot?", r.Kind)
 	}
 	return nil
 }
@@ -282,6 +286,11 @@ func (s *Sandbox) replay(rec *Record, r *Restored) error {
 		}
 	case KindResumed:
 		r.Generation = max(r.Generation, rec.Generation)
+	case KindEndpoint:
+		r.Requests++
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.replayEndpoint(rec)
 	}
 	return nil
 }

@@ -48,7 +48,13 @@ func recordedParameterRun(t *testing.T) string {
 // replaySandbox is a sandbox made from the small scenario, to record.
 func replaySandbox(t *testing.T) *Sandbox {
 	t.Helper()
-	sc, err := ParseScenario("replay.toml", []byte(replayScenario))
+	return sandboxOf(t, "replay.toml", replayScenario)
+}
+
+// sandboxOf is a sandbox made from scenario source, as file.
+func sandboxOf(t *testing.T, file, src string) *Sandbox {
+	t.Helper()
+	sc, err := ParseScenario(file, []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,9 @@ type Scenario struct {
 	Faults    []Fault       `toml:"faults"`
 	// Sites are what hosts of the simulated internet serve (web.go).
 	Sites []Site `toml:"sites"`
+	// SearchSnapshots are snapshots in OpenSearch domains' repositories
+	// (opensearch_endpoint.go).
+	SearchSnapshots []SearchSnapshot `toml:"search_snapshots"`
 
 	file  string
 	lines []int // the line of each [[create]] entry
@@ -98,7 +101,7 @@ func ParseScenario(file string, src []byte) (*Scenario, error) {
 			if len(k) >= 2 && k[0] == "create" && k[1] == "input" {
 				continue // free-form: the operation's input
 			}
-			e := &ScenarioError{File: file, Msg: fmt.Sprintf("unknown key %q (a scenario has account, time_scale, start, [[create]], [[faults]] and [[sites]])", k.String())}
+			e := &ScenarioError{File: file, Msg: fmt.Sprintf("unknown key %q (a scenario has account, time_scale, start, [[create]], [[faults]], [[sites]] and [[search_snapshots]])", k.String())}
 			if len(k) == 2 && k[0] == "sites" {
 				e.Line, e.Col = keyPosition(src, k[1])
 				e.Msg = fmt.Sprintf("unknown key %q in [[sites]] (a site has host, path, status, body and content_type)", k[1])
@@ -155,6 +158,9 @@ func (s *Sandbox) applyAt(sc *Scenario, at time.Time) error {
 		if err := s.applyCreate(sc, i, c, at); err != nil {
 			return err
 		}
+	}
+	if err := s.addSnapshots(sc, at); err != nil {
+		return err
 	}
 	for i, f := range sc.Faults {
 		if err := s.applyFault(f, at, false); err != nil {

@@ -23,6 +23,8 @@ import (
 //     site declared for it answers; else a POST is a webhook delivery
 //     (200, recorded, listed at /_sandbox/webhooks), and a GET is a 502.
 //   - Other resolution failures (no Region in the target, a loop): 502.
+//   - An OpenSearch domain's endpoint host is that domain's REST API
+//     (opensearch_endpoint.go), before any of the above.
 
 // Bounds on what the webhook sink keeps.
 const (
@@ -54,6 +56,9 @@ type webAnswer struct {
 	body        []byte
 	region      string // the Region that served it, if any
 	code, fault string // for the journal
+	// action and resource are what an IAM policy denied (a domain
+	// endpoint's request), for the journal.
+	action, resource string
 }
 
 func (s *Sandbox) serveWeb(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +95,7 @@ func (s *Sandbox) serveWeb(w http.ResponseWriter, r *http.Request) {
 		rec.sync() // a delivery, if it was one, is on disk before its answer
 	}
 	entry.Region, entry.Status, entry.ErrorCode, entry.Fault = ans.region, ans.status, ans.code, ans.fault
+	entry.Action, entry.Resource = ans.action, ans.resource
 	s.journal.add(entry)
 	if ans.region != "" {
 		w.Header().Set("X-Sandbox-Region", ans.region)
@@ -111,6 +117,9 @@ func webTarget(urlPath string) (host, path string) {
 
 // webAnswer decides the answer. Callers hold s.mu.
 func (s *Sandbox) webAnswer(r *http.Request, host, path string, body []byte, now time.Time) webAnswer {
+	if d, region, ok := s.searchEndpoint(host, now); ok {
+		return s.serveDomain(r, d, region, path, body, now)
+	}
 	res, fail := s.resolveHost(host)
 	st := s.site(host, path)
 	outside := fail != nil && (fail.Code == "NoHostedZone" || fail.Code == "NoRecord")

@@ -35,6 +35,7 @@ var wantPhases = map[string][]string{
 	"elasticache.failover-global-datastore": {"reintegrate"},
 	"docdb.failover-global-cluster":         {"reintegrate"},
 	"opensearch.wait-healthy":               {"restore", "verify"},
+	"opensearch.restore-snapshot":           {"restore"},
 	"fis.start-experiment":                  {"any"},
 	"fis.stop-experiment":                   {"any"},
 	"route53.upsert-record":                 {"switch"},

@@ -165,9 +165,16 @@ func checkCalls(spec runbooks.ActionSpec) []string {
 	mutatingCalls := 0
 	for _, call := range spec.Calls {
 		service, op, ok := splitOperation(call.Operation)
-		if canon, known := CanonicalService(service); !ok || !known || canon != service {
+		switch canon, known := CanonicalService(service); {
+		case !ok || !known || canon != service:
 			add("call %q: not service:Operation with an IAM prefix", call.Operation)
-		} else if !awsclient.HasOperation(service, op) {
+		case call.HTTP != "":
+			// A request to a resource's own endpoint: no SDK operation,
+			// an IAM action named after its method.
+			if !EndpointOperation(call.Operation) || !strings.EqualFold("ESHttp"+call.HTTP, op) {
+				add("call %q: HTTP %s is not an endpoint request IAM names so", call.Operation, call.HTTP)
+			}
+		case !awsclient.HasOperation(service, op):
 			add("call %q: the SDK's %s client has no such operation", call.Operation, service)
 		}
 		want := runbooks.OpReadOnly

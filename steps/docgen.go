@@ -159,6 +159,9 @@ func callsText(spec runbooks.ActionSpec) string {
 		if call.Mutating {
 			class = "mutating"
 		}
+		if call.HTTP != "" {
+			class += ", an HTTP " + call.HTTP + " to the resource's own endpoint"
+		}
 		parts[i] = fmt.Sprintf("`%s` (%s, %s)", call.Operation, call.Purpose, class)
 	}
 	return strings.Join(parts, ", ")

@@ -103,6 +103,7 @@ func TestGatesShowWhatIsSent(t *testing.T) {
 		run{"docdb", restoreRunbook("eu-west-1", "eu-central-1", "1h",
 			rdsStep("d", "docdb.failover-global-cluster", docdbFailoverWith, failoverOutputs)), docdbScenario},
 		run{"fis", fisGameDay(), fisScenario},
+		run{"opensearch", restoreSearchRunbook("latest", ""), restoreSearchScenario},
 		run{"elasticache", restoreRunbook("eu-west-1", "eu-central-1", "1h",
 			rdsStep("c", "elasticache.failover-global-datastore", cacheFailoverWith, cacheFailoverOutputs)), cacheScenario},
 		run{"cloudformation", deployStackRunbook(shopTemplate, ""), ""},

@@ -307,8 +307,12 @@ func webhookURLAllowed(raw string) error {
 // ExternalCall is a request to something other than AWS that changes
 // something, such as a webhook's POST: what the audit log records of it.
 type ExternalCall struct {
-	// Operation names it like an AWS call, "webhook:POST".
+	// Operation names it like an AWS call, "webhook:POST", or as IAM
+	// names a signed request to a resource's endpoint, "es:ESHttpPost".
 	Operation string
+	// Region is the Region such a signed request is for, "" for anything
+	// else.
+	Region string
 	// URL is the address the runbook names; RequestedURL the one sent to,
 	// when the sandbox rewrote it.
 	URL, RequestedURL string
@@ -323,14 +327,14 @@ type ExternalCall struct {
 // the request and returns what to record of the answer.
 func (s *StepRun) External(ctx context.Context, c ExternalCall, send func(context.Context) (map[string]any, error)) (map[string]any, error) {
 	s.calls++
-	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Mutating: true,
+	info := &CallInfo{ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: c.Operation, Region: c.Region, Mutating: true,
 		Input: ShownInput(c.Input), Delivery: c.Delivery}
 	if !s.DryRun() {
-		if prior, ok := s.exec.takeAnswered(s.plan.ID, c.Operation, "", c.Input); ok {
+		if prior, ok := s.exec.takeAnswered(s.plan.ID, c.Operation, c.Region, c.Input); ok {
 			return s.reuse(info, prior), nil
 		}
 	}
-	req := externalRequestData{Call: info.ID, Operation: c.Operation, URL: c.URL, Input: c.Input,
+	req := externalRequestData{Call: info.ID, Operation: c.Operation, Region: c.Region, URL: c.URL, Input: c.Input,
 		Attempt: s.attempt(), DryRun: s.DryRun()}
 	if c.RequestedURL != c.URL {
 		req.RequestedURL = c.RequestedURL
@@ -366,6 +370,7 @@ func (s *StepRun) External(ctx context.Context, c ExternalCall, send func(contex
 type externalRequestData struct {
 	Call         string         `json:"call"`
 	Operation    string         `json:"operation"`
+	Region       string         `json:"region,omitempty"`
 	URL          string         `json:"url"`
 	RequestedURL string         `json:"requested_url,omitempty"`
 	Input        map[string]any `json:"input"`

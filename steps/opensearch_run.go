@@ -3,6 +3,9 @@ package steps
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -64,4 +67,66 @@ func orUnknown(s string) string {
 		return "status not reported"
 	}
 	return s
+}
+
+// The restore's wait: a restore's primaries recover in minutes, its
+// replicas after them; large indices take an hour or more.
+const (
+	restorePollInterval    = 15 * time.Second
+	restorePollMaxInterval = 60 * time.Second
+)
+
+// existingIndices are those of names the domain has already, from
+// GET _cat/indices?format=json. All indices are listed rather than the
+// names, for which OpenSearch answers 404 as soon as one is missing.
+func existingIndices(ctx context.Context, s *StepRun, endpoint string, names []string) ([]string, error) {
+	var rows []map[string]any
+	if err := endpointGet(ctx, s, endpointURL(endpoint, "_cat", "indices")+"?format=json", &rows); err != nil {
+		return nil, fmt.Errorf("check which indices domain %s has already: %w", s.String("domain_name"), err)
+	}
+	var out []string
+	for _, row := range rows {
+		if n := respString(row, "index"); slices.Contains(names, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// waitIndicesHealthy polls GET _cluster/health/<indices> until they are
+// green (or yellow, with accept_yellow) and returns their health. The
+// step's timeout ends the wait with its last state, which for red says
+// why the indices are not searchable and where to look.
+func waitIndicesHealthy(ctx context.Context, s *StepRun, endpoint string, names []string) (string, error) {
+	acceptYellow, _ := s.Bool("accept_yellow")
+	escaped := make([]string, len(names))
+	for i, n := range names {
+		escaped[i] = url.PathEscape(n)
+	}
+	healthURL := endpointURL(endpoint, "_cluster", "health") + "/" + strings.Join(escaped, ",")
+	out, err := s.Wait(ctx, WaitSpec{
+		Operation: esHTTPGet, Interval: restorePollInterval, MaxInterval: restorePollMaxInterval,
+		Poll: func(ctx context.Context) (map[string]any, error) {
+			var h map[string]any
+			err := endpointGet(ctx, s, healthURL, &h)
+			return h, err
+		},
+		Check: func(h map[string]any) (string, bool, error) {
+			status := respString(h, "status")
+			state := fmt.Sprintf("%s: %v shards unassigned, %v initializing", status, h["unassigned_shards"], h["initializing_shards"])
+			if status == "red" {
+				state += "; a primary shard of " + strings.Join(names, ", ") + " is not allocated, so searches fail or miss documents " +
+					"(disk space, shard limits, or a shard missing from the snapshot: GET _cluster/allocation/explain on the domain says which)"
+			}
+			return state, status == "green" || status == "yellow" && acceptYellow, nil
+		},
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case s.Simulated():
+		return "green (simulated)", nil
+	}
+	return respString(out, "status"), nil
 }

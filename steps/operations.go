@@ -84,6 +84,25 @@ var reviewed = []decision{
 	{"sts:GetWebIdentityToken", runbooks.OpMutating, "Issues a token despite the Get verb."},
 }
 
+// endpointOperations are the IAM actions of requests to a resource's own
+// endpoint (runbooks.Call.HTTP), which no SDK client has: an OpenSearch
+// domain's REST API is authorized by HTTP method, and only GET and HEAD
+// read (a POST may be a search, but also a restore or a delete by query).
+var endpointOperations = map[string]runbooks.OperationClass{
+	"es:ESHttpGet": runbooks.OpReadOnly, "es:ESHttpHead": runbooks.OpReadOnly,
+	"es:ESHttpPost": runbooks.OpMutating, "es:ESHttpPut": runbooks.OpMutating,
+	"es:ESHttpDelete": runbooks.OpMutating, "es:ESHttpPatch": runbooks.OpMutating,
+}
+
+// EndpointOperation reports whether "service:Operation" is a request to a
+// resource's own endpoint rather than an API operation.
+func EndpointOperation(operation string) bool {
+	service, op, _ := splitOperation(operation)
+	canon, _ := CanonicalService(service)
+	_, ok := endpointOperations[canon+":"+op]
+	return ok
+}
+
 // reviewedIndex finds a decision by "service:Operation".
 var reviewedIndex = func() map[string]decision {
 	m := make(map[string]decision, len(reviewed))
@@ -104,6 +123,9 @@ func Classify(service, operation string) runbooks.OperationClass {
 	}
 	if d, ok := reviewedIndex[canon+":"+operation]; ok {
 		return d.class
+	}
+	if class, ok := endpointOperations[canon+":"+operation]; ok {
+		return class
 	}
 	if hasReadOnlyVerb(operation) {
 		return runbooks.OpReadOnly

@@ -189,6 +189,13 @@ func noteSnapshotAge(s *StepRun, sn map[string]any) {
 	} else {
 		what = "DB snapshot " + what
 	}
+	noteAgainstRPO(s, what, age)
+}
+
+// noteAgainstRPO notes what a recovery point is, with its age held
+// against the runbook's rpo when it has one: the approver reads how much
+// data the restore loses before approving it.
+func noteAgainstRPO(s *StepRun, what string, age time.Duration) {
 	switch rpo := s.exec.opts.Runbook.RPO.Duration; {
 	case rpo <= 0:
 		s.Note("%s", what)

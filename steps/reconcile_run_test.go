@@ -19,6 +19,19 @@ import (
 func sentNeverAnswered(t *testing.T, src, scenario, step string) (*testRun, map[string]any) {
 	t.Helper()
 	tr := prepareRun(t, src, scenario, runOptions{})
+	reqs := plannedOnce(t, tr, step)
+	service, op, _ := strings.Cut(reqs[0].Operation, ":")
+	resp, err := tr.exec.opts.Clients.Invoke(context.Background(), service, reqs[0].Region, op, reqs[0].Input)
+	if err != nil {
+		t.Fatalf("%s: %v", reqs[0].Operation, err)
+	}
+	return tr, resp.Output
+}
+
+// plannedOnce plans a step of a prepared run as its attempt would, and
+// returns its one request.
+func plannedOnce(t *testing.T, tr *testRun, step string) []request {
+	t.Helper()
 	ps := &tr.exec.opts.Plan.Steps[tr.exec.opts.Runbook.StepIndex(step)]
 	params, err := tr.exec.resolveParams(ps)
 	if err != nil {
@@ -29,12 +42,7 @@ func sentNeverAnswered(t *testing.T, src, scenario, step string) (*testRun, map[
 	if err != nil || len(reqs) != 1 {
 		t.Fatalf("the step plans %d requests: %v", len(reqs), err)
 	}
-	service, op, _ := strings.Cut(reqs[0].Operation, ":")
-	resp, err := tr.exec.opts.Clients.Invoke(context.Background(), service, reqs[0].Region, op, reqs[0].Input)
-	if err != nil {
-		t.Fatalf("%s: %v", reqs[0].Operation, err)
-	}
-	return tr, resp.Output
+	return reqs
 }
 
 // resumeUnanswered runs src again on the interrupted run's sandbox as its

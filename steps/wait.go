@@ -25,6 +25,9 @@ type WaitSpec struct {
 	// Interval is the first pause between polls; it grows by half each
 	// poll up to MaxInterval. Zero means 5s and 60s.
 	Interval, MaxInterval time.Duration
+	// Poll, when set, reads in place of Operation's SDK call: a request to
+	// a resource's own endpoint, which Operation names for the events.
+	Poll func(ctx context.Context) (map[string]any, error)
 }
 
 // Wait polls until w.Check is satisfied, with backoff and jitter, reporting
@@ -54,7 +57,13 @@ func (s *StepRun) Wait(ctx context.Context, w WaitSpec) (map[string]any, error) 
 	}
 	start := s.exec.now()
 	for polls := 1; ; polls++ {
-		out, err := s.ReadIn(ctx, region, w.Operation, w.Input)
+		var out map[string]any
+		var err error
+		if w.Poll != nil {
+			out, err = w.Poll(ctx)
+		} else {
+			out, err = s.ReadIn(ctx, region, w.Operation, w.Input)
+		}
 		state, done := "", false
 		switch {
 		case err == nil:

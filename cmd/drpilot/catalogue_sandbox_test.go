@@ -22,6 +22,9 @@ func TestSandboxServesEveryCatalogueCall(t *testing.T) {
 				t.Errorf("%s: malformed call %q", spec.Name, call.Operation)
 				continue
 			}
+			if call.HTTP != "" {
+				continue // the resource's own endpoint, which the simulated internet serves
+			}
 			if !sb.Serves(sandboxService(svc), op) {
 				t.Errorf("%s calls %s, which the sandbox does not serve", spec.Name, call.Operation)
 			}
