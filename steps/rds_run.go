@@ -214,7 +214,7 @@ func runRDSWaitAvailable(ctx context.Context, s *StepRun) (map[string]any, error
 // describeDBInstance returns the instance, or nil when it does not exist.
 func describeDBInstance(ctx context.Context, s *StepRun, id string) (map[string]any, error) {
 	out, err := s.Read(ctx, "rds:DescribeDBInstances", map[string]any{"DBInstanceIdentifier": id})
-	if errorCode(err) == "DBInstanceNotFound" {
+	if errorCode(err) == "DBInstanceNotFound" || notSent(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -332,12 +332,18 @@ var notFoundCodes = map[string]bool{
 	"InvalidSnapshot.NotFound": true, "InvalidSnapshotID.Malformed": true,
 }
 
-// missingInDryRun reports whether err says a resource does not exist
+// missingInDryRun reports whether err says a resource does not exist, or
+// that its read was not sent because its name is a simulated marker,
 // during a dry run, and notes that the step goes on without it. In a
 // dry run the restore that would have made it was only simulated, so its
 // absence is expected, and stopping the rehearsal there would hide every
 // later step.
 func missingInDryRun(s *StepRun, err error, what string) bool {
+	if notSent(err) && s.DryRun() {
+		// Not asked at all: its name is what a simulated change makes, and
+		// the read has said so in a note.
+		return true
+	}
 	if !s.DryRun() || !notFoundCodes[errorCode(err)] {
 		return false
 	}

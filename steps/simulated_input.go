@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -54,6 +55,15 @@ type SimulatedInputError struct {
 func (e *SimulatedInputError) Error() string {
 	return fmt.Sprintf("dry-run: %s was not sent: its input holds %q, which only a live run knows because the change that makes it was simulated",
 		e.Operation, e.Value)
+}
+
+// notSent reports whether err is a read not sent for a simulated input:
+// what it would have looked up is what a simulated change makes, so an
+// action that creates what it does not find goes on to its (simulated)
+// change, which the dry run then shows.
+func notSent(err error) bool {
+	_, ok := errors.AsType[*SimulatedInputError](err)
+	return ok
 }
 
 // sendRead sends one read-only request unless its input holds a simulated
