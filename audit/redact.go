@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -41,51 +42,82 @@ func isSecretKey(key string) bool {
 	return false
 }
 
-// redact replaces secrets in a decoded JSON value: values under secret
-// keys, the top-level keys the caller marked sensitive, and every
-// occurrence of a secret text inside a string. It returns the redacted
-// value and the paths it replaced, sorted.
+// redact replaces secrets in a decoded JSON value: the values under keys
+// that name a credential, the top-level keys the caller marked sensitive,
+// and every occurrence of a secret text inside a string. It returns the
+// redacted value and the paths it replaced, sorted.
+//
+// Under a key that names a credential, every scalar is redacted, however
+// deep, but the structure is kept: a DynamoDB attribute
+// "password": {"S": "…"} is redacted at password.S, and the record still
+// says what kind of value was written. An ARN is kept: it is where a
+// secret is kept (a Secrets Manager secret, a parameter), never the
+// credential itself, and the engineer reading the log needs to know
+// which one a step wrote or pointed at. Secret texts (sensitive vars,
+// SecureString values, a secret's value) are scrubbed everywhere, ARNs
+// included.
 func redact(v any, sensitive, secrets []string) (any, []string) {
 	var paths []string
-	var walk func(path string, v any, top bool) any
-	walk = func(path string, v any, top bool) any {
+	var walk func(path string, v any, top, credential bool) any
+	each := func(path string, list []any, credential bool) []any {
+		out := make([]any, len(list))
+		for i, e := range list {
+			out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false, credential)
+		}
+		return out
+	}
+	walk = func(path string, v any, top, credential bool) any {
 		switch x := v.(type) {
 		case map[string]any:
 			out := make(map[string]any, len(x))
 			for k, e := range x {
 				p := joinPath(path, k)
-				if isSecretKey(k) || (top && contains(sensitive, k)) {
+				if top && contains(sensitive, k) {
 					out[k] = Redacted
 					paths = append(paths, p)
 					continue
 				}
-				out[k] = walk(p, e, false)
+				out[k] = walk(p, e, false, credential || isSecretKey(k))
 			}
 			return out
 		case []any:
-			out := make([]any, len(x))
-			for i, e := range x {
-				out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false)
-			}
-			return out
+			return each(path, x, credential)
 		case []map[string]any: // arrays of tables, as TOML decodes them
-			out := make([]any, len(x))
+			list := make([]any, len(x))
 			for i, e := range x {
-				out[i] = walk(path+"["+strconv.Itoa(i)+"]", e, false)
+				list[i] = e
 			}
-			return out
+			return each(path, list, credential)
 		case string:
+			if credential && !isARN(x) {
+				paths = append(paths, path)
+				return Redacted
+			}
 			if r, changed := scrubText(x, secrets); changed {
 				paths = append(paths, path)
 				return r
 			}
+		case nil:
+		default:
+			if credential {
+				paths = append(paths, path)
+				return Redacted
+			}
 		}
 		return v
 	}
-	out := walk("", v, true)
+	out := walk("", v, true, false)
 	sort.Strings(paths)
 	return out, paths
 }
+
+// arnPattern is an ARN: arn:partition:service:region:account:resource,
+// with no space anywhere.
+var arnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s]+$`)
+
+// isARN reports whether s is an ARN, which names a resource and is never
+// a credential.
+func isARN(s string) bool { return arnPattern.MatchString(s) }
 
 // Redact returns a copy of a decoded value with the values under secret
 // keys replaced by Redacted, as the log writes them: for whatever shows a

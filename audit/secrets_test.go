@@ -94,3 +94,32 @@ func TestRedactionProvesRunStart(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactKeepsARNsUnderCredentialKeys: under a key that names a
+// credential every scalar is redacted, at any depth, except an ARN, which
+// names where a secret is kept; a secret text is scrubbed even from an
+// ARN.
+func TestRedactKeepsARNsUnderCredentialKeys(t *testing.T) {
+	t.Parallel()
+	const arn = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod/db-AbCdEf"
+	in := map[string]any{
+		"db_secret":     arn,
+		"client_secret": "s3cr3t-value",
+		"secret":        "arn:aws:not an arn",
+		"MasterUserSecret": map[string]any{"SecretArn": arn, "SecretStatus": "active",
+			"Retention": 7.0, "Missing": nil},
+		"password": map[string]any{"S": "hunter2"},
+		"token":    "arn:aws:ssm:eu-west-2:123456789012:parameter/Pw-in-arn",
+	}
+	out, paths := redact(in, nil, []string{"Pw-in-arn"})
+	got, _ := json.Marshal(out)
+	want := `{"MasterUserSecret":{"Missing":null,"Retention":"[redacted]","SecretArn":"` + arn + `","SecretStatus":"[redacted]"},` +
+		`"client_secret":"[redacted]","db_secret":"` + arn + `",` +
+		`"password":{"S":"[redacted]"},"secret":"[redacted]","token":"arn:aws:ssm:eu-west-2:123456789012:parameter/[redacted]"}`
+	if string(got) != want {
+		t.Errorf("redacted\n%s\nwant\n%s", got, want)
+	}
+	if strings.Join(paths, ",") != "MasterUserSecret.Retention,MasterUserSecret.SecretStatus,client_secret,password.S,secret,token" {
+		t.Errorf("paths %v", paths)
+	}
+}

@@ -37,11 +37,13 @@ func (s *StepRun) ReadIn(ctx context.Context, region, operation string, input ma
 	if err := s.declared(operation); err != nil {
 		return nil, err
 	}
-	resp, err := s.exec.opts.Clients.Invoke(ctx, service, region, op, input)
+	resp, err := s.exec.sendRead(ctx, service, region, op, input)
+	if sim, ok := errors.AsType[*SimulatedInputError](err); ok {
+		s.Note("%s", sim)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.exec.concealResponse(service, op, resp.Output)
 	return resp.Output, nil
 }
 

@@ -155,7 +155,7 @@ func sendBeforeGate(ctx context.Context, s *StepRun, reqs []request) ([]request,
 // describeStack reads a stack; nil when it does not exist.
 func describeStack(ctx context.Context, s *StepRun, stack string) (map[string]any, error) {
 	out, err := s.Read(ctx, "cloudformation:DescribeStacks", map[string]any{"StackName": stack})
-	if errorCode(err) == "ValidationError" && strings.Contains(err.Error(), "does not exist") {
+	if errorCode(err) == "ValidationError" && strings.Contains(err.Error(), "does not exist") || notSent(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -197,7 +197,7 @@ func existingChangeSet(ctx context.Context, s *StepRun, st map[string]any, stack
 		return nil, nil // a change set belongs to a stack
 	}
 	out, err := s.Read(ctx, "cloudformation:DescribeChangeSet", map[string]any{"ChangeSetName": name, "StackName": stack})
-	if c := errorCode(err); c == "ChangeSetNotFound" || c == "ChangeSetNotFoundException" {
+	if c := errorCode(err); c == "ChangeSetNotFound" || c == "ChangeSetNotFoundException" || notSent(err) {
 		return nil, nil
 	}
 	if err != nil {

@@ -70,6 +70,23 @@ func TestDocDBFailoverGlobalCluster(t *testing.T) {
 	}
 }
 
+// TestGlobalFailoverDryRunNamesTheNewWriter: the writer a dry-run
+// failover's outputs name is the target, which the failover makes the
+// writer, never the writer read before it (the old primary, which later
+// steps would take for the new one); what the failover would change and
+// cannot be known is left out, and the outputs that read it get markers.
+func TestGlobalFailoverDryRunNamesTheNewWriter(t *testing.T) {
+	t.Parallel()
+	outputs := `writer = "GlobalCluster.GlobalClusterMembers[?IsWriter].DBClusterArn | [0]"` + "\n" +
+		`readers = "GlobalCluster.GlobalClusterMembers[?IsWriter].Readers | [0]"` + "\n" + `arn = "GlobalCluster.GlobalClusterArn"`
+	src := restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("d", "docdb.failover-global-cluster", docdbFailoverWith, outputs))
+	out := dryRunOutputs(t, src, docdbScenario, "d")
+	if out["writer"] != docdbTarget || out["readers"] != "<simulated: steps.d.readers>" ||
+		out["arn"] != "arn:aws:rds::123456789012:global-cluster:catalog-global" {
+		t.Errorf("dry-run outputs %v", out)
+	}
+}
+
 func TestDocDBFailoverRefuses(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, with, want string }{

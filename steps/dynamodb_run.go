@@ -164,7 +164,7 @@ func checkPointInTimeRecovery(ctx context.Context, s *StepRun, region, table str
 // exist.
 func describeTable(ctx context.Context, s *StepRun, region, name string) (map[string]any, error) {
 	out, err := s.ReadIn(ctx, region, "dynamodb:DescribeTable", map[string]any{"TableName": name})
-	if errorCode(err) == "ResourceNotFoundException" {
+	if errorCode(err) == "ResourceNotFoundException" || notSent(err) {
 		return nil, nil
 	}
 	if err != nil {

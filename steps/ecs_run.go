@@ -65,13 +65,15 @@ func runECSScaleService(ctx context.Context, s *StepRun) (map[string]any, error)
 }
 
 // ecsSimulated is dry-run's answer to UpdateService: the service as read,
-// with the new count. The counts ECS would reach are left out, so that
-// outputs name this step instead of showing today's.
+// with the new count. The counts ECS would reach, and the deployments and
+// events that carry them, are left out, so that outputs name this step
+// instead of showing today's as if they were after the change.
 func ecsSimulated(svc map[string]any, desired int64) map[string]any {
 	simulated := maps.Clone(svc)
 	simulated["DesiredCount"] = desired
-	delete(simulated, "RunningCount")
-	delete(simulated, "PendingCount")
+	for _, k := range []string{"RunningCount", "PendingCount", "Deployments", "TaskSets", "Events"} {
+		delete(simulated, k)
+	}
 	return map[string]any{"Service": simulated}
 }
 

@@ -36,6 +36,7 @@ desired_count = %d
 arn = "Service.ServiceArn"
 running = "Service.RunningCount"
 desired = "Service.DesiredCount"
+deployed = "Service.Deployments[0].RunningCount"
 `, cluster, service, n))
 }
 
@@ -73,8 +74,11 @@ func TestECSScaleServiceDryRun(t *testing.T) {
 	t.Parallel()
 	tr := startRun(t, ecsRunbook("store-recovery", "store-api", 6), ecsScenario, runOptions{mode: ModeDryRun})
 	out := dryRunSentNothing(t, tr, "scale-api").Outputs
-	if out["desired"] != int64(6) || out["running"] != "<simulated: steps.scale-api.running>" {
-		t.Errorf("dry-run outputs %v, want the simulated desired 6 and a running marker", out)
+	// The deployment's count read before the change is not the count
+	// after it: a marker stands in for it too.
+	if out["desired"] != int64(6) || out["running"] != "<simulated: steps.scale-api.running>" ||
+		out["deployed"] != "<simulated: steps.scale-api.deployed>" {
+		t.Errorf("dry-run outputs %v, want the simulated desired 6 and running and deployed markers", out)
 	}
 	if st := ecsServiceState(t, tr, "store-recovery", "store-api"); st["desired"] != float64(2) {
 		t.Errorf("after a dry run the sandbox shows %v, want desired 2", st)

@@ -72,6 +72,9 @@ type PreconditionResult struct {
 	// Failure is that error. It is not a precondition that does not hold:
 	// nothing was observed.
 	Unchecked bool `json:"unchecked,omitempty"`
+	// NotSent says the read was not sent at all, its input holding a dry
+	// run's simulated marker (SimulatedInputError); Unchecked is set too.
+	NotSent bool `json:"not_sent,omitempty"`
 }
 
 // CallInfo is one AWS call of a step.

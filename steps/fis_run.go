@@ -138,7 +138,7 @@ func runFISStopExperiment(ctx context.Context, s *StepRun) (map[string]any, erro
 	// In a dry run the experiment a start step made was only simulated:
 	// its id is a placeholder FIS would refuse as malformed, not a
 	// missing experiment, so it is not asked about.
-	if s.DryRun() && strings.HasPrefix(id, "<simulated:") {
+	if s.DryRun() && simulatedIn(id) != "" {
 		s.Note("dry-run: experiment %s comes from a simulated start; a live run stops the experiment that start makes", id)
 		return simulateAbsent(s, map[string]any{"Experiment": map[string]any{"State": map[string]any{"Status": "stopped"}}}), nil
 	}

@@ -145,13 +145,25 @@ func globalWriterIs(id, target string) func(map[string]any) (string, bool, error
 }
 
 // simulatedFailover is dry-run's guess at FailoverGlobalCluster's answer:
-// the global cluster as it is, failing over to the target.
+// the global cluster failing over to the target. It is also the step's
+// response in dry-run, whose outputs later steps use, so nothing in it is
+// read from before the change when the change would alter it: the members
+// are only who they are and which one the failover makes the writer (the
+// old writer's IsWriter, its Readers and its sync state would otherwise
+// pass for the world after the failover). The identifier, ARN, engine and
+// global endpoint do not change with the writer and are kept.
 func simulatedFailover(s *StepRun, gc map[string]any, writer, target string) map[string]any {
 	guess := maps.Clone(gc)
 	dataLoss, _ := s.Bool("allow_data_loss")
 	guess["Status"] = "failing-over"
 	guess["FailoverState"] = map[string]any{"Status": "failing-over", "FromDbClusterArn": writer,
 		"ToDbClusterArn": target, "IsDataLossAllowed": dataLoss}
+	var members []any
+	for _, m := range respList(gc, "GlobalClusterMembers") {
+		arn := respString(respMap(m), "DBClusterArn")
+		members = append(members, map[string]any{"DBClusterArn": arn, "IsWriter": arn == target})
+	}
+	guess["GlobalClusterMembers"] = members
 	return map[string]any{"GlobalCluster": guess}
 }
 

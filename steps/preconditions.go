@@ -55,11 +55,14 @@ func (e *Executor) checkPreconditionsOnce(ctx context.Context, sr *StepRun) erro
 	step := &e.opts.Runbook.Steps[ps.Index]
 	var failures []string
 	var unchecked *PreconditionUncheckedError
+	notSent := 0
 	for k, req := range step.Require {
 		res, readErr := e.evaluate(ctx, ps, k, req)
 		e.record(audit.TypePrecondition, ps.ID, actorDrpilot, res)
 		e.emit(Event{Type: EventPrecondition, Step: ps.ID, Precondition: &res, Message: preconditionLine(res)})
 		switch {
+		case res.NotSent:
+			notSent++
 		case res.Unchecked:
 			if unchecked == nil {
 				unchecked = &PreconditionUncheckedError{Err: readErr}
@@ -74,6 +77,11 @@ func (e *Executor) checkPreconditionsOnce(ctx context.Context, sr *StepRun) erro
 		// the rehearsal says so and goes on, as it does for a test.
 		sr.Note("dry-run: %d precondition(s) could not be checked now, after changes that were only simulated: %s", len(unchecked.Lines), unchecked.Err)
 		unchecked = nil
+	}
+	if notSent > 0 {
+		// Only a dry run makes markers: what the precondition reads is
+		// what a simulated change would make, and the rehearsal goes on.
+		sr.Note("dry-run: %d precondition(s) not checked: their reads would name what an earlier simulated change makes, and were not sent", notSent)
 	}
 	switch {
 	case unchecked != nil:
@@ -129,6 +137,10 @@ func (e *Executor) evaluate(ctx context.Context, ps *runbooks.PlannedStep, k int
 	service, op, _ := splitOperation(req.Call)
 	in, _ := input.(map[string]any)
 	resp, err := e.read(ctx, service, planned.Region, op, in)
+	if _, ok := errors.AsType[*SimulatedInputError](err); ok {
+		res.Failure, res.Unchecked, res.NotSent = err.Error(), true, true
+		return res, nil
+	}
 	if err != nil {
 		res.Failure = err.Error()
 		var ce *awsclient.CallError
@@ -186,10 +198,7 @@ const preconditionReads = 4
 // AWS answers with an error that trying again may cure.
 func (e *Executor) read(ctx context.Context, service, region, op string, in map[string]any) (*awsclient.Response, error) {
 	for n := 1; ; n++ {
-		resp, err := e.opts.Clients.Invoke(ctx, service, region, op, in)
-		if err == nil {
-			e.concealResponse(service, op, resp.Output)
-		}
+		resp, err := e.sendRead(ctx, service, region, op, in)
 		if err == nil || n == preconditionReads || !retryable(err) {
 			return resp, err
 		}
@@ -204,6 +213,9 @@ func preconditionLine(r PreconditionResult) string {
 	head := fmt.Sprintf("precondition %d (%s in %s)", r.Index+1, r.Call, r.Region)
 	if r.Holds {
 		return fmt.Sprintf("%s holds: observed %s", head, formatObserved(r.Observed))
+	}
+	if r.NotSent {
+		return fmt.Sprintf("%s was not checked: %s", head, r.Failure)
 	}
 	if r.Unchecked {
 		return fmt.Sprintf("%s could not be checked: its read failed: %s", head, r.Failure)

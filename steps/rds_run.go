@@ -122,12 +122,7 @@ func runRDSPromoteReadReplica(ctx context.Context, s *StepRun) (map[string]any, 
 		s.Note("DB instance %s has no replication source: it is already standalone (promoted earlier?), so it is not promoted again; waiting until it is available", id)
 	} else {
 		lag = replicaLag(ctx, s, id)
-		// Promotion keeps the instance and its endpoint, so the best guess
-		// at the answer is the instance as it is, modifying and standalone.
-		guess := maps.Clone(db)
-		guess["DBInstanceStatus"] = "modifying"
-		delete(guess, "ReadReplicaSourceDBInstanceIdentifier")
-		if _, err := s.Mutate(ctx, "rds:PromoteReadReplica", s.Input(), map[string]any{"DBInstance": guess}); err != nil {
+		if _, err := s.Mutate(ctx, "rds:PromoteReadReplica", s.Input(), simulatedPromotion(db, s.Input())); err != nil {
 			return nil, fmt.Errorf("promote read replica %s (of %s): %w", id, source, err)
 		}
 	}
@@ -139,6 +134,27 @@ func runRDSPromoteReadReplica(ctx context.Context, s *StepRun) (map[string]any, 
 		s.RecoveredTo(s.started.Add(-lag), fmt.Sprintf("replica %s was %s behind its source when promoted (CloudWatch ReplicaLag)", id, lag))
 	}
 	return dbInstanceResponse(s, out), nil
+}
+
+// simulatedPromotion is dry-run's guess at PromoteReadReplica's answer,
+// which is also the step's response in dry-run. Promotion keeps the
+// instance and its endpoint, so the guess is the instance as it is,
+// modifying and standalone, less what promotion changes and the input does
+// not say: the replication status and the backup settings read before it
+// would otherwise pass for the promoted instance's.
+func simulatedPromotion(db, in map[string]any) map[string]any {
+	guess := maps.Clone(db)
+	guess["DBInstanceStatus"] = "modifying"
+	for _, k := range []string{"ReadReplicaSourceDBInstanceIdentifier", "StatusInfos", "ReplicaMode",
+		"BackupRetentionPeriod", "PreferredBackupWindow", "LatestRestorableTime"} {
+		delete(guess, k)
+	}
+	for _, k := range []string{"BackupRetentionPeriod", "PreferredBackupWindow"} {
+		if v, ok := in[k]; ok {
+			guess[k] = v
+		}
+	}
+	return map[string]any{"DBInstance": guess}
 }
 
 // replicaLag is how far a read replica is behind its source, from
@@ -198,7 +214,7 @@ func runRDSWaitAvailable(ctx context.Context, s *StepRun) (map[string]any, error
 // describeDBInstance returns the instance, or nil when it does not exist.
 func describeDBInstance(ctx context.Context, s *StepRun, id string) (map[string]any, error) {
 	out, err := s.Read(ctx, "rds:DescribeDBInstances", map[string]any{"DBInstanceIdentifier": id})
-	if errorCode(err) == "DBInstanceNotFound" {
+	if errorCode(err) == "DBInstanceNotFound" || notSent(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -316,12 +332,18 @@ var notFoundCodes = map[string]bool{
 	"InvalidSnapshot.NotFound": true, "InvalidSnapshotID.Malformed": true,
 }
 
-// missingInDryRun reports whether err says a resource does not exist
+// missingInDryRun reports whether err says a resource does not exist, or
+// that its read was not sent because its name is a simulated marker,
 // during a dry run, and notes that the step goes on without it. In a
 // dry run the restore that would have made it was only simulated, so its
 // absence is expected, and stopping the rehearsal there would hide every
 // later step.
 func missingInDryRun(s *StepRun, err error, what string) bool {
+	if notSent(err) && s.DryRun() {
+		// Not asked at all: its name is what a simulated change makes, and
+		// the read has said so in a note.
+		return true
+	}
 	if !s.DryRun() || !notFoundCodes[errorCode(err)] {
 		return false
 	}

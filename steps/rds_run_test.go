@@ -175,6 +175,20 @@ func TestRDSPromoteDryRunKeepsTheEndpoint(t *testing.T) {
 	}
 }
 
+// TestRDSPromoteDryRunLeavesOutWhatPromotionChanges: the replica's backup
+// retention and replication status read before the promotion are not the
+// promoted instance's; the retention the input sets is.
+func TestRDSPromoteDryRunLeavesOutWhatPromotionChanges(t *testing.T) {
+	t.Parallel()
+	outputs := `retention = "DBInstance.BackupRetentionPeriod"` + "\n" + `window = "DBInstance.PreferredBackupWindow"` + "\n" +
+		`source = "DBInstance.ReadReplicaSourceDBInstanceIdentifier"`
+	src := restoreRunbook("eu-west-1", "eu-central-1", "1h", rdsStep("r", "rds.promote-read-replica", promoteWith, outputs))
+	out := dryRunOutputs(t, src, rdsScenario, "r")
+	if fmt.Sprint(out["retention"]) != "7" || out["window"] != "<simulated: steps.r.window>" || out["source"] != "<simulated: steps.r.source>" {
+		t.Errorf("outputs %v", out)
+	}
+}
+
 func TestRDSWaitAvailable(t *testing.T) {
 	t.Parallel()
 	outputs := `endpoint = "DBInstances[0].Endpoint.Address"` + "\n" + `arn = "DBInstances[0].DBInstanceArn"`

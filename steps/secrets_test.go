@@ -75,3 +75,35 @@ message = "The password is now ${vars.pw}."
 		t.Errorf("the gates do not show where the secret goes: %s", gates)
 	}
 }
+
+// TestCredentialKeysKeepReferences writes, in a dry run, a DynamoDB item
+// whose attribute named secret holds a Secrets Manager ARN and whose
+// attribute named password holds a password: the dry run's events and the
+// audit log show the ARN, which says which secret the item points at, and
+// not the password, whose attribute keeps its type.
+func TestCredentialKeysKeepReferences(t *testing.T) {
+	t.Parallel()
+	const arn, pw = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:prod/payments-db-AbCdEf", "Hunter2-Plain-77"
+	src := stepRunbook(`
+[[steps]]
+id = "put"
+phase = "freeze"
+action = "aws.call"
+doc = "x"
+[steps.with]
+call = "dynamodb:PutItem"
+input = { TableName = "config", Item = { id = { S = "payments" }, meta = { M = { secret = { S = "` + arn + `" }, password = { S = "` + pw + `" } } } } }
+`)
+	tr := startRun(t, src, "", runOptions{mode: ModeDryRun})
+	succeeded(t, tr)
+	events, _ := json.Marshal(tr.rec.of(EventCallDone, "put"))
+	logged := strings.Join(auditEvents(t, tr), "\n")
+	for name, text := range map[string]string{"the events": string(events), "the audit log": logged} {
+		if !strings.Contains(text, arn) || strings.Contains(text, pw) || !strings.Contains(text, `"password":{"S":"[redacted]"}`) {
+			t.Errorf("%s: %s", name, text)
+		}
+	}
+	if !strings.Contains(logged, `"_redacted":["input.Item.meta.M.password.S"]`) {
+		t.Errorf("the log's redacted paths: %s", logged)
+	}
+}

@@ -128,7 +128,7 @@ func runSSMPutParameter(ctx context.Context, s *StepRun) (map[string]any, error)
 // does not exist.
 func ssmGetParameter(ctx context.Context, s *StepRun, name string) (map[string]any, error) {
 	out, err := s.Read(ctx, "ssm:GetParameter", map[string]any{"Name": name, "WithDecryption": true})
-	if awsErrorCode(err) == "ParameterNotFound" {
+	if awsErrorCode(err) == "ParameterNotFound" || notSent(err) {
 		return nil, nil
 	}
 	if err != nil {

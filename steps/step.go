@@ -141,6 +141,9 @@ func (e *Executor) attemptStep(ctx context.Context, ps *runbooks.PlannedStep, ap
 		*approved = true
 	}
 	out, err := e.runAction(ctx, sr)
+	if sim, ok := errors.AsType[*SimulatedInputError](err); ok && sr.DryRun() {
+		out, err = sr.notSentInDryRun(sim), nil
+	}
 	if err != nil {
 		return err
 	}
