@@ -147,7 +147,7 @@ func TestS3CheckReplicationFails(t *testing.T) {
 	for _, tc := range []struct{ name, with, scenario, want string }{
 		{"replication FAILED", `prefix = "exports/"` + "\nwait = true", s3Stuck("FAILED"), "replication of orders-data/exports/2026-01-02.csv to bucket orders-data-dr FAILED"},
 		{"replication stalled past max_lag", `prefix = "exports/"` + "\nwait = true\n" + `max_lag = "2m"`, s3Stuck("PENDING"),
-			"has waited 2m"},
+			"more than max_lag 2m"},
 		{"an object no rule covers", `prefix = "logs/"`, s3Scenario, "no enabled replication rule of bucket orders-data covers logs/app.log"},
 		{"nothing under the prefix", `prefix = "imports/"`, s3Scenario, `bucket orders-data holds no object under "imports/"`},
 		{"a bucket that does not replicate", `prefix = "x/"`, s3Scenario, "bucket orders-plain has no replication configuration"},
