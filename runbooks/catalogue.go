@@ -80,6 +80,11 @@ type ActionSpec struct {
 	// Outputs names the members of the action's response most worth
 	// capturing in [steps.outputs] (the response is the AWS shape).
 	Outputs []string `json:"outputs,omitempty"`
+	// Response, when set, is the "service:Operation" whose output the
+	// action's response is, member for member, so that check can follow
+	// output queries through its type. Actions whose response adds or
+	// reshapes members leave it empty.
+	Response string `json:"response,omitempty"`
 	// Idempotency and Wait say how the action avoids doing a thing twice and
 	// what it waits for before the step counts as done.
 	Idempotency string `json:"idempotency"`
@@ -159,6 +164,10 @@ type Catalogue interface {
 	// calling AWS. Strings that still hold ${...} references are known only
 	// during the run and accepted wherever their value could go.
 	CheckInput(service, operation string, input map[string]any) []InputProblem
+	// CheckQuery follows a query's leading member path (member names,
+	// QueryElem and QueryFlatten) through the operation's response and
+	// says why it cannot match, or nil when it can or cannot be told.
+	CheckQuery(service, operation string, path []string) *QueryProblem
 }
 
 // InputProblem is one thing wrong with an AWS operation's input.

@@ -275,6 +275,23 @@ func (c *Catalogue) CheckInput(service, operation string, input map[string]any) 
 	return out
 }
 
+// CheckQuery follows a query's member path through the operation's output
+// type (awsclient.CheckQueryPath). A name that differs from the SDK's only
+// in case says so; another gets the nearest name.
+func (c *Catalogue) CheckQuery(service, operation string, path []string) *runbooks.QueryProblem {
+	p := awsclient.CheckQueryPath(service, operation, path)
+	if p == nil {
+		return nil
+	}
+	hint := p.Hint
+	if name := path[p.At]; p.Unknown && !strings.HasPrefix(hint, "member ") && len(name) > 2 {
+		if near := runbooks.Suggest(name, p.Members); near != "" {
+			hint = fmt.Sprintf("did you mean %q?", near)
+		}
+	}
+	return &runbooks.QueryProblem{Message: p.Message, Hint: hint}
+}
+
 // markLater replaces the strings in v that still hold templates with
 // awsclient.Later values.
 func markLater(v any) any {

@@ -83,6 +83,41 @@ exists = true
 case("aws-call-input", '[[steps]]\nid = "tell"', aws_call_step + '[[steps]]\nid = "tell"')
 case("aws-call-unknown-operation", '[[steps]]\nid = "tell"', aws_call_step.replace('dynamodb:PutItem', 'dynamodb:PutItme') + '[[steps]]\nid = "tell"')
 
+query_steps = """[[steps]]
+id = "table"
+phase = "verify"
+title = "Read the table"
+doc = "Read the state table."
+action = "aws.call"
+[steps.with]
+call = "dynamodb:DescribeTable"
+input = { TableName = "dr-state" }
+[steps.outputs]
+status = "table.tableStatus"
+items = "Table.ItemCount"
+first_key = "Table.KeySchema.AttributeName"
+counted = "length(Table.KeySchema)"
+
+[[steps]]
+id = "stop"
+phase = "verify"
+title = "Stop the experiment"
+doc = "Stop the game day."
+action = "fis.stop-experiment"
+[steps.with]
+experiment_id = "EXP123"
+[[steps.require]]
+call = "fis:GetExperiment"
+input = { Id = "EXP123" }
+query = "experiment.state.status"
+equals = "running"
+[steps.outputs]
+state = "Experiment.State.status"
+
+"""
+case("query-unknown-member", '[[steps]]\nid = "tell"', query_steps + '[[steps]]\nid = "tell"')
+cases["query-unknown-member"] = cases["query-unknown-member"].replace('query = "DBInstances[0].DBInstanceStatus"', 'query = "DBInstances[?DBInstanceStatus == \'x\'].dbInstanceStatus | [0]"')
+
 for name, text in cases.items():
     path = os.path.join(here, "broken", name + ".toml")
     if os.path.exists(path) and "--force" not in sys.argv:
