@@ -181,4 +181,7 @@ type InputProblem struct {
 	// AtKey says the member's name is what is wrong (an unknown member),
 	// rather than its value.
 	AtKey bool
+	// Warning says the run accepts the input as it is, though it is not
+	// written as it should be (a member name in another casing).
+	Warning bool
 }

@@ -262,7 +262,7 @@ func (c *Catalogue) CheckInput(service, operation string, input map[string]any) 
 	marked, _ := markLater(input).(map[string]any)
 	var out []runbooks.InputProblem
 	for _, p := range awsclient.CheckInput(service, operation, marked) {
-		rp := runbooks.InputProblem{Path: p.Path, Message: p.Message, Hint: p.Hint, AtKey: p.Unknown}
+		rp := runbooks.InputProblem{Path: p.Path, Message: p.Message, Hint: p.Hint, AtKey: p.AtName, Warning: p.Warning}
 		// A name of one or two letters (a union's Z for S) is one edit
 		// from too many others for a guess to help.
 		if key, _ := p.Path[len(p.Path)-1].(string); p.Unknown && len(key) > 2 {

@@ -118,6 +118,42 @@ state = "Experiment.State.status"
 case("query-unknown-member", '[[steps]]\nid = "tell"', query_steps + '[[steps]]\nid = "tell"')
 cases["query-unknown-member"] = cases["query-unknown-member"].replace('query = "DBInstances[0].DBInstanceStatus"', 'query = "DBInstances[?DBInstanceStatus == \'x\'].dbInstanceStatus | [0]"')
 
+casing_step = """[[steps]]
+id = "mark"
+phase = "switch"
+title = "Record the failover"
+doc = "Write the failover marker."
+action = "aws.call"
+[steps.with]
+call = "dynamodb:PutItem"
+[steps.with.input]
+tablename = "dr-state"
+Item = { pk = { s = "failover" }, tags = { Ss = ["a"] } }
+[[steps.require]]
+call = "eks:DescribeNodegroup"
+input = { clusterName = "shop", nodegroupName = "web" }
+query = "Nodegroup.Status"
+equals = "ACTIVE"
+
+[[steps]]
+id = "scale"
+phase = "switch"
+title = "Scale the nodes"
+doc = "Scale the node group up."
+action = "aws.call"
+after = ["mark"]
+[steps.with]
+call = "eks:UpdateNodegroupConfig"
+input = { clusterName = "shop", nodegroupName = "web", scalingConfig = { desiredSize = 4, desiredsize = 3 } }
+[[steps.require]]
+call = "eks:DescribeNodegroup"
+input = { clusterName = "shop", nodegroupName = "web" }
+query = "nodegroup.status"
+equals = "ACTIVE"
+
+"""
+case("input-member-casing", '[[steps]]\nid = "tell"', casing_step + '[[steps]]\nid = "tell"')
+
 for name, text in cases.items():
     path = os.path.join(here, "broken", name + ".toml")
     if os.path.exists(path) and "--force" not in sys.argv:
