@@ -24,6 +24,7 @@ const (
 	KindAny        Kind = "any"          // any TOML value
 	KindContactIDs Kind = "contact-list" // an array of contact ids from [[contacts]]
 	KindOperation  Kind = "operation"    // "service:Operation", as in require.call
+	KindRegion     Kind = "region"       // an AWS Region name, checked as a step's region is
 )
 
 // Param describes one parameter of an action.
@@ -39,8 +40,12 @@ type Param struct {
 	Default    any      `json:"default,omitempty"`
 	Enum       []string `json:"enum,omitempty"`
 	ARNService string   `json:"arn_service,omitempty"`
-	Elem       *Param   `json:"elem,omitempty"`
-	Fields     []Param  `json:"fields,omitempty"`
+	// StepRegionARN says that an ARN given for the parameter (a string
+	// parameter that also takes a name) must name the step's Region: the
+	// action calls that Region about that resource.
+	StepRegionARN bool    `json:"step_region_arn,omitempty"`
+	Elem          *Param  `json:"elem,omitempty"`
+	Fields        []Param `json:"fields,omitempty"`
 	// Min and Max bound integers and numbers when HasMin/HasMax are set.
 	Min    float64 `json:"min,omitempty"`
 	Max    float64 `json:"max,omitempty"`

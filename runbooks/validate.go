@@ -268,7 +268,9 @@ func (v *validator) secrets() {
 		if !ok || s == "" {
 			return
 		}
-		if looksSecret(s) || (secretKey(key) && !HasTemplate(s)) {
+		// A Secrets Manager ARN (…:secret:prod/db-AbCdEf) names a secret
+		// and holds none.
+		if looksSecret(s) && !strings.HasPrefix(s, "arn:") || (secretKey(key) && !HasTemplate(s)) {
 			v.rep.warnAtValue(path(), hint, "this looks like a secret written in clear")
 		}
 	}

@@ -154,6 +154,63 @@ equals = "ACTIVE"
 """
 case("input-member-casing", '[[steps]]\nid = "tell"', casing_step + '[[steps]]\nid = "tell"')
 
+region_steps = """[[steps]]
+id = "replicated"
+phase = "verify"
+title = "Assets replicated"
+doc = "The newest asset is in the recovery Region."
+action = "s3.check-replication"
+[steps.with]
+bucket = "shop-assets"
+destination_region = "us-wst-2"
+
+[[steps]]
+id = "cache"
+phase = "verify"
+title = "Promote the cache"
+doc = "Make the recovery cache the primary."
+action = "elasticache.failover-global-datastore"
+[steps.with]
+global_replication_group_id = "ldgnf-sessions"
+primary_replication_group_id = "sessions-recovery"
+primary_region = "us-west-3"
+[[steps.require]]
+call = "elasticache:DescribeGlobalReplicationGroups"
+query = "GlobalReplicationGroups[0].Status"
+equals = "primary"
+
+[[steps]]
+id = "secret"
+phase = "verify"
+title = "Promote the secret"
+doc = "Make the credentials a secret of the recovery Region."
+action = "secretsmanager.promote-replica"
+[steps.with]
+secret_id = "arn:aws:secretsmanager:${runbook.regions.primary}:123456789012:secret:prod/orders-db-AbCdEf"
+[steps.outputs]
+arn = "ARN"
+[[steps.require]]
+call = "secretsmanager:DescribeSecret"
+input = { SecretId = "prod/orders-db" }
+query = "PrimaryRegion"
+equals = "us-east-1"
+
+[[steps]]
+id = "secret-later"
+phase = "verify"
+title = "Promote a secret found at run time"
+doc = "Its ARN is known only during the run."
+action = "secretsmanager.promote-replica"
+[steps.with]
+secret_id = "${steps.secret.arn}"
+[[steps.require]]
+call = "secretsmanager:DescribeSecret"
+input = { SecretId = "prod/orders-db" }
+exists = true
+
+"""
+case("region-params", '[[steps]]\nid = "tell"', region_steps + '[[steps]]\nid = "tell"')
+
 for name, text in cases.items():
     path = os.path.join(here, "broken", name + ".toml")
     if os.path.exists(path) and "--force" not in sys.argv:
