@@ -10,12 +10,8 @@ import "reflect"
 // values are left as they are; an operation that does not exist gets
 // input back unchanged.
 func CanonicalInput(service, operation string, input map[string]any) map[string]any {
-	canon, ok := canonical(service)
+	method, _, ok := lookupOperation(service, operation)
 	if !ok || input == nil {
-		return input
-	}
-	method, ok := operationIndex()[canon][operation]
-	if !ok {
 		return input
 	}
 	out, _ := canonicalValue(method.Type.In(2).Elem(), input).(map[string]any)

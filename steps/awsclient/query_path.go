@@ -41,11 +41,7 @@ type QueryProblem struct {
 // or the walk cannot tell. It returns nil for an operation that does not
 // exist, which HasOperation reports.
 func CheckQueryPath(service, operation string, path []string) *QueryProblem {
-	canon, ok := canonical(service)
-	if !ok {
-		return nil
-	}
-	method, ok := operationIndex()[canon][operation]
+	method, canon, ok := lookupOperation(service, operation)
 	if !ok {
 		return nil
 	}

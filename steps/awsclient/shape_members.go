@@ -14,17 +14,22 @@ import (
 // member. A Later value is accepted wherever it could go. It returns nil
 // for an operation that does not exist, which HasOperation reports.
 func CheckInput(service, operation string, input map[string]any) []InputProblem {
-	canon, ok := canonical(service)
-	if !ok {
-		return nil
-	}
-	method, ok := operationIndex()[canon][operation]
+	method, _, ok := lookupOperation(service, operation)
 	if !ok {
 		return nil
 	}
 	s := &shaper{}
 	s.structure(method.Type.In(2).Elem(), input)
 	return s.problems
+}
+
+// lookupOperation finds service:operation's client method, and the
+// service's canonical name, for the walks over its input and output.
+func lookupOperation(service, operation string) (method reflect.Method, canon string, ok bool) {
+	if canon, ok = canonical(service); ok {
+		method, ok = operationIndex()[canon][operation]
+	}
+	return method, canon, ok
 }
 
 // field is one member of an SDK structure.
@@ -111,11 +116,7 @@ func (s *shaper) structure(t reflect.Type, v any) reflect.Value {
 		s.wrongKind(t, v, "")
 		return reflect.Value{}
 	}
-	fs := fields(t)
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = f.name
-	}
+	fs, names := fields(t), memberNames(t)
 	out := reflect.New(t).Elem()
 	ok := true
 	given := make(map[int]string, len(m))
