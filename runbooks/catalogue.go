@@ -24,6 +24,7 @@ const (
 	KindAny        Kind = "any"          // any TOML value
 	KindContactIDs Kind = "contact-list" // an array of contact ids from [[contacts]]
 	KindOperation  Kind = "operation"    // "service:Operation", as in require.call
+	KindRegion     Kind = "region"       // an AWS Region name, checked as a step's region is
 )
 
 // Param describes one parameter of an action.
@@ -39,8 +40,12 @@ type Param struct {
 	Default    any      `json:"default,omitempty"`
 	Enum       []string `json:"enum,omitempty"`
 	ARNService string   `json:"arn_service,omitempty"`
-	Elem       *Param   `json:"elem,omitempty"`
-	Fields     []Param  `json:"fields,omitempty"`
+	// StepRegionARN says that an ARN given for the parameter (a string
+	// parameter that also takes a name) must name the step's Region: the
+	// action calls that Region about that resource.
+	StepRegionARN bool    `json:"step_region_arn,omitempty"`
+	Elem          *Param  `json:"elem,omitempty"`
+	Fields        []Param `json:"fields,omitempty"`
 	// Min and Max bound integers and numbers when HasMin/HasMax are set.
 	Min    float64 `json:"min,omitempty"`
 	Max    float64 `json:"max,omitempty"`
@@ -85,6 +90,11 @@ type ActionSpec struct {
 	// Outputs names the members of the action's response most worth
 	// capturing in [steps.outputs] (the response is the AWS shape).
 	Outputs []string `json:"outputs,omitempty"`
+	// Response, when set, is the "service:Operation" whose output the
+	// action's response is, member for member, so that check can follow
+	// output queries through its type. Actions whose response adds or
+	// reshapes members leave it empty.
+	Response string `json:"response,omitempty"`
 	// Idempotency and Wait say how the action avoids doing a thing twice and
 	// what it waits for before the step counts as done.
 	Idempotency string `json:"idempotency"`
@@ -164,6 +174,10 @@ type Catalogue interface {
 	// calling AWS. Strings that still hold ${...} references are known only
 	// during the run and accepted wherever their value could go.
 	CheckInput(service, operation string, input map[string]any) []InputProblem
+	// CheckQuery follows a query's leading member path (member names,
+	// QueryElem and QueryFlatten) through the operation's response and
+	// says why it cannot match, or nil when it can or cannot be told.
+	CheckQuery(service, operation string, path []string) *QueryProblem
 }
 
 // InputProblem is one thing wrong with an AWS operation's input.
@@ -177,4 +191,7 @@ type InputProblem struct {
 	// AtKey says the member's name is what is wrong (an unknown member),
 	// rather than its value.
 	AtKey bool
+	// Warning says the run accepts the input as it is, though it is not
+	// written as it should be (a member name in another casing).
+	Warning bool
 }

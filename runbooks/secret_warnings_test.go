@@ -27,6 +27,7 @@ func TestSecretWarnings(t *testing.T) {
 		{"api_secret", `"arn:aws:ssm:us-west-2:123456789012:parameter/shop/api"`, ""},
 		{"deploy_token", `"/shop/deploy/token-name"`, ""},
 		{"note", `"the secret is arn:aws:secretsmanager:us-west-2:123456789012:secret:prod/db-AbCdEf"`, ""},
+		{"note", `"the secret is arn:aws:secretsmanager:${runbook.regions.primary}:123456789012:secret:prod/db-AbCdEf"`, ""},
 		{"aws_key", `"AKIAIOSFODNN7EXAMPLE"`, accessKey},
 		{"db_password", `"prod/payments-db"`, clear},
 		{"client_secret", `"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"`, clear},

@@ -55,6 +55,8 @@ func (v *validator) callInput(path, op string, input map[string]any) {
 			}
 		}
 		switch tmpl, _ := valueAt(input, p.Path).(string); {
+		case p.Warning:
+			v.rep.warnAt(at, p.Hint, "%s", p.Message)
 		case p.AtKey:
 			v.rep.errorAt(at, p.Hint, "%s", p.Message)
 		case HasTemplate(tmpl):

@@ -28,6 +28,9 @@ func (v *validator) params(stepPath string, s *Step, spec ActionSpec) {
 			continue
 		}
 		v.value(keyPath, p, s.With[key])
+		if p.StepRegionARN && !v.rep.diags.hasAt(keyPath) {
+			v.arnInStepRegion(keyPath, s, s.With[key])
+		}
 	}
 	for _, p := range spec.Params {
 		if _, given := s.With[p.Name]; p.Required && !given {
@@ -115,6 +118,25 @@ func (v *validator) value(path string, p Param, val any) {
 		v.contactIDs(path, val.([]any))
 	case KindOperation:
 		v.operation(path, val.(string), false)
+	case KindRegion:
+		v.checkRegion(path, val.(string), false)
+	}
+}
+
+// arnInStepRegion reports an ARN, written or made of templates known
+// before the run, whose Region is not the Region its step runs in.
+func (v *validator) arnInStepRegion(path string, s *Step, val any) {
+	text, _ := val.(string)
+	if resolved, err := Resolve(text, v.rb.StaticLookup()); err == nil {
+		text, _ = resolved.(string)
+	}
+	m := arnRE.FindStringSubmatch(text)
+	if m == nil || HasTemplate(text) || m[3] == "" {
+		return
+	}
+	if step := v.rb.ResolveRegion(s.Region); regionRE.MatchString(step) && m[3] != step {
+		v.rep.errorAtValue(path, fmt.Sprintf("name the resource in %s, or run the step in %s", step, m[3]),
+			"the ARN names Region %s, but the step runs in %s", m[3], step)
 	}
 }
 
@@ -142,7 +164,7 @@ func (v *validator) templatedValue(path string, p Param, s string) {
 
 func (v *validator) kindMatches(p Param, val any) bool {
 	switch p.Kind {
-	case KindString, KindDuration, KindARN, KindEnum, KindOperation:
+	case KindString, KindDuration, KindARN, KindEnum, KindOperation, KindRegion:
 		_, ok := val.(string)
 		return ok
 	case KindInt:
@@ -184,6 +206,8 @@ func kindName(k Kind) string {
 		return `a duration string such as "5m"`
 	case KindARN:
 		return "an ARN string"
+	case KindRegion:
+		return `a Region name such as "us-west-2"`
 	case KindList:
 		return "an array"
 	case KindObject, KindMap:
@@ -198,7 +222,7 @@ func kindName(k Kind) string {
 
 func typeHint(p Param, val any) string {
 	switch p.Kind {
-	case KindString, KindARN, KindEnum, KindDuration:
+	case KindString, KindARN, KindEnum, KindDuration, KindRegion:
 		return quoteHint(val)
 	case KindList, KindContactIDs:
 		if s, ok := val.(string); ok {

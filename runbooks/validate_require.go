@@ -1,26 +1,23 @@
 package runbooks
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
-
-	"github.com/jmespath/go-jmespath"
 )
 
-// compileJMESPath checks a query's syntax, recovering from the parser's
-// panics on hostile input: a runbook must never crash drpilot. It only
-// parses: jmespath.Compile also builds an interpreter with its function
-// table, which costs more than the parse and is not needed to check.
-func compileJMESPath(q string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("unparseable expression")
-		}
-	}()
-	_, err = jmespath.NewParser().Parse(q)
+// compileJMESPath checks a query's syntax. It only parses: jmespath.Compile
+// also builds an interpreter with its function table, which costs more
+// than the parse and is not needed to check.
+func compileJMESPath(q string) error {
+	_, err := parseQuery(q)
 	return err
 }
+
+// errUnparseable stands for the parser's panics on hostile input: a
+// runbook must never crash drpilot.
+var errUnparseable = errors.New("unparseable expression")
 
 func (v *validator) require(path string, s *Step, q *Require) {
 	r := v.rep
@@ -32,6 +29,8 @@ func (v *validator) require(path string, s *Step, q *Require) {
 	if q.Query != "" && !HasTemplate(q.Query) {
 		if err := compileJMESPath(q.Query); err != nil {
 			r.errorAtValue(path+".query", "queries are JMESPath over the AWS response (PascalCase member names)", "malformed query %q: %v", q.Query, err)
+		} else if q.Call != "" && !v.rep.diags.hasAt(path+".call") {
+			v.checkQuery(path+".query", q.Call, q.Query)
 		}
 	}
 	if q.Region != "" && q.Region != RegionPrimary && q.Region != RegionRecovery {

@@ -18,9 +18,10 @@ var accessKeyRE = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
 // assignmentRE matches "password = ..." style assignments inside a text.
 var assignmentRE = regexp.MustCompile(`(?i)\b(password|passwd|secret|token)\s*[=:]\s*\S`)
 
-// embeddedARNRE matches an ARN inside a text. Secrets Manager's have
+// embeddedARNRE matches an ARN inside a text, its Region and account
+// possibly templates (${runbook.regions.primary}). Secrets Manager's have
 // ":secret:" in them, which is a resource type, not an assignment.
-var embeddedARNRE = regexp.MustCompile(`arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:\S+`)
+var embeddedARNRE = regexp.MustCompile(`arn:aws[a-z-]*:[a-z0-9-]+:(?:[a-z0-9-]|\$\{[^}]*\})*:(?:[0-9]|\$\{[^}]*\})*:\S+`)
 
 // secretHints are substrings every match of accessKeyRE or assignmentRE
 // contains, lower case; checking for them first keeps the regular
@@ -136,6 +137,7 @@ func randomLooking(part string) bool {
 	return switches*4 >= len(part)
 }
 
+// isAlnum reports whether r is an ASCII letter or digit.
 func isAlnum(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }

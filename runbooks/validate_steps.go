@@ -63,6 +63,7 @@ func (v *validator) step(i int) {
 	if ok {
 		v.params(path, s, spec)
 		v.stepCall(path, s, spec)
+		v.outputQueries(path, s, spec)
 		v.mutating[i] = v.isMutating(s, spec)
 		v.globalControlPlane(i, s, spec)
 		if v.mutating[i] && len(s.Require) == 0 && !spec.NoPrecondition {

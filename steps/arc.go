@@ -24,7 +24,7 @@ func arcStartRegionSwitch() Action {
 			},
 			Params: []runbooks.Param{
 				required(arn("plan_arn", "PlanArn", "arc-region-switch", "The ARN of the Region switch plan.")),
-				required(str("target_region", "TargetRegion", "The Region to shift traffic to (activate) or away from (deactivate).")),
+				required(region("target_region", "TargetRegion", "The Region to shift traffic to (activate) or away from (deactivate).")),
 				required(enum("action", "Action", []string{"activate", "deactivate", "postRecovery"},
 					"What the execution does with the target Region.")),
 				enum("mode", "Mode", []string{"graceful", "ungraceful"},

@@ -70,7 +70,7 @@ func (s *StepRun) mutate(ctx context.Context, call CallInfo, simulated map[strin
 	if err := s.declared(call.Operation); err != nil {
 		return nil, err
 	}
-	region, input := call.Region, call.Input
+	region, input := call.Region, sentInput(call.Operation, call.Input)
 	s.calls++
 	info := &CallInfo{
 		ID: fmt.Sprintf("%s/%d", s.plan.ID, s.calls), Operation: service + ":" + op,
@@ -277,3 +277,12 @@ const (
 	actorDrpilot = "drpilot"
 	actorAWS     = "aws"
 )
+
+// sentInput is input with its member names spelt as the SDK sends them
+// (awsclient.CanonicalInput): a runbook may write tablename, but the
+// request carries TableName, and the audit log and the gate show what the
+// request carries.
+func sentInput(operation string, input map[string]any) map[string]any {
+	service, op, _ := splitOperation(operation)
+	return awsclient.CanonicalInput(service, op, input)
+}

@@ -262,7 +262,7 @@ func (c *Catalogue) CheckInput(service, operation string, input map[string]any) 
 	marked, _ := markLater(input).(map[string]any)
 	var out []runbooks.InputProblem
 	for _, p := range awsclient.CheckInput(service, operation, marked) {
-		rp := runbooks.InputProblem{Path: p.Path, Message: p.Message, Hint: p.Hint, AtKey: p.Unknown}
+		rp := runbooks.InputProblem{Path: p.Path, Message: p.Message, Hint: p.Hint, AtKey: p.AtName, Warning: p.Warning}
 		// A name of one or two letters (a union's Z for S) is one edit
 		// from too many others for a guess to help.
 		if key, _ := p.Path[len(p.Path)-1].(string); p.Unknown && len(key) > 2 {
@@ -273,6 +273,23 @@ func (c *Catalogue) CheckInput(service, operation string, input map[string]any) 
 		out = append(out, rp)
 	}
 	return out
+}
+
+// CheckQuery follows a query's member path through the operation's output
+// type (awsclient.CheckQueryPath). A name that differs from the SDK's only
+// in case says so; another gets the nearest name.
+func (c *Catalogue) CheckQuery(service, operation string, path []string) *runbooks.QueryProblem {
+	p := awsclient.CheckQueryPath(service, operation, path)
+	if p == nil {
+		return nil
+	}
+	hint := p.Hint
+	if name := path[p.At]; p.Unknown && !strings.HasPrefix(hint, "member ") && len(name) > 2 {
+		if near := runbooks.Suggest(name, p.Members); near != "" {
+			hint = fmt.Sprintf("did you mean %q?", near)
+		}
+	}
+	return &runbooks.QueryProblem{Message: p.Message, Hint: hint}
 }
 
 // markLater replaces the strings in v that still hold templates with

@@ -192,6 +192,10 @@ func TestCheckSpecCatchesMistakes(t *testing.T) {
 		{"mutating without call", func(s *runbooks.ActionSpec) { s.Calls = nil }, "without a mutating call"},
 		{"read-only with write", func(s *runbooks.ActionSpec) { s.Mutating = false }, "read-only action with"},
 		{"bad output", func(s *runbooks.ActionSpec) { s.Outputs = []string{"dbInstance.endpoint"} }, "PascalCase"},
+		{"output not in response", func(s *runbooks.ActionSpec) {
+			s.Response, s.Outputs = "rds:PromoteReadReplica", []string{"DBInstance.Endpoint.Adress", "DBInstances[0].DBInstanceStatus"}
+		}, `has no member "Adress" (at DBInstance.Endpoint)`},
+		{"unknown response", func(s *runbooks.ActionSpec) { s.Response = "rds:PromoteReplica" }, "is no operation"},
 		{"expect beyond timeout", func(s *runbooks.ActionSpec) { s.Expect = runbooks.Minutes(5) }, "timeout"},
 	}
 	if problems := checkSpec(valid()); len(problems) > 0 {

@@ -46,6 +46,7 @@ func checkSpec(spec runbooks.ActionSpec) []string {
 			add("output %q is not a PascalCase JMESPath path", o)
 		}
 	}
+	problems = append(problems, checkResponse(spec)...)
 	problems = append(problems, checkParams(spec.Params, "")...)
 	problems = append(problems, checkGroups(spec)...)
 	problems = append(problems, checkCalls(spec)...)
@@ -202,6 +203,39 @@ func checkCalls(spec runbooks.ActionSpec) []string {
 		add("mutating action without a mutating call")
 	case !spec.Mutating && mutatingCalls > 0:
 		add("read-only action with a mutating call")
+	}
+	return problems
+}
+
+// checkResponse: an action that names the operation its response comes
+// from names one that exists, and its documented outputs are in that
+// operation's output type, as check will hold a runbook's to.
+func checkResponse(spec runbooks.ActionSpec) []string {
+	if spec.Response == "" {
+		return nil
+	}
+	svc, op, _ := strings.Cut(spec.Response, ":")
+	if !awsclient.HasOperation(svc, op) {
+		return []string{fmt.Sprintf("response %q is no operation", spec.Response)}
+	}
+	var problems []string
+	for _, o := range spec.Outputs {
+		var path []string
+		for _, part := range strings.Split(o, ".") {
+			name, rest, _ := strings.Cut(part, "[")
+			path = append(path, name)
+			for ; rest != ""; rest = rest[strings.IndexByte(rest, ']')+1:] {
+				step := runbooks.QueryElem
+				if strings.HasPrefix(rest, "]") {
+					step = runbooks.QueryFlatten
+				}
+				path = append(path, step)
+				rest = strings.TrimPrefix(rest, "[")
+			}
+		}
+		if p := Default().CheckQuery(svc, op, path); p != nil {
+			problems = append(problems, fmt.Sprintf("output %q: %s", o, p.Message))
+		}
 	}
 	return problems
 }

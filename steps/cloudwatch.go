@@ -24,6 +24,7 @@ func cloudwatchWaitAlarm() Action {
 					"The state to wait for."), "OK"),
 			},
 			Outputs:     []string{"MetricAlarms[0].StateValue", "MetricAlarms[0].StateReason", "CompositeAlarms[0].StateValue"},
+			Response:    "cloudwatch:DescribeAlarms",
 			Idempotency: "Read-only: nothing to repeat.",
 			Wait:        "Polls DescribeAlarms until the alarm's StateValue is state; an alarm that does not exist fails the step at once. The response is that last DescribeAlarms response.",
 			Expect:      runbooks.Minutes(5),

@@ -118,6 +118,9 @@ func writeAction(b *bytes.Buffer, e Action) {
 	if len(spec.Outputs) > 0 {
 		fmt.Fprintf(b, "**Outputs:** %s\n\n", codeList(spec.Outputs))
 	}
+	if spec.Response != "" {
+		fmt.Fprintf(b, "**Response:** the output of `%s`, whose member names `drpilot check` holds output queries to.\n\n", spec.Response)
+	}
 	fmt.Fprintf(b, "**Idempotency:** %s\n\n", spec.Idempotency)
 	fmt.Fprintf(b, "**Wait:** %s\n\n", spec.Wait)
 	writeExample(b, spec.Name, e.example)

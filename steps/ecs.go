@@ -26,6 +26,7 @@ func ecsScaleService() Action {
 				required(atLeast("desired_count", "DesiredCount", 0, "The number of tasks the service should run.")),
 			},
 			Outputs:     []string{"Service.ServiceArn", "Service.RunningCount", "Service.DesiredCount"},
+			Response:    "ecs:UpdateService",
 			Idempotency: "Check-before-act: DescribeServices reads the current desired count and the update is skipped when it already matches; UpdateService with only a count is a plain set.",
 			Wait:        "Polls DescribeServices until the service is stable: one deployment, runningCount equal to desiredCount. The response's Service is refreshed from that last read.",
 			Expect:      runbooks.Minutes(3),

@@ -28,7 +28,7 @@ func elastiCacheFailoverGlobalDatastore() Action {
 					"The id of the global datastore, with the prefix ElastiCache gave it (such as ldgnf-sessions).")),
 				required(str("primary_replication_group_id", "PrimaryReplicationGroupId",
 					"The replication group to make the primary: the global datastore's member in primary_region.")),
-				str("primary_region", "PrimaryRegion",
+				region("primary_region", "PrimaryRegion",
 					"The Region of that replication group; the step's Region (by default the runbook's recovery Region) when left out."),
 			},
 			Outputs: []string{"GlobalReplicationGroup.Status", "GlobalReplicationGroup.ARN", "PrimaryRegion"},

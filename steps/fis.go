@@ -32,7 +32,8 @@ func fisStartExperiment() Action {
 				defaulting(enum("wait", "", []string{"running", "completed"},
 					"Wait until the experiment is running (its faults are being injected), or until it has completed (its actions have run their course)."), "running"),
 			},
-			Outputs: []string{"Experiment.Id", "Experiment.Arn", "Experiment.State.Status"},
+			Outputs:  []string{"Experiment.Id", "Experiment.Arn", "Experiment.State.Status"},
+			Response: "fis:GetExperiment",
 			Idempotency: "StartExperiment gets a clientToken derived from the run id and step id, so a retried or resumed step gets the experiment the first attempt started instead of a second one. " +
 				"That holds for a retry after the experiment failed too: it answers with the failed experiment, so running the experiment again takes a new run.",
 			Wait: "Before acting, GetExperimentTemplate reads the template; its actions (with their durations and targets), its targets and its stop conditions are noted as the step's notes, which a gated step emits before it asks for approval (the gate's request itself is StartExperiment's input). " +
@@ -66,8 +67,9 @@ func fisStopExperiment() Action {
 				required(str("experiment_id", "", "The id of the experiment, such as a fis.start-experiment step's Experiment.Id output.")),
 			},
 			// The member is Id, a name too bare for a runbook to read well.
-			Input:   func(with map[string]any) map[string]any { return map[string]any{"Id": with["experiment_id"]} },
-			Outputs: []string{"Experiment.Id", "Experiment.State.Status", "Experiment.State.Reason"},
+			Input:    func(with map[string]any) map[string]any { return map[string]any{"Id": with["experiment_id"]} },
+			Outputs:  []string{"Experiment.Id", "Experiment.State.Status", "Experiment.State.Reason"},
+			Response: "fis:GetExperiment",
 			Idempotency: "Check-before-act: GetExperiment shows the experiment's state first; one that has already ended (stopped, completed, failed, cancelled) is not stopped again, " +
 				"and one that is stopping is only waited for.",
 			Wait:    "Polls GetExperiment until the experiment has ended: stopped, or completed, failed or cancelled if it ended on its own meanwhile. The response is that last GetExperiment response.",

@@ -24,6 +24,7 @@ func openSearchWaitHealthy() Action {
 				required(str("domain_name", "DomainName", "The name of the domain in the step's Region.")),
 			},
 			Outputs:     []string{"DomainStatus.Endpoint", "DomainStatus.ARN", "DomainStatus.EngineVersion", "DomainStatus.DomainProcessingStatus"},
+			Response:    "es:DescribeDomain",
 			Idempotency: "Read-only: nothing to repeat.",
 			Wait: "Polls DescribeDomain until the domain is Created, not Deleted, has an Endpoint (or, in a VPC, Endpoints), and neither Processing nor UpgradeProcessing, " +
 				"with DomainProcessingStatus Active when AWS reports it; a domain Deleting or Isolated fails the step. " +

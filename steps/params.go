@@ -59,6 +59,12 @@ func str(name, member, doc string) runbooks.Param {
 	return param(runbooks.KindString, name, member, doc)
 }
 
+// region is a parameter that holds an AWS Region name, which check holds
+// to the Regions it knows, as it does a step's region.
+func region(name, member, doc string) runbooks.Param {
+	return param(runbooks.KindRegion, name, member, doc)
+}
+
 // timestamp is an AWS timestamp member. The format has no timestamp kind,
 // so it is a string that the executor parses as RFC 3339; templates such as
 // ${run.started_at} produce that form.
@@ -128,6 +134,12 @@ func duration(name, doc string) runbooks.Param {
 }
 
 // required marks p as one the step must give.
+// inStepRegion requires an ARN given for p to name the step's Region.
+func inStepRegion(p runbooks.Param) runbooks.Param {
+	p.StepRegionARN = true
+	return p
+}
+
 func required(p runbooks.Param) runbooks.Param {
 	p.Required = true
 	return p

@@ -187,6 +187,7 @@ func rdsWaitAvailable() Action {
 			Outputs: []string{
 				"DBInstances[0].Endpoint.Address", "DBInstances[0].DBInstanceStatus", "DBInstances[0].DBInstanceArn",
 			},
+			Response:    "rds:DescribeDBInstances",
 			Idempotency: "Read-only: nothing to repeat.",
 			Wait:        "Polls DescribeDBInstances until DBInstanceStatus is available; the response is that last DescribeDBInstances response.",
 			Expect:      runbooks.Minutes(1),

@@ -86,7 +86,7 @@ func (s *StepRun) gateCalls(reqs []request) []CallInfo {
 	for _, r := range reqs {
 		c := r.CallInfo
 		c.Mutating = true
-		c.Input = s.shown(r.Input)
+		c.Input = s.shown(sentInput(r.Operation, r.Input))
 		if r.Delivery != nil {
 			// A message a template built may hold a sensitive var.
 			d, secrets := *r.Delivery, s.exec.secretList()

@@ -27,7 +27,7 @@ func s3CheckReplication() Action {
 				required(str("bucket", "", "The source bucket, the one that replicates; the step's region is the bucket's.")),
 				str("prefix", "", "Check the newest object under this prefix (such as a canary's) rather than the whole bucket's."),
 				str("key", "", "Check this object rather than the newest one."),
-				str("destination_region", "",
+				region("destination_region", "",
 					"The Region of the destination bucket, where its versioning is read; the step's region when left out. "+
 						"When the destination cannot be read there, the step notes it and goes on."),
 				boolean("wait", "", "Wait until the object is replicated (COMPLETED) instead of reporting it as it is."),

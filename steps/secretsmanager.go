@@ -24,8 +24,8 @@ func secretsmanagerPromoteReplica() Action {
 				waitOn("secretsmanager:DescribeSecret"),
 			},
 			Params: []runbooks.Param{
-				required(str("secret_id", "SecretId",
-					"The replica's name or ARN. A replica's ARN names the replica's Region, which must be the step's: the call is made there, and works while the primary's Region is out.")),
+				inStepRegion(required(str("secret_id", "SecretId",
+					"The replica's name or ARN. A replica's ARN names the replica's Region, which must be the step's: the call is made there, and works while the primary's Region is out."))),
 			},
 			Outputs: []string{"ARN", "Name", "FormerPrimaryRegion"},
 			Idempotency: "Check-before-act: DescribeSecret shows whether the secret still names a PrimaryRegion; when it names none it already stands alone " +

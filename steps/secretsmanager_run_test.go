@@ -84,16 +84,33 @@ func TestSecretsManagerPromoteReplica(t *testing.T) {
 	dry.verify()
 }
 
+// readSecretName is a step that reads the secret's name during the run:
+// check refuses the primary's ARN written in secret_id, so only one made
+// at run time reaches the action's own refusal.
+const readSecretName = `
+[[steps]]
+id = "read"
+phase = "reintegrate"
+title = "Read the secret's name"
+doc = "The name of the replica secret."
+action = "aws.call"
+[steps.with]
+call = "secretsmanager:DescribeSecret"
+input = { SecretId = "prod/orders-db" }
+[steps.outputs]
+name = "Name"
+`
+
 func TestSecretsManagerPromoteReplicaRefuses(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, id, want string }{
 		{"a secret that does not exist", "prod/nope", "secret prod/nope does not exist in eu-central-1"},
-		{"the primary's ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-db-abcdef",
+		{"the primary's ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:${steps.read.name}",
 			"secret_id is the ARN of a secret in eu-west-1, but the step runs in eu-central-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tr := startRun(t, restoreRunbook("eu-west-1", "eu-central-1", "1h", smStep(tc.id)), smScenario, runOptions{})
+			tr := startRun(t, restoreRunbook("eu-west-1", "eu-central-1", "1h", readSecretName, smStep(tc.id)), smScenario, runOptions{})
 			if err := stepError(tr); !strings.Contains(err, tc.want) {
 				t.Errorf("error %q, want it to say %q", err, tc.want)
 			}

@@ -49,7 +49,8 @@ func TestCheckReportsEveryErrorAndExitsTwo(t *testing.T) {
 	valid := "../../runbooks/testdata/valid/minimal.toml"
 	param := "../../runbooks/testdata/broken/unknown-param.toml"
 	after := "../../runbooks/testdata/broken/unknown-after.toml"
-	code, out, _ := drpilot(t, "check", valid, param, after)
+	query := "../../runbooks/testdata/broken/query-unknown-member.toml"
+	code, out, _ := drpilot(t, "check", valid, param, after, query)
 	if code != exitBadInput {
 		t.Fatalf("exit %d, want %d\n%s", code, exitBadInput, out)
 	}
@@ -59,6 +60,7 @@ func TestCheckReportsEveryErrorAndExitsTwo(t *testing.T) {
 		after + `:47:10: steps[2].after[0]: unknown step "promte" in after (did you mean "promote"?)`,
 		valid + ": ok (0 warnings)",
 		param + ": INVALID: 2 errors, 0 warnings",
+		query + `:70:9: steps[3].require[0].query: query "experiment.state.status" reads nothing: fis:GetExperiment's response has no member "experiment" (member experiment is Experiment: queries use the SDK's PascalCase names)`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

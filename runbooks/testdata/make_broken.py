@@ -83,6 +83,134 @@ exists = true
 case("aws-call-input", '[[steps]]\nid = "tell"', aws_call_step + '[[steps]]\nid = "tell"')
 case("aws-call-unknown-operation", '[[steps]]\nid = "tell"', aws_call_step.replace('dynamodb:PutItem', 'dynamodb:PutItme') + '[[steps]]\nid = "tell"')
 
+query_steps = """[[steps]]
+id = "table"
+phase = "verify"
+title = "Read the table"
+doc = "Read the state table."
+action = "aws.call"
+[steps.with]
+call = "dynamodb:DescribeTable"
+input = { TableName = "dr-state" }
+[steps.outputs]
+status = "table.tableStatus"
+items = "Table.ItemCount"
+first_key = "Table.KeySchema.AttributeName"
+counted = "length(Table.KeySchema)"
+
+[[steps]]
+id = "stop"
+phase = "verify"
+title = "Stop the experiment"
+doc = "Stop the game day."
+action = "fis.stop-experiment"
+[steps.with]
+experiment_id = "EXP123"
+[[steps.require]]
+call = "fis:GetExperiment"
+input = { Id = "EXP123" }
+query = "experiment.state.status"
+equals = "running"
+[steps.outputs]
+state = "Experiment.State.status"
+
+"""
+case("query-unknown-member", '[[steps]]\nid = "tell"', query_steps + '[[steps]]\nid = "tell"')
+cases["query-unknown-member"] = cases["query-unknown-member"].replace('query = "DBInstances[0].DBInstanceStatus"', 'query = "DBInstances[?DBInstanceStatus == \'x\'].dbInstanceStatus | [0]"')
+
+casing_step = """[[steps]]
+id = "mark"
+phase = "switch"
+title = "Record the failover"
+doc = "Write the failover marker."
+action = "aws.call"
+[steps.with]
+call = "dynamodb:PutItem"
+[steps.with.input]
+tablename = "dr-state"
+Item = { pk = { s = "failover" }, tags = { Ss = ["a"] } }
+[[steps.require]]
+call = "eks:DescribeNodegroup"
+input = { clusterName = "shop", nodegroupName = "web" }
+query = "Nodegroup.Status"
+equals = "ACTIVE"
+
+[[steps]]
+id = "scale"
+phase = "switch"
+title = "Scale the nodes"
+doc = "Scale the node group up."
+action = "aws.call"
+after = ["mark"]
+[steps.with]
+call = "eks:UpdateNodegroupConfig"
+input = { clusterName = "shop", nodegroupName = "web", scalingConfig = { desiredSize = 4, desiredsize = 3 } }
+[[steps.require]]
+call = "eks:DescribeNodegroup"
+input = { clusterName = "shop", nodegroupName = "web" }
+query = "nodegroup.status"
+equals = "ACTIVE"
+
+"""
+case("input-member-casing", '[[steps]]\nid = "tell"', casing_step + '[[steps]]\nid = "tell"')
+
+region_steps = """[[steps]]
+id = "replicated"
+phase = "verify"
+title = "Assets replicated"
+doc = "The newest asset is in the recovery Region."
+action = "s3.check-replication"
+[steps.with]
+bucket = "shop-assets"
+destination_region = "us-wst-2"
+
+[[steps]]
+id = "cache"
+phase = "verify"
+title = "Promote the cache"
+doc = "Make the recovery cache the primary."
+action = "elasticache.failover-global-datastore"
+[steps.with]
+global_replication_group_id = "ldgnf-sessions"
+primary_replication_group_id = "sessions-recovery"
+primary_region = "us-west-3"
+[[steps.require]]
+call = "elasticache:DescribeGlobalReplicationGroups"
+query = "GlobalReplicationGroups[0].Status"
+equals = "primary"
+
+[[steps]]
+id = "secret"
+phase = "verify"
+title = "Promote the secret"
+doc = "Make the credentials a secret of the recovery Region."
+action = "secretsmanager.promote-replica"
+[steps.with]
+secret_id = "arn:aws:secretsmanager:${runbook.regions.primary}:123456789012:secret:prod/orders-db-AbCdEf"
+[steps.outputs]
+arn = "ARN"
+[[steps.require]]
+call = "secretsmanager:DescribeSecret"
+input = { SecretId = "prod/orders-db" }
+query = "PrimaryRegion"
+equals = "us-east-1"
+
+[[steps]]
+id = "secret-later"
+phase = "verify"
+title = "Promote a secret found at run time"
+doc = "Its ARN is known only during the run."
+action = "secretsmanager.promote-replica"
+[steps.with]
+secret_id = "${steps.secret.arn}"
+[[steps.require]]
+call = "secretsmanager:DescribeSecret"
+input = { SecretId = "prod/orders-db" }
+exists = true
+
+"""
+case("region-params", '[[steps]]\nid = "tell"', region_steps + '[[steps]]\nid = "tell"')
+
 for name, text in cases.items():
     path = os.path.join(here, "broken", name + ".toml")
     if os.path.exists(path) and "--force" not in sys.argv:

@@ -58,14 +58,18 @@ func (f *Factory) Invoke(ctx context.Context, service, region, operation string,
 func typedInput(t reflect.Type, input map[string]any) (reflect.Value, error) {
 	s := &shaper{}
 	v := s.structure(t, input)
-	if len(s.problems) > 0 {
-		msgs := make([]string, len(s.problems))
-		for i, p := range s.problems {
-			msgs[i] = p.Message
-			if p.Hint != "" {
-				msgs[i] += " (" + p.Hint + ")"
-			}
+	var msgs []string
+	for _, p := range s.problems {
+		if p.Warning {
+			continue // the SDK sends the member under its own name
 		}
+		msg := p.Message
+		if p.Hint != "" {
+			msg += " (" + p.Hint + ")"
+		}
+		msgs = append(msgs, msg)
+	}
+	if len(msgs) > 0 {
 		return reflect.Value{}, errors.New(strings.Join(msgs, "; "))
 	}
 	if !v.IsValid() {

@@ -30,6 +30,11 @@ type InputProblem struct {
 	// did-you-mean.
 	Unknown bool
 	Members []string
+	// Warning says the input is accepted as it is, and sent with the
+	// member's own name: a member name in another casing than the API's.
+	Warning bool
+	// AtName says the member's name is what is wrong, not its value.
+	AtName bool
 }
 
 // Later stands, in an input given to CheckInput, for a value known only

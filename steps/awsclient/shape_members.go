@@ -14,17 +14,22 @@ import (
 // member. A Later value is accepted wherever it could go. It returns nil
 // for an operation that does not exist, which HasOperation reports.
 func CheckInput(service, operation string, input map[string]any) []InputProblem {
-	canon, ok := canonical(service)
-	if !ok {
-		return nil
-	}
-	method, ok := operationIndex()[canon][operation]
+	method, _, ok := lookupOperation(service, operation)
 	if !ok {
 		return nil
 	}
 	s := &shaper{}
 	s.structure(method.Type.In(2).Elem(), input)
 	return s.problems
+}
+
+// lookupOperation finds service:operation's client method, and the
+// service's canonical name, for the walks over its input and output.
+func lookupOperation(service, operation string) (method reflect.Method, canon string, ok bool) {
+	if canon, ok = canonical(service); ok {
+		method, ok = operationIndex()[canon][operation]
+	}
+	return method, canon, ok
 }
 
 // field is one member of an SDK structure.
@@ -55,8 +60,8 @@ func fields(t reflect.Type) []field {
 
 // findMember finds key among names: exactly, else ignoring case when one
 // name matches so. encoding/json matched keys that way before this walk
-// existed, and the AWS CLI's JSON spells some APIs' members in camelCase
-// (ECS: cluster), so runbooks written either way keep working.
+// existed, so runbooks written in another casing keep working; check
+// warns about them (see casing), and the SDK sends its own name.
 func findMember(names []string, key string) int {
 	folded := -1
 	for i, n := range names {
@@ -71,6 +76,28 @@ func findMember(names []string, key string) int {
 		}
 	}
 	return folded
+}
+
+// lowerCamel is the wire name of a member of the APIs whose JSON is
+// camelCase (ECS's cluster, FIS's experimentTemplateId), which the AWS
+// CLI's JSON takes as well: the SDK's name with its first letter lowered.
+func lowerCamel(name string) string {
+	if name == "" {
+		return name
+	}
+	return strings.ToLower(name[:1]) + name[1:]
+}
+
+// casing warns when key found name only by ignoring case: the input is
+// sent, and logged, under name, so the runbook should say name too.
+// wire says the API's lowerCamel spelling counts as the API's own.
+func (s *shaper) casing(key, name string, wire bool) {
+	if key == name || wire && key == lowerCamel(name) {
+		return
+	}
+	s.fail(fmt.Sprintf("write %s, as the API names it", name), "member %q is spelt %s in the API", key, name)
+	s.problems[len(s.problems)-1].Warning = true
+	s.problems[len(s.problems)-1].AtName = true
 }
 
 // memberHint lists a table's members for an unknown one; check
@@ -89,13 +116,10 @@ func (s *shaper) structure(t reflect.Type, v any) reflect.Value {
 		s.wrongKind(t, v, "")
 		return reflect.Value{}
 	}
-	fs := fields(t)
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = f.name
-	}
+	fs, names := fields(t), memberNames(t)
 	out := reflect.New(t).Elem()
 	ok := true
+	given := make(map[int]string, len(m))
 	for _, k := range sortedKeys(m) {
 		s.within(k, func() {
 			i := findMember(names, k)
@@ -104,6 +128,16 @@ func (s *shaper) structure(t reflect.Type, v any) reflect.Value {
 				ok = false
 				return
 			}
+			if first, twice := given[i]; twice {
+				// Which of the two the SDK would send depends on the order
+				// of a map: refuse both rather than guess.
+				s.fail("give it once, as "+names[i], "member %s is given twice, as %q and %q", names[i], first, k)
+				s.problems[len(s.problems)-1].AtName = true
+				ok = false
+				return
+			}
+			given[i] = k
+			s.casing(k, names[i], true)
 			e := s.value(t.Field(fs[i].index).Type, m[k])
 			if ok = ok && e.IsValid(); ok {
 				out.Field(fs[i].index).Set(e)
@@ -122,6 +156,7 @@ func (s *shaper) unknownMember(key string, names []string) {
 	}
 	s.fail(memberHint(names), "unknown member %q%s", key, where)
 	s.problems[len(s.problems)-1].Unknown = true
+	s.problems[len(s.problems)-1].AtName = true
 	s.problems[len(s.problems)-1].Members = names
 }
 
@@ -154,6 +189,7 @@ func (s *shaper) union(t reflect.Type, v any) reflect.Value {
 				s.unknownMember(k, names)
 				return
 			}
+			s.casing(k, names[i], false)
 			out = s.unionMember(members[names[i]], e)
 		})
 	}

@@ -96,7 +96,7 @@ var problemCases = []problemCase{
 	{"bad timestamp", "cloudwatch", "GetMetricStatistics", map[string]any{"StartTime": "yesterday", "EndTime": true},
 		[]string{"EndTime: member EndTime must be a timestamp, not a boolean", "StartTime: member StartTime must be a timestamp, and its text is not RFC 3339"}},
 	{"union forms", "dynamodb", "PutItem", map[string]any{"TableName": "t", "Item": map[string]any{
-		"a": map[string]any{"S": "x"}, "b": map[string]any{"B": "aGVsbG8="}, "c": map[string]any{"bool": false},
+		"a": map[string]any{"S": "x"}, "b": map[string]any{"B": "aGVsbG8="}, "c": map[string]any{"BOOL": false},
 		"d": map[string]any{"NS": []any{"1", "2"}}, "e": map[string]any{"M": map[string]any{"f": map[string]any{"L": []any{}}}},
 		"g": Later{Whole: true},
 	}}, nil},
@@ -110,6 +110,17 @@ var problemCases = []problemCase{
 		"Item.d.B: member Item.d.B must be base64",
 		"Item.e.M.f.L[0].S: member Item.e.M.f.L[0].S must be a string, not an integer",
 	}},
+	{"casing warned about", "dynamodb", "PutItem", map[string]any{"tablename": "t", "Item": map[string]any{
+		"a": map[string]any{"s": "x"}, "b": map[string]any{"Ss": []any{"x"}},
+	}}, []string{
+		`Item.a.s: member "s" is spelt S in the API (write S, as the API names it)`,
+		`Item.b.Ss: member "Ss" is spelt SS in the API (write SS, as the API names it)`,
+		`tablename: member "tablename" is spelt TableName in the API (write TableName, as the API names it)`,
+	}},
+	{"wire names of camelCase APIs", "ecs", "UpdateService", map[string]any{"cluster": "c", "service": "s", "desiredCount": int64(2)}, nil},
+	{"member twice", "eks", "UpdateNodegroupConfig", map[string]any{"ClusterName": "c", "NodegroupName": "n",
+		"ScalingConfig": map[string]any{"desiredSize": int64(2), "desiredsize": int64(3)}},
+		[]string{`ScalingConfig.desiredsize: member DesiredSize is given twice, as "desiredSize" and "desiredsize" (give it once, as DesiredSize)`}},
 	{"Go values an action builds", "lambda", "TagResource", map[string]any{"Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "Tags": map[string]string{"dr": "on"}}, nil},
 	{"Go numbers and lists", "ec2", "DescribeInstances", map[string]any{"InstanceIds": []string{"i-1"}, "MaxResults": int32(5), "DryRun": false}, nil},
 	{"table for a string", "ssm", "GetParameter", map[string]any{"Name": map[string]any{"x": int64(1)}},
@@ -152,7 +163,7 @@ func TestCheckInput(t *testing.T) {
 func TestCheckInputRefusesWhatInvokeRefuses(t *testing.T) {
 	t.Parallel()
 	for _, tc := range problemCases {
-		if strings.Contains(tc.name, "later") || tc.name == "union forms" {
+		if strings.Contains(tc.name, "later") || tc.name == "union forms" || tc.name == "casing warned about" {
 			continue
 		}
 		method := operationIndex()[tc.service][tc.op]
@@ -160,5 +171,25 @@ func TestCheckInputRefusesWhatInvokeRefuses(t *testing.T) {
 		if (err != nil) != (len(tc.want) > 0) {
 			t.Errorf("%s: Invoke's conversion says %v; check found %d problems", tc.name, err, len(tc.want))
 		}
+	}
+}
+
+// TestCanonicalInput: the input the SDK is given, and the audit log and
+// gate show, names each member as the SDK does, at any depth, unions too;
+// map keys are data and keep their spelling.
+func TestCanonicalInput(t *testing.T) {
+	t.Parallel()
+	got := CanonicalInput("dynamodb", "PutItem", map[string]any{"tablename": "t", "item": map[string]any{
+		"pk": map[string]any{"s": "x"}, "l": map[string]any{"l": []any{map[string]any{"Ss": []any{"a"}}}},
+	}, "Unknown": 1})
+	want := map[string]any{"TableName": "t", "Item": map[string]any{
+		"pk": map[string]any{"S": "x"}, "l": map[string]any{"L": []any{map[string]any{"SS": []any{"a"}}}},
+	}, "Unknown": 1}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	in := map[string]any{"cluster": "c"}
+	if got := CanonicalInput("ecs", "UpdateService", in); !reflect.DeepEqual(got, map[string]any{"Cluster": "c"}) || in["cluster"] != "c" {
+		t.Errorf("ecs: got %v; the input written is %v", got, in)
 	}
 }
