@@ -30,14 +30,6 @@ const (
 	esHTTPPost = "es:ESHttpPost"
 )
 
-// restoreTarget is what the planner found: the domain's endpoint, the
-// snapshot, and the names its indices will have once restored.
-type restoreTarget struct {
-	endpoint string
-	snapshot map[string]any
-	indices  []string
-}
-
 // planOpenSearchRestore finds the endpoint and the snapshot, notes its
 // age, and plans the restore the gate shows: its URL and its body.
 func planOpenSearchRestore(ctx context.Context, s *StepRun) ([]request, error) {
