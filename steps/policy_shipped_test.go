@@ -116,15 +116,69 @@ func TestARemovedActionIsDenied(t *testing.T) {
 	const id, removed = "ecs-fargate-failover", "ecs:UpdateService"
 	rbSrc, scSrc := readShipped(t, id)
 	_, plan := parseRunbook(t, rbSrc)
-	doc := policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Policy
-	for i := range doc.Statement {
-		doc.Statement[i].Action = slices.DeleteFunc(doc.Statement[i].Action, func(a string) bool { return a == removed })
-	}
-	doc.Statement = slices.DeleteFunc(doc.Statement, func(s policy.Statement) bool { return len(s.Action) == 0 })
+	doc := without(policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Policy, removed)
 	tr := runUnder(t, rbSrc, scSrc, doc)
 	d := denials(tr)
 	if len(d) == 0 || d[0].Action != removed || tr.summary.Outcome == OutcomeSucceeded {
 		t.Fatalf("without %s: denials %+v, outcome %s", removed, d, tr.summary.Outcome)
+	}
+}
+
+// without is a policy with one action removed from every statement.
+func without(doc policy.Document, removed string) policy.Document {
+	out := policy.Document{Version: doc.Version}
+	for _, s := range doc.Statement {
+		s.Action = slices.DeleteFunc(slices.Clone(s.Action), func(a string) bool { return a == removed })
+		if len(s.Action) > 0 {
+			out.Statement = append(out.Statement, s)
+		}
+	}
+	return out
+}
+
+// TestResumePathsRunUnderTheGeneratedPolicy: the actions a policy grants
+// for a resumed step's check before acting (offTheHappyPath) are needed on
+// that path: a step resumed after its request went unanswered finds what
+// the request made under the generated policy, with no denial, and
+// without the check's action it is denied.
+func TestResumePathsRunUnderTheGeneratedPolicy(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ src, scenario, step, operation, check string }{
+		{incidentRunbook(incidentPlan), "", "open-incident", "ssm-incidents:StartIncident", "ssm-incidents:ListIncidentRecords"},
+		{restoreRunbook("eu-west-1", "eu-central-1", "2h", restoreDBStep), backupScenario, "restore-db", "backup:StartRestoreJob", "backup:ListRestoreJobs"},
+	} {
+		t.Run(c.check, func(t *testing.T) {
+			t.Parallel()
+			if offTheHappyPath[c.check] == "" {
+				t.Fatalf("%s is not listed as needed off the happy path", c.check)
+			}
+			_, plan := parseRunbook(t, c.src)
+			full := policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Policy
+			for _, run := range []struct {
+				doc  policy.Document
+				full bool
+			}{{full, true}, {without(full, c.check), false}} {
+				doc := run.doc
+				interrupted, _ := sentNeverAnswered(t, c.src, c.scenario, c.step)
+				raw, _ := json.Marshal(doc)
+				parsed, err := sandbox.ParsePolicy(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				interrupted.sb.SetPolicies(map[string]*sandbox.Policy{sandboxKey: parsed})
+				resumed := resumeUnanswered(t, c.src, interrupted, c.step, c.operation)
+				denied := denials(resumed)
+				if run.full {
+					if len(denied) > 0 || resumed.sb.Granted(sandboxKey)[c.check] == 0 {
+						t.Errorf("under the full policy: denials %+v, %s granted %d times", denied, c.check, resumed.sb.Granted(sandboxKey)[c.check])
+					}
+					continue
+				}
+				if !slices.ContainsFunc(denied, func(e sandbox.Entry) bool { return e.Action == c.check }) {
+					t.Errorf("without %s: denials %+v", c.check, denied)
+				}
+			}
+		})
 	}
 }
 
