@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/drpilot/drpilot/policy"
@@ -146,6 +147,7 @@ func TestResumePathsRunUnderTheGeneratedPolicy(t *testing.T) {
 	for _, c := range []struct{ src, scenario, step, operation, check string }{
 		{incidentRunbook(incidentPlan), "", "open-incident", "ssm-incidents:StartIncident", "ssm-incidents:ListIncidentRecords"},
 		{restoreRunbook("eu-west-1", "eu-central-1", "2h", restoreDBStep), backupScenario, "restore-db", "backup:StartRestoreJob", "backup:ListRestoreJobs"},
+		{opsItemRunbook(), "", "open-opsitem", "ssm:CreateOpsItem", "ssm:GetOpsItem"},
 	} {
 		t.Run(c.check, func(t *testing.T) {
 			t.Parallel()
@@ -231,5 +233,32 @@ func TestANewUsersRunbookRunsUnderItsGeneratedPolicy(t *testing.T) {
 	}
 	if tr.err != nil || tr.summary.Outcome != OutcomeSucceeded {
 		t.Fatalf("run: %v, outcome %s (%s)", tr.err, tr.summary.Outcome, tr.summary.Reason)
+	}
+}
+
+// TestAChangedParameterNeedsPutParameter: ecs-fargate-failover's
+// parameter step sends nothing when the parameter already holds the
+// promoted endpoint (its scenario); when it holds another, the step
+// writes it, under the generated policy, and is denied without the grant.
+func TestAChangedParameterNeedsPutParameter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a shipped runbook end to end")
+	}
+	t.Parallel()
+	rbSrc, scSrc := readShipped(t, "ecs-fargate-failover")
+	const held = `Value = "booking-db-apse4.c0sandbox0.ap-southeast-4.rds.amazonaws.com"`
+	if !strings.Contains(scSrc, held) {
+		t.Fatal("the scenario no longer sets /booking/db-host as this test expects")
+	}
+	scSrc = strings.Replace(scSrc, held, `Value = "booking-db-old.example.internal"`, 1)
+	_, plan := parseRunbook(t, rbSrc)
+	full := policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Policy
+	tr := runUnder(t, rbSrc, scSrc, full)
+	if d := denials(tr); len(d) > 0 || tr.sb.Granted(sandboxKey)["ssm:PutParameter"] == 0 || tr.summary.Outcome != OutcomeSucceeded {
+		t.Fatalf("under the full policy: denials %+v, PutParameter granted %d times, outcome %s", d, tr.sb.Granted(sandboxKey)["ssm:PutParameter"], tr.summary.Outcome)
+	}
+	tr = runUnder(t, rbSrc, scSrc, without(full, "ssm:PutParameter"))
+	if !slices.ContainsFunc(denials(tr), func(e sandbox.Entry) bool { return e.Action == "ssm:PutParameter" }) {
+		t.Errorf("without ssm:PutParameter: denials %+v", denials(tr))
 	}
 }
