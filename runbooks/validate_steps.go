@@ -116,7 +116,7 @@ func (v *validator) controlPlaneInPrimary(path, op, region string) bool {
 	if alternative != "" {
 		hint = "if that Region is down the call fails; instead: " + alternative
 	}
-	v.rep.warnAt(path, hint, "%s goes to the %s control plane in %s, this runbook's primary Region", op, svc, plane)
+	v.rep.warnAtValue(path, hint, "%s goes to the %s control plane in %s, this runbook's primary Region", op, svc, plane)
 	return true
 }
 
