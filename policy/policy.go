@@ -152,12 +152,13 @@ func (c *collector) add(g grant, at target, mutating bool, why string) {
 }
 
 // regional says whether a service's requests can be held to the Regions
-// the plan sends them to. A global service's go to its control plane's.
-// S3's go to each bucket's own Region, which the plan does not always know
-// (s3.check-replication reads the destination bucket in another Region):
-// its buckets, named across all Regions, are what its permissions scope.
+// the plan sends them to. A global service's go to its control plane's;
+// S3's to each bucket's own Region, which the plan does not always know
+// (s3.check-replication reads the destination bucket in another Region),
+// and its buckets, named across all Regions, are what its permissions
+// scope.
 func regional(s awsclient.Service) bool {
-	return s.ControlPlane == "" && s.Prefix != "s3"
+	return s.ControlPlane == "" && !s.InResourceRegion
 }
 
 // sorted returns the permissions by action, then resources.

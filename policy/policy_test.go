@@ -242,3 +242,22 @@ func TestARunbookWithoutAnAccountMatchesAny(t *testing.T) {
 		}
 	}
 }
+
+// TestS3IsNotHeldToRegions: an S3 request goes to its bucket's Region,
+// which a plan does not always know (s3.check-replication reads the
+// destination bucket elsewhere): S3 permissions carry no Region condition.
+func TestS3IsNotHeldToRegions(t *testing.T) {
+	t.Parallel()
+	seen := 0
+	for _, p := range For(shippedPlans(t), ModeLive).Permissions {
+		if strings.HasPrefix(p.Action, "s3:") {
+			seen++
+			if len(p.Regions) > 0 {
+				t.Errorf("%s is held to %v", p.Action, p.Regions)
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no shipped runbook calls S3: the test checks nothing")
+	}
+}

@@ -70,10 +70,10 @@ var scoped = map[string]func(action string, at target) []grant{
 	"ssm-contacts:StartEngagement":         member("ContactId"),
 	"ssm-incidents:StartIncident":          member("ResponsePlanArn"),
 	"route53:ChangeResourceRecordSets": func(a string, at target) []grant {
-		return one(a, at.global("arn:aws:route53:::hostedzone/"+strings.TrimPrefix(at.str("HostedZoneId"), "/hostedzone/"), "HostedZoneId"))
+		return one(a, at.known("arn:aws:route53:::hostedzone/"+strings.TrimPrefix(at.str("HostedZoneId"), "/hostedzone/"), "HostedZoneId"))
 	},
 	"route53:UpdateHealthCheck": func(a string, at target) []grant {
-		return one(a, at.global("arn:aws:route53:::healthcheck/"+at.str("HealthCheckId"), "HealthCheckId"))
+		return one(a, at.known("arn:aws:route53:::healthcheck/"+at.str("HealthCheckId"), "HealthCheckId"))
 	},
 	"lambda:PutFunctionConcurrency": func(a string, at target) []grant {
 		return one(a, at.arnOrName("lambda", "function:", "FunctionName"))
@@ -280,11 +280,6 @@ func (at target) known(arn string, members ...string) []string {
 // arn builds arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE from members.
 func (at target) arn(service, resource string, members ...string) []string {
 	return at.known(fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, at.region, at.account, resource), members...)
-}
-
-// global is a global service's ARN, which names no Region or account.
-func (at target) global(arn string, members ...string) []string {
-	return at.known(arn, members...)
 }
 
 // arnOrName takes a member that holds a name or an ARN.

@@ -96,8 +96,12 @@ type Service struct {
 	// instead of its control plane, when there is such a thing: check
 	// names it when a runbook depends on the control plane.
 	DataPlane string
-	build     newClient
-	client    reflect.Type
+	// InResourceRegion marks a service whose requests go to the Region of
+	// the resource they name, wherever the caller is (an S3 bucket's):
+	// the Region a plan sends them to is not always theirs.
+	InResourceRegion bool
+	build            newClient
+	client           reflect.Type
 }
 
 // IAM returns the service's IAM action prefix.
@@ -134,6 +138,13 @@ func svc[C any](prefix string, build func(aws.Config, bool) *C) Service {
 // alias adds other names for a service.
 func (s Service) alias(names ...string) Service {
 	s.Aliases = append(s.Aliases, names...)
+	return s
+}
+
+// inResourceRegion marks a service whose requests go to their resource's
+// Region.
+func (s Service) inResourceRegion() Service {
+	s.InResourceRegion = true
 	return s
 }
 
@@ -235,7 +246,7 @@ var registry = []Service{
 	}).alias("route53recoveryreadiness").global("us-west-2", ""),
 	svc("s3", func(c aws.Config, pathStyle bool) *s3.Client {
 		return s3.NewFromConfig(c, func(o *s3.Options) { o.UsePathStyle = pathStyle })
-	}),
+	}).inResourceRegion(),
 	svc("secretsmanager", func(c aws.Config, _ bool) *secretsmanager.Client { return secretsmanager.NewFromConfig(c) }),
 	svc("ses", func(c aws.Config, _ bool) *sesv2.Client { return sesv2.NewFromConfig(c) }),
 	svc("sns", func(c aws.Config, _ bool) *sns.Client { return sns.NewFromConfig(c) }),
