@@ -1,0 +1,134 @@
+package team
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/drpilot/drpilot/audit"
+)
+
+// ParseURL splits s3://BUCKET/PREFIX into the bucket and the prefix,
+// which ends with a slash.
+func ParseURL(url string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(url, "s3://")
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if !ok || bucket == "" || strings.Trim(prefix, "/") == "" {
+		return "", "", fmt.Errorf("%q is not an s3://BUCKET/PREFIX/ address of a run's copy (e.g. s3://acme-dr-audit/drpilot/RUNBOOK_ID/RUN_ID/)", url)
+	}
+	return bucket, strings.TrimSuffix(prefix, "/") + "/", nil
+}
+
+// IsURL reports whether a run's location is an s3:// address.
+func IsURL(location string) bool { return strings.HasPrefix(location, "s3://") }
+
+// Download copies a run's log from the audit bucket into dir, which must
+// not hold a log: pub.pem, events.jsonl (the parts end to end) and the
+// checkpoints. It returns the number of lines.
+func (s *Store) Download(ctx context.Context, prefix, dir string) (int64, error) {
+	objects, err := s.list(ctx, prefix)
+	if err != nil {
+		return 0, err
+	}
+	parts, err := contiguousParts(objects)
+	if err != nil {
+		return 0, fmt.Errorf("s3://%s/%s: %w", s.cfg.AuditBucket, prefix, err)
+	}
+	if len(parts) == 0 {
+		return 0, fmt.Errorf("s3://%s/%s %w", s.cfg.AuditBucket, prefix, errNotCopy)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, audit.CheckpointsDir), 0o700); err != nil {
+		return 0, err
+	}
+	events, err := os.OpenFile(filepath.Join(dir, audit.EventsFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer events.Close()
+	for _, p := range parts {
+		if err := s.get(ctx, prefix+p.name, events); err != nil {
+			return 0, err
+		}
+	}
+	if err := events.Sync(); err != nil {
+		return 0, err
+	}
+	for _, o := range objects {
+		local := ""
+		switch {
+		case o == audit.PubFile:
+			local = audit.PubFile
+		case strings.HasPrefix(o, checkpointsDir) && strings.HasSuffix(o, ".note") && !strings.Contains(strings.TrimPrefix(o, checkpointsDir), "/"):
+			local = filepath.Join(audit.CheckpointsDir, strings.TrimPrefix(o, checkpointsDir))
+		default:
+			continue
+		}
+		if err := s.getFile(ctx, prefix+o, filepath.Join(dir, local)); err != nil {
+			return 0, err
+		}
+	}
+	return parts[len(parts)-1].last + 1, nil
+}
+
+// get appends an object's bytes to w.
+func (s *Store) get(ctx context.Context, key string, w io.Writer) error {
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.AuditBucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("audit bucket %s: GetObject %s: %w", s.cfg.AuditBucket, key, err)
+	}
+	defer out.Body.Close()
+	if _, err := io.Copy(w, out.Body); err != nil {
+		return fmt.Errorf("audit bucket %s: reading %s: %w", s.cfg.AuditBucket, key, err)
+	}
+	return nil
+}
+
+func (s *Store) getFile(ctx context.Context, key, path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := s.get(ctx, key, f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Lines reads the complete lines of a copy from line `from` on: what a
+// watcher follows. It returns the lines' bytes, each with its LF.
+func (s *Store) Lines(ctx context.Context, prefix string, from int64) ([]byte, int64, error) {
+	objects, err := s.list(ctx, prefix)
+	if err != nil {
+		return nil, from, err
+	}
+	parts, err := contiguousParts(objects)
+	if err != nil {
+		return nil, from, err
+	}
+	var buf strings.Builder
+	next := from
+	for _, p := range parts {
+		if p.last < from {
+			continue
+		}
+		var part strings.Builder
+		if err := s.get(ctx, prefix+p.name, &part); err != nil {
+			return nil, from, err
+		}
+		lines := strings.SplitAfter(part.String(), "\n")
+		for i, l := range lines {
+			if n := p.first + int64(i); n >= from && strings.HasSuffix(l, "\n") {
+				buf.WriteString(l)
+				next = n + 1
+			}
+		}
+	}
+	return []byte(buf.String()), next, nil
+}

@@ -1,0 +1,324 @@
+package team
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/drpilot/drpilot/audit"
+)
+
+// LogPrefix is where a run's log is copied in the audit bucket.
+func LogPrefix(runbook, run string) string { return "drpilot/" + runbook + "/" + run + "/" }
+
+// LogURL is the s3:// address of a run's copy.
+func (s *Store) LogURL(runbook, run string) string {
+	return "s3://" + s.cfg.AuditBucket + "/" + LogPrefix(runbook, run)
+}
+
+// Names of the objects of a copy, under its prefix.
+const (
+	partsDir       = "events/"
+	checkpointsDir = "checkpoints/"
+)
+
+// partName names a part of events.jsonl by the first and last line it holds.
+func partName(first, last int64) string { return fmt.Sprintf("%s%06d-%06d.jsonl", partsDir, first, last) }
+
+// Copy is where the upload of a run's log stands.
+type Copy struct {
+	// Lines is how many lines of events.jsonl the bucket holds; Behind
+	// how many more the local log has.
+	Lines, Behind int64
+	// Since is when the copy first fell behind; zero when it is not.
+	Since time.Time
+	// Err is the last upload's failure, nil once one succeeds.
+	Err error
+}
+
+// Uploader copies a run directory's log to the audit bucket as it grows:
+// complete lines of events.jsonl as new parts, and every checkpoint. It
+// never blocks the run: uploads happen in its own goroutine, and a
+// failure is retried with backoff.
+type Uploader struct {
+	store  *Store
+	dir    string
+	prefix string
+	nudge  chan struct{}
+
+	mu     sync.Mutex
+	copy   Copy
+	offset int64           // bytes of events.jsonl uploaded
+	sent   map[string]bool // checkpoint files and pub.pem uploaded
+}
+
+// NewUploader prepares the copy of the log in dir under prefix. It reads
+// what the bucket already holds (a resumed run's earlier parts), so that
+// nothing is uploaded twice and the parts stay contiguous.
+func (s *Store) NewUploader(ctx context.Context, dir, prefix string) (*Uploader, error) {
+	u := &Uploader{store: s, dir: dir, prefix: prefix, nudge: make(chan struct{}, 1), sent: map[string]bool{}}
+	objects, err := s.list(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := contiguousParts(objects)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objects {
+		if !strings.HasPrefix(o, partsDir) {
+			u.sent[o] = true
+		}
+	}
+	if len(parts) > 0 {
+		lines := parts[len(parts)-1].last + 1
+		offset, have, err := lineOffset(filepath.Join(dir, audit.EventsFile), lines)
+		if err != nil {
+			return nil, err
+		}
+		if have < lines {
+			return nil, fmt.Errorf("the copy in s3://%s/%s holds %d lines of the log, and this run directory only %d: resume from the copy (--from s3://%s/%s)",
+				s.cfg.AuditBucket, prefix, lines, have, s.cfg.AuditBucket, prefix)
+		}
+		u.offset, u.copy.Lines = offset, lines
+	}
+	return u, nil
+}
+
+// Nudge asks for an upload soon: the writer calls it after every line it
+// syncs and every checkpoint. It never blocks.
+func (u *Uploader) Nudge() {
+	select {
+	case u.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Status says how far behind the copy is.
+func (u *Uploader) Status() Copy {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.copy
+}
+
+// Run uploads until ctx ends, then makes a last attempt of at most
+// finalWait to copy what is left.
+func (u *Uploader) Run(ctx context.Context, finalWait time.Duration) {
+	backoff := time.Second
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalWait)
+			u.Sync(final)
+			cancel()
+			return
+		case <-u.nudge:
+		case <-tick.C:
+		}
+		if err := u.Sync(ctx); err != nil && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+	}
+}
+
+// Sync uploads what the bucket lacks: pub.pem, the complete lines after
+// the last part, and the checkpoints not yet sent.
+func (u *Uploader) Sync(ctx context.Context) error {
+	err := u.sync(ctx)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.copy.Err = err
+	size := fileSize(filepath.Join(u.dir, audit.EventsFile))
+	switch {
+	case size > u.offset && u.copy.Since.IsZero():
+		u.copy.Since = u.store.now()
+	case size <= u.offset:
+		u.copy.Since = time.Time{}
+	}
+	u.copy.Behind = countLinesFrom(filepath.Join(u.dir, audit.EventsFile), u.offset)
+	return err
+}
+
+func (u *Uploader) sync(ctx context.Context) error {
+	if err := u.sendFile(ctx, audit.PubFile, audit.PubFile); err != nil {
+		return err
+	}
+	if err := u.sendLines(ctx); err != nil {
+		return err
+	}
+	notes, _ := filepath.Glob(filepath.Join(u.dir, audit.CheckpointsDir, "*.note"))
+	sort.Strings(notes)
+	for _, n := range notes {
+		if err := u.sendFile(ctx, filepath.Join(audit.CheckpointsDir, filepath.Base(n)), checkpointsDir+filepath.Base(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendLines uploads the complete lines after the last part as one part.
+func (u *Uploader) sendLines(ctx context.Context) error {
+	f, err := os.Open(filepath.Join(u.dir, audit.EventsFile))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rest, err := io.ReadAll(io.NewSectionReader(f, u.offset, 1<<40))
+	if err != nil {
+		return err
+	}
+	end := bytes.LastIndexByte(rest, '\n') + 1 // a torn last line waits
+	if end == 0 {
+		return nil
+	}
+	lines := int64(bytes.Count(rest[:end], []byte{'\n'}))
+	first := u.copy.Lines
+	if err := u.store.put(ctx, u.prefix+partName(first, first+lines-1), rest[:end]); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	u.offset += int64(end)
+	u.copy.Lines += lines
+	u.mu.Unlock()
+	return nil
+}
+
+// sendFile uploads a file of the run directory once.
+func (u *Uploader) sendFile(ctx context.Context, rel, name string) error {
+	if u.sent[name] {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(u.dir, rel))
+	if err != nil {
+		return err
+	}
+	if err := u.store.put(ctx, u.prefix+name, data); err != nil {
+		return err
+	}
+	u.sent[name] = true
+	return nil
+}
+
+// put writes one object under Object Lock retention in COMPLIANCE mode:
+// nobody can delete or overwrite it before the retention ends.
+func (s *Store) put(ctx context.Context, key string, data []byte) error {
+	_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(s.cfg.AuditBucket), Key: aws.String(key), Body: bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String("application/octet-stream"),
+		ObjectLockMode:            s3types.ObjectLockModeCompliance,
+		ObjectLockRetainUntilDate: aws.Time(s.now().Add(s.cfg.Retention)),
+		ChecksumAlgorithm:         s3types.ChecksumAlgorithmSha256,
+	})
+	if err != nil {
+		return fmt.Errorf("audit bucket %s: PutObject %s: %w", s.cfg.AuditBucket, key, err)
+	}
+	return nil
+}
+
+// list names the objects under prefix, relative to it.
+func (s *Store) list(ctx context.Context, prefix string) ([]string, error) {
+	var names []string
+	p := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{Bucket: aws.String(s.cfg.AuditBucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("audit bucket %s: ListObjectsV2 %s: %w", s.cfg.AuditBucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			names = append(names, strings.TrimPrefix(aws.ToString(o.Key), prefix))
+		}
+	}
+	return names, nil
+}
+
+// part is one events part of a copy.
+type part struct {
+	name        string
+	first, last int64
+}
+
+// contiguousParts orders a copy's parts and checks that each follows the
+// one before it: a gap or an overlap is a copy that is not the log.
+func contiguousParts(objects []string) ([]part, error) {
+	var parts []part
+	for _, o := range objects {
+		var p part
+		if _, err := fmt.Sscanf(strings.TrimPrefix(o, partsDir), "%d-%d.jsonl", &p.first, &p.last); err != nil || !strings.HasPrefix(o, partsDir) {
+			continue
+		}
+		p.name = o
+		parts = append(parts, p)
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i].first < parts[j].first })
+	next := int64(0)
+	for _, p := range parts {
+		if p.first != next || p.last < p.first {
+			return nil, fmt.Errorf("the copy's parts are not contiguous: %s follows line %d", p.name, next-1)
+		}
+		next = p.last + 1
+	}
+	return parts, nil
+}
+
+// lineOffset is the byte offset after the first n lines of a file, and
+// how many lines it has when fewer.
+func lineOffset(path string, n int64) (offset, have int64, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	for have < n {
+		i := bytes.IndexByte(data[offset:], '\n')
+		if i < 0 {
+			break
+		}
+		offset += int64(i) + 1
+		have++
+	}
+	return offset, have, nil
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// countLinesFrom counts the complete lines after offset.
+func countLinesFrom(path string, offset int64) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	rest, err := io.ReadAll(io.NewSectionReader(f, offset, 1<<40))
+	if err != nil {
+		return 0
+	}
+	return int64(bytes.Count(rest, []byte{'\n'}))
+}
+
+// errNotCopy is the answer of a download from a prefix that holds no run.
+var errNotCopy = errors.New("holds no drpilot run (no pub.pem and no events parts)")
