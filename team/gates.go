@@ -2,6 +2,7 @@ package team
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -158,4 +159,14 @@ func (s *Store) WaitForAnswers(ctx context.Context, g GateBody, keys []TrustedKe
 func tallySignature(t Tally) string {
 	raw, _ := json.Marshal([]any{len(t.Approved), t.Denied != nil, t.Awaited, t.Ignored})
 	return string(raw)
+}
+
+// Answer signs an answer to gate g with the approver's key and writes it
+// to the lock table: what `drpilot approve` and the watch screen do.
+func (s *Store) Answer(ctx context.Context, priv ed25519.PrivateKey, name string, g GateBody, verdict, reason string) (Approval, error) {
+	a, err := Sign(priv, name, g, verdict, reason, s.now())
+	if err != nil {
+		return Approval{}, err
+	}
+	return a, s.PutApproval(ctx, a)
 }
