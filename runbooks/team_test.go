@@ -233,6 +233,9 @@ func TestTeamValidation(t *testing.T) {
 		{"approvers duplicate", []edit{{`["alice", "bob", "carol"]`, `["alice", "bob", "alice"]`}}, []string{
 			`32:30: steps[1].approvers[2]: approver "alice" is listed twice (remove the repeat: each key counts once)`,
 		}},
+		{"approvers duplicate in another case", []edit{{`["alice", "bob", "carol"]`, `["alice", "bob", "Alice"]`}}, []string{
+			`32:30: steps[1].approvers[2]: approver "Alice" is listed twice (it names the same key file as "alice" where case is ignored; each key counts once)`,
+		}},
 		{"approver malformed", []edit{{`["alice", "bob", "carol"]`, `["alice", "bob", "carol/../x"]`}}, []string{
 			`32:30: steps[1].approvers[2]: malformed approver name "carol/../x" (an approver is the NAME of keys/NAME.pub: letters, digits, ., _ and -)`,
 		}},
@@ -353,8 +356,8 @@ func TestApproverWithoutKeyWarns(t *testing.T) {
 	}
 	_, diags := runbooks.Check(file, steps.Default())
 	keyPath := filepath.Join(filepath.Dir(file), "keys", "bob.pub")
-	want := file + ":32:23: warning: steps[1].approvers[1]: no public key for approver \"bob\" next to the runbook (add the key's public half as " +
-		keyPath + " (drpilot pubkey > " + keyPath + ") after your team reviews it)"
+	want := file + ":32:23: warning: steps[1].approvers[1]: no public key for approver \"bob\" next to the runbook (have bob run 'drpilot pubkey' and, after your team reviews it, save its output as " +
+		keyPath + ")"
 	if len(diags) != 1 || diags[0].String() != want {
 		t.Fatalf("got %q\nwant %s", diags, want)
 	}

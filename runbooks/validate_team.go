@@ -156,7 +156,10 @@ func (v *validator) approvers(i int) {
 		r.errorAtValue(path, "name the keys whose holders may approve, or remove approvers", "approvers is empty")
 		return
 	}
-	seen := map[string]bool{}
+	// Names are compared without case: on a case-insensitive file system
+	// (macOS, Windows) "Alice" and "alice" are one key file, which would
+	// count twice towards approvals.
+	seen := map[string]string{}
 	keys := filepath.Join(filepath.Dir(v.rb.File), "keys")
 	for j, name := range s.Approvers {
 		p := indexPath(path, j)
@@ -165,12 +168,18 @@ func (v *validator) approvers(i int) {
 			r.errorAtValue(p, "write the key's name: approvers are checked before the run", "templates are not allowed in approvers")
 		case !approverNameRE.MatchString(name):
 			r.errorAtValue(p, "an approver is the NAME of keys/NAME.pub: letters, digits, ., _ and -", "malformed approver name %q", name)
-		case seen[name]:
-			r.errorAtValue(p, "remove the repeat: each key counts once", "approver %q is listed twice", name)
+		case seen[strings.ToLower(name)] != "":
+			first := seen[strings.ToLower(name)]
+			hint := "remove the repeat: each key counts once"
+			if first != name {
+				hint = fmt.Sprintf("it names the same key file as %q where case is ignored; each key counts once", first)
+			}
+			r.errorAtValue(p, hint, "approver %q is listed twice", name)
 		default:
-			seen[name] = true
-			if _, err := os.Stat(filepath.Join(keys, name+".pub")); errors.Is(err, fs.ErrNotExist) {
-				r.warnAtValue(p, fmt.Sprintf("add the key's public half as %s (drpilot pubkey > %s) after your team reviews it", filepath.Join(keys, name+".pub"), filepath.Join(keys, name+".pub")),
+			seen[strings.ToLower(name)] = name
+			file := filepath.Join(keys, name+".pub")
+			if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+				r.warnAtValue(p, fmt.Sprintf("have %s run 'drpilot pubkey' and, after your team reviews it, save its output as %s", name, file),
 					"no public key for approver %q next to the runbook", name)
 			}
 		}
