@@ -37,7 +37,7 @@ type verifyOptions struct {
 func newAuditVerifyCommand() *cobra.Command {
 	opts := verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify DIR|s3://BUCKET/drpilot/RUNBOOK_ID/RUN_ID/",
+		Use:   "verify DIR|s3://…",
 		Short: "Check that a run's audit log is whole, sealed and signed by a trusted key",
 		Long: `verify checks a run directory: every line of events.jsonl (its form, its sequence
 number, the run it belongs to, and the SHA-256 chain over the bytes as written),

@@ -23,7 +23,7 @@ type exportOptions struct {
 func newAuditExportCommand() *cobra.Command {
 	opts := exportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export DIR|s3://BUCKET/drpilot/RUNBOOK_ID/RUN_ID/",
+		Use:   "export DIR|s3://…",
 		Short: "Write a run's post-incident record",
 		Long: `export writes the record of the run in DIR for the post-incident review, from its
 audit log alone: the outcome, the RTO achieved (run start to end) and the RPO
