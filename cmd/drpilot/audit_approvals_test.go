@@ -104,6 +104,10 @@ func TestAuditVerifyListsApprovals(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `"untrusted": true`) {
 		t.Fatalf("--json --keys: %d\n%s", code, out)
 	}
+	code, out, errOut = drpilot(t, "audit", "export", r.dir, "--pub", r.pub)
+	if code != exitOK || !strings.Contains(out, "| bob | approve (signed approval, key "+r.fpBob+") | lag is 0 |") {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
+	}
 	if code, _, errOut := drpilot(t, "audit", "verify", r.dir, "--keys", t.TempDir()); code != exitBadInput || !strings.Contains(errOut, "no public key (NAME.pub)") {
 		t.Fatalf("--keys of an empty directory: %d %s", code, errOut)
 	}
