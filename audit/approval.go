@@ -90,21 +90,26 @@ type ApprovalSeen struct {
 // the approver's signature proves the approver said it, and whoever holds
 // the run's key could otherwise write any approval and sign the log.
 func (v *verifier) approval(seq int64, e *Event) string {
-	var data struct {
-		Decision string          `json:"decision"`
-		Approval json.RawMessage `json:"approval"`
+	var members map[string]json.RawMessage
+	if json.Unmarshal(e.Data, &members) != nil {
+		return ""
 	}
-	if json.Unmarshal(e.Data, &data) != nil || len(data.Approval) == 0 || string(data.Approval) == "null" {
+	raw, ok := members[ApprovalKey]
+	if !ok || string(raw) == "null" {
 		return ""
 	}
 	var rec ApprovalRecord
-	if err := strictJSON(data.Approval, &rec); err != nil {
+	if err := strictJSON(raw, &rec); err != nil {
 		return fmt.Sprintf("the approval of step %q is not an approval record: %v", e.Step, err)
+	}
+	var decision string
+	if err := json.Unmarshal(members["decision"], &decision); err != nil {
+		return fmt.Sprintf("the decision carrying the approval of step %q has no decision (approve or deny)", e.Step)
 	}
 	who := fmt.Sprintf("the approval of step %q by %q (key %s)", e.Step, rec.Approver, rec.Key)
 	st, why := checkApproval(rec)
 	if why == "" {
-		why = v.bindApproval(st, rec, e, data.Decision)
+		why = v.bindApproval(st, rec, e, decision)
 	}
 	if why != "" {
 		return who + ": " + why

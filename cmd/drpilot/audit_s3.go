@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -52,7 +53,7 @@ func localRun(ctx context.Context, location string, f s3Flags) (dir string, clea
 		return "", nil, err
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
-	dir = tmp + "/run"
+	dir = filepath.Join(tmp, "run")
 	if _, err := store.Download(ctx, prefix, dir); err != nil {
 		cleanup()
 		return "", nil, downloadError(location, bucket, store.Config().Region, err)
@@ -100,6 +101,12 @@ func downloadError(location, bucket, region string, err error) error {
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "GetObject"):
+		// Before the codes: a part that cannot be read is named, whatever
+		// the reason.
+		return badInput("%s: a part of the copy cannot be read: %v; check s3:GetObject on the bucket's drpilot/* objects (and, if they are encrypted with KMS, kms:Decrypt), and try again", location, err)
+	case strings.Contains(msg, "retrieve credentials"):
+		return badInput("%s: no AWS credentials to read the copy with: give --profile, or set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: %v", location, err)
 	case code == "NoSuchBucket":
 		return badInput("%s: the bucket %s does not exist (in %s): check the address, and give the bucket's Region with --region", location, bucket, region)
 	case code == "AccessDenied" || code == "Forbidden" || code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch":
@@ -110,8 +117,6 @@ func downloadError(location, bucket, region string, err error) error {
 		return badInput("%s holds no drpilot run (no events parts under it): check the runbook id and run id, e.g. with: aws s3 ls s3://%s/drpilot/ --recursive | grep events/ | head", location, bucket)
 	case strings.Contains(msg, "not contiguous"):
 		return badInput("%v: a part is missing or overlaps another, so the copy is not the run's log; list the parts with: aws s3 ls %sevents/ — a run still being copied catches up within seconds, so try again; otherwise verify the run directory on the operator's machine", err, location)
-	case strings.Contains(msg, "GetObject"):
-		return badInput("%s: a part of the copy cannot be read: %v; check s3:GetObject on the bucket's drpilot/* objects, and try again", location, err)
 	}
 	return badInput("%s: cannot read the copy: %v", location, err)
 }

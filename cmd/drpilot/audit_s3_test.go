@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,6 +193,26 @@ func testAuditS3Copy(t *testing.T, b s3Backend) {
 		if code != exitBadInput || !strings.Contains(errOut, bad.want) {
 			t.Errorf("%v: exit %d, want 2 saying %q\n%s%s", bad.args, code, bad.want, out, errOut)
 		}
+	}
+	// A part that cannot be read: a proxy in front of the endpoint denies
+	// GetObject on the events parts, and lets everything else through.
+	target, _ := neturl.Parse(b.endpoint)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	deny := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/events/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer deny.Close()
+	t.Setenv("AWS_ENDPOINT_URL", deny.URL)
+	code, out, errOut = drpilot(t, "audit", "verify", url, "--pub", r.pub, "--region", "us-west-2")
+	if code != exitBadInput || !strings.Contains(errOut, url+": a part of the copy cannot be read: audit bucket "+bucket+": GetObject "+prefix+"events/000000-000003.jsonl") ||
+		!strings.Contains(errOut, "check s3:GetObject") {
+		t.Errorf("an unreadable part: exit %d\n%s%s", code, out, errOut)
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "drpilot-audit-*")); len(left) > 0 {
 		t.Errorf("temporary directories left behind: %v", left)
