@@ -129,7 +129,6 @@ func TestAuditS3Copy(t *testing.T) {
 func testAuditS3Copy(t *testing.T, b s3Backend) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	bucket := b.store.Config().AuditBucket
 	_, err := b.store.Init(ctx)
 	b.must(t, "team init", err)
 	r := newApprovedRun(t)
@@ -137,10 +136,8 @@ func testAuditS3Copy(t *testing.T, b s3Backend) {
 	u, err := b.store.NewUploader(ctx, r.dir, prefix)
 	b.must(t, "the uploader", err)
 	b.must(t, "the upload", u.Sync(ctx))
-	if _, err := b.store.Download(ctx, prefix, filepath.Join(t.TempDir(), "probe")); err != nil {
-		b.must(t, "a download", errors.Unwrap(err))
-		t.Fatal(err)
-	}
+	_, err = b.store.Download(ctx, prefix, filepath.Join(t.TempDir(), "probe"))
+	b.must(t, "a download", err)
 	tmp := t.TempDir()
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL": b.endpoint, "AWS_ACCESS_KEY_ID": "AKIDAUDIT", "AWS_SECRET_ACCESS_KEY": "audit-secret",
@@ -150,14 +147,24 @@ func testAuditS3Copy(t *testing.T, b s3Backend) {
 	} {
 		t.Setenv(k, v)
 	}
-	url := "s3://" + bucket + "/" + prefix
+	url := "s3://" + b.store.Config().AuditBucket + "/" + prefix
+	checkS3Reads(t, r, url, tmp)
+	checkS3Errors(ctx, t, b, r, url)
+	checkUnreadablePart(t, b, r, url)
+	if left, _ := filepath.Glob(filepath.Join(tmp, "drpilot-audit-*")); len(left) > 0 {
+		t.Errorf("temporary directories left behind: %v", left)
+	}
+}
 
+// checkS3Reads: verify and export of a good copy name its address.
+func checkS3Reads(t *testing.T, r approvedRun, url, tmp string) {
 	code, out, errOut := drpilot(t, "audit", "verify", url, "--pub", r.pub, "--region", "us-west-2")
 	if code != exitOK || !strings.HasPrefix(out, "VALID") || !strings.Contains(out, url+": run run-team · 4 lines") ||
 		!strings.Contains(out, "approvals: promote-replica: alice ("+r.fpAlice+") approve, bob ("+r.fpBob+") approve") || strings.Contains(out, tmp) {
 		t.Fatalf("verify %s: exit %d\n%s%s", url, code, out, errOut)
 	}
 	t.Setenv("AWS_REGION", "us-west-2")
+	defer t.Setenv("AWS_REGION", "")
 	code, out, errOut = drpilot(t, "audit", "verify", "--json", strings.TrimSuffix(url, "/"), "--pub", r.pub)
 	if code != exitOK || !strings.Contains(out, `"approver": "bob"`) {
 		t.Fatalf("verify --json without the trailing slash: exit %d\n%s%s", code, out, errOut)
@@ -171,20 +178,22 @@ func testAuditS3Copy(t *testing.T, b s3Backend) {
 	if code != exitFailed || !strings.Contains(errOut, "the log in "+url+" is UNTRUSTED KEY") {
 		t.Fatalf("export without --pub: exit %d\n%s", code, errOut)
 	}
+}
 
+// checkS3Errors: what cannot be read exits 2 and says what to do.
+func checkS3Errors(ctx context.Context, t *testing.T, b s3Backend, r approvedRun, url string) {
+	bucket := b.store.Config().AuditBucket
 	// A gap between two parts: the copy is not the log.
 	gap := "drpilot/store-region-failover/run-gap/"
 	lines := bytes.SplitAfter(readFile(t, filepath.Join(r.dir, "events.jsonl")), []byte("\n"))
 	putPart(ctx, t, b, gap+"events/000000-000000.jsonl", lines[0])
 	putPart(ctx, t, b, gap+"events/000002-000002.jsonl", lines[2])
-
-	t.Setenv("AWS_REGION", "")
 	for _, bad := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"audit", "verify", url}, "no Region for the audit bucket " + bucket + ": give --region"},
-		{[]string{"audit", "verify", "s3://no-such-bucket-" + b.name + "/" + prefix, "--region", "us-west-2"}, "the bucket no-such-bucket-" + b.name + " does not exist (in us-west-2): check the address"},
+		{[]string{"audit", "verify", "s3://no-such-bucket-" + b.name + "/drpilot/a/b/", "--region", "us-west-2"}, "the bucket no-such-bucket-" + b.name + " does not exist (in us-west-2): check the address"},
 		{[]string{"audit", "verify", "s3://" + bucket + "/drpilot/store-region-failover/no-run/", "--region", "us-west-2"}, "holds no drpilot run (no events parts under it): check the runbook id and run id"},
 		{[]string{"audit", "export", "s3://" + bucket + "/" + gap, "--region", "us-west-2"}, "the copy's parts are not contiguous: events/000002-000002.jsonl follows line 0: a part is missing or overlaps another"},
 		{[]string{"audit", "verify", "s3://" + bucket, "--region", "us-west-2"}, "is not an s3://BUCKET/PREFIX/ address"},
@@ -194,8 +203,12 @@ func testAuditS3Copy(t *testing.T, b s3Backend) {
 			t.Errorf("%v: exit %d, want 2 saying %q\n%s%s", bad.args, code, bad.want, out, errOut)
 		}
 	}
-	// A part that cannot be read: a proxy in front of the endpoint denies
-	// GetObject on the events parts, and lets everything else through.
+}
+
+// checkUnreadablePart: a proxy in front of the endpoint denies GetObject
+// on the events parts and lets everything else through; the part that
+// cannot be read is named.
+func checkUnreadablePart(t *testing.T, b s3Backend, r approvedRun, url string) {
 	target, _ := neturl.Parse(b.endpoint)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	deny := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -209,13 +222,11 @@ func testAuditS3Copy(t *testing.T, b s3Backend) {
 	}))
 	defer deny.Close()
 	t.Setenv("AWS_ENDPOINT_URL", deny.URL)
-	code, out, errOut = drpilot(t, "audit", "verify", url, "--pub", r.pub, "--region", "us-west-2")
-	if code != exitBadInput || !strings.Contains(errOut, url+": a part of the copy cannot be read: audit bucket "+bucket+": GetObject "+prefix+"events/000000-000003.jsonl") ||
-		!strings.Contains(errOut, "check s3:GetObject") {
-		t.Errorf("an unreadable part: exit %d\n%s%s", code, out, errOut)
-	}
-	if left, _ := filepath.Glob(filepath.Join(tmp, "drpilot-audit-*")); len(left) > 0 {
-		t.Errorf("temporary directories left behind: %v", left)
+	defer t.Setenv("AWS_ENDPOINT_URL", b.endpoint)
+	code, out, errOut := drpilot(t, "audit", "verify", url, "--pub", r.pub, "--region", "us-west-2")
+	want := url + ": a part of the copy cannot be read: audit bucket " + b.store.Config().AuditBucket + ": GetObject drpilot/store-region-failover/run-team/events/000000-000003.jsonl"
+	if code != exitBadInput || !strings.Contains(errOut, want) || !strings.Contains(errOut, "check s3:GetObject") {
+		t.Errorf("an unreadable part: exit %d\n%s%s\nwant %q", code, out, errOut, want)
 	}
 }
 
