@@ -71,9 +71,14 @@ func TestReviewerRecipe(t *testing.T) {
 	// Two approvals, and the same log with bob's deny turned into an
 	// approve by someone holding the run's key, who re-signed the log.
 	alice, bob := testKey(t), testKey(t)
+	// alice's reason has what JSON escapes and what it does not: the
+	// statement's bytes must come out of jq exactly as they were signed.
 	approvedDir := writeApprovalRun(t, key,
-		signApproval(t, alice, "alice", "run-1", "promote-replica", "approve", nil),
+		signApproval(t, alice, "alice", "run-1", "promote-replica", "approve", func(s *approvalStatement) { s.Reason = "lag <1s & \"ok\" — é\\" }),
 		signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", nil))
+	if rep, _ := Verify(approvedDir, key.Public().(ed25519.PublicKey)); rep.Verdict != Valid || len(rep.Approvals) != 2 {
+		t.Fatalf("drpilot's verdict on the approved run: %+v", rep)
+	}
 	forged := signApproval(t, bob, "bob", "run-1", "promote-replica", "deny", nil)
 	forged.data.Decision = "approve"
 	forged.data.Approval.Statement = strings.Replace(forged.data.Approval.Statement, `"deny"`, `"approve"`, 1)
