@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 )
 
@@ -81,24 +82,10 @@ type Decision struct {
 	Outputs map[string]any
 	// Approval is the signed statement behind the decision, when the gate
 	// needed approvals from several keys (see Gate.Approvals).
-	Approval *ApprovalRecord
+	Approval *audit.ApprovalRecord
 	// Others are the decisions of the other approvers of such a gate,
 	// each logged as a decision of its own, before this one's effect.
 	Others []Decision
-}
-
-// ApprovalRecord is a signed approval statement as the audit log keeps
-// it, for anyone to check with the approver's public key.
-type ApprovalRecord struct {
-	// Statement is the statement's exact JSON bytes, as signed.
-	Statement string `json:"statement"`
-	// Signature is the base64 Ed25519 signature over Statement.
-	Signature string `json:"signature"`
-	// PublicKey is the approver's public key, PEM.
-	PublicKey string `json:"public_key"`
-	Approver  string `json:"approver"`
-	// Key is the public key's fingerprint.
-	Key string `json:"key"`
 }
 
 // Approver answers the executor's questions.

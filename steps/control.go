@@ -36,7 +36,7 @@ type decisionData struct {
 	Outputs map[string]any `json:"outputs,omitempty"`
 	// Approval is the signed statement of an approver of a gate that
 	// needed several.
-	Approval *ApprovalRecord `json:"approval,omitempty"`
+	Approval *audit.ApprovalRecord `json:"approval,omitempty"`
 }
 
 // Skip skips a step that has not finished: one not started yet is skipped

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,21 +35,22 @@ func (a *teamApprover) Approve(ctx context.Context, g steps.Gate) (steps.Decisio
 		return a.Approver.Approve(ctx, g)
 	}
 	body := a.gateBody(g)
+	// The operator answers first, at their screen (or with --yes);
+	// without anybody there the run pauses, as at any gate.
 	d, err := a.Approver.Approve(ctx, g)
-	headless := errors.Is(err, steps.ErrNobodyToAsk)
-	switch {
-	case err != nil && !headless:
+	if err != nil || d.Verdict != steps.VerdictApprove {
 		return d, err
-	case err == nil && d.Verdict != steps.VerdictApprove:
-		return d, nil // the operator skipped or aborted: nobody else is asked
 	}
 	var own []team.Approval
-	if me, trusted := team.KeyOf(a.tr.keys, a.key.Public().(ed25519.PublicKey)); trusted && !headless {
+	if me, trusted := team.KeyOf(a.tr.keys, a.key.Public().(ed25519.PublicKey)); trusted {
 		mine, err := team.Sign(a.key, me.Name, body, team.Approve, d.Reason, a.tr.store.Now())
 		if err != nil {
 			return steps.Decision{}, err
 		}
 		own = append(own, mine)
+		// The log names an approver by their key, which is what the
+		// signature proves.
+		d.Actor = me.Name
 	}
 	if err := a.tr.store.PublishGate(ctx, body); err != nil {
 		return steps.Decision{}, fmt.Errorf("the gate needs %d approvals, and it could not be published for the other approvers: %w", g.Approvals, err)
@@ -65,22 +64,18 @@ func (a *teamApprover) Approve(ctx context.Context, g steps.Gate) (steps.Decisio
 		outcome = "denied"
 	}
 	a.tr.store.CloseGate(context.WithoutCancel(ctx), body.Run, body.Step, outcome)
-	return decisionOf(d, headless, own, tally), nil
+	return decisionOf(d, own, tally), nil
 }
 
 // decisionOf turns a decided tally into the executor's decision. Every
 // answer is logged as a decision of its own, each approver's with its
-// signed statement: the operator's (unless nobody was at the keyboard)
-// and the others'. The one that decides comes last: a refusal, or else the
-// operator's approval (the first approver's, headless).
-func decisionOf(operator steps.Decision, headless bool, own []team.Approval, t team.Tally) steps.Decision {
-	var answers []steps.Decision
-	if !headless {
-		if len(own) > 0 {
-			operator.Approval = record(own[0])
-		}
-		answers = append(answers, operator)
+// signed statement: the operator's and the others'. The one that decides
+// comes last: a refusal, or else the operator's approval.
+func decisionOf(operator steps.Decision, own []team.Approval, t team.Tally) steps.Decision {
+	if len(own) > 0 {
+		operator.Approval = record(own[0])
 	}
+	answers := []steps.Decision{operator}
 	for _, ap := range t.Approved {
 		if len(own) > 0 && ap.Statement.Key == own[0].Statement.Key {
 			continue
@@ -92,9 +87,8 @@ func decisionOf(operator steps.Decision, headless bool, own []team.Approval, t t
 		deny.Others = answers
 		return deny
 	}
-	main := answers[0]
-	main.Others = answers[1:]
-	return main
+	operator.Others = answers[1:]
+	return operator
 }
 
 // approvalDecision is one approver's answer as a decision.
@@ -107,10 +101,12 @@ func approvalDecision(ap team.Approval) steps.Decision {
 }
 
 // record is an approval as the audit log keeps it.
-func record(ap team.Approval) *steps.ApprovalRecord {
-	pub, _ := audit.PublicKeyPEM(ap.PublicKey)
-	return &steps.ApprovalRecord{Statement: string(ap.Raw), Signature: base64.StdEncoding.EncodeToString(ap.Signature),
-		PublicKey: string(pub), Approver: ap.Statement.Approver, Key: ap.Statement.Key}
+func record(ap team.Approval) *audit.ApprovalRecord {
+	rec, err := audit.NewApprovalRecord(ap.Raw, ap.Signature, ap.PublicKey, ap.Statement.Approver)
+	if err != nil {
+		return nil // a key Parse accepted always encodes
+	}
+	return &rec
 }
 
 // progress tells the screen who has approved and who is awaited.
