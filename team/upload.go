@@ -121,6 +121,7 @@ func (u *Uploader) Run(ctx context.Context, finalWait time.Duration) {
 	backoff := time.Second
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	u.Nudge() // the lines written before the copy started
 	for {
 		select {
 		case <-ctx.Done():

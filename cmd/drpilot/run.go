@@ -40,6 +40,8 @@ type runOptions struct {
 	profile        string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// runbook is resume's --runbook: the runbook's file on this machine.
+	runbook string
 	// takeOver and noLock are --take-over and --no-lock: what a team run
 	// does about a run lock it cannot simply take.
 	takeOver, noLock bool

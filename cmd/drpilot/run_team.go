@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/drpilot/drpilot/audit"
@@ -65,23 +66,18 @@ func joinTeam(ctx context.Context, opts runOptions, rb *runbooks.Runbook, plan *
 		return nil, badInput("the team's keys: %v", err)
 	}
 	tr := &teamRun{store: store, keys: keys}
-	want := team.Lease{Runbook: rb.ID, Run: run, Holder: actor(), Host: hostname(), Key: audit.Fingerprint(env.key.Public().(ed25519.PublicKey)),
-		Mode: string(env.mode), Log: store.LogURL(rb.ID, run)}
+	want := team.Lease{Runbook: rb.ID, Run: run, Holder: actor(), Host: hostname(), PID: os.Getpid(),
+		Key: audit.Fingerprint(env.key.Public().(ed25519.PublicKey)), Mode: string(env.mode), Log: store.LogURL(rb.ID, run)}
 	tr.lease, err = store.Acquire(ctx, want)
 	var held *team.HeldError
 	switch {
 	case err == nil:
 		return tr, nil
-	case errors.As(err, &held) && held.Expired && opts.takeOver:
-		if err := confirmTakeOver(opts, rb, held); err != nil {
+	case errors.As(err, &held):
+		if tr.lease, err = takeOver(ctx, opts, rb, store, want, held); err != nil {
 			return nil, err
 		}
-		if tr.lease, err = store.TakeOver(ctx, want, held.Lease); err != nil {
-			return nil, badInput("taking the lock over: %v", err)
-		}
 		return tr, nil
-	case errors.As(err, &held):
-		return nil, heldError(rb, held)
 	case opts.noLock:
 		tr.noLock = fmt.Sprintf("--no-lock: the run lock could not be taken (%v)", err)
 		return tr, nil
@@ -90,13 +86,44 @@ func joinTeam(ctx context.Context, opts runOptions, rb *runbooks.Runbook, plan *
 		"to run without the lock, give --no-lock (recorded in the audit log)", err, rb.ID, cfg.Region)
 }
 
-// heldError refuses a run of a runbook somebody else is running.
-func heldError(rb *runbooks.Runbook, held *team.HeldError) error {
+// takeOver decides what becomes of a lease somebody holds. A resumed run
+// takes its own lease back once its holder is gone: the lease expired, or
+// its process on this host no longer exists. Another run's lease is taken
+// over only with --take-over and a typed confirmation, and only then. A
+// lease that is renewed is never taken: its run may still be acting.
+func takeOver(ctx context.Context, opts runOptions, rb *runbooks.Runbook, store *team.Store, want team.Lease, held *team.HeldError) (team.Lease, error) {
 	l := held.Lease
-	if held.Expired {
-		return badInput("%v\nif that run is dead (its machine crashed), take the lock over with --take-over, after checking with %s", held, l.Holder)
+	gone := holderGone(l)
+	dead := held.Expired || gone
+	switch {
+	case l.Run == want.Run && dead:
+	case l.Run == want.Run:
+		return team.Lease{}, badInput("%v\nrun %s may still be running on %s (process %d): stop it there, or wait until its lease expires at %s and resume again",
+			held, l.Run, l.Host, l.PID, l.Expires.Local().Format("15:04:05"))
+	case dead && opts.takeOver:
+		if err := confirmTakeOver(opts, rb, held); err != nil {
+			return team.Lease{}, err
+		}
+	case dead:
+		return team.Lease{}, badInput("%v\nif that run is dead (its machine crashed), take the lock over with --take-over, after checking with %s", held, l.Holder)
+	default:
+		return team.Lease{}, badInput("%v (lease renewed %s ago)\n  follow it with: drpilot watch %s", held, time.Since(l.Renewed).Round(time.Second), rb.File)
 	}
-	return badInput("%v (lease renewed %s ago)\n  follow it with: drpilot watch %s", held, time.Since(l.Renewed).Round(time.Second), rb.File)
+	lease, err := store.TakeOver(ctx, want, l, gone && !held.Expired)
+	if err != nil {
+		return team.Lease{}, badInput("taking the lock over: %v", err)
+	}
+	return lease, nil
+}
+
+// holderGone reports a lease held by a process of this host that no
+// longer exists (a crash, kill -9): it will not renew the lease.
+func holderGone(l team.Lease) bool {
+	if l.PID <= 0 || l.Host != hostname() || l.PID == os.Getpid() {
+		return false
+	}
+	err := syscall.Kill(l.PID, 0)
+	return errors.Is(err, syscall.ESRCH)
 }
 
 // confirmTakeOver asks the operator to type the runbook's id before an
