@@ -219,6 +219,10 @@ var dynamoAuthz = map[string]authzFunc{
 	"DescribeTimeToLive":        dynamoTableOp,
 	"PutItem":                   dynamoTableOp,
 	"GetItem":                   dynamoTableOp,
+	"UpdateItem":                dynamoTableOp,
+	"DeleteItem":                dynamoTableOp,
+	"Query":                     dynamoTableOp,
+	"Scan":                      dynamoTableOp,
 	"RestoreTableToPointInTime": func(r *authzReq) []check {
 		src := r.in("SourceTableArn")
 		if src == "" {
