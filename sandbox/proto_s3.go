@@ -18,10 +18,42 @@ import (
 // (no body at all for HEAD).
 type s3Protocol struct{}
 
-// s3Response is a result with headers; body nil means no body.
+// s3Response is a result with headers; body nil means no body, raw is
+// an object's content (GetObject), status the HTTP status when not 200.
 type s3Response struct {
 	headers map[string]string
 	body    any
+	raw     []byte
+	status  int
+}
+
+// s3Headers are the request headers handlers read, as input members: in
+// the input, a recording keeps them, and a replay sees them.
+var s3Headers = map[string]string{
+	"X-Amz-Bucket-Object-Lock-Enabled":    "ObjectLockEnabledForBucket",
+	"X-Amz-Object-Lock-Mode":              "ObjectLockMode",
+	"X-Amz-Object-Lock-Retain-Until-Date": "ObjectLockRetainUntilDate",
+	"X-Amz-Bypass-Governance-Retention":   "BypassGovernanceRetention",
+	"Content-Md5":                         "ContentMD5",
+	"X-Amz-Sdk-Checksum-Algorithm":        "ChecksumAlgorithm",
+	"X-Amz-Trailer":                       "Trailer",
+}
+
+// headerInput copies s3Headers into input, and names an x-amz-checksum-*
+// header (a checksum of the body; not -mode or -type, which are not) as
+// Checksum.
+func headerInput(r *http.Request, input map[string]any) {
+	for h, member := range s3Headers {
+		if v := r.Header.Get(h); v != "" {
+			input[member] = v
+		}
+	}
+	for h := range r.Header {
+		lower := strings.ToLower(h)
+		if strings.HasPrefix(lower, "x-amz-checksum-") && lower != "x-amz-checksum-mode" && lower != "x-amz-checksum-type" {
+			input["Checksum"] = lower
+		}
+	}
 }
 
 func (s3Protocol) name() string { return "restXml-s3" }
@@ -42,6 +74,7 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 	if !ok {
 		return "", nil, errorf("MethodNotAllowed", "no S3 operation at %s %s", r.Method, r.URL.Path)
 	}
+	headerInput(r, input)
 	if op.name == "PutObject" {
 		input["Body"] = body
 		input["ContentType"] = r.Header.Get("Content-Type")
@@ -111,8 +144,18 @@ func (s3Protocol) encode(w http.ResponseWriter, svc *service, op string, result 
 		w.Header().Set(k, v)
 	}
 	w.Header().Set("X-Amz-Request-Id", requestID)
+	status := http.StatusOK
+	if resp.status != 0 {
+		status = resp.status
+	}
+	if resp.raw != nil {
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp.raw)))
+		w.WriteHeader(status)
+		_, _ = w.Write(resp.raw)
+		return
+	}
 	if resp.body == nil {
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(status)
 		return
 	}
 	var b strings.Builder
