@@ -3,7 +3,6 @@ package sandbox
 import (
 	"encoding/json"
 	"slices"
-	"sort"
 )
 
 // Items: PutItem, GetItem, UpdateItem and DeleteItem with condition
@@ -366,16 +365,6 @@ func updateReturn(rv string, old, item map[string]any, names []string) map[strin
 		return attributesOut(true, pick(item))
 	}
 	return map[string]any{}
-}
-
-// keyNames lists the key schema's attribute names, for messages.
-func keyNames(t *table) []string {
-	var names []string
-	for _, k := range t.KeySchema {
-		names = append(names, str(asMap(k), "AttributeName"))
-	}
-	sort.Strings(names)
-	return names
 }
 
 // keyOf is an item's key attributes, as LastEvaluatedKey gives them.

@@ -63,10 +63,11 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 		r.URL.Path = "/" + bucket + r.URL.Path
 		r.URL.RawPath = ""
 	}
+	var trailers map[string]string
 	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
 		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
 		var err error
-		if body, err = decodeAWSChunked(body); err != nil {
+		if body, trailers, err = decodeAWSChunkedTrailers(body); err != nil {
 			return "", nil, errorf("IncompleteBody", "the aws-chunked body is malformed: %v", err)
 		}
 	}
@@ -76,6 +77,9 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 	}
 	headerInput(r, input)
 	if op.name == "PutObject" {
+		if err := verifyChecksums(r.Header, trailers, body); err != nil {
+			return op.name, nil, err
+		}
 		input["Body"] = body
 		input["ContentType"] = r.Header.Get("Content-Type")
 		return op.name, input, nil
@@ -111,26 +115,49 @@ func virtualHostBucket(host string) string {
 // the trailers. Signatures are not checked: the sandbox takes any
 // credentials.
 func decodeAWSChunked(body []byte) ([]byte, error) {
+	data, _, err := decodeAWSChunkedTrailers(body)
+	return data, err
+}
+
+// decodeAWSChunkedTrailers is decodeAWSChunked, with the trailers (such
+// as x-amz-checksum-crc32) by lower-case name.
+func decodeAWSChunkedTrailers(body []byte) ([]byte, map[string]string, error) {
 	rd := bufio.NewReader(bytes.NewReader(body))
 	var out bytes.Buffer
 	for {
 		line, err := rd.ReadString('\n')
 		if err != nil {
-			return nil, fmt.Errorf("chunk header: %w", err)
+			return nil, nil, fmt.Errorf("chunk header: %w", err)
 		}
 		sizeHex, _, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ";")
 		size, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
 		if err != nil || size < 0 || size > maxBody {
-			return nil, fmt.Errorf("chunk size %q", sizeHex)
+			return nil, nil, fmt.Errorf("chunk size %q", sizeHex)
 		}
 		if size == 0 {
-			return out.Bytes(), nil // trailers follow; the sandbox ignores them
+			return out.Bytes(), readTrailers(rd), nil
 		}
 		if _, err := io.CopyN(&out, rd, size); err != nil {
-			return nil, fmt.Errorf("chunk data: %w", err)
+			return nil, nil, fmt.Errorf("chunk data: %w", err)
 		}
 		if crlf, err := rd.ReadString('\n'); err != nil || strings.TrimRight(crlf, "\r\n") != "" {
-			return nil, fmt.Errorf("chunk not followed by CRLF")
+			return nil, nil, fmt.Errorf("chunk not followed by CRLF")
+		}
+	}
+}
+
+// readTrailers reads "name:value" lines up to a blank line or the end;
+// the trailer signature is not checked.
+func readTrailers(rd *bufio.Reader) map[string]string {
+	trailers := map[string]string{}
+	for {
+		line, err := rd.ReadString('\n')
+		name, value, ok := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
+		if ok {
+			trailers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
+		}
+		if err != nil || strings.TrimSpace(line) == "" {
+			return trailers
 		}
 	}
 }

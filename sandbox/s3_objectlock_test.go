@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,57 @@ func TestS3ObjectLockGovernance(t *testing.T) {
 	}
 	if strings.Join(listed, ",") != ids[2]+","+ids[1] {
 		t.Fatalf("versions newest first, in pages: %v (put %v)", listed, ids)
+	}
+}
+
+// TestS3ChecksumsOnPut: over TLS the SDK streams an unseekable body
+// aws-chunked with its CRC32 in a trailer; that counts as the checksum an
+// Object Lock put needs, and the body is stored without the framing. A
+// checksum that does not match the body is BadDigest.
+func TestS3ChecksumsOnPut(t *testing.T) {
+	t.Parallel()
+	sb := New(Options{})
+	srv := httptest.NewTLSServer(sb)
+	t.Cleanup(srv.Close)
+	cfg := awsConfig(t, srv.URL, "us-east-1")
+	cfg.HTTPClient = readOnlyBodies{srv.Client()}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := client.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("audit"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("audit line\n", 1000)
+	_, err := client.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("audit"), Key: aws.String("log"),
+		Body: struct{ io.Reader }{strings.NewReader(body)}, ContentLength: aws.Int64(int64(len(body))),
+		ObjectLockMode: s3types.ObjectLockModeGovernance, ObjectLockRetainUntilDate: aws.Time(sb.Clock().Now().Add(time.Hour))})
+	if err != nil {
+		t.Fatalf("an aws-chunked put with a trailing checksum: %v", err)
+	}
+	got, err := client.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("audit"), Key: aws.String("log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if string(read) != body || got.ObjectLockMode != s3types.ObjectLockModeGovernance {
+		t.Fatalf("the object: %d bytes, %+v", len(read), got)
+	}
+	_, err = client.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("audit"), Key: aws.String("bad"),
+		Body: strings.NewReader("x"), ChecksumCRC32: aws.String("AAAAAA==")})
+	wantS3Error(t, "a wrong CRC32", err, "BadDigest", "The CRC32 you specified did not match the calculated checksum.")
+}
+
+// TestS3TrailerChecksumChecked: a trailing checksum that does not match
+// the aws-chunked body is caught, as a header's is.
+func TestS3TrailerChecksumChecked(t *testing.T) {
+	body, trailers, err := decodeAWSChunkedTrailers([]byte("5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n"))
+	if err != nil || string(body) != "hello" || trailers["x-amz-checksum-crc32"] != "AAAAAA==" {
+		t.Fatalf("decode: %q %v %v", body, trailers, err)
+	}
+	if e := verifyChecksums(nil, trailers, body); e == nil || e.Code != "BadDigest" {
+		t.Fatalf("a wrong trailing CRC32: %v", e)
+	}
+	trailers["x-amz-checksum-crc32"] = "NhCmhg=="
+	if e := verifyChecksums(nil, trailers, body); e != nil {
+		t.Fatalf("the right trailing CRC32: %v", e)
 	}
 }
