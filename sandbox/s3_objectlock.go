@@ -23,6 +23,10 @@ func errNoLockConfig() *awsError {
 	return errorf("InvalidRequest", "Bucket is missing Object Lock Configuration")
 }
 
+func errChecksumRequired() *awsError {
+	return errorf("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+}
+
 // retained reports whether a version's retention holds at now.
 func (o *object) retained(now time.Time) bool {
 	return o.lockMode != "" && o.retainUntil.After(now)
@@ -42,6 +46,11 @@ func (c *call) putRetention(b *bucket, o *object) *awsError {
 	mode, until := str(c.input, "ObjectLockMode"), str(c.input, "ObjectLockRetainUntilDate")
 	if mode == "" && until == "" {
 		if b.objectLock && b.lockRule != nil {
+			// S3 asks the checksum of any put that gets a retention
+			// period, the bucket's default one too.
+			if !c.hasChecksum() {
+				return errChecksumRequired()
+			}
 			o.lockMode, o.retainUntil = defaultRetention(b.lockRule, c.now)
 		}
 		return nil
@@ -63,7 +72,7 @@ func (c *call) putRetention(b *bucket, o *object) *awsError {
 		return errorf("InvalidArgument", "The retain until date must be in the future!")
 	}
 	if !c.hasChecksum() {
-		return errorf("InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters")
+		return errChecksumRequired()
 	}
 	o.lockMode, o.retainUntil = mode, t.UTC()
 	return nil

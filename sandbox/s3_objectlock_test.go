@@ -170,6 +170,12 @@ func TestS3ObjectLockGovernance(t *testing.T) {
 		aws.ToInt32(conf.ObjectLockConfiguration.Rule.DefaultRetention.Days) != 1 {
 		t.Fatalf("lock configuration: %+v %v", conf, err)
 	}
+	bare := s3.NewFromConfig(awsConfig(t, url, "us-east-1"), func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	})
+	_, err = putLocked(t, bare, "approvals", "change-0", "x", "", time.Time{})
+	wantS3Error(t, "a put under default retention without a checksum", err, "InvalidRequest", "Content-MD5 OR x-amz-checksum- HTTP header is required")
 	var ids []string
 	for i := range 3 {
 		put, err := putLocked(t, client, "approvals", "change-1", strings.Repeat("v", i+1), "", time.Time{})
