@@ -190,13 +190,13 @@ func TestDynamoDBUpdateClauses(t *testing.T) {
 	}
 }
 
-func createSortedTable(t *testing.T, client *dynamodb.Client, name string) {
+func createSortedTable(t *testing.T, client *dynamodb.Client, name string, sortType ddbtypes.ScalarAttributeType) {
 	t.Helper()
 	_, err := client.CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String(name),
 		KeySchema: []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash},
 			{AttributeName: aws.String("sk"), KeyType: ddbtypes.KeyTypeRange}},
 		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: ddbtypes.ScalarAttributeTypeN}},
+			{AttributeName: aws.String("sk"), AttributeType: sortType}},
 		BillingMode: ddbtypes.BillingModePayPerRequest})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestDynamoDBQuery(t *testing.T) {
 	t.Parallel()
 	_, url := startSandbox(t, Options{TimeScale: 3000})
 	client := dynamodb.NewFromConfig(awsConfig(t, url, "us-east-1"))
-	createSortedTable(t, client, "events")
+	createSortedTable(t, client, "events", ddbtypes.ScalarAttributeTypeN)
 	for _, n := range []int64{10, 3, 7, 1, 9, 2, 8, 4, 6, 5} {
 		item := map[string]av{"pk": avS("run-1"), "sk": avN(n), "odd": &ddbtypes.AttributeValueMemberBOOL{Value: n%2 == 1}, "note": avS("x")}
 		if _, err := client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("events"), Item: item}); err != nil {
@@ -262,6 +262,8 @@ func TestDynamoDBQuery(t *testing.T) {
 		"pk = :p OR sk = :n":              "Invalid operator used in KeyConditionExpression: OR",
 		"pk > :p":                         "Query key condition not supported",
 		"pk = :p AND sk = :n AND pk = :p": "Conditions can be of length 1 or 2 only",
+		"pk = :n":                         "Condition parameter type does not match schema type",
+		"pk = :p AND begins_with(sk, :n)": "Condition parameter type does not match schema type",
 	} {
 		_, err := client.Query(ctx(t), &dynamodb.QueryInput{TableName: aws.String("events"), KeyConditionExpression: aws.String(expr),
 			ExpressionAttributeValues: map[string]av{":p": avS("run-1"), ":n": avN(1)}})
@@ -343,5 +345,33 @@ func TestDynamoDBTTLExpiry(t *testing.T) {
 		ConditionExpression: aws.String("attribute_not_exists(id)")})
 	if err != nil {
 		t.Fatalf("taking an expired lease: %v", err)
+	}
+}
+
+// TestDynamoDBQueryBeginsWith: a string sort key by prefix, in byte
+// order (upper case before lower), and the approvals of one change
+// counted with a filter on a nested map attribute.
+func TestDynamoDBQueryBeginsWith(t *testing.T) {
+	t.Parallel()
+	_, url := startSandbox(t, Options{TimeScale: 3000})
+	client := dynamodb.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	createSortedTable(t, client, "approvals", ddbtypes.ScalarAttributeTypeS)
+	for _, sk := range []string{"approval#bob", "approval#Alice", "request", "approval#carol"} {
+		item := map[string]av{"pk": avS("change-1"), "sk": avS(sk),
+			"by": &ddbtypes.AttributeValueMemberM{Value: map[string]av{"team": avS(map[bool]string{true: "dba", false: "sre"}[sk == "approval#bob"])}}}
+		if _, err := client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("approvals"), Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := client.Query(ctx(t), &dynamodb.QueryInput{TableName: aws.String("approvals"),
+		KeyConditionExpression:    aws.String("pk = :c AND begins_with(sk, :a)"),
+		FilterExpression:          aws.String("#by.team = :sre"),
+		ExpressionAttributeNames:  map[string]string{"#by": "by"},
+		ExpressionAttributeValues: map[string]av{":c": avS("change-1"), ":a": avS("approval#"), ":sre": avS("sre")}})
+	if err != nil || out.ScannedCount != 3 || out.Count != 2 {
+		t.Fatalf("approvals: %v %+v", err, out)
+	}
+	if first := out.Items[0]["sk"].(*ddbtypes.AttributeValueMemberS).Value; first != "approval#Alice" {
+		t.Fatalf("byte order: %s first", first)
 	}
 }

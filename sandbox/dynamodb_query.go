@@ -285,10 +285,19 @@ func checkKeyCondition(t *table, c *ddbCond) *awsError {
 		return errorf("ValidationException", "Conditions can be of length 1 or 2 only")
 	}
 	seen := map[string]string{}
+	types := map[string]string{}
+	for _, k := range t.keyAttrs() {
+		types[k.name] = k.attrType
+	}
 	for _, p := range parts {
 		name, ok := keyConditionAttr(p)
 		if !ok {
 			return errorf("ValidationException", "Query key condition not supported")
+		}
+		for _, o := range p.operands[1:] {
+			if want, isKey := types[name]; isKey && (avType(o.value) != want || p.op == "begins_with" && want == "N") {
+				return errorf("ValidationException", "One or more parameter values were invalid: Condition parameter type does not match schema type")
+			}
 		}
 		seen[name] = p.op
 	}
