@@ -286,13 +286,7 @@ func TestDynamoDBTTLExpiry(t *testing.T) {
 	t.Parallel()
 	sb, url := startSandbox(t, Options{TimeScale: 1})
 	client := dynamodb.NewFromConfig(awsConfig(t, url, "us-east-1"))
-	// Real time, moved by Advance: the table is made without waiting for
-	// it, as items do not need it ACTIVE.
-	if _, err := client.CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String("leases"),
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}}}); err != nil {
-		t.Fatal(err)
-	}
+	createTableNoWait(t, client, "leases") // real time, moved by Advance
 	now := sb.Clock().Now().Unix()
 	items := map[string]av{"past": avN(now - 10), "soon": avN(now + 3600), "none": nil, "text": avS("0")}
 	for id, exp := range items {
@@ -373,5 +367,16 @@ func TestDynamoDBQueryBeginsWith(t *testing.T) {
 	}
 	if first := out.Items[0]["sk"].(*ddbtypes.AttributeValueMemberS).Value; first != "approval#Alice" {
 		t.Fatalf("byte order: %s first", first)
+	}
+}
+
+// createTableNoWait makes a table keyed by id without waiting for it to
+// be ACTIVE, which items do not need: for sandboxes on real time.
+func createTableNoWait(t *testing.T, client *dynamodb.Client, name string) {
+	t.Helper()
+	if _, err := client.CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String(name),
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}}}); err != nil {
+		t.Fatal(err)
 	}
 }

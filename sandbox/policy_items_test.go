@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -49,12 +48,7 @@ func TestPolicyDynamoDBItems(t *testing.T) {
 	t.Parallel()
 	_, endpoint, cfg := startWithPolicy(t, `{"Version":"2012-10-17","Statement":{"Effect":"Allow",
 		"Action":["dynamodb:PutItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/locks"}}`, "us-east-1")
-	// Items need no ACTIVE table: made without waiting, in real time.
-	if _, err := dynamodb.NewFromConfig(awsConfig(t, endpoint, "us-east-1")).CreateTable(ctx(t), &dynamodb.CreateTableInput{TableName: aws.String("locks"),
-		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddbtypes.KeyTypeHash}},
-		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddbtypes.ScalarAttributeTypeS}}}); err != nil {
-		t.Fatal(err)
-	}
+	createTableNoWait(t, dynamodb.NewFromConfig(awsConfig(t, endpoint, "us-east-1")), "locks")
 	held := dynamodb.NewFromConfig(cfg)
 	key := map[string]av{"id": avS("a")}
 	if _, err := held.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("locks"), Item: key}); err != nil {
