@@ -281,7 +281,7 @@ func (p *exprParser) primary() *ddbCond {
 	if t.kind == 'n' && p.toks[min(p.pos+1, len(p.toks)-1)].text == "(" {
 		if n, ok := conditionFuncs[t.text]; ok {
 			p.next()
-			args := p.args()
+			args := p.args(false)
 			if p.failed == nil && len(args) != n {
 				p.fail("Incorrect number of operands for operator or function; operator or function: %s, number of operands: %d", t.text, len(args))
 			}
@@ -306,7 +306,7 @@ func (p *exprParser) primary() *ddbCond {
 		return &ddbCond{kind: condBetween, op: "BETWEEN", operands: []*operand{left, lo, p.operand(false)}}
 	case p.isWord("IN"):
 		p.next()
-		args := p.args()
+		args := p.args(false)
 		return &ddbCond{kind: condIn, op: "IN", operands: append([]*operand{left}, args...)}
 	}
 	op := p.peek()
@@ -321,14 +321,15 @@ func (p *exprParser) primary() *ddbCond {
 	return &ddbCond{}
 }
 
-// args parses a parenthesized, comma-separated operand list.
-func (p *exprParser) args() []*operand {
+// args parses a parenthesized, comma-separated operand list; update
+// allows an update's operands in it.
+func (p *exprParser) args(update bool) []*operand {
 	if !p.expect("(") {
 		return nil
 	}
 	var out []*operand
 	for p.failed == nil {
-		out = append(out, p.operand(false))
+		out = append(out, p.operand(update))
 		if p.isPunct(",") {
 			p.next()
 			continue
@@ -387,7 +388,8 @@ func (p *exprParser) function(update bool) *operand {
 		p.fail("Invalid function name; function: %s", name)
 		return &operand{}
 	}
-	args := p.args()
+	// An update's functions nest: list_append(if_not_exists(l, :empty), :v).
+	args := p.args(update)
 	want := map[int]int{opSize: 1, opIfNotExists: 2, opListAppend: 2}[kind]
 	if p.failed == nil && len(args) != want {
 		p.fail("Incorrect number of operands for operator or function; operator or function: %s, number of operands: %d", name, len(args))

@@ -172,8 +172,8 @@ func TestDynamoDBUpdateClauses(t *testing.T) {
 	if nOf(t, got, "votes") != "1" || got["id"] == nil {
 		t.Fatalf("a new item: %#v", got)
 	}
-	got = update("SET approvers = list_append(approvers, :alice), n = n - :half ADD votes :one DELETE tags :dns REMOVE #s",
-		map[string]av{":alice": &ddbtypes.AttributeValueMemberL{Value: []av{avS("alice")}}, ":half": &ddbtypes.AttributeValueMemberN{Value: "0.5"},
+	got = update("SET approvers = list_append(if_not_exists(approvers, :none), :alice), n = n - :half ADD votes :one DELETE tags :dns REMOVE #s",
+		map[string]av{":alice": &ddbtypes.AttributeValueMemberL{Value: []av{avS("alice")}}, ":none": &ddbtypes.AttributeValueMemberL{}, ":half": &ddbtypes.AttributeValueMemberN{Value: "0.5"},
 			":one": avN(1), ":dns": &ddbtypes.AttributeValueMemberSS{Value: []string{"dns"}}}, ddbtypes.ReturnValueUpdatedNew)
 	if nOf(t, got, "n") != "9.5" || nOf(t, got, "votes") != "2" || got["status"] != nil || got["id"] != nil {
 		t.Fatalf("UPDATED_NEW: %#v", got)

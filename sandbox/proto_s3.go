@@ -34,6 +34,7 @@ var s3Headers = map[string]string{
 	"X-Amz-Object-Lock-Mode":              "ObjectLockMode",
 	"X-Amz-Object-Lock-Retain-Until-Date": "ObjectLockRetainUntilDate",
 	"X-Amz-Bypass-Governance-Retention":   "BypassGovernanceRetention",
+	"X-Amz-Object-Lock-Legal-Hold":        "ObjectLockLegalHoldStatus",
 	"Content-Md5":                         "ContentMD5",
 	"X-Amz-Sdk-Checksum-Algorithm":        "ChecksumAlgorithm",
 	"X-Amz-Trailer":                       "Trailer",

@@ -44,6 +44,11 @@ func (c *call) hasChecksum() bool {
 // Lock headers (both or neither), else the bucket's default retention.
 func (c *call) putRetention(b *bucket, o *object) *awsError {
 	mode, until := str(c.input, "ObjectLockMode"), str(c.input, "ObjectLockRetainUntilDate")
+	if strings.EqualFold(str(c.input, "ObjectLockLegalHoldStatus"), "ON") {
+		// Refused rather than ignored: code that relies on a hold must not
+		// pass here and then behave otherwise on AWS.
+		return errorf("InvalidRequest", "the sandbox does not simulate Object Lock legal holds (x-amz-object-lock-legal-hold)")
+	}
 	if mode == "" && until == "" {
 		if b.objectLock && b.lockRule != nil {
 			// S3 asks the checksum of any put that gets a retention
