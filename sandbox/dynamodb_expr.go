@@ -144,6 +144,7 @@ type exprContext struct {
 	values     map[string]any
 	usedNames  map[string]bool
 	usedValues map[string]bool
+	parsed     int // expressions parsed
 }
 
 func newExprContext(input map[string]any) *exprContext {
@@ -152,6 +153,7 @@ func newExprContext(input map[string]any) *exprContext {
 }
 
 func (ctx *exprContext) parser(what, src string) (*exprParser, *awsError) {
+	ctx.parsed++
 	toks, bad, ok := tokenize(src)
 	p := &exprParser{what: what, toks: toks, src: src, ctx: ctx}
 	if !ok {
@@ -447,6 +449,12 @@ func (p *exprParser) path() docPath {
 // unused reports placeholders the request gave but no expression used,
 // as DynamoDB refuses them.
 func (ctx *exprContext) unused() *awsError {
+	switch {
+	case ctx.parsed == 0 && len(ctx.names) > 0:
+		return errorf("ValidationException", "ExpressionAttributeNames can only be specified when using expressions")
+	case ctx.parsed == 0 && len(ctx.values) > 0:
+		return errorf("ValidationException", "ExpressionAttributeValues can only be specified when using expressions")
+	}
 	if err := unusedKeys("ExpressionAttributeNames", ctx.names, ctx.usedNames); err != nil {
 		return err
 	}

@@ -131,7 +131,11 @@ func TestDynamoDBExpressionErrors(t *testing.T) {
 			t.Errorf("%s: %v, want ValidationException with %q", tc.name, err, tc.want)
 		}
 	}
-	_, err := client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: key, ReturnValues: ddbtypes.ReturnValueAllNew})
+	_, err := client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: key, ExpressionAttributeValues: map[string]av{":a": avN(1)}})
+	if err == nil || !strings.Contains(err.Error(), "ExpressionAttributeValues can only be specified when using expressions") {
+		t.Errorf("values without an expression: %v", err)
+	}
+	_, err = client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: key, ReturnValues: ddbtypes.ReturnValueAllNew})
 	if apiCode(err) != "ValidationException" {
 		t.Errorf("PutItem ALL_NEW: %v", err)
 	}
