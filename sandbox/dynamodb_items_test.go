@@ -285,14 +285,14 @@ func TestDynamoDBQuery(t *testing.T) {
 // TestDynamoDBTTLExpiry: once time to live is ENABLED, an item whose
 // attribute is a past epoch second on the sandbox's clock is gone; one in
 // the future stays until the clock passes it; one without the attribute,
-// or with a string, never goes.
+// with a string, or with a time more than five years past (0), never goes.
 func TestDynamoDBTTLExpiry(t *testing.T) {
 	t.Parallel()
 	sb, url := startSandbox(t, Options{TimeScale: 1})
 	client := dynamodb.NewFromConfig(awsConfig(t, url, "us-east-1"))
 	createTableNoWait(t, client, "leases") // real time, moved by Advance
 	now := sb.Clock().Now().Unix()
-	items := map[string]av{"past": avN(now - 10), "soon": avN(now + 3600), "none": nil, "text": avS("0")}
+	items := map[string]av{"past": avN(now - 10), "soon": avN(now + 3600), "none": nil, "text": avS("0"), "ancient": avN(0)}
 	for id, exp := range items {
 		item := map[string]av{"id": avS(id)}
 		if exp != nil {
@@ -305,7 +305,7 @@ func TestDynamoDBTTLExpiry(t *testing.T) {
 	present := func() string {
 		t.Helper()
 		var ids []string
-		for _, id := range []string{"none", "past", "soon", "text"} {
+		for _, id := range []string{"ancient", "none", "past", "soon", "text"} {
 			out, err := client.GetItem(ctx(t), &dynamodb.GetItemInput{TableName: aws.String("leases"), Key: map[string]av{"id": avS(id)}})
 			if err != nil {
 				t.Fatal(err)
@@ -316,26 +316,26 @@ func TestDynamoDBTTLExpiry(t *testing.T) {
 		}
 		return strings.Join(ids, ",")
 	}
-	if got := present(); got != "none,past,soon,text" {
+	if got := present(); got != "ancient,none,past,soon,text" {
 		t.Fatalf("before time to live: %s", got)
 	}
 	if _, err := client.UpdateTimeToLive(ctx(t), &dynamodb.UpdateTimeToLiveInput{TableName: aws.String("leases"),
 		TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{Enabled: aws.Bool(true), AttributeName: aws.String("ttl")}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := present(); got != "none,past,soon,text" {
+	if got := present(); got != "ancient,none,past,soon,text" {
 		t.Fatalf("while time to live is ENABLING: %s", got)
 	}
 	if err := sb.Clock().Advance(11 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if got := present(); got != "none,soon,text" {
+	if got := present(); got != "ancient,none,soon,text" {
 		t.Fatalf("ENABLED: %s", got)
 	}
 	if err := sb.Clock().Advance(time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if got := present(); got != "none,text" {
+	if got := present(); got != "ancient,none,text" {
 		t.Fatalf("an hour later: %s", got)
 	}
 	// A write sweeps; a condition sees the expired item as absent.

@@ -65,7 +65,8 @@ func dynamoDescribeTimeToLive(c *call) (any, error) {
 // and quicker: once the table's time to live is ENABLED, an item whose
 // attribute is a number of epoch seconds before the simulated now is gone
 // for every read, and the next write to the table deletes it. An item
-// without the attribute, or with one that is not a number, never expires.
+// without the attribute, with one that is not a number, or with a time
+// more than five years past, never expires.
 
 // expired reports whether time to live has removed an item by now.
 func (t *table) expired(item map[string]any, now time.Time) bool {
@@ -77,7 +78,10 @@ func (t *table) expired(item map[string]any, now time.Time) bool {
 		return false
 	}
 	at, ok := parseNumber(str(av, "N"))
-	return ok && at.Cmp(new(big.Rat).SetInt64(now.Unix())) < 0
+	// AWS skips an item whose time is more than five years past (a
+	// mistake, such as 0, rather than an expiry), and so does the sandbox.
+	oldest := new(big.Rat).SetInt64(now.AddDate(-5, 0, 0).Unix())
+	return ok && at.Cmp(new(big.Rat).SetInt64(now.Unix())) < 0 && at.Cmp(oldest) >= 0
 }
 
 // live is the item under a key, unless there is none or it expired.
