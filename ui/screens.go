@@ -191,6 +191,9 @@ func (m Model) runHeader() string {
 	if m.follow {
 		follow = " · following"
 	}
+	if m.opts.Team != nil {
+		follow += " · " + m.opts.Team()
+	}
 	return fmt.Sprintf("%s %s  %s\n%d done · %d running · %d failed · %d skipped of %d%s",
 		m.modeBadge(), m.styles.Title.Render(m.opts.Plan.ID), clock, done, running, failed, skipped, len(m.run.steps), follow)
 }
