@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drpilot/drpilot/runbooks"
 	"github.com/drpilot/drpilot/policy"
+	"github.com/drpilot/drpilot/runbooks"
 )
 
 func newTeamCommand() *cobra.Command {
