@@ -280,6 +280,17 @@ func TestDynamoDBQuery(t *testing.T) {
 	if err != nil || scan.Count != 1 || scan.ScannedCount != 11 {
 		t.Fatalf("scan: %v %+v", err, scan)
 	}
+	total := int32(0)
+	for seg := range int32(3) {
+		part, err := client.Scan(ctx(t), &dynamodb.ScanInput{TableName: aws.String("events"), Segment: aws.Int32(seg), TotalSegments: aws.Int32(3)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += part.Count
+	}
+	if total != 11 {
+		t.Fatalf("a parallel scan's segments hold %d items, not 11", total)
+	}
 }
 
 // TestDynamoDBTTLExpiry: once time to live is ENABLED, an item whose
