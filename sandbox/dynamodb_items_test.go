@@ -139,6 +139,10 @@ func TestDynamoDBExpressionErrors(t *testing.T) {
 	if apiCode(err) != "ValidationException" {
 		t.Errorf("PutItem ALL_NEW: %v", err)
 	}
+	_, err = client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: map[string]av{"id": avS("big"), "blob": avS(strings.Repeat("x", 400*1024))}})
+	if err == nil || !strings.Contains(err.Error(), "Item size has exceeded the maximum allowed size") {
+		t.Errorf("an item over 400 KB: %v", err)
+	}
 	_, err = client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: map[string]av{"id": avN(1)}})
 	if err == nil || !strings.Contains(err.Error(), "Type mismatch for key id expected: S actual: N") {
 		t.Errorf("a key of the wrong type: %v", err)
