@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 )
 
 // Items: PutItem, GetItem, UpdateItem and DeleteItem with condition
@@ -225,6 +226,9 @@ func dynamoPutItem(c *call) (any, error) {
 	if err := checkItem(item); err != nil {
 		return nil, err
 	}
+	if itemSize(item) > maxItemSize {
+		return nil, errorf("ValidationException", "Item size has exceeded the maximum allowed size")
+	}
 	if err := r.ctx.unused(); err != nil {
 		return nil, err
 	}
@@ -337,6 +341,9 @@ func dynamoUpdateItem(c *call) (any, error) {
 	if err := checkItem(item); err != nil {
 		return nil, err
 	}
+	if itemSize(item) > maxItemSize {
+		return nil, errorf("ValidationException", "Item size to update has exceeded the maximum allowed size")
+	}
 	if r.t.items == nil {
 		r.t.items = map[string]map[string]any{}
 	}
@@ -374,4 +381,51 @@ func (t *table) keyOf(item map[string]any) map[string]any {
 		out[k.name] = item[k.name]
 	}
 	return out
+}
+
+// maxItemSize is DynamoDB's limit on an item: 400 KB, names and values.
+const maxItemSize = 400 * 1024
+
+// itemSize is an item's size as DynamoDB counts it: each attribute's
+// name and value, a string or binary by its bytes, a number by about one
+// byte per two digits, a list or map by its elements plus 3 bytes, and
+// 1 byte per element of each.
+func itemSize(item map[string]any) int {
+	n := 0
+	for name, v := range item {
+		n += len(name) + avByteSize(asMap(v))
+	}
+	return n
+}
+
+func avByteSize(av map[string]any) int {
+	switch t := avType(av); t {
+	case "S":
+		return len(str(av, "S"))
+	case "B":
+		return len(avBytes(av))
+	case "N":
+		return (len(strings.TrimLeft(str(av, "N"), "+-0"))+1)/2 + 1
+	case "BOOL", "NULL":
+		return 1
+	case "SS", "NS", "BS":
+		n := 0
+		for _, e := range list(av, t) {
+			n += avByteSize(map[string]any{t[:1]: e})
+		}
+		return n
+	case "L":
+		n := 3
+		for _, e := range list(av, "L") {
+			n += 1 + avByteSize(asMap(e))
+		}
+		return n
+	case "M":
+		n := 3
+		for k, e := range obj(av, "M") {
+			n += 1 + len(k) + avByteSize(asMap(e))
+		}
+		return n
+	}
+	return 0
 }

@@ -139,6 +139,10 @@ func TestDynamoDBExpressionErrors(t *testing.T) {
 	if apiCode(err) != "ValidationException" {
 		t.Errorf("PutItem ALL_NEW: %v", err)
 	}
+	_, err = client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: map[string]av{"id": avS("big"), "blob": avS(strings.Repeat("x", 400*1024))}})
+	if err == nil || !strings.Contains(err.Error(), "Item size has exceeded the maximum allowed size") {
+		t.Errorf("an item over 400 KB: %v", err)
+	}
 	_, err = client.PutItem(ctx(t), &dynamodb.PutItemInput{TableName: aws.String("exprs"), Item: map[string]av{"id": avN(1)}})
 	if err == nil || !strings.Contains(err.Error(), "Type mismatch for key id expected: S actual: N") {
 		t.Errorf("a key of the wrong type: %v", err)
@@ -279,6 +283,17 @@ func TestDynamoDBQuery(t *testing.T) {
 		ExpressionAttributeValues: map[string]av{":p": avS("run-2")}})
 	if err != nil || scan.Count != 1 || scan.ScannedCount != 11 {
 		t.Fatalf("scan: %v %+v", err, scan)
+	}
+	total := int32(0)
+	for seg := range int32(3) {
+		part, err := client.Scan(ctx(t), &dynamodb.ScanInput{TableName: aws.String("events"), Segment: aws.Int32(seg), TotalSegments: aws.Int32(3)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += part.Count
+	}
+	if total != 11 {
+		t.Fatalf("a parallel scan's segments hold %d items, not 11", total)
 	}
 }
 

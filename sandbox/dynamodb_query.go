@@ -1,6 +1,9 @@
 package sandbox
 
-import "slices"
+import (
+	"hash/fnv"
+	"slices"
+)
 
 // Query and Scan, and ProjectionExpression. Pages are by Limit only (not
 // DynamoDB's 1 MB), and Limit counts the items read before the filter, as
@@ -169,7 +172,10 @@ func dynamoScan(c *call) (any, error) {
 	if err := r.ctx.unused(); err != nil {
 		return nil, err
 	}
-	keys := sortedKeys(r.t.items)
+	keys, err := scanSegment(c.input, sortedKeys(r.t.items))
+	if err != nil {
+		return nil, err
+	}
 	start := 0
 	if esk := obj(c.input, "ExclusiveStartKey"); esk != nil {
 		if err := r.t.checkKeys(esk, true); err != nil {
@@ -191,6 +197,29 @@ func dynamoScan(c *call) (any, error) {
 		}
 	}
 	return r.page(ordered, 0), nil
+}
+
+// scanSegment keeps the keys of a parallel scan's Segment of
+// TotalSegments, each key in one segment by a hash of it; all of them
+// for a scan that is not parallel.
+func scanSegment(input map[string]any, keys []string) ([]string, *awsError) {
+	seg, hasSeg := input["Segment"].(float64)
+	total, hasTotal := input["TotalSegments"].(float64)
+	if !hasSeg && !hasTotal {
+		return keys, nil
+	}
+	if hasSeg != hasTotal || total < 1 || total > 1000000 || seg < 0 || seg >= total || seg != float64(int(seg)) || total != float64(int(total)) {
+		return nil, errorf("ValidationException", "The Segment parameter is zero-based and must be less than parameter TotalSegments, and both must be given together")
+	}
+	var out []string
+	for _, k := range keys {
+		h := fnv.New32a()
+		h.Write([]byte(k))
+		if int(h.Sum32()%uint32(total)) == int(seg) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }
 
 // dynamoQuery reads the items of one partition in sort key order.
