@@ -22,10 +22,6 @@ var ErrMissing = errors.New("does not exist")
 // with the partition key pk, a string, and no sort key.
 func (s *Store) CheckTable(ctx context.Context) error {
 	out, err := s.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.cfg.LockTable)})
-	var missing *types.ResourceNotFoundException
-	if errors.As(err, &missing) {
-		return fmt.Errorf("lock table %s %w in %s: create it with 'drpilot team init FILE'", s.cfg.LockTable, ErrMissing, s.cfg.Region)
-	}
 	if err != nil {
 		return s.tableError("DescribeTable", err)
 	}

@@ -76,7 +76,7 @@ func (e *HeldError) Error() string {
 	if e.Expired {
 		return msg + fmt.Sprintf(", whose lease expired at %s without being released)", l.Expires.UTC().Format(time.RFC3339))
 	}
-	return msg + fmt.Sprintf(", lease renewed at %s)", l.Renewed.UTC().Format(time.RFC3339))
+	return msg + fmt.Sprintf(", lease renewed %s ago)", time.Since(l.Renewed).Round(time.Second))
 }
 
 // ErrLost is a renewal's answer when the lease changed hands: the run

@@ -103,7 +103,12 @@ func (s *Store) getItem(ctx context.Context, pk string) (map[string]types.Attrib
 	return out.Item, nil
 }
 
-// tableError says which table in which Region a failure was about.
+// tableError says which table in which Region a failure was about, and
+// what to do when the table does not exist.
 func (s *Store) tableError(op string, err error) error {
+	var missing *types.ResourceNotFoundException
+	if errors.As(err, &missing) {
+		return fmt.Errorf("lock table %s %w in %s: create it with 'drpilot team init FILE'", s.cfg.LockTable, ErrMissing, s.cfg.Region)
+	}
 	return fmt.Errorf("lock table %s in %s: %s: %w", s.cfg.LockTable, s.cfg.Region, op, err)
 }

@@ -87,6 +87,7 @@ func runApprove(ctx context.Context, opts approveOptions, file, step string) err
 		return badInput("step %s may be approved by %s only; your key is %s's", step, strings.Join(g.Approvers, ", "), me.Name)
 	}
 	showGate(opts.stdout, g, rb)
+	showTally(ctx, opts.stdout, store, g, rb)
 	verdict := team.Approve
 	if opts.deny {
 		verdict = team.Deny
@@ -207,6 +208,27 @@ func showGate(w io.Writer, g team.GateBody, rb *runbooks.Runbook) {
 		who = strings.Join(g.Approvers, ", ")
 	}
 	fmt.Fprintf(w, "\nIt needs %d approvals, from %s (the operator's counts once).\n", g.Approvals, who)
+}
+
+// showTally says who has answered already and who is awaited.
+func showTally(ctx context.Context, w io.Writer, store *team.Store, g team.GateBody, rb *runbooks.Runbook) {
+	keys, err := team.LoadKeys(filepath.Join(filepath.Dir(rb.File), "keys"))
+	if err != nil {
+		return
+	}
+	answers, _, err := store.Answers(ctx, g.Run, g.Step, keys)
+	if err != nil {
+		return
+	}
+	t := team.Count(g, keys, answers)
+	var names []string
+	for _, a := range t.Approved {
+		names = append(names, a.Statement.Approver+" ✓")
+	}
+	if len(names) == 0 {
+		names = append(names, "nobody yet")
+	}
+	fmt.Fprintf(w, "Approved so far: %s; awaiting %s.\n", strings.Join(names, ", "), strings.Join(t.Awaited, ", "))
 }
 
 // confirmAnswer asks the approver to type the step's id.

@@ -100,7 +100,7 @@ left), 2 bad input or refused to start, 3 paused or aborted.`,
   drpilot run failover.toml --headless --json --var db_replica=replica-2`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			opts.stdin, opts.stdout, opts.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
 			opts.timeScaleSet = cmd.Flags().Changed("time-scale")
 			return runRun(cmd.Context(), opts, args[0])
 		},

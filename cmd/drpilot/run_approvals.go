@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -55,7 +56,14 @@ func (a *teamApprover) Approve(ctx context.Context, g steps.Gate) (steps.Decisio
 	if err := a.tr.store.PublishGate(ctx, body); err != nil {
 		return steps.Decision{}, fmt.Errorf("the gate needs %d approvals, and it could not be published for the other approvers: %w", g.Approvals, err)
 	}
-	tally, err := a.tr.store.WaitForAnswers(ctx, body, a.tr.keys, own, approvalPoll, func(t team.Tally) { a.progress(g, t) })
+	// The operator's approval goes where the others' do, so that they see
+	// it; a resumed run asking again finds it there already.
+	for _, mine := range own {
+		if err := a.tr.store.PutApproval(ctx, mine); err != nil && !errors.Is(err, team.ErrAnswered) {
+			return steps.Decision{}, fmt.Errorf("the operator's approval could not be written to the lock table: %w", err)
+		}
+	}
+	tally, err := a.tr.store.WaitForAnswers(ctx, body, a.tr.keys, nil, approvalPoll, func(t team.Tally) { a.progress(g, t) })
 	if err != nil {
 		return steps.Decision{}, err
 	}
@@ -128,7 +136,7 @@ func (a *teamApprover) progress(g steps.Gate, t team.Tally) {
 	for _, why := range t.Ignored {
 		msg += "; not counted: " + why
 	}
-	a.tell(steps.Event{Type: steps.EventAwaiting, Step: g.Step, Message: msg})
+	a.tell(steps.Event{Type: steps.EventAwaiting, Step: g.Step, Message: msg, Time: a.tr.store.Now()})
 }
 
 // gateBody is the gate as approvers on other machines see it.

@@ -195,6 +195,9 @@ func endLines(r *preparedRun, sum *steps.RunSummary) []string {
 		lines = append(lines, line)
 	}
 	lines = append(lines, "run directory "+r.log.Dir())
+	if url := r.team.copyURL(); url != "" {
+		lines = append(lines, "log copied to "+url+" (another machine: drpilot audit verify "+url+" --pub KEY, drpilot resume "+url+" --runbook FILE)")
+	}
 	if sum == nil || !sum.Resumable {
 		return append(lines, "verify: "+verifyCommand(r), "export: "+exportCommand(r))
 	}

@@ -25,6 +25,11 @@ import (
 // and the team's trusted keys, whose approvals its gates count.
 type teamRun struct {
 	store *team.Store
+	// runbook and run name the run, whose log goes under
+	// drpilot/RUNBOOK/RUN/ in the audit bucket.
+	runbook, run string
+	// stderr is where what happens after the run's end is said.
+	stderr io.Writer
 	// lease is the lease held; zero with --no-lock.
 	lease team.Lease
 	// noLock says why the run holds no lock (--no-lock and the error
@@ -33,11 +38,17 @@ type teamRun struct {
 	keys     []team.TrustedKey
 	uploader *team.Uploader
 
-	// mu guards lease, which the renewal updates.
-	mu   sync.Mutex
+	// mu guards lease, which the renewal updates, and the copy's state.
+	mu      sync.Mutex
+	copyErr error // why the copy has not started
 	stop context.CancelFunc
 	done sync.WaitGroup
 }
+
+// lockPatience is how long run and resume try to take the run lock
+// before saying that the team Region does not answer. (A variable: a
+// test of that answer need not wait as long as an engineer would.)
+var lockPatience = 20 * time.Second
 
 // teamConfig is the plan's [runbook.team] as the team package takes it.
 func teamConfig(plan *runbooks.RunPlan) (team.Config, bool) {
@@ -65,10 +76,15 @@ func joinTeam(ctx context.Context, opts runOptions, rb *runbooks.Runbook, plan *
 	if err != nil {
 		return nil, badInput("the team's keys: %v", err)
 	}
-	tr := &teamRun{store: store, keys: keys}
+	tr := &teamRun{store: store, keys: keys, runbook: rb.ID, run: run, stderr: opts.stderr}
 	want := team.Lease{Runbook: rb.ID, Run: run, Holder: actor(), Host: hostname(), PID: os.Getpid(),
 		Key: audit.Fingerprint(env.key.Public().(ed25519.PublicKey)), Mode: string(env.mode), Log: store.LogURL(rb.ID, run)}
-	tr.lease, err = store.Acquire(ctx, want)
+	// An engineer waits for the lock at the start of the run: a team
+	// Region that does not answer is said within lockPatience, not after
+	// every retry the SDK would make.
+	lockCtx, cancel := context.WithTimeout(ctx, lockPatience)
+	defer cancel()
+	tr.lease, err = store.Acquire(lockCtx, want)
 	var held *team.HeldError
 	switch {
 	case err == nil:
@@ -78,8 +94,8 @@ func joinTeam(ctx context.Context, opts runOptions, rb *runbooks.Runbook, plan *
 			return nil, err
 		}
 		return tr, nil
-	case errors.Is(store.CheckTable(ctx), team.ErrMissing):
-		return nil, badInput("%v", store.CheckTable(ctx))
+	case errors.Is(err, team.ErrMissing):
+		return nil, badInput("%v", err)
 	case opts.noLock:
 		tr.noLock = fmt.Sprintf("--no-lock: the run lock could not be taken (%v)", err)
 		return tr, nil
@@ -109,7 +125,7 @@ func takeOver(ctx context.Context, opts runOptions, rb *runbooks.Runbook, store 
 	case dead:
 		return team.Lease{}, badInput("%v\nif that run is dead (its machine crashed), take the lock over with --take-over, after checking with %s", held, l.Holder)
 	default:
-		return team.Lease{}, badInput("%v (lease renewed %s ago)\n  follow it with: drpilot watch %s", held, time.Since(l.Renewed).Round(time.Second), rb.File)
+		return team.Lease{}, badInput("%v\n  follow it with: drpilot watch %s", held, rb.File)
 	}
 	lease, err := store.TakeOver(ctx, want, l, gone && !held.Expired)
 	if err != nil {
@@ -186,19 +202,41 @@ func (tr *teamRun) start(ctx context.Context, log *audit.Writer, interrupt func(
 		return
 	}
 	ctx, tr.stop = context.WithCancel(context.WithoutCancel(ctx))
-	u, err := tr.store.NewUploader(ctx, log.Dir(), team.LogPrefix(tr.lease.Runbook, log.Run()))
-	if err != nil {
-		// The copy is a safeguard, not the run: it never stops one.
-		interruptNote(log, fmt.Sprintf("the audit log is not copied to the audit bucket: %v", err))
-	} else {
-		tr.uploader = u
-		log.OnSynced(u.Nudge)
-		tr.done.Add(1)
-		go func() { defer tr.done.Done(); u.Run(ctx, 10*time.Second) }()
-	}
+	tr.done.Add(1)
+	go func() { defer tr.done.Done(); tr.copyLog(ctx, log) }()
 	if tr.noLock == "" {
 		tr.done.Add(1)
 		go func() { defer tr.done.Done(); tr.keepLease(ctx, interrupt) }()
+	}
+}
+
+// copyLog copies the log to the audit bucket while the run runs. The
+// copy is a safeguard, not the run: it never holds a step up. When the
+// bucket cannot be reached, the log says so once, and the copy starts
+// when it can.
+func (tr *teamRun) copyLog(ctx context.Context, log *audit.Writer) {
+	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+		u, err := tr.store.NewUploader(ctx, log.Dir(), team.LogPrefix(tr.runbook, tr.run))
+		if err == nil {
+			tr.mu.Lock()
+			tr.uploader, tr.copyErr = u, nil
+			tr.mu.Unlock()
+			log.OnSynced(u.Nudge)
+			u.Run(ctx, 10*time.Second)
+			return
+		}
+		tr.mu.Lock()
+		first := tr.copyErr == nil
+		tr.copyErr = err
+		tr.mu.Unlock()
+		if first && ctx.Err() == nil {
+			interruptNote(log, fmt.Sprintf("the audit log is not copied to the audit bucket yet: %v; drpilot keeps trying while the run runs", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
 	}
 }
 
@@ -242,6 +280,7 @@ func (tr *teamRun) finish() {
 	if tr.stop != nil {
 		tr.stop()
 		tr.done.Wait()
+		tr.reportCopy()
 	}
 	if tr.noLock != "" || tr.lease.Fence == 0 {
 		return
@@ -249,7 +288,20 @@ func (tr *teamRun) finish() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := tr.store.Release(ctx, tr.lease); err != nil && !errors.Is(err, team.ErrLost) {
-		fmt.Fprintf(os.Stderr, "drpilot: the run lock could not be released (%v): it expires on its own in %s\n", err, team.LeaseFor)
+		fmt.Fprintf(tr.stderr, "drpilot: the run lock could not be released (%v): it expires on its own in %s\n", err, team.LeaseFor)
+	}
+}
+
+// reportCopy says, once the run has stopped, when the audit bucket does
+// not hold the whole log: the reviewers who read the copy must know.
+func (tr *teamRun) reportCopy() {
+	url := tr.store.LogURL(tr.runbook, tr.run)
+	switch {
+	case tr.uploader == nil:
+		fmt.Fprintf(tr.stderr, "drpilot: the audit log was NOT copied to %s (%v): the run directory holds the only copy; copy it there when the bucket answers\n", url, tr.copyErr)
+	case tr.uploader.Status().Behind > 0:
+		c := tr.uploader.Status()
+		fmt.Fprintf(tr.stderr, "drpilot: the copy in %s lacks the log's last %d lines (%v): resume or verify from the run directory, which holds them\n", url, c.Behind, c.Err)
 	}
 }
 
@@ -266,10 +318,16 @@ func (tr *teamRun) status() func() string {
 			lock = fmt.Sprintf("lock fence %d", tr.lease.Fence)
 			tr.mu.Unlock()
 		}
-		if tr.uploader == nil {
-			return lock + " · log NOT COPIED"
+		tr.mu.Lock()
+		u, copyErr := tr.uploader, tr.copyErr
+		tr.mu.Unlock()
+		switch {
+		case u == nil && copyErr != nil:
+			return lock + " · log NOT COPIED (retrying)"
+		case u == nil:
+			return lock + " · log copy starting"
 		}
-		c := tr.uploader.Status()
+		c := u.Status()
 		switch {
 		case c.Behind == 0:
 			return lock + " · log copied"
@@ -278,6 +336,19 @@ func (tr *teamRun) status() func() string {
 		}
 		return fmt.Sprintf("%s · log copy %d lines behind", lock, c.Behind)
 	}
+}
+
+// copyURL is where the log is copied, "" when it is not.
+func (tr *teamRun) copyURL() string {
+	if tr == nil {
+		return ""
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.uploader == nil {
+		return ""
+	}
+	return tr.store.LogURL(tr.runbook, tr.run)
 }
 
 // interruptNote writes a note of drpilot's into the log.
