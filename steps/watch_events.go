@@ -145,19 +145,27 @@ func (r *LogReader) runningEvent(base Event, attempt int) []Event {
 }
 
 func (r *LogReader) request(base Event, ev audit.Event) ([]Event, error) {
-	var d awsRequestData
+	var d struct {
+		awsRequestData
+		// URL is a webhook's, which has no Region.
+		URL string `json:"url"`
+	}
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		return nil, dataError(ev, err)
+	}
+	where := " in " + d.Region
+	if d.Region == "" {
+		where = strings.TrimSuffix(" to "+d.URL, " to ")
 	}
 	out := r.runningEvent(base, d.Attempt)
 	info := CallInfo{ID: d.Call, Operation: d.Operation, Region: d.Region, Mutating: true, Input: d.Input}
 	if d.DryRun {
 		base.Type, base.Call, base.Simulated = EventCallDone, &info, true
-		base.Message = "dry-run: would send " + d.Operation + " in " + d.Region
+		base.Message = "dry-run: would send " + d.Operation + where
 		return append(out, base), nil
 	}
 	r.calls[d.Call] = info
-	base.Type, base.Call, base.Message = EventCallSent, &info, "sent "+d.Operation+" in "+d.Region
+	base.Type, base.Call, base.Message = EventCallSent, &info, "sent "+d.Operation+where
 	return append(out, base), nil
 }
 
