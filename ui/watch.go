@@ -160,6 +160,9 @@ func (m Model) watchHeader() string {
 		if sum.Resumable {
 			end = "the run is " + strings.ToUpper(sum.Outcome) + " (resumable)"
 		}
+		if sum.RTO != "" {
+			end += " — " + sum.RTO // the run's own clock: the sandbox's, in a sandbox run
+		}
 		line += "  " + m.styles.Bold.Render(end)
 	}
 	if m.watch.Problem != "" {

@@ -187,21 +187,27 @@ func (w *watcher) openRunbook(ctx context.Context, file string) error {
 	if err != nil {
 		return err
 	}
-	lease, found, err := store.Current(ctx, rb.ID)
+	return w.followLease(ctx, store, rb.ID)
+}
+
+// followLease follows the log of the run that holds the runbook's lease,
+// or held it last.
+func (w *watcher) followLease(ctx context.Context, store *team.Store, runbook string) error {
+	lease, found, err := store.Current(ctx, runbook)
 	switch {
 	case err != nil:
-		return fmt.Errorf("reading the run lock of %s: %w", rb.ID, err)
+		return fmt.Errorf("reading the run lock of %s: %w", runbook, err)
 	case !found || lease.Log == "":
-		return badInput("nobody has run %s with the lock table %s yet: there is no run to watch", rb.ID, cfg.LockTable)
+		return badInput("nobody has run %s with the lock table %s yet: there is no run to watch", runbook, store.Config().LockTable)
 	}
 	bucket, prefix, err := team.ParseURL(lease.Log)
 	if err != nil {
-		return fmt.Errorf("the lease of %s names a log that is not a copy: %w", rb.ID, err)
+		return fmt.Errorf("the lease of %s names a log that is not a copy: %w", runbook, err)
 	}
 	if !lease.Held(store.Now()) {
 		fmt.Fprintf(w.opts.stderr, "nobody holds the lock; showing the last run, %s\n", lease.Run)
 	}
-	w.store, w.leaseOf = store, rb.ID
+	w.store, w.leaseOf = store, runbook
 	w.src = &s3Source{store: store, bucket: bucket, prefix: prefix}
 	return nil
 }

@@ -147,7 +147,7 @@ func tallyLine(t team.Tally) string {
 	if t.Denied != nil {
 		parts = append(parts, fmt.Sprintf("%s ✗ DENIED (%s)", t.Denied.Statement.Approver, t.Denied.Statement.Reason))
 	}
-	if len(t.Awaited) > 0 {
+	if len(t.Awaited) > 0 && !t.Done() { // a decided gate awaits nobody
 		parts = append(parts, "awaiting "+strings.Join(t.Awaited, ", "))
 	}
 	line := fmt.Sprintf("approvals: %d of %d", len(t.Approved), t.Needed)
