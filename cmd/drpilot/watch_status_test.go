@@ -143,4 +143,3 @@ func TestWatchShowsAndAnswersApprovals(t *testing.T) {
 		t.Errorf("a runbook nobody ran: %v", err)
 	}
 }
-
