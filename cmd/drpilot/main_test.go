@@ -238,6 +238,7 @@ func TestImportRule(t *testing.T) {
 		"steps":           {"runbooks", "audit", "steps/awsclient"},
 		"steps/awsclient": nil,
 		"policy":          {"runbooks", "steps/awsclient"},
+		"team":            {"audit", "steps/awsclient"},
 		// The generator of steps/awsclient/unions_gen.go, run by go generate.
 		"steps/awsclient/internal/genunions": nil,
 		"runbooks":                           nil,

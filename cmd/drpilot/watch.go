@@ -27,14 +27,14 @@ type watchOptions struct {
 func newWatchCommand() *cobra.Command {
 	opts := watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch FILE | RUN_DIR | s3://BUCKET/PREFIX/",
+		Use:   "watch TARGET",
 		Short: "Follow a run from its audit log, read-only",
 		Long: `watch shows the run screen of a run carried out elsewhere, read-only,
 following its audit log as it is written: the steps and their state, the RTO
 clock, who holds the run lock, and the approvals a gated step waits for.
 Nothing on the watch screen steers the run; q stops watching.
 
-Sources:
+TARGET is one of:
   RUN_DIR     a run directory (events.jsonl), on this machine.
   s3://...    a run's copy in the team's audit bucket (see docs/team.md);
               the Region is the runbook's team Region, else --region, else
