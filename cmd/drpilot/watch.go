@@ -54,9 +54,9 @@ typing the step id), d denies with a reason.
 event and exits when the run ends or pauses; --once prints what the log holds
 and exits. Exit codes: 0 the run succeeded (or, with --once, has not ended),
 1 it failed, was aborted or paused, 2 bad input.`,
-		Example: `  drpilot watch ~/.local/state/drpilot/runs/store-region-failover-20261203T101500Z-1a2b
+		Example: `  drpilot watch ~/.local/state/drpilot/runs/RUN_ID
   drpilot watch runbooks/store-region-failover.toml
-  drpilot watch s3://acme-dr-audit/drpilot/store-region-failover/RUN_ID/ --headless`,
+  drpilot watch s3://acme-dr-audit/drpilot/RUNBOOK_ID/RUN_ID/ --headless`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
