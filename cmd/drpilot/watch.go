@@ -341,6 +341,9 @@ func (w *watcher) headless(ctx context.Context) error {
 	fmt.Fprintf(out, "mode %s · account %s · caller %s · primary %s · recovery %s\n",
 		strings.ToUpper(start.Mode), start.Account, start.CallerARN, start.Regions["primary"], start.Regions["recovery"])
 	fmt.Fprintf(out, "following %s\n", w.src.Where())
+	if w.leaseOf != "" {
+		fmt.Fprintln(out, (&status{w: w}).header(ctx))
+	}
 	printer := &textPrinter{w: out}
 	if err := w.follow(ctx, func(e steps.Event) { printer.Event(e) }, true); err != nil {
 		return err

@@ -85,6 +85,9 @@ func (s *status) read(ctx context.Context) ui.WatchStatus {
 	}
 	gates := map[string]team.GateBody{}
 	for _, step := range waiting {
+		if !mayWaitForApprovals(w.rb, step) {
+			continue
+		}
 		if ws, g, ok := s.gate(ctx, step); ok {
 			st.Steps[step], gates[step] = ws, g
 		}

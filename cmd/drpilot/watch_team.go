@@ -18,6 +18,15 @@ func teamConfigOf(rb *runbooks.Runbook) (team.Config, bool) {
 	return team.Config{}, false
 }
 
+// mayWaitForApprovals reports whether a waiting step may wait at a gate
+// for approvals, which the watch then reads from the lock table.
+func mayWaitForApprovals(rb *runbooks.Runbook, step string) bool {
+	// every step until runbooks.PlannedStep.Approvals lands; then only
+	// those with approvals > 1
+	_, _ = rb, step
+	return true
+}
+
 // openTeamStore is a Store on the standard AWS configuration (profile,
 // credentials, AWS_ENDPOINT_URL) for the team's Region: a watcher reads
 // the lock table and the audit bucket with their own credentials, through
