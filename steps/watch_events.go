@@ -24,8 +24,9 @@ type LogReader struct {
 	// id: a response names only its call and operation, and the screen
 	// wants the Region and input with the answer.
 	calls map[string]CallInfo
-	// running are the steps seen running, with their attempt.
-	running map[string]int
+	// running are the steps seen running, with their attempt; attempts
+	// are the last attempt seen of each step, running or not.
+	running, attempts map[string]int
 	start   *audit.RunInfo
 	// ended is set by run.end and run.paused; run.resumed clears it.
 	ended *RunSummary
@@ -35,7 +36,7 @@ type LogReader struct {
 
 // NewLogReader returns a reader at the start of a log.
 func NewLogReader() *LogReader {
-	return &LogReader{calls: map[string]CallInfo{}, running: map[string]int{}}
+	return &LogReader{calls: map[string]CallInfo{}, running: map[string]int{}, attempts: map[string]int{}}
 }
 
 // Start is the run's run.start, once read.
@@ -134,12 +135,12 @@ func (r *LogReader) runStart(base Event, ev audit.Event) ([]Event, error) {
 // seen running in this attempt yet.
 func (r *LogReader) runningEvent(base Event, attempt int) []Event {
 	if attempt <= 0 {
-		attempt = max(r.running[base.Step], 1)
+		attempt = max(r.attempts[base.Step], 1)
 	}
 	if r.running[base.Step] == attempt {
 		return nil
 	}
-	r.running[base.Step] = attempt
+	r.running[base.Step], r.attempts[base.Step] = attempt, max(r.attempts[base.Step], attempt)
 	base.Type, base.Attempt, base.Message = EventStepRunning, attempt, "running"
 	return []Event{base}
 }
@@ -202,7 +203,7 @@ func (r *LogReader) decision(base Event, ev audit.Event) ([]Event, error) {
 		case VerdictApprove:
 			out = r.runningEvent(base, 0)
 		case VerdictRetry:
-			out = r.runningEvent(base, r.running[ev.Step]+1)
+			out = r.runningEvent(base, r.attempts[ev.Step]+1)
 		}
 	}
 	return append([]Event{base}, out...), nil
@@ -219,6 +220,7 @@ func (r *LogReader) outcome(base Event, ev audit.Event) ([]Event, error) {
 		return nil, dataError(ev, err)
 	}
 	delete(r.running, ev.Step)
+	r.attempts[ev.Step] = max(r.attempts[ev.Step], d.Attempt)
 	switch ev.Type {
 	case audit.TypeStepDone:
 		base.Type, base.Outputs, base.Simulated, base.Attempt, base.Message = EventStepDone, d.Outputs, d.Simulated, d.Attempt, "done"

@@ -3,6 +3,7 @@ package steps
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"testing"
 )
@@ -89,5 +90,36 @@ func TestLogReaderPausedRun(t *testing.T) {
 func TestLogReaderRefusesGarbage(t *testing.T) {
 	if _, err := NewLogReader().Line([]byte("{not json")); err == nil {
 		t.Fatal("a line that is not JSON was read")
+	}
+}
+
+// TestLogReaderRetry: a failed step retried by a person runs again as
+// its second attempt, once, whether the decision or the request says so.
+func TestLogReaderRetry(t *testing.T) {
+	r := NewLogReader()
+	var running []int
+	for _, line := range []string{
+		`{"seq":1,"ts":"2026-12-03T12:00:01Z","type":"step.ready","step":"s","actor":"drpilot","data":{"title":"S"}}`,
+		`{"seq":2,"ts":"2026-12-03T12:00:02Z","type":"aws.request","step":"s","actor":"drpilot","data":{"call":"s/1","operation":"ssm:PutParameter","region":"eu-west-2","attempt":1}}`,
+		`{"seq":3,"ts":"2026-12-03T12:00:03Z","type":"aws.response","step":"s","actor":"aws","data":{"call":"s/1","operation":"ssm:PutParameter","error":"throttled"}}`,
+		`{"seq":4,"ts":"2026-12-03T12:00:04Z","type":"step.failed","step":"s","actor":"drpilot","data":{"error":"throttled","attempt":1}}`,
+		`{"seq":5,"ts":"2026-12-03T12:00:05Z","type":"decision","step":"s","actor":"kenji","data":{"decision":"retry","reason":"try again"}}`,
+		`{"seq":6,"ts":"2026-12-03T12:00:06Z","type":"aws.request","step":"s","actor":"drpilot","data":{"call":"s/2","operation":"ssm:PutParameter","region":"eu-west-2","attempt":2}}`,
+	} {
+		events, err := r.Line([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Type == EventStepRunning {
+				running = append(running, e.Attempt)
+			}
+			if e.Type == EventCallDone && (e.Call.Region != "eu-west-2" || e.Error != "throttled") {
+				t.Errorf("the failed call: %+v", e.Call)
+			}
+		}
+	}
+	if fmt.Sprint(running) != "[1 2]" {
+		t.Errorf("running attempts %v, want [1 2]", running)
 	}
 }
