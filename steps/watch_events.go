@@ -27,7 +27,7 @@ type LogReader struct {
 	// running are the steps seen running, with their attempt; attempts
 	// are the last attempt seen of each step, running or not.
 	running, attempts map[string]int
-	start   *audit.RunInfo
+	start             *audit.RunInfo
 	// ended is set by run.end and run.paused; run.resumed clears it.
 	ended *RunSummary
 	// last is the time of the newest event read.
