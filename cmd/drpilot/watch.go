@@ -92,8 +92,9 @@ type watcher struct {
 	// waiting are the steps ready without an outcome yet: those a gate may
 	// hold.
 	waiting map[string]bool
-	// lastLine is when the newest line was read, endedAt when the run
-	// ended (zero while it goes on).
+	// lastLine is the time of the newest line (its ts: when the run wrote
+	// it, so that the lag counts the copy's delay too), endedAt the time
+	// of the run's end (zero while it goes on).
 	lastLine, endedAt time.Time
 	problem           string
 }
