@@ -150,11 +150,11 @@ func (m *Model) onWatchAnswered(msg watchAnsweredMsg) {
 }
 
 // watchHeader is the line above the run's header: whose run, and how
-// fresh the copy is.
+// fresh the copy is; once the run ended, how it ended, first. A narrow
+// terminal cuts the line at its end, so what matters most comes first:
+// the end, then a problem reading the log, then whose run, then the lag.
 func (m Model) watchHeader() string {
-	// The end and a problem come before the lag: on a narrow terminal the
-	// line is cut at its end.
-	line := m.styles.Highlight.Render(orDash(m.watch.Header))
+	var parts []string
 	if sum := m.run.summary; sum != nil {
 		end := "the run ended: " + strings.ToUpper(sum.Outcome)
 		if sum.Resumable {
@@ -163,15 +163,16 @@ func (m Model) watchHeader() string {
 		if sum.RTO != "" {
 			end += " — " + sum.RTO // the run's own clock: the sandbox's, in a sandbox run
 		}
-		line += "  " + m.styles.Bold.Render(end)
+		parts = append(parts, m.styles.Bold.Render(end))
 	}
 	if m.watch.Problem != "" {
-		line += "  " + m.styles.Bad.Render(m.watch.Problem)
+		parts = append(parts, m.styles.Bad.Render(m.watch.Problem))
 	}
+	parts = append(parts, m.styles.Highlight.Render(orDash(m.watch.Header)))
 	if m.watch.Lag != "" {
-		line += "  " + m.styles.Faint.Render(m.watch.Lag)
+		parts = append(parts, m.styles.Faint.Render(m.watch.Lag))
 	}
-	return line
+	return strings.Join(parts, "  ")
 }
 
 // watchBlock is a waiting step's approvals and what it will send.
