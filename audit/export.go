@@ -93,6 +93,10 @@ type Remark struct {
 	// AdoptedAt is set (to the adopting line's seq) when this line was
 	// unsigned when the run stopped: only the hash chain vouches for it.
 	AdoptedAt *int64 `json:"adopted_unsigned_at,omitempty"`
+	// SignedBy is the fingerprint of the approver's key when the decision
+	// carries a signed approval that verified: the approver's own word,
+	// not only the run's.
+	SignedBy string `json:"signed_by,omitempty"`
 }
 
 // RequestRecord is one mutating AWS request and its answer.
@@ -147,13 +151,23 @@ type recordBuilder struct {
 	// elapsed is the run's time as its end recorded it, on the mode's
 	// clock; projected the plan's critical path.
 	elapsed, projected time.Duration
+	// signedBy are the verified approvals' keys, by seq.
+	signedBy map[int64]string
 }
 
 func newRecordBuilder(rep *Report) *recordBuilder {
 	return &recordBuilder{
 		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished", Adopted: rep.Adopted},
-		steps: map[string]*StepRecord{}, requests: map[string]int{}, rpo: -1,
+		steps: map[string]*StepRecord{}, requests: map[string]int{}, rpo: -1, signedBy: signedBy(rep),
 	}
+}
+
+func signedBy(rep *Report) map[int64]string {
+	keys := make(map[int64]string, len(rep.Approvals))
+	for _, a := range rep.Approvals {
+		keys[a.Seq] = a.Key
+	}
+	return keys
 }
 
 // add folds in one event.
@@ -205,6 +219,9 @@ func (b *recordBuilder) add(ev Event) {
 // remark is a decision or a note, flagged when it was adopted unsigned.
 func (b *recordBuilder) remark(ev Event, ts time.Time, what, reason string) Remark {
 	r := Remark{Time: ts, Step: ev.Step, Actor: ev.Actor, What: what, Reason: reason, Seq: ev.Seq}
+	if ev.Type == TypeDecision {
+		r.SignedBy = b.signedBy[ev.Seq]
+	}
 	for _, a := range b.r.Adopted {
 		if ev.Seq >= a.FromSeq && ev.Seq < a.FromSeq+a.Count {
 			r.AdoptedAt = &a.At

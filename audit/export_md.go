@@ -93,6 +93,9 @@ func (p *mdWriter) remarks(title string, list []Remark) {
 	p.f("| time | step | by | what | reason |\n|---|---|---|---|---|\n")
 	for _, r := range list {
 		what := r.What
+		if r.SignedBy != "" {
+			what += fmt.Sprintf(" (signed approval, key %s)", r.SignedBy)
+		}
 		if r.AdoptedAt != nil {
 			what += fmt.Sprintf(" (**unsigned** until adopted at seq %d: only the hash chain vouches for it)", *r.AdoptedAt)
 		}

@@ -68,8 +68,25 @@ func TestReviewerRecipe(t *testing.T) {
 	}
 	reopened.Writer.Append(Entry{Type: TypeRunResumed, Data: map[string]any{AdoptedKey: reopened.Unsigned.Record()}})
 	reopened.Writer.Seal("alice", map[string]string{"outcome": "succeeded"})
+	// Two approvals, and the same log with bob's deny turned into an
+	// approve by someone holding the run's key, who re-signed the log.
+	alice, bob := testKey(t), testKey(t)
+	// alice's reason has what JSON escapes and what it does not: the
+	// statement's bytes must come out of jq exactly as they were signed.
+	approvedDir := writeApprovalRun(t, key,
+		signApproval(t, alice, "alice", "run-1", "promote-replica", "approve", func(s *approvalStatement) { s.Reason = "lag <1s & \"ok\" — é\\" }),
+		signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", nil))
+	if rep, _ := Verify(approvedDir, key.Public().(ed25519.PublicKey)); rep.Verdict != Valid || len(rep.Approvals) != 2 {
+		t.Fatalf("drpilot's verdict on the approved run: %+v", rep)
+	}
+	forged := signApproval(t, bob, "bob", "run-1", "promote-replica", "deny", nil)
+	forged.data.Decision = "approve"
+	forged.data.Approval.Statement = strings.Replace(forged.data.Approval.Statement, `"deny"`, `"approve"`, 1)
+	forgedDir := writeApprovalRun(t, key, signApproval(t, alice, "alice", "run-1", "promote-replica", "approve", nil), forged)
+	otherRunDir := writeApprovalRun(t, key, signApproval(t, bob, "bob", "run-0", "promote-replica", "approve", nil))
+	fpAlice := Fingerprint(alice.Public().(ed25519.PublicKey))
 	// The logs the recipe accepts; it says what is odd about the others.
-	valid := map[string]bool{"sealed run": true, "adopted after a crash": true}
+	valid := map[string]bool{"sealed run": true, "adopted after a crash": true, "approved": true}
 
 	cases := []struct {
 		name   string
@@ -78,6 +95,9 @@ func TestReviewerRecipe(t *testing.T) {
 	}{
 		{"sealed run", func(r *runFiles) {}, "the run verifies: 92 events"},
 		{"adopted after a crash", func(r *runFiles) { *r = readRun(t, adoptedDir) }, "note: seq 2-3 (decisions at seq 3) were unsigned when the run stopped and were adopted at seq 4"},
+		{"approved", func(r *runFiles) { *r = readRun(t, approvedDir) }, "approval: promote-replica: alice (" + fpAlice + ") approve at 2026-12-03T10:20:00Z"},
+		{"a forged approval, the log re-signed", func(r *runFiles) { *r = readRun(t, forgedDir) }, "the approval at seq 3 (step promote-replica, bob) does not verify"},
+		{"an approval of another run", func(r *runFiles) { *r = readRun(t, otherRunDir) }, "the approval at seq 2 (step promote-replica, bob) is signed, but not for this run"},
 		{"signed by another key", func(r *runFiles) { *r = readRun(t, otherDir) }, "not signed by the trusted key"},
 		{"a flipped byte", func(r *runFiles) { flip(t, r, 20, `"i":19`, `"i":18`) }, "seq 21: the chain is broken"},
 		{"a line deleted, chain recomputed", func(r *runFiles) {

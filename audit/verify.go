@@ -50,14 +50,17 @@ type Report struct {
 	// abort then adopted: signed now, but protected by the chain alone
 	// for a while.
 	Adopted []Adoption `json:"adopted_unsigned,omitempty"`
+	// Approvals are the signed approvals the log's decisions carry, each
+	// verified (signature, key, run, step, verdict, approver).
+	Approvals []ApprovalSeen `json:"approvals,omitempty"`
 }
 
 // ErrNotALog is returned when a directory holds no audit log at all.
 var ErrNotALog = errors.New("not a drpilot run directory")
 
 // Verify checks the run directory dir: every line of events.jsonl (its
-// form, sequence, run, and the hash chain over the exact bytes), every
-// checkpoint (its signature by the run's key, its Merkle root and chain
+// form, sequence, run, and the hash chain over the exact bytes; the signed
+// approvals decisions carry), every checkpoint (its signature by the run's key, its Merkle root and chain
 // head against the log), and the seal. trusted is the public key the
 // reviewer trusts; nil means none, and a good log is then UNTRUSTED KEY.
 // The error is set only when the directory cannot be read.
@@ -162,6 +165,12 @@ func (v *verifier) readLines(data []byte) {
 			v.ended = seq
 		}
 		v.noteLine(seq, e)
+		if e.Type == TypeDecision {
+			if why := v.approval(seq, e); why != "" {
+				v.invalid(seq, "seq %d: %s", seq, why)
+				return
+			}
+		}
 		v.rep.Paused = e.Type == TypeRunPaused
 		if err := v.tree.add(line); err != nil {
 			v.invalid(seq, "%v", err)

@@ -56,6 +56,10 @@ type RunInfo struct {
 	// ProjectedRTO is the plan's critical path ("23m"): all a dry run can
 	// say about the RTO.
 	ProjectedRTO string `json:"projected_rto,omitempty"`
+	// Team is, in a team run, the run lock it holds (the team Region,
+	// table, bucket, fencing token, and whom it took the lock over from)
+	// or why it holds none (docs/team.md).
+	Team map[string]any `json:"team,omitempty"`
 }
 
 // Entry is what a caller logs; the Writer adds the rest of the Event.
@@ -101,6 +105,23 @@ type Writer struct {
 	done chan struct{}
 	// secrets are texts redacted wherever they appear (Options.Secrets).
 	secrets []string
+	// synced is told, without blocking, when lines reach the disk (a
+	// durable event, a checkpoint): a copy of the log elsewhere follows.
+	synced func()
+}
+
+// OnSynced sets f to be called after every durable event and checkpoint
+// is on disk. f must not block and must not call the Writer.
+func (w *Writer) OnSynced(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.synced = f
+}
+
+func (w *Writer) notifySynced() {
+	if w.synced != nil {
+		w.synced()
+	}
 }
 
 // Create starts a run's log in dir, which must not hold one already: it
@@ -176,6 +197,7 @@ func (w *Writer) Append(e Entry) (int64, error) {
 		if err := w.file.Sync(); err != nil {
 			return 0, w.fail(err)
 		}
+		w.notifySynced()
 	}
 	if err := w.tree.add(line); err != nil {
 		return 0, w.fail(err)
@@ -272,6 +294,7 @@ func (w *Writer) checkpoint() error {
 		return w.fail(err)
 	}
 	w.checked = w.seq
+	w.notifySynced()
 	return nil
 }
 
@@ -321,6 +344,9 @@ func (w *Writer) checkpointInBackground(soon <-chan struct{}, done chan<- struct
 			w.fail(err)
 		case err == nil && c.n > w.checked:
 			w.checked = c.n
+		}
+		if err == nil {
+			w.notifySynced()
 		}
 		w.mu.Unlock()
 	}

@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -69,6 +70,62 @@ func (c *converter) meta(rb *Runbook, m *rawMeta) {
 	if m.Sensitive != nil {
 		rb.SensitiveVars = c.strList("runbook.sensitive_vars", m.Sensitive)
 	}
+	if m.Team != nil {
+		rb.Team = c.team(m.Team)
+	}
+}
+
+// team converts [runbook.team]. Its values are needed before the run (to
+// take the lock and open the log), when no template can be resolved yet,
+// so a template in any of them is refused here rather than read as a
+// malformed name.
+func (c *converter) team(r *rawTeam) *Team {
+	str := func(key string, v any) string {
+		path := "runbook.team." + key
+		s := c.str(path, v)
+		if HasTemplate(s) {
+			c.rep.errorAtValue(path, "write the value itself: [runbook.team] is read before the run, when no template can be resolved", "templates are not allowed in [runbook.team]")
+			return ""
+		}
+		return s
+	}
+	t := &Team{
+		Region:      str("region", r.Region),
+		LockTable:   str("lock_table", r.LockTable),
+		AuditBucket: str("audit_bucket", r.AuditBucket),
+	}
+	if s, ok := r.Retention.(string); ok && HasTemplate(s) {
+		str("retention", s)
+		return t
+	}
+	t.Retention = c.retention("runbook.team.retention", r.Retention)
+	return t
+}
+
+// MaxRetentionDays is the longest Object Lock retention S3 accepts, 100
+// years.
+const MaxRetentionDays = 36500
+
+// retention is a duration that may run to MaxRetentionDays, longer than
+// the ten years other durations may.
+func (c *converter) retention(path string, v any) Duration {
+	if v == nil {
+		return Duration{}
+	}
+	s, ok := v.(string)
+	if !ok {
+		c.rep.errorAtValue(path, `durations are strings such as "400d"`, "must be a duration string, not %s", typeName(v))
+		return Duration{}
+	}
+	d, err := parseDurationUpTo(s, MaxRetentionDays, "100 years, the longest Object Lock retention")
+	if err != nil {
+		c.rep.errorAtValue(path, `give a whole number of days such as "400d"`, "%v", err)
+		return Duration{}
+	}
+	if d == 0 {
+		c.rep.errorAtValue(path, `give a whole number of days such as "400d"`, "retention must be longer than zero")
+	}
+	return Duration{d}
 }
 
 func (c *converter) contact(path string, r *rawContact) Contact {
@@ -104,6 +161,17 @@ func (c *converter) step(path string, r *rawStep) Step {
 		if n, ok := c.integer(path+".retries", r.Retries); ok {
 			s.Retries = int(n)
 		}
+	}
+	if r.Approvals != nil {
+		s.approvalsSet = true
+		if n, ok := c.integer(path+".approvals", r.Approvals); ok {
+			// Clamped so that a huge number stays huge where int is 32 bits;
+			// Validate reports anything below 1.
+			s.Approvals = int(min(max(n, 0), math.MaxInt32))
+		}
+	}
+	if r.Approvers != nil {
+		s.Approvers, s.approversSet = c.strList(path+".approvers", r.Approvers), true
 	}
 	if s.With == nil {
 		s.With = map[string]any{}

@@ -30,6 +30,16 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 // plus an optional leading "<n>d" for days. Negative durations are refused:
 // no timeout, RTO or wait in a runbook is ever negative.
 func ParseDuration(s string) (time.Duration, error) {
+	return parseDurationUpTo(s, maxDays, "ten years")
+}
+
+// maxDays bounds the day count of a duration: ten years is longer than any
+// timeout, RTO or wait a runbook has reason to write.
+const maxDays = 3650
+
+// parseDurationUpTo is ParseDuration with another bound on the day count,
+// named by limit in the error: Object Lock retention may be a century.
+func parseDurationUpTo(s string, maxDays float64, limit string) (time.Duration, error) {
 	text := strings.TrimSpace(s)
 	if text == "" {
 		return 0, fmt.Errorf("empty duration")
@@ -43,8 +53,8 @@ func ParseDuration(s string) (time.Duration, error) {
 		switch {
 		case err != nil || n < 0:
 			return 0, fmt.Errorf("invalid duration %q: days must come first, as in \"1d12h\"", s)
-		case n > 3650:
-			return 0, fmt.Errorf("duration %q is longer than ten years", s)
+		case n > maxDays:
+			return 0, fmt.Errorf("duration %q is longer than %s", s, limit)
 		}
 		days = time.Duration(n * 24 * float64(time.Hour))
 		text = text[i+1:]

@@ -3,6 +3,7 @@ package runbooks_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/drpilot/drpilot/runbooks"
@@ -22,6 +23,15 @@ func FuzzLoadValidate(f *testing.F) {
 			f.Add(src)
 		}
 	}
+	// The team table and the approval fields, valid and with the
+	// mistakes their rules are about (testdata/valid/team.toml is seeded
+	// above).
+	f.Add([]byte(teamBase))
+	f.Add([]byte(strings.Replace(teamBase, `retention = "400d"`, `retention = "1.5d"`, 1)))
+	f.Add([]byte(strings.Replace(teamBase, `region = "recovery"`, `region = "${runbook.regions.primary}"`, 1)))
+	f.Add([]byte(strings.Replace(teamBase, "[runbook.team]\n", "[runbook.teams]\n", 1)))
+	f.Add([]byte(strings.Replace(teamBase, `approvers = ["alice", "bob", "carol"]`, `approvers = ["alice", "alice", 3]`, 1)))
+	f.Add([]byte("format = 1\n[runbook.team]\nretention = \"36500d\"\n[[steps]]\napprovals = -1\napprovers = []\n"))
 	f.Add([]byte("[[[[[[[[[["))
 	f.Add([]byte("a = [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]"))
 	f.Add([]byte("\x00\xff\xfe"))

@@ -48,6 +48,14 @@ type rawMeta struct {
 	Regions     *rawRegions `toml:"regions"`
 	NewRegions  any         `toml:"new_regions"`
 	Sensitive   any         `toml:"sensitive_vars"`
+	Team        *rawTeam    `toml:"team"`
+}
+
+type rawTeam struct {
+	Region      any `toml:"region"`
+	LockTable   any `toml:"lock_table"`
+	AuditBucket any `toml:"audit_bucket"`
+	Retention   any `toml:"retention"`
 }
 
 type rawRegions struct {
@@ -82,6 +90,8 @@ type rawStep struct {
 	With      any          `toml:"with"`
 	Require   []rawRequire `toml:"require"`
 	Outputs   any          `toml:"outputs"`
+	Approvals any          `toml:"approvals"`
+	Approvers any          `toml:"approvers"`
 }
 
 type rawRequire struct {
@@ -108,6 +118,7 @@ var schemaTables = map[string][]string{
 	"":                tomlKeys(rawDoc{}),
 	"runbook":         tomlKeys(rawMeta{}),
 	"runbook.regions": tomlKeys(rawRegions{}),
+	"runbook.team":    tomlKeys(rawTeam{}),
 	"contacts":        tomlKeys(rawContact{}),
 	"steps":           tomlKeys(rawStep{}),
 	"steps.require":   tomlKeys(rawRequire{}),
@@ -244,7 +255,7 @@ func shapeMessage(m string) string {
 	m = strings.Replace(m, "type mismatch for runbooks.", "wrong shape for ", 1)
 	m = strings.Replace(m, "incompatible types: TOML value has type ", "wrong shape: found ", 1)
 	for raw, name := range map[string]string{
-		"rawMeta": "[runbook]", "rawRegions": "[runbook.regions]", "rawStep": "[[steps]]",
+		"rawMeta": "[runbook]", "rawRegions": "[runbook.regions]", "rawTeam": "[runbook.team]", "rawStep": "[[steps]]",
 		"rawContact": "[[contacts]]", "rawRequire": "[[steps.require]]",
 		"[]map[string]interface {}": "an array of tables", "map[string]interface {}": "a table",
 		"[]map[string]any": "an array of tables", "map[string]any": "a table",
@@ -321,6 +332,8 @@ func schemaParent(k toml.Key) (string, bool) {
 		switch {
 		case k[0] == "runbook" && k[1] == "regions":
 			return "runbook.regions", true
+		case k[0] == "runbook" && k[1] == "team":
+			return "runbook.team", true
 		case k[0] == "steps" && k[1] == "require":
 			return "steps.require", true
 		}

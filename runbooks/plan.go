@@ -11,21 +11,23 @@ import (
 // the run: the dependency graph, the RTO budget, and per step the AWS calls
 // with their Region and parameters, the preconditions and the gate.
 type RunPlan struct {
-	File        string       `json:"file"`
-	SHA256      string       `json:"sha256"`
-	ID          string       `json:"id"`
-	Title       string       `json:"title"`
-	Description string       `json:"description,omitempty"`
-	Owner       string       `json:"owner,omitempty"`
-	Account     string       `json:"account,omitempty"`
-	Strategy    string       `json:"strategy,omitempty"`
-	Regions     Regions      `json:"regions"`
-	RPO         *Duration    `json:"rpo,omitempty"`
-	Budget      Budget       `json:"budget"`
-	Levels      [][]string   `json:"levels"`
-	Phases      []PlanPhase  `json:"phases"`
-	Warnings    []Diagnostic `json:"warnings,omitempty"`
-	Contacts    []Contact    `json:"contacts,omitempty"`
+	File        string  `json:"file"`
+	SHA256      string  `json:"sha256"`
+	ID          string  `json:"id"`
+	Title       string  `json:"title"`
+	Description string  `json:"description,omitempty"`
+	Owner       string  `json:"owner,omitempty"`
+	Account     string  `json:"account,omitempty"`
+	Strategy    string  `json:"strategy,omitempty"`
+	Regions     Regions `json:"regions"`
+	// Team is [runbook.team] with its Region resolved; nil without one.
+	Team     *Team        `json:"team,omitempty"`
+	RPO      *Duration    `json:"rpo,omitempty"`
+	Budget   Budget       `json:"budget"`
+	Levels   [][]string   `json:"levels"`
+	Phases   []PlanPhase  `json:"phases"`
+	Warnings []Diagnostic `json:"warnings,omitempty"`
+	Contacts []Contact    `json:"contacts,omitempty"`
 	// Secrets are the values of the runbook's sensitive vars, for what
 	// shows the plan's inputs to redact; never written out.
 	Secrets []string      `json:"-"`
@@ -78,6 +80,14 @@ type PlannedStep struct {
 	Outputs  []Output         `json:"outputs,omitempty"`
 	Undo     string           `json:"undo,omitempty"`
 	Critical bool             `json:"critical"`
+	// Approvals is how many distinct keys must approve the step, the
+	// operator's counting once: 1 is the operator alone. Approvers, when
+	// set, names the keys (keys/NAME.pub) whose approvals count. On a
+	// manual step what is approved is the checklist done, once the
+	// operator has ticked it; on any other step, its gate, before it runs
+	// (Validate refuses approvals > 1 where the gate is none).
+	Approvals int      `json:"approvals"`
+	Approvers []string `json:"approvers,omitempty"`
 }
 
 // PlannedCall is one AWS operation a step makes. Input is known for the
@@ -127,6 +137,11 @@ func Plan(rb *Runbook, cat Catalogue) (*RunPlan, Diagnostics) {
 	if rb.RPO.Duration > 0 {
 		p.RPO = &Duration{rb.RPO.Duration}
 	}
+	if rb.Team != nil {
+		team := *rb.Team
+		team.Region = rb.ResolveRegion(team.Region)
+		p.Team = &team
+	}
 	lookup := rb.StaticLookup()
 	for i := range rb.Steps {
 		ps, err := planStep(rb, cat, g, i, lookup)
@@ -167,6 +182,7 @@ func planStep(rb *Runbook, cat Catalogue, g *Graph, i int, lookup Lookup) (Plann
 		Doc: s.Doc, Mutating: IsMutating(rb, cat, i), Region: rb.ResolveRegion(s.Region),
 		Level: g.Level[i], Retries: s.Retries, OnFailure: s.OnFailure, Undo: s.Undo, Outputs: s.Outputs,
 		After: []string{}, Requires: []PlannedRequire{}, Calls: []PlannedCall{},
+		Approvals: max(s.Approvals, 1), Approvers: slices.Clone(s.Approvers),
 	}
 	if ps.Title == "" {
 		ps.Title = s.ID

@@ -53,6 +53,9 @@ func (p *RunPlan) writeHeader(tw *textWriter) {
 		tw.line("runbook   %s", strings.Join(facts, " · "))
 	}
 	tw.line("regions   primary %s → recovery %s", p.Regions.Primary, p.Regions.Recovery)
+	if t := p.Team; t != nil {
+		tw.line("team      lock table %s in %s · audit log s3://%s, retained %s", t.LockTable, t.Region, t.AuditBucket, t.Retention)
+	}
 	b := p.Budget
 	switch {
 	case b.RTO == nil:
@@ -93,6 +96,9 @@ func writeStep(tw *textWriter, s PlannedStep) {
 		after = strings.Join(s.After, ", ")
 	}
 	tw.line("     after     %s", after)
+	if s.Approvals > 1 || len(s.Approvers) > 0 {
+		tw.line("     %s", approvalsText(s))
+	}
 	if len(s.Params) > 0 {
 		tw.line("     with      %s", compactJSON(redactTexts(s.Params, s.secrets)))
 	}
@@ -130,6 +136,15 @@ func writeStep(tw *textWriter, s PlannedStep) {
 	if s.Undo != "" {
 		tw.line("     undo      %s", firstLine(s.Undo))
 	}
+}
+
+// approvalsText says who must approve: "approvals: 2 of alice, bob,
+// carol", or of any trusted key (keys/*.pub) when the step names none.
+func approvalsText(s PlannedStep) string {
+	if len(s.Approvers) == 0 {
+		return fmt.Sprintf("approvals: %d of any trusted keys", s.Approvals)
+	}
+	return fmt.Sprintf("approvals: %d of %s", s.Approvals, strings.Join(s.Approvers, ", "))
 }
 
 func gateText(g string) string {

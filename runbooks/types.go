@@ -57,6 +57,9 @@ type Runbook struct {
 	Vars     map[string]any
 	Contacts []Contact
 	Steps    []Step
+	// Team is [runbook.team], nil when the runbook has none: where a team
+	// running it from several machines keeps its lock and its audit log.
+	Team *Team
 
 	pos *positions
 	// hasMeta and rtoSet record whether the file has [runbook] and an
@@ -70,6 +73,21 @@ type Runbook struct {
 type Regions struct {
 	Primary  string `json:"primary"`
 	Recovery string `json:"recovery"`
+}
+
+// Team is [runbook.team] as written: Region may be empty (the recovery
+// Region) or an alias; the plan's copy has it resolved.
+type Team struct {
+	Region string `json:"region"`
+	// LockTable is the DynamoDB table (partition key "pk", a string) that
+	// holds the run's lock and the approvals of the other machines.
+	LockTable string `json:"lock_table"`
+	// AuditBucket is the S3 bucket, with Object Lock enabled, that keeps
+	// the run's audit log.
+	AuditBucket string `json:"audit_bucket"`
+	// Retention is the Object Lock retention of the log's objects, in
+	// whole days.
+	Retention Duration `json:"retention"`
 }
 
 // Contact is someone a notify step can reach, on any subset of channels.
@@ -106,7 +124,16 @@ type Step struct {
 	With    map[string]any
 	Require []Require
 	Outputs []Output
+	// Approvals is how many distinct keys must approve the step before it
+	// runs, the operator's own counting once; 0 means not set (1, the
+	// operator alone). Approvers, when set, names the keys (keys/NAME.pub
+	// next to the runbook) whose approvals count.
+	Approvals int
+	Approvers []string
 
+	// approvalsSet and approversSet record that the keys were written, so
+	// that approvals = 0 and approvers = [] are reported, not defaulted.
+	approvalsSet, approversSet bool
 	// checklistAtStep records a checklist written at the step level, which
 	// Load moves into With, so that diagnostics point where it was written.
 	checklistAtStep bool

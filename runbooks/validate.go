@@ -43,6 +43,7 @@ func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 		usedRegions: map[string]bool{},
 	}
 	v.header()
+	v.team()
 	v.contacts()
 	v.steps()
 	g := v.graph()

@@ -73,6 +73,15 @@ func (v *validator) step(i int) {
 	for j := range s.Require {
 		v.require(indexPath(path+".require", j), s, &s.Require[j])
 	}
+	// The gate as Plan resolves it; unknown when the action is.
+	gate := s.Confirm
+	if gate == "" && ok {
+		gate = ConfirmNone
+		if v.mutating[i] {
+			gate = ConfirmYes
+		}
+	}
+	v.approvals(i, gate)
 }
 
 // globalControlPlane warns when a step depends on a global service's

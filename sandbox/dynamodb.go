@@ -57,6 +57,10 @@ func registerDynamoDB(s *Sandbox) {
 		&operation{name: "DescribeTimeToLive", handler: dynamoDescribeTimeToLive},
 		&operation{name: "PutItem", mutating: true, handler: dynamoPutItem},
 		&operation{name: "GetItem", handler: dynamoGetItem},
+		&operation{name: "UpdateItem", mutating: true, handler: dynamoUpdateItem},
+		&operation{name: "DeleteItem", mutating: true, handler: dynamoDeleteItem},
+		&operation{name: "Query", handler: dynamoQuery},
+		&operation{name: "Scan", handler: dynamoScan},
 	)
 }
 
@@ -73,7 +77,7 @@ func (c *call) tableValue(region string, t *table) map[string]any {
 		"KeySchema":            t.KeySchema,
 		"AttributeDefinitions": t.Attrs,
 		"CreationDateTime":     t.Created,
-		"ItemCount":            len(t.items),
+		"ItemCount":            t.liveCount(c.now),
 		"TableSizeBytes":       0,
 		"BillingModeSummary":   map[string]any{"BillingMode": t.Billing},
 	}

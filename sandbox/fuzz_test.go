@@ -41,6 +41,15 @@ func FuzzServe(f *testing.F) {
 		// A gzip bomb: 64 MB of zeros in 64 KB of gzip.
 		{"dynamodb", "POST", "/", "DynamoDB_20120810.DescribeTable", string(gzipBomb(f, 64<<20)), ""},
 		{"monitoring", "POST", "/", "", "\x1f\x8b\x08\x00truncated", ""},
+		// Items and expressions, on a table the first seed makes.
+		{"dynamodb", "POST", "/", "DynamoDB_20120810.CreateTable", `{"TableName":"t","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"N"}]}`, ""},
+		{"dynamodb", "POST", "/", "DynamoDB_20120810.UpdateItem", `{"TableName":"t","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},"UpdateExpression":"SET #f = if_not_exists(#f, :z) + :o ADD s :s","ConditionExpression":"attribute_not_exists(pk) OR #f < :o","ExpressionAttributeNames":{"#f":"fence"},"ExpressionAttributeValues":{":z":{"N":"0"},":o":{"N":"1"},":s":{"SS":["x"]}},"ReturnValues":"ALL_NEW"}`, ""},
+		{"dynamodb", "POST", "/", "DynamoDB_20120810.Query", `{"TableName":"t","KeyConditionExpression":"pk = :p AND sk BETWEEN :a AND :b","FilterExpression":"size(s) > :a","ExpressionAttributeValues":{":p":{"S":"a"},":a":{"N":"0"},":b":{"N":"9"}},"Limit":1,"ExclusiveStartKey":{"pk":{"S":"a"},"sk":{"N":"0"}}}`, ""},
+		{"s3", "PUT", "/audit", "", "", ""},
+		{"s3", "PUT", "/audit", "", `<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>`, "object-lock"},
+		{"s3", "PUT", "/audit/k", "", `<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>2030-01-01T00:00:00Z</RetainUntilDate></Retention>`, "retention&versionId=x"},
+		{"s3", "DELETE", "/audit/k", "", "", "versionId=x"},
+		{"s3", "GET", "/audit", "", "", "versions&max-keys=0&key-marker=k&version-id-marker=x"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1], s[2], s[3], s[4], s[5])
@@ -76,7 +85,7 @@ func FuzzServe(f *testing.F) {
 		rec := httptest.NewRecorder()
 		sb.ServeHTTP(rec, req)
 		switch rec.Code {
-		case 200, 201, 400, 403, 404, 405, 409, 500, 503:
+		case 200, 201, 204, 400, 403, 404, 405, 409, 500, 503:
 		case 502, 413: // the simulated internet (/_sandbox/web/): an unresolvable host, a body too large
 		default:
 			t.Fatalf("status %d for %s %s %s %q", rec.Code, svc, m, path, body)

@@ -219,6 +219,10 @@ var dynamoAuthz = map[string]authzFunc{
 	"DescribeTimeToLive":        dynamoTableOp,
 	"PutItem":                   dynamoTableOp,
 	"GetItem":                   dynamoTableOp,
+	"UpdateItem":                dynamoTableOp,
+	"DeleteItem":                dynamoTableOp,
+	"Query":                     dynamoTableOp,
+	"Scan":                      dynamoTableOp,
 	"RestoreTableToPointInTime": func(r *authzReq) []check {
 		src := r.in("SourceTableArn")
 		if src == "" {
@@ -236,13 +240,62 @@ var dynamoAuthz = map[string]authzFunc{
 // s3Object is an object's ARN; S3 ARNs have no Region and no account.
 func (r *authzReq) s3ARN(resource string) string { return "arn:aws:s3:::" + resource }
 
+// s3ObjectARN is the ARN of the object the request names.
+func (r *authzReq) s3ObjectARN() string { return r.s3ARN(r.in("Bucket") + "/" + r.in("Key")) }
+
+// s3Versioned is action, or its version-specific form when the request
+// names a version (s3:GetObjectVersion for GetObject with versionId).
+func (r *authzReq) s3Versioned(action string) []check {
+	if r.in("versionId") != "" {
+		action += "Version"
+	}
+	return r.also(action, r.s3ObjectARN())
+}
+
+// s3Bypass adds s3:BypassGovernanceRetention when the request asks to
+// bypass GOVERNANCE retention, as S3 requires.
+func (r *authzReq) s3Bypass(checks []check) []check {
+	if strings.EqualFold(r.in("BypassGovernanceRetention"), "true") {
+		checks = append(checks, r.also("s3:BypassGovernanceRetention", r.s3ObjectARN())...)
+	}
+	return checks
+}
+
 var s3Authz = map[string]authzFunc{
-	"CreateBucket": func(r *authzReq) []check { return r.own(r.s3ARN(r.in("Bucket"))) },
-	"PutObject":    func(r *authzReq) []check { return r.own(r.s3ARN(r.in("Bucket") + "/" + r.in("Key"))) },
-	// HEAD of an object is authorized as reading it.
-	"HeadObject": func(r *authzReq) []check {
-		return r.also("s3:GetObject", r.s3ARN(r.in("Bucket")+"/"+r.in("Key")))
+	// Making a bucket with Object Lock also puts its lock configuration
+	// and turns versioning on.
+	"CreateBucket": func(r *authzReq) []check {
+		bucket := r.s3ARN(r.in("Bucket"))
+		checks := r.own(bucket)
+		if strings.EqualFold(r.in("ObjectLockEnabledForBucket"), "true") {
+			checks = append(checks, r.also("s3:PutBucketObjectLockConfiguration", bucket)...)
+			checks = append(checks, r.also("s3:PutBucketVersioning", bucket)...)
+		}
+		return checks
 	},
+	// A put that sets retention needs s3:PutObjectRetention too.
+	"PutObject": func(r *authzReq) []check {
+		checks := r.own(r.s3ObjectARN())
+		if r.in("ObjectLockMode") != "" || r.in("ObjectLockRetainUntilDate") != "" {
+			checks = append(checks, r.also("s3:PutObjectRetention", r.s3ObjectARN())...)
+		}
+		return checks
+	},
+	// HEAD of an object is authorized as reading it.
+	"HeadObject":   func(r *authzReq) []check { return r.s3Versioned("s3:GetObject") },
+	"GetObject":    func(r *authzReq) []check { return r.s3Versioned("s3:GetObject") },
+	"DeleteObject": func(r *authzReq) []check { return r.s3Bypass(r.s3Versioned("s3:DeleteObject")) },
+	"ListObjectVersions": func(r *authzReq) []check {
+		return r.also("s3:ListBucketVersions", r.s3ARN(r.in("Bucket")))
+	},
+	"PutObjectLockConfiguration": func(r *authzReq) []check {
+		return r.also("s3:PutBucketObjectLockConfiguration", r.s3ARN(r.in("Bucket")))
+	},
+	"GetObjectLockConfiguration": func(r *authzReq) []check {
+		return r.also("s3:GetBucketObjectLockConfiguration", r.s3ARN(r.in("Bucket")))
+	},
+	"PutObjectRetention": func(r *authzReq) []check { return r.s3Bypass(r.own(r.s3ObjectARN())) },
+	"GetObjectRetention": func(r *authzReq) []check { return r.own(r.s3ObjectARN()) },
 	"PutBucketReplication": func(r *authzReq) []check {
 		checks := r.also("s3:PutReplicationConfiguration", r.s3ARN(r.in("Bucket")))
 		return append(checks, r.passRole(str(r.c.document("ReplicationConfiguration"), "Role"), "s3")...)

@@ -45,8 +45,12 @@ func (p jsonProtocol) encode(w http.ResponseWriter, _ *service, _ string, result
 
 func (p jsonProtocol) encodeError(w http.ResponseWriter, _ *service, e *awsError, requestID string) {
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
-	writeJSON(w, e.Status, "application/x-amz-json-"+p.version,
-		map[string]any{"__type": e.Code, "message": e.Message}, requestID)
+	body := map[string]any{}
+	for k, v := range e.Extra {
+		body[k] = jsonValue(v)
+	}
+	body["__type"], body["message"] = e.Code, e.Message
+	writeJSON(w, e.Status, "application/x-amz-json-"+p.version, body, requestID)
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any, requestID string) {

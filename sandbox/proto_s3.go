@@ -18,10 +18,43 @@ import (
 // (no body at all for HEAD).
 type s3Protocol struct{}
 
-// s3Response is a result with headers; body nil means no body.
+// s3Response is a result with headers; body nil means no body, raw is
+// an object's content (GetObject), status the HTTP status when not 200.
 type s3Response struct {
 	headers map[string]string
 	body    any
+	raw     []byte
+	status  int
+}
+
+// s3Headers are the request headers handlers read, as input members: in
+// the input, a recording keeps them, and a replay sees them.
+var s3Headers = map[string]string{
+	"X-Amz-Bucket-Object-Lock-Enabled":    "ObjectLockEnabledForBucket",
+	"X-Amz-Object-Lock-Mode":              "ObjectLockMode",
+	"X-Amz-Object-Lock-Retain-Until-Date": "ObjectLockRetainUntilDate",
+	"X-Amz-Bypass-Governance-Retention":   "BypassGovernanceRetention",
+	"X-Amz-Object-Lock-Legal-Hold":        "ObjectLockLegalHoldStatus",
+	"Content-Md5":                         "ContentMD5",
+	"X-Amz-Sdk-Checksum-Algorithm":        "ChecksumAlgorithm",
+	"X-Amz-Trailer":                       "Trailer",
+}
+
+// headerInput copies s3Headers into input, and names an x-amz-checksum-*
+// header (a checksum of the body; not -mode or -type, which are not) as
+// Checksum.
+func headerInput(r *http.Request, input map[string]any) {
+	for h, member := range s3Headers {
+		if v := r.Header.Get(h); v != "" {
+			input[member] = v
+		}
+	}
+	for h := range r.Header {
+		lower := strings.ToLower(h)
+		if strings.HasPrefix(lower, "x-amz-checksum-") && lower != "x-amz-checksum-mode" && lower != "x-amz-checksum-type" {
+			input["Checksum"] = lower
+		}
+	}
 }
 
 func (s3Protocol) name() string { return "restXml-s3" }
@@ -31,10 +64,11 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 		r.URL.Path = "/" + bucket + r.URL.Path
 		r.URL.RawPath = ""
 	}
+	var trailers map[string]string
 	if strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
 		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-") {
 		var err error
-		if body, err = decodeAWSChunked(body); err != nil {
+		if body, trailers, err = decodeAWSChunkedTrailers(body); err != nil {
 			return "", nil, errorf("IncompleteBody", "the aws-chunked body is malformed: %v", err)
 		}
 	}
@@ -42,7 +76,11 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 	if !ok {
 		return "", nil, errorf("MethodNotAllowed", "no S3 operation at %s %s", r.Method, r.URL.Path)
 	}
+	headerInput(r, input)
 	if op.name == "PutObject" {
+		if err := verifyChecksums(r.Header, trailers, body); err != nil {
+			return op.name, nil, err
+		}
 		input["Body"] = body
 		input["ContentType"] = r.Header.Get("Content-Type")
 		return op.name, input, nil
@@ -78,26 +116,49 @@ func virtualHostBucket(host string) string {
 // the trailers. Signatures are not checked: the sandbox takes any
 // credentials.
 func decodeAWSChunked(body []byte) ([]byte, error) {
+	data, _, err := decodeAWSChunkedTrailers(body)
+	return data, err
+}
+
+// decodeAWSChunkedTrailers is decodeAWSChunked, with the trailers (such
+// as x-amz-checksum-crc32) by lower-case name.
+func decodeAWSChunkedTrailers(body []byte) ([]byte, map[string]string, error) {
 	rd := bufio.NewReader(bytes.NewReader(body))
 	var out bytes.Buffer
 	for {
 		line, err := rd.ReadString('\n')
 		if err != nil {
-			return nil, fmt.Errorf("chunk header: %w", err)
+			return nil, nil, fmt.Errorf("chunk header: %w", err)
 		}
 		sizeHex, _, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ";")
 		size, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
 		if err != nil || size < 0 || size > maxBody {
-			return nil, fmt.Errorf("chunk size %q", sizeHex)
+			return nil, nil, fmt.Errorf("chunk size %q", sizeHex)
 		}
 		if size == 0 {
-			return out.Bytes(), nil // trailers follow; the sandbox ignores them
+			return out.Bytes(), readTrailers(rd), nil
 		}
 		if _, err := io.CopyN(&out, rd, size); err != nil {
-			return nil, fmt.Errorf("chunk data: %w", err)
+			return nil, nil, fmt.Errorf("chunk data: %w", err)
 		}
 		if crlf, err := rd.ReadString('\n'); err != nil || strings.TrimRight(crlf, "\r\n") != "" {
-			return nil, fmt.Errorf("chunk not followed by CRLF")
+			return nil, nil, fmt.Errorf("chunk not followed by CRLF")
+		}
+	}
+}
+
+// readTrailers reads "name:value" lines up to a blank line or the end;
+// the trailer signature is not checked.
+func readTrailers(rd *bufio.Reader) map[string]string {
+	trailers := map[string]string{}
+	for {
+		line, err := rd.ReadString('\n')
+		name, value, ok := strings.Cut(strings.TrimRight(line, "\r\n"), ":")
+		if ok {
+			trailers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
+		}
+		if err != nil || strings.TrimSpace(line) == "" {
+			return trailers
 		}
 	}
 }
@@ -111,8 +172,18 @@ func (s3Protocol) encode(w http.ResponseWriter, svc *service, op string, result 
 		w.Header().Set(k, v)
 	}
 	w.Header().Set("X-Amz-Request-Id", requestID)
+	status := http.StatusOK
+	if resp.status != 0 {
+		status = resp.status
+	}
+	if resp.raw != nil {
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp.raw)))
+		w.WriteHeader(status)
+		_, _ = w.Write(resp.raw)
+		return
+	}
 	if resp.body == nil {
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(status)
 		return
 	}
 	var b strings.Builder

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"strconv"
@@ -26,6 +27,14 @@ type bucket struct {
 	replication  map[string]any // the ReplicationConfiguration as put
 	rules        []any
 	versioning   string // "" (never set), Enabled or Suspended
+	// history is every version of each key, delete markers too, oldest
+	// first; objects holds each key's current version (or a replica).
+	history    map[string][]*object
+	versionSeq int
+	// objectLock is Object Lock enabled; lockRule its default retention
+	// (Mode, Days or Years), nil for none.
+	objectLock bool
+	lockRule   map[string]any
 }
 
 type object struct {
@@ -38,6 +47,14 @@ type object struct {
 	from        *bucket   // a replica's source bucket and object
 	original    *object
 	replication *timeline // PENDING → COMPLETED on a replicated source
+	// VersionID is "null" for a version put while versioning was not
+	// Enabled; deleteMarker makes it a delete marker.
+	VersionID    string
+	deleteMarker bool
+	// lockMode (GOVERNANCE or COMPLIANCE) and retainUntil are its Object
+	// Lock retention; "" for none.
+	lockMode    string
+	retainUntil time.Time
 }
 
 func (s *s3State) dump(now time.Time) any {
@@ -62,6 +79,13 @@ func registerS3(s *Sandbox) {
 		&operation{name: "ListObjectsV2", method: "GET", path: "/{Bucket}?list-type", handler: s3ListObjectsV2},
 		&operation{name: "PutObject", mutating: true, method: "PUT", path: "/{Bucket}/{Key+}", handler: s3PutObject},
 		&operation{name: "HeadObject", method: "HEAD", path: "/{Bucket}/{Key+}", handler: s3HeadObject},
+		&operation{name: "GetObject", method: "GET", path: "/{Bucket}/{Key+}", handler: s3GetObject},
+		&operation{name: "DeleteObject", mutating: true, method: "DELETE", path: "/{Bucket}/{Key+}", handler: s3DeleteObject},
+		&operation{name: "ListObjectVersions", method: "GET", path: "/{Bucket}?versions", handler: s3ListObjectVersions},
+		&operation{name: "PutObjectLockConfiguration", mutating: true, method: "PUT", path: "/{Bucket}?object-lock", handler: s3PutObjectLockConfiguration},
+		&operation{name: "GetObjectLockConfiguration", method: "GET", path: "/{Bucket}?object-lock", handler: s3GetObjectLockConfiguration},
+		&operation{name: "PutObjectRetention", mutating: true, method: "PUT", path: "/{Bucket}/{Key+}?retention", handler: s3PutObjectRetention},
+		&operation{name: "GetObjectRetention", method: "GET", path: "/{Bucket}/{Key+}?retention", handler: s3GetObjectRetention},
 	)
 }
 
@@ -92,7 +116,13 @@ func s3CreateBucket(c *call) (any, error) {
 	if lc := str(c.document("CreateBucketConfiguration"), "LocationConstraint"); lc != "" {
 		region = lc
 	}
-	s.buckets[name] = &bucket{Name: name, Region: region, Created: c.now, objects: map[string]*object{}}
+	b := &bucket{Name: name, Region: region, Created: c.now, objects: map[string]*object{}}
+	// Object Lock at creation turns versioning on, for good (S3 refuses
+	// to suspend it on such a bucket).
+	if strings.EqualFold(str(c.input, "ObjectLockEnabledForBucket"), "true") {
+		b.objectLock, b.versioning = true, "Enabled"
+	}
+	s.buckets[name] = b
 	return s3Response{headers: map[string]string{"Location": "/" + name}}, nil
 }
 
@@ -151,9 +181,10 @@ func s3GetReplication(c *call) (any, error) {
 		"Role": str(b.replication, "Role"), "Rule": flattened(b.rules)}}}, nil
 }
 
-// s3PutObject stores an object; in a bucket that replicates it, it
-// starts PENDING and is COMPLETED (and its replica appears) after
-// s3Replication (see replicate).
+// s3PutObject stores an object: a new version in a versioned bucket,
+// with its Object Lock retention (s3_objectlock.go); in a bucket that
+// replicates it, it starts PENDING and is COMPLETED (and its replica
+// appears) after s3Replication (see replicate).
 func s3PutObject(c *call) (any, error) {
 	b, err := c.bucket()
 	if err != nil {
@@ -167,11 +198,21 @@ func s3PutObject(c *call) (any, error) {
 		body = []byte(b)
 	}
 	sum := md5.Sum(body)
+	if want := str(c.input, "ContentMD5"); want != "" && want != base64.StdEncoding.EncodeToString(sum[:]) {
+		return nil, errorf("BadDigest", "The Content-MD5 you specified did not match what we received.")
+	}
 	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now, content: body}
+	if err := c.putRetention(b, o); err != nil {
+		return nil, err
+	}
 	key := str(c.input, "Key")
-	b.objects[key] = o
+	b.addVersion(key, o)
 	c.replicate(b, key, o)
-	return s3Response{headers: map[string]string{"ETag": o.ETag}}, nil
+	h := map[string]string{"ETag": o.ETag}
+	if b.versioning != "" {
+		h["X-Amz-Version-Id"] = o.VersionID
+	}
+	return s3Response{headers: h}, nil
 }
 
 func s3HeadObject(c *call) (any, error) {
@@ -179,10 +220,15 @@ func s3HeadObject(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	o, ok := b.objects[str(c.input, "Key")]
-	if !ok || !c.arrived(o) {
-		return nil, notFound("NotFound", "Not Found")
+	o, err := c.objectVersion(b, true)
+	if err != nil {
+		return nil, err
 	}
+	return s3Response{headers: c.objectHeaders(b, o)}, nil
+}
+
+// objectHeaders are what HEAD and GET of an object answer with.
+func (c *call) objectHeaders(b *bucket, o *object) map[string]string {
 	h := map[string]string{"Content-Length": strconv.Itoa(o.Size), "ETag": o.ETag,
 		"Last-Modified": o.Modified.UTC().Format(http.TimeFormat), "Content-Type": o.Type}
 	switch {
@@ -194,5 +240,12 @@ func s3HeadObject(c *call) (any, error) {
 	if h["Content-Type"] == "" {
 		h["Content-Type"] = "binary/octet-stream"
 	}
-	return s3Response{headers: h}, nil
+	if b.versioning != "" && o.VersionID != "" {
+		h["X-Amz-Version-Id"] = o.VersionID
+	}
+	if o.lockMode != "" {
+		h["X-Amz-Object-Lock-Mode"] = o.lockMode
+		h["X-Amz-Object-Lock-Retain-Until-Date"] = o.retainUntil.UTC().Format(s3LockTime)
+	}
+	return h
 }

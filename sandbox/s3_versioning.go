@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,10 @@ func s3PutVersioning(c *call) (any, error) {
 	status := str(c.document("VersioningConfiguration"), "Status")
 	if status != "Enabled" && status != "Suspended" {
 		return nil, errorf("MalformedXML", "VersioningConfiguration Status must be Enabled or Suspended, not %q", status)
+	}
+	if b.objectLock && status != "Enabled" {
+		return nil, &awsError{Code: "InvalidBucketState", Status: http.StatusConflict,
+			Message: "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."}
 	}
 	b.versioning = status
 	return s3Response{}, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
@@ -44,8 +45,18 @@ func awsConfig(t *testing.T, endpoint, region string) aws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTPClient = readOnlyBodies{cfg.HTTPClient}
+	cfg.HTTPClient = readOnlyBodies{orDefaultClient(cfg.HTTPClient)}
 	return cfg
+}
+
+// orDefaultClient is the client the configuration chose, or the SDK's
+// default: LoadDefaultConfig sets none unless AWS_CA_BUNDLE is set, and
+// the wrapper needs one to call.
+func orDefaultClient(c aws.HTTPClient) aws.HTTPClient {
+	if c == nil {
+		return awshttp.NewBuildableClient()
+	}
+	return c
 }
 
 // readOnlyBodies wraps every request body so that it no longer offers
@@ -120,6 +131,6 @@ func benchConfig(b *testing.B, endpoint string) aws.Config {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.HTTPClient = readOnlyBodies{cfg.HTTPClient}
+	cfg.HTTPClient = readOnlyBodies{orDefaultClient(cfg.HTTPClient)}
 	return cfg
 }

@@ -100,6 +100,10 @@ type awsError struct {
 	Code    string
 	Message string
 	Status  int
+	// Extra are members the JSON protocols add to the error's body besides
+	// its type and message (DynamoDB's ConditionalCheckFailedException
+	// carries the item it failed on).
+	Extra map[string]any
 }
 
 func (e *awsError) Error() string { return e.Code + ": " + e.Message }

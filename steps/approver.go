@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
 )
 
@@ -29,6 +30,14 @@ type Gate struct {
 	Doc string
 	// Calls are the mutating requests the step will send, resolved.
 	Calls []CallInfo
+	// Approvals is how many distinct trusted keys must approve (the
+	// step's approvals, at least 1), and Approvers, when set, the names
+	// of the keys that may.
+	Approvals int
+	Approvers []string
+	// Requires describes the step's preconditions, which held when the
+	// gate was asked, for approvers who are not at the operator's screen.
+	Requires []string
 }
 
 // Failure is a question about a step that failed with on_failure = ask.
@@ -55,6 +64,10 @@ const (
 	// VerdictSetOutputs gives values for outputs a finished step did not
 	// produce (its query matched nothing), on resume.
 	VerdictSetOutputs Verdict = "set-outputs"
+	// VerdictDeny is an approver's refusal of a gate that needed several
+	// approvals: the step does not run, and the run stops there,
+	// resumably, until a person decides what becomes of it.
+	VerdictDeny Verdict = "deny"
 )
 
 // Decision is a verdict with who gave it and why.
@@ -67,6 +80,12 @@ type Decision struct {
 	// the operator gives because they did the step by hand: the steps
 	// after it use them.
 	Outputs map[string]any
+	// Approval is the signed statement behind the decision, when the gate
+	// needed approvals from several keys (see Gate.Approvals).
+	Approval *audit.ApprovalRecord
+	// Others are the decisions of the other approvers of such a gate,
+	// each logged as a decision of its own, before this one's effect.
+	Others []Decision
 }
 
 // Approver answers the executor's questions.
@@ -81,6 +100,10 @@ type Approver interface {
 // answer: the run stops resumably at that point, and says what it needs.
 // A decision is never made up in a person's absence.
 var ErrNobodyToAsk = errors.New("nobody to ask")
+
+// ErrRefused is a gated step's end when an approver refused it (see
+// VerdictDeny): like ErrNobodyToAsk, the run stops there, resumably.
+var ErrRefused = errors.New("the step's approval was refused")
 
 // HeadlessApprover answers without a person at the keyboard. With Yes it
 // approves every gate, because the operator approved the runbook's gates

@@ -83,7 +83,8 @@ func (s *StepRun) mutate(ctx context.Context, call CallInfo, simulated map[strin
 		return s.reuse(info, prior), nil
 	}
 	if _, err := s.exec.audit(audit.Entry{Type: audit.TypeAWSRequest, Step: s.plan.ID, Actor: actorDrpilot,
-		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: s.concealedInput(input), Attempt: s.attempt()}}); err != nil {
+		Data: awsRequestData{Call: info.ID, Operation: info.Operation, Region: region, Input: s.concealedInput(input), Attempt: s.attempt(),
+			Fence: s.exec.opts.Fence}}); err != nil {
 		// Write-ahead: a call the log cannot record is not sent.
 		return nil, fmt.Errorf("audit log: %w; %s was not sent", err, info.Operation)
 	}
@@ -257,6 +258,9 @@ type awsRequestData struct {
 	Region    string         `json:"region"`
 	Input     map[string]any `json:"input"`
 	Attempt   int            `json:"attempt"`
+	// Fence is the run lock's fencing token in a team run: which holder
+	// of the lease sent the request.
+	Fence int64 `json:"fence,omitempty"`
 	// DryRun marks a request that was not sent.
 	DryRun bool `json:"dry_run,omitempty"`
 }

@@ -34,6 +34,9 @@ type decisionData struct {
 	Gate string `json:"gate,omitempty"`
 	// Outputs are the values an operator gave for a skipped step.
 	Outputs map[string]any `json:"outputs,omitempty"`
+	// Approval is the signed statement of an approver of a gate that
+	// needed several.
+	Approval *audit.ApprovalRecord `json:"approval,omitempty"`
 }
 
 // Skip skips a step that has not finished: one not started yet is skipped

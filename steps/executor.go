@@ -84,6 +84,9 @@ type Options struct {
 	// at real speed while people read and decide, so that a scaled clock
 	// does not age recovery points while someone types.
 	Pace func(peopleOnly bool)
+	// Fence is the run lock's fencing token in a team run, written into
+	// every aws.request; 0 when the run holds no lock.
+	Fence int64
 }
 
 // PriorStep is the outcome of a step in a run being resumed.

@@ -54,7 +54,8 @@ func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
 		s.Note("dry-run: the checklist is shown, not ticked: %s", strings.Join(items, "; "))
 		return map[string]any{"Checklist": items}, nil
 	}
-	g := Gate{Step: s.ID(), Title: s.plan.Title, Confirm: "checklist", Checklist: items, Doc: s.plan.Doc}
+	g := Gate{Step: s.ID(), Title: s.plan.Title, Confirm: "checklist", Checklist: items, Doc: s.plan.Doc,
+		Approvals: s.plan.Approvals, Approvers: s.plan.Approvers}
 	d, err := askWithin(s.exec, func() (Decision, error) { return s.exec.opts.Approver.Approve(ctx, g) })
 	if err != nil {
 		return nil, err
@@ -68,6 +69,8 @@ func runManual(ctx context.Context, s *StepRun) (map[string]any, error) {
 	case VerdictAbort:
 		s.exec.abort(d.Reason)
 		return nil, errAborted{d.Reason}
+	case VerdictDeny:
+		return nil, fmt.Errorf("%w by %s: %s", ErrRefused, d.Actor, d.Reason)
 	}
 	return nil, fmt.Errorf("manual step: unexpected answer %q", d.Verdict)
 }

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
@@ -106,7 +107,25 @@ func (s *StepRun) gateFor(ctx context.Context, ps *runbooks.PlannedStep) (Gate, 
 	if err != nil {
 		return Gate{}, err
 	}
-	return Gate{Step: ps.ID, Title: ps.Title, Confirm: ps.Gate, Calls: s.gateCalls(reqs)}, nil
+	return Gate{Step: ps.ID, Title: ps.Title, Confirm: ps.Gate, Calls: s.gateCalls(reqs), Doc: ps.Doc,
+		Approvals: ps.Approvals, Approvers: ps.Approvers, Requires: requiresText(ps)}, nil
+}
+
+// requiresText describes a step's preconditions in a line each, for
+// approvers who read the gate away from the operator's screen.
+func requiresText(ps *runbooks.PlannedStep) []string {
+	var out []string
+	for _, r := range ps.Requires {
+		line := fmt.Sprintf("%s in %s", r.Call, r.Region)
+		if r.Query != "" {
+			line += ": " + r.Query
+		}
+		if len(r.Tests) > 0 {
+			line += " " + strings.Join(r.Tests, ", ")
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // primaryRequest is one request of operation, to the Region the step's

@@ -104,7 +104,7 @@ func (e *Executor) stoppedBy(ctx context.Context, i int, err error) (stepResult,
 	if skip, ok := errors.AsType[errSkipped](err); ok {
 		return e.skipped(i, skip), true
 	}
-	if errors.Is(err, ErrNobodyToAsk) {
+	if errors.Is(err, ErrNobodyToAsk) || errors.Is(err, ErrRefused) {
 		return stepResult{index: i, status: StatusPending, stop: true,
 			need: &Need{Step: e.steps[i].ID, Kind: NeedApproval}}, true
 	}
@@ -336,7 +336,10 @@ func (e *Executor) failurePolicy(ctx context.Context, ps *runbooks.PlannedStep, 
 
 // decision logs an Approver's answer.
 func (e *Executor) decision(step string, d Decision, gate string) {
-	e.record(audit.TypeDecision, step, d.Actor, decisionData{Decision: string(d.Verdict), Reason: d.Reason, Gate: gate, Outputs: d.Outputs})
+	for _, o := range d.Others {
+		e.record(audit.TypeDecision, step, o.Actor, decisionData{Decision: string(o.Verdict), Reason: o.Reason, Gate: gate, Approval: o.Approval})
+	}
+	e.record(audit.TypeDecision, step, d.Actor, decisionData{Decision: string(d.Verdict), Reason: d.Reason, Gate: gate, Outputs: d.Outputs, Approval: d.Approval})
 }
 
 // record appends an event whose failure to be written is reported as a

@@ -33,6 +33,10 @@ func (e *Executor) passGate(ctx context.Context, sr *StepRun) error {
 		e.withdraw(ctx, sr)
 		e.abort(d.Reason)
 		return errAborted{d.Reason}
+	case VerdictDeny:
+		e.withdraw(ctx, sr)
+		e.emit(Event{Type: EventNote, Step: ps.ID, Message: fmt.Sprintf("refused by %s: %s; the run stops here, resumably", d.Actor, d.Reason)})
+		return fmt.Errorf("%w by %s: %s", ErrRefused, d.Actor, d.Reason)
 	}
 	return fmt.Errorf("approval: unexpected answer %q", d.Verdict)
 }

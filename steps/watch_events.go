@@ -185,20 +185,29 @@ func (r *LogReader) response(base Event, ev audit.Event) ([]Event, error) {
 	return []Event{base}, nil
 }
 
-// decision shows who decided what. An approval or a retry sets the step
-// running: the log has no line between the answer and the first request.
+// decision shows who decided what. An operator's approval or a retry
+// sets the step running: the log has no line between the answer and the
+// first request.
 func (r *LogReader) decision(base Event, ev audit.Event) ([]Event, error) {
-	var d decisionData
+	var d struct {
+		decisionData
+		Approval *audit.ApprovalRecord `json:"approval"`
+	}
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		return nil, dataError(ev, err)
 	}
 	base.Type = EventNote
 	base.Message = strings.TrimSpace(fmt.Sprintf("decision by %s: %s", ev.Actor, d.Decision))
+	if d.Approval != nil {
+		// One signed answer of several a gate may need: the step runs
+		// once its first request is logged, not on each approval.
+		base.Message = fmt.Sprintf("signed %s by %s (key %s)", d.Decision, d.Approval.Approver, d.Approval.Key)
+	}
 	if d.Reason != "" {
 		base.Message += " (" + d.Reason + ")"
 	}
 	var out []Event
-	if ev.Step != "" {
+	if ev.Step != "" && d.Approval == nil {
 		switch Verdict(d.Decision) {
 		case VerdictApprove:
 			out = r.runningEvent(base, 0)

@@ -69,7 +69,7 @@ const (
 
 // statementType names what a signed statement is, so that a signature
 // made for one purpose cannot be passed off as another.
-const statementType = "drpilot.approval.v1"
+const statementType = audit.ApprovalStatementType
 
 // Statement is one key's answer to a gate, as signed.
 type Statement struct {

@@ -34,7 +34,10 @@ type Lease struct {
 	Holder  string
 	Host    string
 	// Key is the fingerprint of the holder's signing key.
-	Key  string
+	Key string
+	// PID is the holder's process on Host: on that host, a lease whose
+	// process is gone can be taken over before it expires.
+	PID  int
 	Mode string
 	// Log is where the run's audit log is copied: s3://bucket/prefix/.
 	Log     string
@@ -87,7 +90,7 @@ func leaseKey(runbook string) string { return "lease#" + runbook }
 var leaseNames = map[string]string{
 	"#holder": "holder", "#host": "host", "#run": "run", "#key": "key", "#mode": "mode", "#log": "log",
 	"#started": "started", "#renewed": "renewed", "#expires": "expires", "#fence": "fence", "#state": "state",
-	"#from": "taken_over_from",
+	"#from": "taken_over_from", "#pid": "pid",
 }
 
 // Acquire takes the lease of want.Runbook for want's run when nobody
@@ -100,10 +103,15 @@ func (s *Store) Acquire(ctx context.Context, want Lease) (Lease, error) {
 // TakeOver takes a lease whose holder stopped renewing it: it succeeds
 // only if the lease is still the one seen (same fencing token) and has
 // expired, so that two engineers taking over at once cannot both win.
-func (s *Store) TakeOver(ctx context.Context, want Lease, seen Lease) (Lease, error) {
+// holderGone skips the expiry: the caller saw that the holder's process
+// is gone (on this host), and the lease would only outlive it.
+func (s *Store) TakeOver(ctx context.Context, want Lease, seen Lease, holderGone bool) (Lease, error) {
 	want.TakenOverFrom = fmt.Sprintf("%s on %s (run %s, fence %d)", seen.Holder, seen.Host, seen.Run, seen.Fence)
-	return s.take(ctx, want, "#fence = :seen AND (#expires <= :now OR #state = :released)",
-		map[string]types.AttributeValue{":seen": num(seen.Fence)})
+	condition := "#fence = :seen AND (#expires <= :now OR #state = :released)"
+	if holderGone {
+		condition = "#fence = :seen"
+	}
+	return s.take(ctx, want, condition, map[string]types.AttributeValue{":seen": num(seen.Fence)})
 }
 
 // take writes the lease under a condition, growing the fencing token.
@@ -115,13 +123,13 @@ func (s *Store) take(ctx context.Context, want Lease, condition string, extra ma
 		":mode": str(want.Mode), ":log": str(want.Log), ":started": str(want.Started.Format(time.RFC3339Nano)),
 		":renewed": str(want.Renewed.Format(time.RFC3339Nano)), ":expires": num(want.Expires.Unix()),
 		":held": str(stateHeld), ":released": str(stateReleased), ":zero": num(0), ":one": num(1),
-		":now": num(now.Unix()), ":from": str(want.TakenOverFrom),
+		":now": num(now.Unix()), ":from": str(want.TakenOverFrom), ":pid": num(int64(want.PID)),
 	}
 	for k, v := range extra {
 		values[k] = v
 	}
 	update := "SET #holder = :holder, #host = :host, #run = :run, #key = :key, #mode = :mode, #log = :log, " +
-		"#started = :started, #renewed = :renewed, #expires = :expires, #state = :held, #from = :from, " +
+		"#started = :started, #renewed = :renewed, #expires = :expires, #state = :held, #from = :from, #pid = :pid, " +
 		"#fence = if_not_exists(#fence, :zero) + :one"
 	out, err := s.ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.cfg.LockTable), Key: key(leaseKey(want.Runbook)),
@@ -214,7 +222,7 @@ func leaseOf(runbook string, item map[string]types.AttributeValue) Lease {
 	renewed, _ := time.Parse(time.RFC3339Nano, getS(item, "renewed"))
 	return Lease{
 		Runbook: runbook, Run: getS(item, "run"), Holder: getS(item, "holder"), Host: getS(item, "host"),
-		Key: getS(item, "key"), Mode: getS(item, "mode"), Log: getS(item, "log"),
+		Key: getS(item, "key"), PID: int(getN(item, "pid")), Mode: getS(item, "mode"), Log: getS(item, "log"),
 		Started: started, Renewed: renewed, Expires: time.Unix(getN(item, "expires"), 0).UTC(),
 		Fence: getN(item, "fence"), State: getS(item, "state"), TakenOverFrom: getS(item, "taken_over_from"),
 	}

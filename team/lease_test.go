@@ -51,7 +51,7 @@ func TestLeaseLifecycle(t *testing.T) {
 			t.Fatalf("message: %v", err)
 		}
 		// A take-over of a lease that is still renewed fails.
-		if _, err := s.TakeOver(ctx, bob, held.Lease); !errors.As(err, &held) {
+		if _, err := s.TakeOver(ctx, bob, held.Lease, false); !errors.As(err, &held) {
 			t.Fatalf("take-over of a live lease: %v", err)
 		}
 		c.t = c.t.Add(LeaseFor / 2)
@@ -68,12 +68,12 @@ func TestLeaseLifecycle(t *testing.T) {
 			t.Fatalf("an expired lease is not free without a take-over: %v", err)
 		}
 		seen := held.Lease
-		taken, err := s.TakeOver(ctx, bob, seen)
+		taken, err := s.TakeOver(ctx, bob, seen, false)
 		if err != nil || taken.Fence != 2 || taken.Holder != "bob" || !strings.Contains(taken.TakenOverFrom, "alice on laptop-a (run run-a, fence 1)") {
 			t.Fatalf("take-over: %+v %v", taken, err)
 		}
 		carol := Lease{Runbook: "store", Run: "run-c", Holder: "carol", Host: "laptop-c"}
-		if _, err := s.TakeOver(ctx, carol, seen); !errors.As(err, &held) || held.Lease.Holder != "bob" {
+		if _, err := s.TakeOver(ctx, carol, seen, false); !errors.As(err, &held) || held.Lease.Holder != "bob" {
 			t.Fatalf("a second take-over of the same lease must fail: %v", err)
 		}
 		if _, err := s.Renew(ctx, alice); !errors.Is(err, ErrLost) {

@@ -35,7 +35,9 @@ const (
 )
 
 // partName names a part of events.jsonl by the first and last line it holds.
-func partName(first, last int64) string { return fmt.Sprintf("%s%06d-%06d.jsonl", partsDir, first, last) }
+func partName(first, last int64) string {
+	return fmt.Sprintf("%s%06d-%06d.jsonl", partsDir, first, last)
+}
 
 // Copy is where the upload of a run's log stands.
 type Copy struct {
@@ -119,6 +121,7 @@ func (u *Uploader) Run(ctx context.Context, finalWait time.Duration) {
 	backoff := time.Second
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	u.Nudge() // the lines written before the copy started
 	for {
 		select {
 		case <-ctx.Done():

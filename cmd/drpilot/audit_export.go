@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,13 +16,14 @@ type exportOptions struct {
 	pub    string
 	format string
 	output string
+	s3     s3Flags
 	stdout io.Writer
 }
 
 func newAuditExportCommand() *cobra.Command {
 	opts := exportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export DIR",
+		Use:   "export DIR|s3://…",
 		Short: "Write a run's post-incident record",
 		Long: `export writes the record of the run in DIR for the post-incident review, from its
 audit log alone: the outcome, the RTO achieved (run start to end) and the RPO
@@ -36,10 +36,14 @@ something, and the verification verdict of the log.
 The record goes to stdout, or with -o to FILE, which is written whole or not
 at all (a temporary file renamed over FILE, mode 0644).
 
+An s3:// address reads a team run's copy in its audit bucket (docs/team.md), as
+audit verify does.
+
 A log that does not verify still gets a record, headed by its verdict; export
 then says why on stderr and exits 1.`,
 		Example: `  drpilot audit export RUN_DIR --pub keys/oncall.pub -o incident.md
-  drpilot audit export RUN_DIR --pub oncall.pub --format json | jq .steps`,
+  drpilot audit export RUN_DIR --pub oncall.pub --format json | jq .steps
+  drpilot audit export s3://acme-dr-audit/drpilot/store-region-failover/20261203T101500Z-1a2b3c/ --pub oncall.pub --region us-west-2`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout = cmd.OutOrStdout()
@@ -49,23 +53,23 @@ then says why on stderr and exits 1.`,
 	cmd.Flags().StringVar(&opts.format, "format", "md", "the record's format: md, html or json")
 	cmd.Flags().StringVar(&opts.pub, "pub", "", "the trusted public key (PEM, or note-verifier form)")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "", "write the record to FILE instead of stdout")
+	opts.s3.add(cmd)
 	return cmd
 }
 
-func runAuditExport(_ context.Context, opts exportOptions, dir string) error {
+func runAuditExport(ctx context.Context, opts exportOptions, location string) error {
 	if opts.format != "md" && opts.format != "html" && opts.format != "json" {
 		return badInput("--format %q: choose md, html or json", opts.format)
 	}
-	var trusted ed25519.PublicKey
-	if opts.pub != "" {
-		data, err := os.ReadFile(opts.pub)
-		if err != nil {
-			return badInput("cannot read the trusted key: %v", unwrapPath(err))
-		}
-		if trusted, err = audit.ParsePublicKey(data); err != nil {
-			return badInput("%s: %v", opts.pub, err)
-		}
+	trusted, err := readTrustedKey(opts.pub)
+	if err != nil {
+		return err
 	}
+	dir, cleanup, err := localRun(ctx, location, opts.s3)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	rec, err := audit.Export(dir, trusted)
 	if err != nil {
 		return badInput("cannot read the run directory: %v", err)
@@ -81,7 +85,7 @@ func runAuditExport(_ context.Context, opts exportOptions, dir string) error {
 		return err
 	}
 	if rec.Verdict != audit.Valid {
-		return notValid(dir, rec, opts.pub != "")
+		return notValid(dir, location, rec, opts.pub != "")
 	}
 	return nil
 }
@@ -103,7 +107,7 @@ func writeRecord(w io.Writer, rec *audit.Record, format string) error {
 // written all the same, headed by its verdict; this line says on stderr,
 // which a redirected stdout does not hide, why the exit code is 1 and what
 // to do.
-func notValid(dir string, rec *audit.Record, pubGiven bool) error {
+func notValid(dir, location string, rec *audit.Record, pubGiven bool) error {
 	var todo string
 	switch {
 	case rec.Verdict == audit.UntrustedKey && throwawayFingerprint(dir) != "":
@@ -118,7 +122,7 @@ func notValid(dir string, rec *audit.Record, pubGiven bool) error {
 		todo = "; the log was changed or damaged after it was written: do not rely on the record"
 	}
 	return &exitError{code: exitFailed, err: fmt.Errorf("audit export: the record was written, but the log in %s is %s, not VALID: %s%s",
-		dir, rec.Verdict, rec.VerdictReason, todo)}
+		location, rec.Verdict, rec.VerdictReason, todo)}
 }
 
 // writeFileAtomic writes path through a temporary file in the same

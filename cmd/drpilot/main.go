@@ -137,7 +137,8 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCheckCommand(), newPlanCommand(), newPolicyCommand(), newKeygenCommand(), newPubkeyCommand(),
-		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newWatchCommand(), newSandboxCommand(), newVersionCommand())
+		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newApproveCommand(), newTeamCommand(),
+		newWatchCommand(), newSandboxCommand(), newVersionCommand())
 	return root
 }
 

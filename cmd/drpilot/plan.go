@@ -20,7 +20,7 @@ func newPlanCommand() *cobra.Command {
 	opts := planOptions{}
 	cmd := &cobra.Command{
 		Use:   "plan FILE",
-		Short: "Show what a runbook will do, without calling AWS",
+		Short: "Show what a runbook would do, calling no AWS",
 		Long: `plan validates a runbook and prints what it will do: the phases in order; for
 each step its gate, the AWS calls it will make in which Region with the
 parameters known before the run, its preconditions and expected duration; the

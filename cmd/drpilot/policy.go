@@ -22,7 +22,7 @@ func newPolicyCommand() *cobra.Command {
 	opts := policyOptions{}
 	cmd := &cobra.Command{
 		Use:   "policy FILE...",
-		Short: "Print the least-privilege IAM policy runbooks need",
+		Short: "Print the least-privilege IAM policy to run",
 		Long: `policy prints the IAM identity-based policy that lets the runbooks run, and
 nothing more: every IAM action their steps may call — each action's own
 operations, its waits and checks, aws.call's operation, every precondition,

@@ -21,7 +21,7 @@ import (
 func newResumeCommand() *cobra.Command {
 	opts := runOptions{}
 	cmd := &cobra.Command{
-		Use:   "resume DIR",
+		Use:   "resume DIR|s3://…",
 		Short: "Continue an interrupted run from its audit log",
 		Long: `resume continues the run whose audit log is in DIR, after a crash, a lost
 terminal or a killed process. It trusts only the log: steps the log records as
@@ -43,9 +43,16 @@ from the recording in DIR/sandbox (its scenario, then every change the run
 made, each at its simulated moment) and its clock carries on from the last
 moment the run saw. A recording that is missing, corrupt or lacks a change the
 log shows is refused (exit 2). Its records that carry a secret are sealed with
-a key derived from the run's signing key, which resume needs anyway.`,
+a key derived from the run's signing key, which resume needs anyway.
+
+A team run (a runbook with [runbook.team]) takes its run lock back first: once
+its lease expired, or at once when the process that held it on this machine is
+gone. Another machine resumes it from the copy of its log in the team's audit
+bucket: drpilot resume s3://BUCKET/drpilot/RUNBOOK_ID/RUN_ID/ --runbook FILE
+downloads the copy into a new run directory and carries on (docs/team.md).`,
 		Example: `  drpilot resume ~/.local/state/drpilot/runs/store-region-failover-20261121T031500Z-3f9a --headless --yes
-  drpilot resume RUNDIR --var db_password="$DB_PASSWORD"   # a sensitive var the run was given with --var`,
+  drpilot resume RUNDIR --var db_password="$DB_PASSWORD"   # a sensitive var the run was given with --var
+  drpilot resume s3://acme-dr-audit/drpilot/store-failover/RUN_ID/ --runbook runbooks/store-failover.toml`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdin, opts.stdout, opts.stderr = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -64,14 +71,20 @@ a key derived from the run's signing key, which resume needs anyway.`,
 	f.StringVar(&opts.decide.reason, "reason", "", "why: required with --decide STEP=skip and STEP=continue, and recorded with every decision")
 	f.BoolVar(&opts.adoptUnsigned, "adopt-unsigned", false, "adopt the decisions a crash left after the log's last signature without asking (check them first)")
 	f.StringVar(&opts.profile, "profile", "", profileUsage)
+	f.StringVar(&opts.runbook, "runbook", "", "the runbook, when it is not where the run began (required with an s3:// copy)")
+	f.StringVar(&opts.auditDir, "audit-dir", "", "with an s3:// copy: the new run directory it is copied into (default $XDG_STATE_HOME/drpilot/runs/<run id>)")
+	f.BoolVar(&opts.takeOver, "take-over", false, "team runbooks: take over a run lock another run holds and stopped renewing")
 	f.StringArrayVar(&opts.vars, "var", nil, "give again a sensitive var's value that the run was given with --var and its log keeps redacted, as NAME=VALUE (repeatable); checked against the log")
 	return cmd
 }
 
 // runResume reopens the log, rebuilds the run from it, and carries on.
-func runResume(ctx context.Context, opts runOptions, dir string) error {
+func runResume(ctx context.Context, opts runOptions, dir string) (err error) {
 	opts.timeScale = 1
 	if err := checkRunFlags(opts); err != nil {
+		return err
+	}
+	if dir, err = resumeFrom(ctx, opts, dir); err != nil {
 		return err
 	}
 	res, err := reopenForResume(opts, dir)
@@ -84,6 +97,9 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	opts.dryRun = start.Mode == string(steps.ModeDryRun)
 	if start.Mode == string(steps.ModeSandbox) && opts.profile != "" {
 		return badInput("--profile applies to live and --dry-run runs: %s was a --sandbox run, which never uses your AWS configuration", dir)
+	}
+	if opts.runbook != "" {
+		start.Runbook = opts.runbook // the run began on another machine, or the file moved
 	}
 	rb, plan, err := loadForResume(start, reopened.Events[0].Data, opts.vars, opts.stderr)
 	if err != nil {
@@ -116,6 +132,15 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 	if err != nil {
 		return badInput("cannot resume %s: %v", dir, err)
 	}
+	tr, err := joinTeam(ctx, opts, rb, plan, env, reopened.Writer.Run())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil && tr != nil && tr.stop == nil {
+			tr.finish() // the run never started: give the lock back
+		}
+	}()
 	answers, err := parseDecisions(opts.decide, rb, prior, actor())
 	if err != nil {
 		return err
@@ -125,14 +150,18 @@ func runResume(ctx context.Context, opts runOptions, dir string) error {
 			return fmt.Errorf("cannot resume %s: %w", dir, err)
 		}
 	}
-	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumedData(env, reopened, prior, opts, res.adopted)}); err != nil {
+	resumed := resumedData(env, reopened, prior, opts, res.adopted)
+	if info := tr.logInfo(); info != nil {
+		resumed["team"] = info
+	}
+	if _, err := reopened.Writer.Append(audit.Entry{Type: audit.TypeRunResumed, Actor: actor(), Data: resumed}); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	if err := answers.applyOutputs(reopened.Writer, prior, actor(), strings.TrimSpace(opts.decide.reason)); err != nil {
 		return err
 	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: reopened.Writer.Run(), log: reopened.Writer,
-		start: runStart(reopened), print: newPrinter(opts.stdout, opts.json), prior: prior, answers: answers}
+		start: runStart(reopened), print: newPrinter(opts.stdout, opts.json), prior: prior, answers: answers, team: tr}
 	r.print.begin(r)
 	if !opts.headless {
 		return r.executeTUI(ctx)

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
@@ -39,6 +40,11 @@ type runOptions struct {
 	profile        string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// runbook is resume's --runbook: the runbook's file on this machine.
+	runbook string
+	// takeOver and noLock are --take-over and --no-lock: what a team run
+	// does about a run lock it cannot simply take.
+	takeOver, noLock bool
 	// adoptUnsigned is resume's --adopt-unsigned: the decisions a crash
 	// left after the last signature are adopted without asking.
 	adoptUnsigned bool
@@ -78,6 +84,12 @@ the runbook does not allow stops the run, resumably, saying what to decide.
 --log-file keeps diagnostics (the AWS SDK's messages, every event) as JSON
 lines; under the terminal UI nothing else is written to the terminal.
 
+A runbook with [runbook.team] runs as a team incident (docs/team.md): a live
+run takes the run lock in the team's DynamoDB table (a second run anywhere is
+refused; --take-over takes an expired lock, --no-lock runs without it when the
+table cannot be reached), waits at steps with approvals = N for the other
+approvers (drpilot approve), and copies its audit log to the team's bucket.
+
 The run's audit log goes to --audit-dir, by default
 $XDG_STATE_HOME/drpilot/runs/<run id>. Ctrl-C, SIGTERM or SIGHUP stop it at a
 safe point, resumably: drpilot resume DIR carries it on, drpilot abort DIR
@@ -108,6 +120,8 @@ left), 2 bad input or refused to start, 3 paused or aborted.`,
 	f.StringArrayVar(&opts.vars, "var", nil, "override a runbook var, as NAME=VALUE (repeatable)")
 	f.StringVar(&opts.logFile, "log-file", "", "write diagnostics (the AWS SDK's messages, every event) to this file as JSON lines")
 	f.StringVar(&opts.profile, "profile", "", profileUsage)
+	f.BoolVar(&opts.takeOver, "take-over", false, "team runbooks: take over a run lock whose holder stopped renewing it (asks you to type the runbook's id)")
+	f.BoolVar(&opts.noLock, "no-lock", false, "team runbooks: run without the run lock when the lock table cannot be reached (recorded in the audit log)")
 	return cmd
 }
 
@@ -132,8 +146,14 @@ func runRun(ctx context.Context, opts runOptions, file string) error {
 		return err
 	}
 	defer env.close()
-	r, err := startRunLog(ctx, opts, rb, plan, env)
+	id := newRunID(rb, time.Now())
+	tr, err := joinTeam(ctx, opts, rb, plan, env, id)
 	if err != nil {
+		return err
+	}
+	r, err := startRunLog(ctx, opts, rb, plan, env, id, tr)
+	if err != nil {
+		tr.finish()
 		return err
 	}
 	if !opts.headless {

@@ -30,6 +30,8 @@ type preparedRun struct {
 	prior *steps.Prior
 	// answers are resume's decisions given in advance (--decide, --set).
 	answers *resumeDecisions
+	// team is the run's part in a team incident; nil outside one.
+	team *teamRun
 }
 
 // newRunID names a run: the runbook, the UTC start, and a few random
@@ -54,9 +56,8 @@ func defaultRunsDir() (string, error) {
 
 // startRunLog creates the run directory and its log, which binds the
 // runbook, the mode, the caller and the key, and announces the run.
-func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan *runbooks.RunPlan, env *runEnv) (*preparedRun, error) {
+func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan *runbooks.RunPlan, env *runEnv, id string, tr *teamRun) (*preparedRun, error) {
 	start := time.Now()
-	id := newRunID(rb, start)
 	dir := opts.auditDir
 	if dir == "" {
 		runs, err := defaultRunsDir()
@@ -70,7 +71,7 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 		Runbook: rb.File, RunbookSHA256: rb.SHA256, Version: v, Mode: string(env.mode), Account: env.account,
 		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
 		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars), RTO: target(rb.RTO), RPO: target(rb.RPO),
-		ProjectedRTO: plan.Budget.CriticalPath.String(),
+		ProjectedRTO: plan.Budget.CriticalPath.String(), Team: tr.logInfo(),
 	}, Secrets: rb.Secrets()})
 	if err != nil {
 		return nil, badInput("audit log: %v", err)
@@ -85,8 +86,16 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 	if err := env.recordSandbox(dir, id, log); err != nil {
 		return nil, err
 	}
+	if tr != nil && tr.noLock != "" {
+		// Running without the lock is the operator's decision, on the
+		// record before anything is sent.
+		if _, err := log.Append(audit.Entry{Type: audit.TypeDecision, Actor: actor(),
+			Data: map[string]any{"decision": "no-lock", "reason": tr.noLock}}); err != nil {
+			return nil, badInput("audit log: %v", err)
+		}
+	}
 	r := &preparedRun{opts: opts, rb: rb, plan: plan, env: env, id: id, log: log, start: start,
-		print: newPrinter(opts.stdout, opts.json)}
+		print: newPrinter(opts.stdout, opts.json), team: tr}
 	r.print.begin(r)
 	return r, nil
 }
@@ -121,10 +130,17 @@ func (r *preparedRun) newExecutor(approver steps.Approver, observers ...steps.Ob
 	if r.answers != nil && len(r.answers.failures) > 0 {
 		approver = steps.WithDecisions(approver, r.answers.failures)
 	}
+	if r.team != nil {
+		approver = &teamApprover{Approver: approver, tr: r.team, rb: r.rb, run: r.id, key: r.env.key, tell: func(e steps.Event) {
+			for _, o := range observers {
+				o.Event(e)
+			}
+		}}
+	}
 	eo := steps.Options{
 		Runbook: r.rb, Plan: r.plan, Catalogue: steps.Default(), Mode: r.env.mode, Clients: r.env.clients,
 		Audit: r.log, Approver: approver, Observers: observers,
-		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start,
+		Parallel: r.opts.parallel, RunID: r.id, StartedAt: r.start, Fence: r.team.fence(),
 	}
 	if r.prior != nil {
 		eo.Done, eo.Unanswered, eo.Failed, eo.Answered = r.prior.Done, r.prior.Unanswered, r.prior.Failed, r.prior.Answered
@@ -173,11 +189,13 @@ func (r *preparedRun) observers(first ...steps.Observer) []steps.Observer {
 // execute runs the executor headless until nothing more can run, and
 // reports.
 func (r *preparedRun) execute(ctx context.Context) error {
+	defer r.team.finish() // after the log's last checkpoint: its copy is the last upload
 	defer r.log.Close()
 	exec, err := r.newExecutor(steps.HeadlessApprover{Yes: r.opts.yes}, r.observers(r.print)...)
 	if err != nil {
 		return err
 	}
+	r.team.start(ctx, r.log, exec.Interrupt)
 	stop := interruptOn(ctx, exec)
 	defer stop()
 	sum, err := exec.Run(context.WithoutCancel(ctx))

@@ -77,12 +77,14 @@ func endUnstarted(ctx context.Context, exec *steps.Executor) (*steps.RunSummary,
 }
 
 func (r *preparedRun) executeTUI(ctx context.Context) error {
+	defer r.team.finish() // after the log's last checkpoint: its copy is the last upload
 	defer r.log.Close()
 	bridge := ui.NewBridge(nil)
 	exec, err := r.newExecutor(bridge, r.observers(bridge)...)
 	if err != nil {
 		return err
 	}
+	r.team.start(ctx, r.log, exec.Interrupt)
 	var (
 		sum     *steps.RunSummary
 		runErr  error

@@ -85,7 +85,7 @@ func (s *status) read(ctx context.Context) ui.WatchStatus {
 	}
 	gates := map[string]team.GateBody{}
 	for _, step := range waiting {
-		if !mayWaitForApprovals(w.rb, step) {
+		if !mayWaitForApprovals(w.plan, step) {
 			continue
 		}
 		if ws, g, ok := s.gate(ctx, step); ok {

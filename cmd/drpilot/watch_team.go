@@ -12,27 +12,30 @@ import (
 
 // teamConfigOf is a runbook's [runbook.team], its Region resolved, and
 // whether it has one.
-func teamConfigOf(rb *runbooks.Runbook) (team.Config, bool) {
-	// filled in when runbooks.Runbook.Team lands
-	_ = rb
-	return team.Config{}, false
+func teamConfigOf(plan *runbooks.RunPlan) (team.Config, bool) {
+	if plan == nil {
+		return team.Config{}, false
+	}
+	return teamConfig(plan)
 }
 
 // mayWaitForApprovals reports whether a waiting step may wait at a gate
-// for approvals, which the watch then reads from the lock table.
-func mayWaitForApprovals(rb *runbooks.Runbook, step string) bool {
-	// Every step until the runbook's steps carry Approvals (another
-	// branch); then those with approvals > 1, and any step the runbook
-	// does not list (the watch's tests give a runbook without steps).
-	_, _ = rb, step
-	return true
+// for approvals, which the watch then reads from the lock table: a step
+// with approvals > 1, or one the plan does not list (the watch's tests
+// give none).
+func mayWaitForApprovals(plan *runbooks.RunPlan, step string) bool {
+	if plan == nil {
+		return true
+	}
+	ps := plan.Step(step)
+	return ps == nil || ps.Approvals > 1
 }
 
-// openTeamStore is a Store on the standard AWS configuration (profile,
-// credentials, AWS_ENDPOINT_URL) for the team's Region: a watcher reads
-// the lock table and the audit bucket with their own credentials, through
-// the same client factory as a run's calls.
-func openTeamStore(ctx context.Context, profile string, cfg team.Config) (*team.Store, error) {
+// openWatchStore is a Store on the standard AWS configuration (profile,
+// credentials, AWS_ENDPOINT_URL) for a team's Region, or for an audit
+// bucket alone: a watcher reads the lock table and the bucket with their
+// own credentials, through the same client factory as a run's calls.
+func openWatchStore(ctx context.Context, profile string, cfg team.Config) (*team.Store, error) {
 	options := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region)}
 	if profile != "" {
 		options = append(options, config.WithSharedConfigProfile(profile))

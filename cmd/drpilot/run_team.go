@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps"
+	"github.com/drpilot/drpilot/team"
+)
+
+// teamRun is a live run's part in a team incident (docs/team.md): the
+// lease it holds on its runbook, the copy of its log in the audit bucket,
+// and the team's trusted keys, whose approvals its gates count.
+type teamRun struct {
+	store *team.Store
+	// lease is the lease held; zero with --no-lock.
+	lease team.Lease
+	// noLock says why the run holds no lock (--no-lock and the error
+	// that made it necessary), for the audit log.
+	noLock   string
+	keys     []team.TrustedKey
+	uploader *team.Uploader
+
+	// mu guards lease, which the renewal updates.
+	mu   sync.Mutex
+	stop context.CancelFunc
+	done sync.WaitGroup
+}
+
+// teamConfig is the plan's [runbook.team] as the team package takes it.
+func teamConfig(plan *runbooks.RunPlan) (team.Config, bool) {
+	if plan.Team == nil {
+		return team.Config{}, false
+	}
+	t := plan.Team
+	return team.Config{Region: t.Region, LockTable: t.LockTable, AuditBucket: t.AuditBucket, Retention: t.Retention.Duration}, true
+}
+
+// joinTeam takes the run lock of a live run of a runbook with
+// [runbook.team], before its log exists: a run that may not go ahead
+// leaves nothing behind. Dry runs and sandbox runs take no lock (see
+// docs/team.md). It returns nil when the run is not a team run.
+func joinTeam(ctx context.Context, opts runOptions, rb *runbooks.Runbook, plan *runbooks.RunPlan, env *runEnv, run string) (*teamRun, error) {
+	cfg, ok := teamConfig(plan)
+	if !ok || env.mode != steps.ModeLive {
+		return nil, nil
+	}
+	store, err := team.Open(env.clients, cfg)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := team.LoadKeys(filepath.Join(filepath.Dir(rb.File), "keys"))
+	if err != nil {
+		return nil, badInput("the team's keys: %v", err)
+	}
+	tr := &teamRun{store: store, keys: keys}
+	want := team.Lease{Runbook: rb.ID, Run: run, Holder: actor(), Host: hostname(), PID: os.Getpid(),
+		Key: audit.Fingerprint(env.key.Public().(ed25519.PublicKey)), Mode: string(env.mode), Log: store.LogURL(rb.ID, run)}
+	tr.lease, err = store.Acquire(ctx, want)
+	var held *team.HeldError
+	switch {
+	case err == nil:
+		return tr, nil
+	case errors.As(err, &held):
+		if tr.lease, err = takeOver(ctx, opts, rb, store, want, held); err != nil {
+			return nil, err
+		}
+		return tr, nil
+	case opts.noLock:
+		tr.noLock = fmt.Sprintf("--no-lock: the run lock could not be taken (%v)", err)
+		return tr, nil
+	}
+	return nil, badInput("%v\nthe run lock cannot be taken, so nothing stops a second run of %s elsewhere: check the credentials and the team Region (%s); "+
+		"to run without the lock, give --no-lock (recorded in the audit log)", err, rb.ID, cfg.Region)
+}
+
+// takeOver decides what becomes of a lease somebody holds. A resumed run
+// takes its own lease back once its holder is gone: the lease expired, or
+// its process on this host no longer exists. Another run's lease is taken
+// over only with --take-over and a typed confirmation, and only then. A
+// lease that is renewed is never taken: its run may still be acting.
+func takeOver(ctx context.Context, opts runOptions, rb *runbooks.Runbook, store *team.Store, want team.Lease, held *team.HeldError) (team.Lease, error) {
+	l := held.Lease
+	gone := holderGone(l)
+	dead := held.Expired || gone
+	switch {
+	case l.Run == want.Run && dead:
+	case l.Run == want.Run:
+		return team.Lease{}, badInput("%v\nrun %s may still be running on %s (process %d): stop it there, or wait until its lease expires at %s and resume again",
+			held, l.Run, l.Host, l.PID, l.Expires.Local().Format("15:04:05"))
+	case dead && opts.takeOver:
+		if err := confirmTakeOver(opts, rb, held); err != nil {
+			return team.Lease{}, err
+		}
+	case dead:
+		return team.Lease{}, badInput("%v\nif that run is dead (its machine crashed), take the lock over with --take-over, after checking with %s", held, l.Holder)
+	default:
+		return team.Lease{}, badInput("%v (lease renewed %s ago)\n  follow it with: drpilot watch %s", held, time.Since(l.Renewed).Round(time.Second), rb.File)
+	}
+	lease, err := store.TakeOver(ctx, want, l, gone && !held.Expired)
+	if err != nil {
+		return team.Lease{}, badInput("taking the lock over: %v", err)
+	}
+	return lease, nil
+}
+
+// holderGone reports a lease held by a process of this host that no
+// longer exists (a crash, kill -9): it will not renew the lease.
+func holderGone(l team.Lease) bool {
+	if l.PID <= 0 || l.Host != hostname() || l.PID == os.Getpid() {
+		return false
+	}
+	err := syscall.Kill(l.PID, 0)
+	return errors.Is(err, syscall.ESRCH)
+}
+
+// confirmTakeOver asks the operator to type the runbook's id before an
+// expired lease is taken: the holder may be alive and cut off, and two
+// runs of one runbook would act twice. --yes confirms for scripts.
+func confirmTakeOver(opts runOptions, rb *runbooks.Runbook, held *team.HeldError) error {
+	fmt.Fprintf(opts.stderr, "drpilot: %v\n", held)
+	if opts.yes {
+		fmt.Fprintf(opts.stderr, "drpilot: taking the lock over (--take-over --yes)\n")
+		return nil
+	}
+	if opts.stdin == nil {
+		return badInput("--take-over needs the runbook's id typed at the prompt, or --yes")
+	}
+	fmt.Fprintf(opts.stderr, "Make sure %s's run is not running. Type the runbook's id (%s) to take the lock over: ", held.Lease.Holder, rb.ID)
+	line, err := bufio.NewReader(opts.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	if strings.TrimSpace(line) != rb.ID {
+		return badInput("the lock was not taken over: %q is not the runbook's id", strings.TrimSpace(line))
+	}
+	return nil
+}
+
+// logInfo is what run.start records about the lock.
+func (tr *teamRun) logInfo() map[string]any {
+	if tr == nil {
+		return nil
+	}
+	cfg := tr.store.Config()
+	info := map[string]any{"region": cfg.Region, "lock_table": cfg.LockTable, "audit_bucket": cfg.AuditBucket}
+	if tr.noLock != "" {
+		info["no_lock"] = tr.noLock
+		return info
+	}
+	info["fence"] = tr.lease.Fence
+	info["holder"], info["host"] = tr.lease.Holder, tr.lease.Host
+	if tr.lease.TakenOverFrom != "" {
+		info["taken_over_from"] = tr.lease.TakenOverFrom
+	}
+	return info
+}
+
+// fence is the fencing token every aws.request carries.
+func (tr *teamRun) fence() int64 {
+	if tr == nil {
+		return 0
+	}
+	return tr.lease.Fence
+}
+
+// start renews the lease and copies the log while the run runs. The
+// executor is interrupted, and sends nothing more, when the lease is lost
+// or would run out before a renewal gets through.
+func (tr *teamRun) start(ctx context.Context, log *audit.Writer, interrupt func(reason string)) {
+	if tr == nil {
+		return
+	}
+	ctx, tr.stop = context.WithCancel(context.WithoutCancel(ctx))
+	u, err := tr.store.NewUploader(ctx, log.Dir(), team.LogPrefix(tr.lease.Runbook, log.Run()))
+	if err != nil {
+		// The copy is a safeguard, not the run: it never stops one.
+		interruptNote(log, fmt.Sprintf("the audit log is not copied to the audit bucket: %v", err))
+	} else {
+		tr.uploader = u
+		log.OnSynced(u.Nudge)
+		tr.done.Add(1)
+		go func() { defer tr.done.Done(); u.Run(ctx, 10*time.Second) }()
+	}
+	if tr.noLock == "" {
+		tr.done.Add(1)
+		go func() { defer tr.done.Done(); tr.keepLease(ctx, interrupt) }()
+	}
+}
+
+// keepLease renews the lease every team.RenewEvery until ctx ends.
+func (tr *teamRun) keepLease(ctx context.Context, interrupt func(reason string)) {
+	tick := time.NewTicker(team.RenewEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		tr.mu.Lock()
+		lease := tr.lease
+		tr.mu.Unlock()
+		renewed, err := tr.store.Renew(ctx, lease)
+		switch {
+		case err == nil:
+			tr.mu.Lock()
+			tr.lease = renewed
+			tr.mu.Unlock()
+			continue
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, team.ErrLost):
+		case tr.store.Now().Before(lease.Expires.Add(-team.RenewEvery)):
+			continue // try again at the next tick, while the lease lasts
+		}
+		lost := fmt.Sprintf("the run lock on %s was lost (%v): this run sends nothing more; see who holds it with 'drpilot watch'", lease.Runbook, err)
+		interrupt(lost)
+		return
+	}
+}
+
+// finish releases the lease and waits for the last copy of the log.
+func (tr *teamRun) finish() {
+	if tr == nil {
+		return
+	}
+	if tr.stop != nil {
+		tr.stop()
+		tr.done.Wait()
+	}
+	if tr.noLock != "" || tr.lease.Fence == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := tr.store.Release(ctx, tr.lease); err != nil && !errors.Is(err, team.ErrLost) {
+		fmt.Fprintf(os.Stderr, "drpilot: the run lock could not be released (%v): it expires on its own in %s\n", err, team.LeaseFor)
+	}
+}
+
+// interruptNote writes a note of drpilot's into the log.
+func interruptNote(log *audit.Writer, text string) {
+	log.Append(audit.Entry{Type: audit.TypeNote, Actor: "drpilot", Data: map[string]any{"text": text}})
+}
+
+// hostname names this machine for the lease.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown host"
+	}
+	return h
+}
