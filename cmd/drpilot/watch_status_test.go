@@ -24,7 +24,7 @@ import (
 // moto_server started for the test.
 func motoStore(t *testing.T, ctx context.Context) *team.Store {
 	t.Helper()
-	endpoint := motoEndpoint(t)
+	endpoint := startMoto(t)
 	cfg := team.Config{Region: "us-west-2", LockTable: "runs", AuditBucket: fmt.Sprintf("audit-%d", time.Now().UnixNano()), Retention: 24 * time.Hour}
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region), config.WithBaseEndpoint(endpoint),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDWATCH", "watch-secret", "")),

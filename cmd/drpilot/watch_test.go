@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -144,7 +140,7 @@ func TestWatchRefusals(t *testing.T) {
 // uploader a run uses, is watched from its s3:// address, against
 // moto_server, an AWS emulator drpilot's authors did not write.
 func TestWatchAnS3Copy(t *testing.T) {
-	endpoint := motoEndpoint(t)
+	endpoint := startMoto(t)
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDWATCH")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "watch-secret")
@@ -180,39 +176,4 @@ func TestWatchAnS3Copy(t *testing.T) {
 		!strings.Contains(out, "ssm:PutParameter in eu-west-2: ok") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
-}
-
-// motoEndpoint starts a moto_server for a test, or skips saying why.
-func motoEndpoint(t *testing.T) string {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("no moto_server on this machine: the s3:// source is not tested against an AWS emulator")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(path, "-p", fmt.Sprint(port))
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Skipf("moto_server could not be started: %v", err)
-	}
-	go func() { // drain its log, which would otherwise block it
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-		}
-	}()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 300; i++ {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Skipf("moto_server did not answer on %s", url)
-	return ""
 }
