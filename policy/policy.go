@@ -75,6 +75,7 @@ func For(plans []*runbooks.RunPlan, mode Mode) Result {
 		for i := range p.Steps {
 			c.step(p, &p.Steps[i], mode)
 		}
+		c.team(p, mode)
 	}
 	perms := c.sorted()
 	return Result{Policy: document(perms), Permissions: perms}

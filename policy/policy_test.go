@@ -261,3 +261,57 @@ func TestS3IsNotHeldToRegions(t *testing.T) {
 		t.Fatal("no shipped runbook calls S3: the test checks nothing")
 	}
 }
+
+// TestTeamRunbookPolicy: a runbook with [runbook.team] needs its lock
+// table's items and its own prefix of the audit bucket, in the team
+// Region, and nothing of them in a dry run.
+func TestTeamRunbookPolicy(t *testing.T) {
+	src := []byte(`format = 1
+[runbook]
+id = "team-book"
+title = "t"
+account = "123456789012"
+[runbook.regions]
+primary = "us-east-1"
+recovery = "us-west-2"
+[runbook.team]
+lock_table = "drpilot-runs"
+audit_bucket = "acme-dr-audit"
+retention = "400d"
+[[steps]]
+id = "note"
+phase = "declare"
+action = "manual"
+`)
+	p := plan(t, "team.toml", src)
+	live := For([]*runbooks.RunPlan{p}, ModeLive)
+	want := map[string]string{
+		"dynamodb:UpdateItem":   "arn:aws:dynamodb:us-west-2:123456789012:table/drpilot-runs",
+		"dynamodb:GetItem":      "arn:aws:dynamodb:us-west-2:123456789012:table/drpilot-runs",
+		"s3:PutObject":          "arn:aws:s3:::acme-dr-audit/drpilot/team-book/*",
+		"s3:PutObjectRetention": "arn:aws:s3:::acme-dr-audit/drpilot/team-book/*",
+		"s3:ListBucket":         "arn:aws:s3:::acme-dr-audit",
+	}
+	for action, resource := range want {
+		found := false
+		for _, perm := range live.Permissions {
+			if perm.Action == action && slices.Contains(perm.Resources, resource) {
+				found = true
+				if strings.HasPrefix(action, "dynamodb:") && !slices.Equal(perm.Regions, []string{"us-west-2"}) {
+					t.Errorf("%s is not held to the team Region: %v", action, perm.Regions)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("the live policy lacks %s on %s", action, resource)
+		}
+	}
+	if got := Team(p).Permissions; len(got) != 9 {
+		t.Errorf("team init's policy has %d permissions, want 9", len(got))
+	}
+	for _, perm := range For([]*runbooks.RunPlan{p}, ModeDryRun).Permissions {
+		if strings.Contains(strings.Join(perm.Resources, ","), "drpilot-runs") || strings.Contains(strings.Join(perm.Resources, ","), "acme-dr-audit") {
+			t.Errorf("a dry run takes no lock and copies nothing, yet needs %s on %v", perm.Action, perm.Resources)
+		}
+	}
+}

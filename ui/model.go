@@ -46,6 +46,10 @@ type Options struct {
 	Verify func() string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Team, in a team run, says in a few words where the run lock and
+	// the copy of the log stand ("lock fence 3 · log copied"), for the
+	// run screen's header; nil outside a team run.
+	Team func() string
 	// Watch makes the screen a read-only view of a run carried out
 	// elsewhere (drpilot watch): it opens on the run screen, and Control,
 	// Run and Readiness are not used.

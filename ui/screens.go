@@ -195,6 +195,9 @@ func (m Model) runHeader() string {
 	if m.follow {
 		follow = " · following"
 	}
+	if m.opts.Team != nil {
+		follow += " · " + m.opts.Team()
+	}
 	watch := ""
 	if m.opts.Watch != nil {
 		watch = m.watchHeader() + "\n"

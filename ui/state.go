@@ -99,6 +99,9 @@ func (s *runState) apply(e steps.Event) {
 		st.preconditions = append(st.preconditions, *e.Precondition)
 	case steps.EventAwaiting:
 		st.status = stAwaiting
+		if e.Message != "" {
+			st.note = e.Message // who has approved, who is awaited
+		}
 	case steps.EventStepRunning:
 		st.status, st.attempt = stRunning, e.Attempt
 	case steps.EventCallSent, steps.EventCallDone:

@@ -78,6 +78,8 @@ func joinTeam(ctx context.Context, opts runOptions, rb *runbooks.Runbook, plan *
 			return nil, err
 		}
 		return tr, nil
+	case errors.Is(store.CheckTable(ctx), team.ErrMissing):
+		return nil, badInput("%v", store.CheckTable(ctx))
 	case opts.noLock:
 		tr.noLock = fmt.Sprintf("--no-lock: the run lock could not be taken (%v)", err)
 		return tr, nil
@@ -248,6 +250,33 @@ func (tr *teamRun) finish() {
 	defer cancel()
 	if err := tr.store.Release(ctx, tr.lease); err != nil && !errors.Is(err, team.ErrLost) {
 		fmt.Fprintf(os.Stderr, "drpilot: the run lock could not be released (%v): it expires on its own in %s\n", err, team.LeaseFor)
+	}
+}
+
+// status is what the run screen's header says about the lock and the
+// log's copy; nil outside a team run.
+func (tr *teamRun) status() func() string {
+	if tr == nil {
+		return nil
+	}
+	return func() string {
+		lock := "NO LOCK"
+		if tr.noLock == "" {
+			tr.mu.Lock()
+			lock = fmt.Sprintf("lock fence %d", tr.lease.Fence)
+			tr.mu.Unlock()
+		}
+		if tr.uploader == nil {
+			return lock + " · log NOT COPIED"
+		}
+		c := tr.uploader.Status()
+		switch {
+		case c.Behind == 0:
+			return lock + " · log copied"
+		case c.Err != nil:
+			return fmt.Sprintf("%s · log copy %d lines behind for %s (retrying)", lock, c.Behind, time.Since(c.Since).Round(time.Second))
+		}
+		return fmt.Sprintf("%s · log copy %d lines behind", lock, c.Behind)
 	}
 }
 

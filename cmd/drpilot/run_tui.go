@@ -105,7 +105,8 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		Verify:    func() string { return verdictLine(r) },
 		// The screen's clocks (the RTO, each step's time) read the run's
 		// one clock: the sandbox's in sandbox mode, as its events do.
-		Now: r.clock(),
+		Now:  r.clock(),
+		Team: r.team.status(),
 	})
 	// drpilot handles the signals, not the program: bubbletea's own
 	// handler quits at once on SIGTERM (and can hang if the program's

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drpilot/drpilot/runbooks"
-	"github.com/drpilot/drpilot/team"
+	"github.com/drpilot/drpilot/policy"
 )
 
 func newTeamCommand() *cobra.Command {
@@ -63,7 +63,7 @@ func runTeamInit(ctx context.Context, stdout, stderr io.Writer, profile, file st
 	if err != nil {
 		return badInput("%v", err)
 	}
-	policy, _ := json.MarshalIndent(team.Policy(store.Config(), rb.Account), "", "  ")
-	fmt.Fprintf(stdout, "\nThe engineers who run, approve and watch %s need this on them (drpilot policy %s includes it):\n%s\n", rb.ID, file, policy)
+	doc, _ := json.MarshalIndent(policy.Team(plan).Policy, "", "  ")
+	fmt.Fprintf(stdout, "\nThe engineers who run, approve and watch %s need this on them (drpilot policy %s includes it):\n%s\n", rb.ID, file, doc)
 	return nil
 }

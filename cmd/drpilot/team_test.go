@@ -18,7 +18,7 @@ import (
 // which drpilot's authors did not write, where the machine has it.
 func teamEndpoints(t *testing.T, f func(t *testing.T, endpoint string)) {
 	t.Run("sandbox", func(t *testing.T) {
-		srv := httptest.NewServer(sandbox.New(sandbox.Options{}))
+		srv := httptest.NewServer(sandbox.New(sandbox.Options{TimeScale: 1000}))
 		t.Cleanup(srv.Close)
 		f(t, srv.URL)
 	})
