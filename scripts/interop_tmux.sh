@@ -4,8 +4,9 @@
 # script reads the screen (capture-pane) and answers as an operator would
 # (Enter to start, space for each checklist item, y at each gate, the step
 # id at each typed one) until
-# the finish screen, then checks the exit code and the audit log. Skips,
-# and says so, where tmux is not on the machine.
+# the finish screen, then checks the exit code and the audit log. A second
+# session watches the run (drpilot watch RUN_DIR) from its log, read-only,
+# to its end. Skips, and says so, where tmux is not on the machine.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,19 +17,20 @@ command -v tmux >/dev/null || { echo "tmux smoke: no tmux on this machine: skipp
 runbook=${TMUX_RUNBOOK:-runbooks/ecs-fargate-failover.toml}
 work=$(mktemp -d)
 session=drpilot-smoke-$$
-trap 'tmux kill-session -t "$session" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'tmux kill-session -t "$session" 2>/dev/null; tmux kill-session -t "$session-watch" 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "tmux smoke: FAIL: $*"; tmux capture-pane -t "$session" -p 2>/dev/null | sed 's/^/  | /'; exit 1; }
 
 tmux new-session -d -s "$session" -x 120 -y 40 \
   "XDG_STATE_HOME=$work/state $bin run $runbook --sandbox --audit-dir $work/run; echo \$? > $work/exit; sleep 600"
-screen() { tmux capture-pane -t "$session" -p; }
-waitfor() { # pattern, seconds
-  for _ in $(seq $(($2 * 10))); do screen | grep -q -- "$1" && return 0; sleep 0.1; done
+screen() { tmux capture-pane -t "${1:-$session}" -p; }
+waitfor() { # pattern, seconds[, session]
+  for _ in $(seq $(($2 * 10))); do screen "${3:-$session}" | grep -q -- "$1" && return 0; sleep 0.1; done
   return 1
 }
 
 waitfor "Readiness" 20 || fail "no start screen"
 screen | grep -q "SANDBOX" || fail "the start screen does not show the mode"
+tmux new-session -d -s "$session-watch" -x 120 -y 40 "$bin watch $work/run; echo \$? > $work/watch-exit; sleep 600"
 tmux send-keys -t "$session" Enter
 for _ in $(seq 1200); do
   s=$(screen)
@@ -48,4 +50,11 @@ for _ in $(seq 100); do [ -s "$work/exit" ] && break; sleep 0.1; done
 [ "$(cat "$work/exit" 2>/dev/null)" = 0 ] || fail "drpilot exited $(cat "$work/exit" 2>/dev/null)"
 screen | grep -q "verify: drpilot audit verify" || fail "the finish lines are not left in the terminal"
 "$bin" audit verify "$work/run" --pub "$work/run/pub.pem" >/dev/null || fail "the audit log does not verify"
-echo "tmux smoke: $runbook through the terminal UI in tmux, answered from the screen: ok"
+waitfor "the run ended: SUCCEEDED" 20 "$session-watch" || { session=$session-watch; fail "the watch did not follow the run to its end"; }
+screen "$session-watch" | grep -q "WATCHING run" || { session=$session-watch; fail "the watch does not say whose run it shows"; }
+tmux send-keys -t "$session-watch" A
+waitfor "read-only: this is a watch" 5 "$session-watch" || { session=$session-watch; fail "a key that steers the run was not refused in the watch"; }
+tmux send-keys -t "$session-watch" q
+for _ in $(seq 100); do [ -s "$work/watch-exit" ] && break; sleep 0.1; done
+[ "$(cat "$work/watch-exit" 2>/dev/null)" = 0 ] || fail "drpilot watch exited $(cat "$work/watch-exit" 2>/dev/null)"
+echo "tmux smoke: $runbook through the terminal UI in tmux, answered from the screen, and watched from another: ok"

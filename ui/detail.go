@@ -23,6 +23,7 @@ func (m Model) stepDetail(w int) string {
 	fmt.Fprintf(&b, "%s %s\n", m.glyph(st.status), s.Title.Render(p.Title))
 	fmt.Fprintf(&b, "%s\n", s.Faint.Render(fmt.Sprintf("%s · %s · %s · gate %s · expect %s", p.ID, p.Action, p.Region, p.Gate, p.Expect)))
 	b.WriteString(m.questionBlock(st, w))
+	b.WriteString(m.watchBlock(p.ID, w))
 	if q := m.questionFor(p.ID); q != nil && q.gate != nil && q.gate.Confirm != "checklist" {
 		b.WriteString(m.gateRequests(q.gate, w)) // what will be sent, resolved
 	} else {

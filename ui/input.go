@@ -205,6 +205,8 @@ func (m Model) submit(p *prompt, text string) (tea.Model, tea.Cmd) {
 	}
 	m.prompt = nil
 	switch p.kind {
+	case promptWatchApprove, promptWatchDeny:
+		return m.submitAnswer(p, text)
 	case promptTypeID:
 		if text != p.step {
 			m.flash = "that is not the step id: not approved"

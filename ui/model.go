@@ -50,6 +50,10 @@ type Options struct {
 	// the copy of the log stand ("lock fence 3 · log copied"), for the
 	// run screen's header; nil outside a team run.
 	Team func() string
+	// Watch makes the screen a read-only view of a run carried out
+	// elsewhere (drpilot watch): it opens on the run screen, and Control,
+	// Run and Readiness are not used.
+	Watch *Watch
 }
 
 // screen is which of the three screens shows.
@@ -95,6 +99,8 @@ type Model struct {
 	summary *steps.RunSummary
 	runErr  error
 	verdict string // the audit log's verdict, once checked
+
+	watch WatchStatus // what a watch knows besides the events
 }
 
 // question is what the executor is waiting for the operator to answer.
@@ -132,6 +138,10 @@ const (
 	// the executor withdrew while the operator typed: the rest of what they
 	// type lands here, not on the keys' commands, until Enter or Esc.
 	promptWithdrawn
+	// promptWatchApprove and promptWatchDeny are a watcher's answer to a
+	// gate: the step id typed, or the reason for a denial.
+	promptWatchApprove
+	promptWatchDeny
 )
 
 // prompt is a line the operator types, and what it is for.
@@ -170,15 +180,22 @@ func New(opts Options) Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return Model{
+	m := Model{
 		opts: opts, styles: NewStyles(true), keys: DefaultKeyMap(), help: help.New(),
 		run: newRunState(opts.Plan), follow: true, now: opts.Now(),
 	}
+	if opts.Watch != nil {
+		m.screen = screenRun // the run has started, elsewhere
+	}
+	return m
 }
 
 // Init evaluates the readiness board and asks for the background colour.
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	if m.opts.Watch != nil {
+		cmds = append(cmds, tick())
+	}
 	if m.opts.Readiness != nil {
 		readiness := m.opts.Readiness
 		cmds = append(cmds, func() tea.Msg { return readinessMsg(readiness()) })
@@ -237,7 +254,14 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.flash = msg.err.Error()
 		}
+	case WatchStatus:
+		m.onWatchStatus(msg)
+	case watchAnsweredMsg:
+		m.onWatchAnswered(msg)
 	case tea.KeyPressMsg:
+		if m.opts.Watch != nil {
+			return m.onWatchKey(msg)
+		}
 		return m.onKey(msg)
 	}
 	return m, nil

@@ -162,7 +162,11 @@ func (m Model) runLayout() (listW, detailW, bodyH int) {
 	if m.prompt != nil {
 		promptLines = 2
 	}
-	bodyH = max(m.height-2-m.logHeight()-1-1-promptLines, 5)
+	headerLines := 2
+	if m.opts.Watch != nil {
+		headerLines = 3
+	}
+	bodyH = max(m.height-headerLines-m.logHeight()-1-1-promptLines, 5)
 	listW = min(44, m.width*2/5)
 	return listW, m.width - listW - 3, bodyH
 }
@@ -194,7 +198,11 @@ func (m Model) runHeader() string {
 	if m.opts.Team != nil {
 		follow += " · " + m.opts.Team()
 	}
-	return fmt.Sprintf("%s %s  %s\n%d done · %d running · %d failed · %d skipped of %d%s",
+	watch := ""
+	if m.opts.Watch != nil {
+		watch = m.watchHeader() + "\n"
+	}
+	return watch + fmt.Sprintf("%s %s  %s\n%d done · %d running · %d failed · %d skipped of %d%s",
 		m.modeBadge(), m.styles.Title.Render(m.opts.Plan.ID), clock, done, running, failed, skipped, len(m.run.steps), follow)
 }
 

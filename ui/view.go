@@ -60,6 +60,8 @@ func (m Model) footer() string {
 	add := func(k, what string) { parts = append(parts, m.styles.Key.Render(k)+" "+what) }
 	q := m.current()
 	switch {
+	case m.opts.Watch != nil:
+		m.watchFooter(add)
 	case m.screen == screenStart:
 		add("enter", "start the run")
 		add("q", "quit")
@@ -83,7 +85,7 @@ func (m Model) footer() string {
 	case len(m.questions) > 0:
 		add("f", fmt.Sprintf("show what waits for you (%d)", len(m.questions)))
 	}
-	if m.screen == screenRun && m.prompt == nil {
+	if m.screen == screenRun && m.prompt == nil && m.opts.Watch == nil {
 		add("↑↓", "select")
 		add("f", "follow")
 		add("n", "note")
