@@ -41,8 +41,8 @@ type teamRun struct {
 	// mu guards lease, which the renewal updates, and the copy's state.
 	mu      sync.Mutex
 	copyErr error // why the copy has not started
-	stop context.CancelFunc
-	done sync.WaitGroup
+	stop    context.CancelFunc
+	done    sync.WaitGroup
 }
 
 // lockPatience is how long run and resume try to take the run lock
