@@ -65,9 +65,6 @@ type status struct {
 	me    approver
 	mu    sync.Mutex
 	gates map[string]team.GateBody // the open gates, by step
-	// holder is the fingerprint of the key of the lease's holder, while
-	// the lease is this run's.
-	holder string
 }
 
 // read builds the screen's status: whose run, how fresh the log is, and
@@ -102,8 +99,7 @@ func (s *status) read(ctx context.Context) ui.WatchStatus {
 }
 
 // header says whose run it is: the lock's holder when the watch was given
-// a runbook, else where the log is read. It reads the lease whenever the
-// team's lock table is known, for the holder's key (see operators).
+// a runbook, else where the log is read.
 func (s *status) header(ctx context.Context) string {
 	w := s.w
 	head := "WATCHING run " + w.run
@@ -115,10 +111,6 @@ func (s *status) header(ctx context.Context) string {
 		return head + " — " + w.src.Where()
 	}
 	lease, found, err := w.store.Current(ctx, runbook)
-	s.holder = ""
-	if found && lease.Run == w.run {
-		s.holder = lease.Key
-	}
 	switch {
 	case w.leaseOf == "":
 		return head + " — " + w.src.Where()
@@ -150,34 +142,9 @@ func (s *status) gate(ctx context.Context, step string) (ui.WatchStep, team.Gate
 	if err != nil {
 		return ui.WatchStep{Approvals: "approvals: cannot be read: " + err.Error()}, g, true
 	}
-	t := team.Count(g, s.me.keys, append(answers, s.operators(g, answers)...))
+	t := team.Count(g, s.me.keys, answers) // the operator's approval is among them
 	t.Ignored = append(t.Ignored, bad...)
 	return ui.WatchStep{Approvals: tallyLine(t), Gate: gateLines(g), CannotApprove: s.cannot(g, t)}, g, true
-}
-
-// operators is the operator's own approval of a gate, when their key is
-// one of the team's and no answer of it is in the table: the run counts
-// the answer its operator gave at their screen, before it published the
-// gate, without writing it to the table (it goes into the log with the
-// others' once the gate is decided). The watch knows that key from the
-// lease, and counts it as the run does; it is shown, not signed anew.
-func (s *status) operators(g team.GateBody, answers []team.Approval) []team.Approval {
-	if s.holder == "" {
-		return nil
-	}
-	for _, a := range answers {
-		if a.Statement.Key == s.holder {
-			return nil
-		}
-	}
-	for _, k := range s.me.keys {
-		if k.Fingerprint == s.holder {
-			st := team.Statement{Runbook: g.Runbook, Run: g.Run, Step: g.Step, Digest: g.Digest(), Verdict: team.Approve,
-				Approver: k.Name, Key: k.Fingerprint}
-			return []team.Approval{{Statement: st, PublicKey: k.Public}}
-		}
-	}
-	return nil
 }
 
 // tallyLine is "approvals: 1 of 2 — alice ✓; awaiting bob, carol".
