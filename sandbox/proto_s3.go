@@ -54,6 +54,9 @@ func headerInput(r *http.Request, input map[string]any) {
 		if strings.HasPrefix(lower, "x-amz-checksum-") && lower != "x-amz-checksum-mode" && lower != "x-amz-checksum-type" {
 			input["Checksum"] = lower
 		}
+		if lower == "x-amz-checksum-mode" {
+			input["ChecksumMode"] = r.Header.Get(h)
+		}
 	}
 }
 
@@ -78,8 +81,12 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 	}
 	headerInput(r, input)
 	if op.name == "PutObject" {
-		if err := verifyChecksums(r.Header, trailers, body); err != nil {
+		name, value, err := verifyChecksums(r.Header, trailers, body)
+		if err != nil {
 			return op.name, nil, err
+		}
+		if name != "" {
+			input["StoredChecksum"] = map[string]any{"name": name, "value": value}
 		}
 		input["Body"] = body
 		input["ContentType"] = r.Header.Get("Content-Type")

@@ -42,6 +42,9 @@ type object struct {
 	ETag, Type  string
 	Modified    time.Time
 	content     []byte    // what CloudFormation reads a template from
+	// checksumHeader and checksum are the checksum the put gave
+	// (x-amz-checksum-sha256 and its value), returned to reads that ask.
+	checksumHeader, checksum string
 	replica     bool      // a copy made by replication
 	visibleAt   time.Time // a replica exists from then on, unless held (arrived)
 	from        *bucket   // a replica's source bucket and object
@@ -202,6 +205,9 @@ func s3PutObject(c *call) (any, error) {
 		return nil, errorf("BadDigest", "The Content-MD5 you specified did not match what we received.")
 	}
 	o := &object{Size: len(body), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, Type: str(c.input, "ContentType"), Modified: c.now, content: body}
+	if stored := obj(c.input, "StoredChecksum"); stored != nil {
+		o.checksumHeader, o.checksum = str(stored, "name"), str(stored, "value")
+	}
 	if err := c.putRetention(b, o); err != nil {
 		return nil, err
 	}
@@ -242,6 +248,9 @@ func (c *call) objectHeaders(b *bucket, o *object) map[string]string {
 	}
 	if b.versioning != "" && o.VersionID != "" {
 		h["X-Amz-Version-Id"] = o.VersionID
+	}
+	if o.checksum != "" && strings.EqualFold(str(c.input, "ChecksumMode"), "ENABLED") {
+		h[o.checksumHeader] = o.checksum
 	}
 	if o.lockMode != "" {
 		h["X-Amz-Object-Lock-Mode"] = o.lockMode

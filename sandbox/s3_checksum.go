@@ -32,7 +32,10 @@ var s3ChecksumAlgorithms = map[string]struct {
 	"sha256": {"SHA256", func(b []byte) []byte { s := sha256.Sum256(b); return s[:] }},
 }
 
-func verifyChecksums(h http.Header, trailers map[string]string, body []byte) *awsError {
+// verifyChecksums checks every checksum given and returns one of them
+// (its header's name and value), which S3 keeps with the object and
+// gives back to a GetObject or HeadObject that asks (x-amz-checksum-mode).
+func verifyChecksums(h http.Header, trailers map[string]string, body []byte) (name, value string, _ *awsError) {
 	given := map[string]string{}
 	for name := range h {
 		given[strings.ToLower(name)] = h.Get(name)
@@ -40,14 +43,15 @@ func verifyChecksums(h http.Header, trailers map[string]string, body []byte) *aw
 	for name, v := range trailers {
 		given[name] = v
 	}
-	for name, v := range given {
-		alg, ok := s3ChecksumAlgorithms[strings.TrimPrefix(name, "x-amz-checksum-")]
-		if !ok || !strings.HasPrefix(name, "x-amz-checksum-") {
+	for header, v := range given {
+		alg, ok := s3ChecksumAlgorithms[strings.TrimPrefix(header, "x-amz-checksum-")]
+		if !ok || !strings.HasPrefix(header, "x-amz-checksum-") {
 			continue
 		}
 		if base64.StdEncoding.EncodeToString(alg.sum(body)) != v {
-			return errorf("BadDigest", "The %s you specified did not match the calculated checksum.", alg.label)
+			return "", "", errorf("BadDigest", "The %s you specified did not match the calculated checksum.", alg.label)
 		}
+		name, value = header, v
 	}
-	return nil
+	return name, value, nil
 }

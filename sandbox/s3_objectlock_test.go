@@ -267,11 +267,36 @@ func TestS3TrailerChecksumChecked(t *testing.T) {
 	if err != nil || string(body) != "hello" || trailers["x-amz-checksum-crc32"] != "AAAAAA==" {
 		t.Fatalf("decode: %q %v %v", body, trailers, err)
 	}
-	if e := verifyChecksums(nil, trailers, body); e == nil || e.Code != "BadDigest" {
+	if _, _, e := verifyChecksums(nil, trailers, body); e == nil || e.Code != "BadDigest" {
 		t.Fatalf("a wrong trailing CRC32: %v", e)
 	}
 	trailers["x-amz-checksum-crc32"] = "NhCmhg=="
-	if e := verifyChecksums(nil, trailers, body); e != nil {
-		t.Fatalf("the right trailing CRC32: %v", e)
+	if name, value, e := verifyChecksums(nil, trailers, body); e != nil || name != "x-amz-checksum-crc32" || value != "NhCmhg==" {
+		t.Fatalf("the right trailing CRC32: %s %s %v", name, value, e)
+	}
+}
+
+// TestS3GetObjectGivesTheChecksumBack: a read that asks for checksums
+// (as the SDK's GetObject does by default) gets the one the put gave,
+// which the SDK then checks against the body, as with S3.
+func TestS3GetObjectGivesTheChecksumBack(t *testing.T) {
+	_, url := startSandbox(t, Options{})
+	client := s3.NewFromConfig(awsConfig(t, url, "us-west-2"), func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := client.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("sums"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: "us-west-2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("sums"), Key: aws.String("k"),
+		Body: strings.NewReader("hello"), ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.GetObject(ctx(t), &s3.GetObjectInput{Bucket: aws.String("sums"), Key: aws.String("k"), ChecksumMode: s3types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.ReadAll(out.Body)
+	out.Body.Close()
+	if aws.ToString(out.ChecksumSHA256) != "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=" {
+		t.Fatalf("checksum given back: %q", aws.ToString(out.ChecksumSHA256))
 	}
 }

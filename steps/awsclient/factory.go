@@ -94,6 +94,18 @@ func (f *Factory) Client(service, region string) (any, error) {
 	return c, nil
 }
 
+// withoutDebug drops the SDK's debug messages ("Response has no supported
+// checksum"), which say nothing an engineer can act on and would land on
+// their terminal, keeping its warnings (retries, clock skew).
+type withoutDebug struct{ inner logging.Logger }
+
+func (l withoutDebug) Logf(c logging.Classification, format string, v ...any) {
+	if c == logging.Debug || l.inner == nil {
+		return
+	}
+	l.inner.Logf(c, format, v...)
+}
+
 // customEndpoint reports whether calls go somewhere other than AWS's own
 // endpoints (the sandbox, an emulator), where S3 must use path-style
 // addressing because bucket host names do not resolve.
@@ -108,6 +120,7 @@ func (f *Factory) config(service, region string) aws.Config {
 	if f.opts.Logger != nil {
 		cfg.Logger = f.opts.Logger
 	}
+	cfg.Logger = withoutDebug{cfg.Logger}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
