@@ -38,18 +38,18 @@ type bucket struct {
 }
 
 type object struct {
-	Size        int
-	ETag, Type  string
-	Modified    time.Time
-	content     []byte    // what CloudFormation reads a template from
+	Size       int
+	ETag, Type string
+	Modified   time.Time
+	content    []byte // what CloudFormation reads a template from
 	// checksumHeader and checksum are the checksum the put gave
 	// (x-amz-checksum-sha256 and its value), returned to reads that ask.
 	checksumHeader, checksum string
-	replica     bool      // a copy made by replication
-	visibleAt   time.Time // a replica exists from then on, unless held (arrived)
-	from        *bucket   // a replica's source bucket and object
-	original    *object
-	replication *timeline // PENDING → COMPLETED on a replicated source
+	replica                  bool      // a copy made by replication
+	visibleAt                time.Time // a replica exists from then on, unless held (arrived)
+	from                     *bucket   // a replica's source bucket and object
+	original                 *object
+	replication              *timeline // PENDING → COMPLETED on a replicated source
 	// VersionID is "null" for a version put while versioning was not
 	// Enabled; deleteMarker makes it a delete marker.
 	VersionID    string
