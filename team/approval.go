@@ -36,6 +36,13 @@ type GateBody struct {
 	Approvers []string  `json:"approvers,omitempty"`
 	Operator  string    `json:"operator"`
 	Published time.Time `json:"published"`
+	// Round tells one asking of the gate from another: a run resumed
+	// after a refusal or a crash asks again, and the answers to the
+	// earlier asking do not count for it.
+	Round string `json:"round"`
+	// Fence is the fencing token of the lease the asking run held: a
+	// gate whose run no longer holds the lock waits for nobody.
+	Fence int64 `json:"fence"`
 }
 
 // GateCall is one request the step will send, resolved.
@@ -46,8 +53,7 @@ type GateCall struct {
 }
 
 // Digest binds an approval to what it approves: the runbook, the run,
-// the step, its gate and the requests it will send, and nothing that
-// changes between two publications of the same gate.
+// the step, its gate, the requests it will send, and the asking.
 func (g GateBody) Digest() string {
 	raw, _ := json.Marshal(struct {
 		RunbookSHA256 string     `json:"runbook_sha256"`
@@ -56,7 +62,8 @@ func (g GateBody) Digest() string {
 		Confirm       string     `json:"confirm"`
 		Calls         []GateCall `json:"calls"`
 		Checklist     []string   `json:"checklist"`
-	}{g.RunbookSHA256, g.Run, g.Step, g.Confirm, g.Calls, g.Checklist})
+		Round         string     `json:"round"`
+	}{g.RunbookSHA256, g.Run, g.Step, g.Confirm, g.Calls, g.Checklist, g.Round})
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
 }

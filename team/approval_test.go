@@ -157,3 +157,41 @@ func TestWaitForAnswersStopsWithTheRun(t *testing.T) {
 		}
 	})
 }
+
+// TestAskingIsTheLockHolders: a gate is answered only while the process
+// that published it holds the lock; once another takes the lock over, or
+// it is released, its gate waits for nobody.
+func TestAskingIsTheLockHolders(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		s, c := initStore(t, b)
+		ctx := testCtx(t)
+		lease, err := s.Acquire(ctx, Lease{Runbook: "store", Run: "run-a", Holder: "alice", Host: "laptop-a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := sampleGate()
+		g.Fence = lease.Fence
+		if err := s.PublishGate(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Asking(ctx, "store", "run-a", "promote"); err != nil {
+			t.Fatalf("the holder's asking: %v", err)
+		}
+		c.t = c.t.Add(2 * LeaseFor)
+		if _, err := s.Asking(ctx, "store", "run-a", "promote"); !errors.Is(err, ErrStale) {
+			t.Fatalf("the asking of a lease that expired: %v", err)
+		}
+		if _, err := s.TakeOver(ctx, Lease{Runbook: "store", Run: "run-a", Holder: "alice", Host: "laptop-b"}, lease, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Asking(ctx, "store", "run-a", "promote"); !errors.Is(err, ErrStale) {
+			t.Fatalf("the asking of the process that lost the lock: %v", err)
+		}
+		if err := s.CloseGate(ctx, "run-a", "promote", "approved"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Asking(ctx, "store", "run-a", "promote"); !errors.Is(err, ErrDecided) {
+			t.Fatalf("a decided gate: %v", err)
+		}
+	})
+}

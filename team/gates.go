@@ -170,3 +170,32 @@ func (s *Store) Answer(ctx context.Context, priv ed25519.PrivateKey, name string
 	}
 	return a, s.PutApproval(ctx, a)
 }
+
+// ErrStale is Asking's answer when the gate's run no longer holds the
+// lock with which it asked (it crashed, paused, or was taken over): no
+// one waits for answers to it, and a resumed run asks again.
+var ErrStale = errors.New("the process that asked no longer holds the run lock; when the run is resumed it asks again")
+
+// Asking reads the gate a run waits at now: published, not decided, by
+// the process that holds the runbook's lock. Answering any other would
+// answer a question nobody is asking.
+func (s *Store) Asking(ctx context.Context, runbook, run, step string) (GateBody, error) {
+	g, open, err := s.Gate(ctx, run, step)
+	switch {
+	case err != nil:
+		return GateBody{}, err
+	case !open:
+		return GateBody{}, ErrDecided
+	}
+	lease, found, err := s.Current(ctx, runbook)
+	switch {
+	case err != nil:
+		return GateBody{}, err
+	case !found || lease.Run != run || lease.Fence != g.Fence || !lease.Held(s.now()):
+		return GateBody{}, ErrStale
+	}
+	return g, nil
+}
+
+// ErrDecided is Asking's answer when the gate was decided already.
+var ErrDecided = errors.New("the gate is decided already")

@@ -105,7 +105,7 @@ func TestLockTableUnreachable(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		s := b.store(t, "us-west-2")
 		_, err := s.Acquire(testCtx(t), Lease{Runbook: "store", Run: "r"})
-		if err == nil || !strings.Contains(err.Error(), "lock table "+s.cfg.LockTable+" in us-west-2") {
+		if !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "lock table "+s.cfg.LockTable+" does not exist in us-west-2") {
 			t.Fatalf("acquire on a missing table: %v", err)
 		}
 		if err := s.CheckTable(testCtx(t)); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "drpilot team init") {

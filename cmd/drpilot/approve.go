@@ -163,15 +163,17 @@ func waitingGate(ctx context.Context, store *team.Store, rb *runbooks.Runbook, s
 	if !ok {
 		return team.GateBody{}, badInput("nobody has run %s with the team's lock table: there is no gate to approve", rb.ID)
 	}
-	g, open, err := store.Gate(ctx, lease.Run, step)
+	g, err := store.Asking(ctx, rb.ID, lease.Run, step)
 	switch {
 	case errors.Is(err, team.ErrNoGate):
 		return team.GateBody{}, badInput("run %s (%s on %s) is not waiting for approvals at step %s yet: try again when it is (drpilot watch %s shows it)",
 			lease.Run, lease.Holder, lease.Host, step, rb.File)
+	case errors.Is(err, team.ErrDecided):
+		return team.GateBody{}, badInput("the gate of step %s of run %s is decided already", step, lease.Run)
+	case errors.Is(err, team.ErrStale):
+		return team.GateBody{}, badInput("run %s is not waiting for approvals at step %s now: %v", lease.Run, step, err)
 	case err != nil:
 		return team.GateBody{}, badInput("%v", err)
-	case !open:
-		return team.GateBody{}, badInput("the gate of step %s of run %s is decided already", step, lease.Run)
 	}
 	return g, nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -139,6 +141,13 @@ func (a *teamApprover) progress(g steps.Gate, t team.Tally) {
 	a.tell(steps.Event{Type: steps.EventAwaiting, Step: g.Step, Message: msg, Time: a.tr.store.Now()})
 }
 
+// newRound names one asking of a gate.
+func newRound() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
 // gateBody is the gate as approvers on other machines see it.
 func (a *teamApprover) gateBody(g steps.Gate) team.GateBody {
 	calls := make([]team.GateCall, 0, len(g.Calls))
@@ -147,5 +156,5 @@ func (a *teamApprover) gateBody(g steps.Gate) team.GateBody {
 	}
 	return team.GateBody{Runbook: a.rb.ID, RunbookSHA256: a.rb.SHA256, Run: a.run, Step: g.Step, Title: g.Title, Doc: g.Doc,
 		Confirm: g.Confirm, Calls: calls, Checklist: g.Checklist, Requires: g.Requires, Approvals: g.Approvals, Approvers: g.Approvers,
-		Operator: actor(), Published: a.tr.store.Now().UTC()}
+		Operator: actor(), Published: a.tr.store.Now().UTC(), Round: newRound(), Fence: a.tr.fence()}
 }

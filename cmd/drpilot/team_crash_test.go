@@ -56,9 +56,20 @@ func TestTeamRunSurvivesTheLaptop(t *testing.T) {
 		if err := resumed.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// Bob approves the resumed run's asking: the gate the killed run
+		// published is answered by nobody now.
+		waitForAsking(t, store, run, 2, resumed, &rout)
 		approveWhenAsked(t, file, keys["bob"], resumed, &rout)
-		if err := resumed.Wait(); err != nil {
-			t.Fatalf("resume: %v\n%s", err, rout.String())
+		ended := make(chan error, 1)
+		go func() { ended <- resumed.Wait() }()
+		select {
+		case err := <-ended:
+			if err != nil {
+				t.Fatalf("resume: %v\n%s", err, rout.String())
+			}
+		case <-time.After(90 * time.Second):
+			resumed.Process.Kill()
+			t.Fatalf("the resumed run did not end after bob's approval:\n%s", rout.String())
 		}
 		if v := parameterVersion(t, "/shop/maintenance"); v != 1 {
 			t.Errorf("the parameter is at version %d: it was put more than once", v)
@@ -132,6 +143,22 @@ func waitForCopy(t *testing.T, store *team.Store, dir, run string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("the audit bucket never caught up with the log")
+}
+
+// waitForAsking waits until the run holding the lock with the given
+// fencing token has published its gate at freeze.
+func waitForAsking(t *testing.T, store *team.Store, run string, fence int64, cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		g, open, err := store.Gate(context.Background(), run, "freeze")
+		if err == nil && open && g.Fence == fence {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	t.Fatalf("the resumed run never asked again:\n%s", out.String())
 }
 
 // approveWhenAsked approves as bob once the resumed run asks.

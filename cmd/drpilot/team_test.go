@@ -160,3 +160,81 @@ func decisionsAndFences(t *testing.T, dir string) (approvers []string, fences []
 	}
 	return approvers, fences
 }
+
+// TestTeamRefusal: an approver's refusal stops the step before anything
+// is sent: the run pauses, resumably, its log holds the operator's
+// approval and the signed refusal with its reason, and verifies VALID.
+func TestTeamRefusal(t *testing.T) {
+	teamEndpoints(t, func(t *testing.T, endpoint string) {
+		liveAgainst(t, endpoint)
+		file, keys := teamBooks(t)
+		if code, out, errOut := drpilot(t, "team", "init", file); code != 0 {
+			t.Fatalf("team init: exit %d\n%s%s", code, out, errOut)
+		}
+		dir := runDir(t)
+		done := make(chan int, 1)
+		var runOut, runErr string
+		go func() {
+			var code int
+			code, runOut, runErr = drpilot(t, "run", file, "--headless", "--yes", "--key", keys["alice"], "--audit-dir", dir)
+			done <- code
+		}()
+		if code, _, errOut := drpilot(t, "approve", file, "freeze", "--key", keys["carol"], "--deny"); code != exitBadInput || !strings.Contains(errOut, "--deny needs --reason") {
+			t.Fatalf("a refusal without a reason: exit %d\n%s", code, errOut)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			code, _, errOut := drpilot(t, "approve", file, "freeze", "--key", keys["carol"], "--deny", "--reason", "the replica lags 40 minutes", "--yes")
+			if code == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the gate never waited for carol:\n%s", errOut)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		code := <-done
+		if code != exitAborted || !strings.Contains(runOut, "needs approval: step freeze") {
+			t.Fatalf("the refused run: exit %d\n%s%s", code, runOut, runErr)
+		}
+		log, _ := os.ReadFile(filepath.Join(dir, audit.EventsFile))
+		if !strings.Contains(string(log), `"decision":"deny","reason":"the replica lags 40 minutes"`) || strings.Contains(string(log), `"type":"aws.request"`) {
+			t.Errorf("the log of a refused step:\n%s", log)
+		}
+		approvers, _ := decisionsAndFences(t, dir)
+		if strings.Join(approvers, ",") != "alice,carol" {
+			t.Errorf("signed answers in the log: %v", approvers)
+		}
+		if rep := verifyRun(t, dir); rep.Verdict != audit.Incomplete || !rep.Paused || rep.Signed != rep.Lines || len(rep.Approvals) != 2 {
+			t.Errorf("verify: %+v", rep)
+		}
+		// Resumed, the gate is asked again: carol's refusal was an answer
+		// to the earlier asking, and bob's approval now completes it.
+		go func() {
+			var code int
+			code, runOut, runErr = drpilot(t, "resume", dir, "--headless", "--yes", "--key", keys["alice"])
+			done <- code
+		}()
+		approveUntilAccepted(t, file, keys["bob"])
+		if code := <-done; code != exitOK {
+			t.Fatalf("the resumed run: exit %d\n%s%s", code, runOut, runErr)
+		}
+	})
+}
+
+// approveUntilAccepted approves step freeze as the key's owner once the
+// run waits for it.
+func approveUntilAccepted(t *testing.T, file, key string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, _, errOut := drpilot(t, "approve", file, "freeze", "--key", key, "--yes")
+		if code == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run never waited for this approval:\n%s", errOut)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -138,6 +138,16 @@ func (s *status) gate(ctx context.Context, step string) (ui.WatchStep, team.Gate
 	if err != nil || !open {
 		return ui.WatchStep{}, team.GateBody{}, false
 	}
+	runbook := w.leaseOf
+	if runbook == "" && w.rb != nil {
+		runbook = w.rb.ID
+	}
+	if runbook != "" {
+		// Only the asking of the process that holds the lock waits.
+		if _, err := w.store.Asking(ctx, runbook, w.run, step); err != nil {
+			return ui.WatchStep{}, team.GateBody{}, false
+		}
+	}
 	answers, bad, err := w.store.Answers(ctx, w.run, step, s.me.keys)
 	if err != nil {
 		return ui.WatchStep{Approvals: "approvals: cannot be read: " + err.Error()}, g, true

@@ -83,7 +83,7 @@ func TestWatchShowsAndAnswersApprovals(t *testing.T) {
 	}
 	gate := team.GateBody{Runbook: "params", Run: run, Step: "set-flag", Title: "Turn maintenance mode on", Confirm: "type",
 		Calls:     []team.GateCall{{Operation: "ssm:PutParameter", Region: "eu-west-2", Input: map[string]any{"Name": "/shop/maintenance", "Value": "on"}}},
-		Approvals: 2, Approvers: []string{"alice", "bob", "carol"}, Operator: "alice", Published: time.Now()}
+		Approvals: 2, Approvers: []string{"alice", "bob", "carol"}, Operator: "alice", Published: time.Now(), Fence: lease.Fence}
 	if err := store.PublishGate(ctx, gate); err != nil {
 		t.Fatal(err)
 	}
