@@ -38,6 +38,9 @@ type teamRun struct {
 	keys     []team.TrustedKey
 	uploader *team.Uploader
 
+	// finished makes finish happen once: when the run ends, and again,
+	// to no effect, when the command returns.
+	finished sync.Once
 	// mu guards lease, which the renewal updates, and the copy's state.
 	mu      sync.Mutex
 	copyErr error // why the copy has not started
@@ -119,6 +122,9 @@ func takeOver(ctx context.Context, opts runOptions, rb *runbooks.Runbook, store 
 		return team.Lease{}, badInput("%v\nrun %s may still be running on %s (process %d): stop it there, or wait until its lease expires at %s and resume again",
 			held, l.Run, l.Host, l.PID, l.Expires.Local().Format("15:04:05"))
 	case dead && opts.takeOver:
+		if gone && !held.Expired {
+			fmt.Fprintf(opts.stderr, "drpilot: the process that held the lock on this host (%d) is gone\n", l.PID)
+		}
 		if err := confirmTakeOver(opts, rb, held); err != nil {
 			return team.Lease{}, err
 		}
@@ -277,6 +283,11 @@ func (tr *teamRun) finish() {
 	if tr == nil {
 		return
 	}
+	tr.finished.Do(tr.release)
+}
+
+// release is finish, once.
+func (tr *teamRun) release() {
 	if tr.stop != nil {
 		tr.stop()
 		tr.done.Wait()

@@ -99,6 +99,10 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 			close(started)
 			defer close(ended)
 			sum, runErr = exec.Run(context.WithoutCancel(ctx))
+			// The run has ended or paused, its log sealed or signed:
+			// the lock is free for the next run while the finish screen
+			// shows, and the copy gets the log's last lines.
+			r.team.finish()
 			return sum, runErr
 		},
 		Readiness: func() []steps.Readiness { return exec.Readiness(ctx) },
