@@ -56,9 +56,10 @@ func NewApprovalRecord(statement, signature []byte, pub ed25519.PublicKey, appro
 		PublicKey: string(pemText), Approver: approver, Key: Fingerprint(pub)}, nil
 }
 
-// approvalStatement is the signed statement's fields (team.Statement; the
-// audit package cannot import team, which imports it).
-type approvalStatement struct {
+// ApprovalStatement is what an approver signs: their answer to one
+// asking of a gate (team.Statement is this type; team gathers the
+// answers, audit checks them in the log).
+type ApprovalStatement struct {
 	Type     string `json:"type"`
 	Runbook  string `json:"runbook"`
 	Run      string `json:"run"`
@@ -120,8 +121,8 @@ func (v *verifier) approval(seq int64, e *Event) string {
 
 // checkApproval checks the record on its own: the signature over the
 // statement's bytes, and that the statement is an approval by that key.
-func checkApproval(rec ApprovalRecord) (approvalStatement, string) {
-	var st approvalStatement
+func checkApproval(rec ApprovalRecord) (ApprovalStatement, string) {
+	var st ApprovalStatement
 	pub, err := ParsePublicKey([]byte(rec.PublicKey))
 	if err != nil {
 		return st, "public_key: " + err.Error()
@@ -150,7 +151,7 @@ func checkApproval(rec ApprovalRecord) (approvalStatement, string) {
 
 // bindApproval checks that a valid statement is about this line: this
 // run, this step, the decision the line records, by the approver it names.
-func (v *verifier) bindApproval(st approvalStatement, rec ApprovalRecord, e *Event, decision string) string {
+func (v *verifier) bindApproval(st ApprovalStatement, rec ApprovalRecord, e *Event, decision string) string {
 	switch {
 	case st.Run != v.rep.Run:
 		return fmt.Sprintf("the statement approves run %q, not this run (%q)", st.Run, v.rep.Run)

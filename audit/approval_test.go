@@ -20,10 +20,10 @@ type signed struct {
 // signApproval signs a statement as team.Sign does (the audit package
 // cannot import team; team's own test checks team.Sign against Verify),
 // after edit has had its way with the statement.
-func signApproval(t *testing.T, priv ed25519.PrivateKey, name, run, step, verdict string, edit func(*approvalStatement)) signed {
+func signApproval(t *testing.T, priv ed25519.PrivateKey, name, run, step, verdict string, edit func(*ApprovalStatement)) signed {
 	t.Helper()
 	pub := priv.Public().(ed25519.PublicKey)
-	st := approvalStatement{Type: ApprovalStatementType, Runbook: "store-region-failover", Run: run, Step: step,
+	st := ApprovalStatement{Type: ApprovalStatementType, Runbook: "store-region-failover", Run: run, Step: step,
 		Digest: strings.Repeat("ab", 32), Verdict: verdict, Approver: name, Key: Fingerprint(pub), At: "2026-12-03T10:20:00Z"}
 	if edit != nil {
 		edit(&st)
@@ -119,9 +119,9 @@ func TestApprovalMismatches(t *testing.T) {
 			a.data.Approval.Signature = m.data.Approval.Signature
 			return a
 		}(), "the signature does not verify"},
-		{"statement names another key", signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", func(s *approvalStatement) { s.Key = "0123456789abcdef" }), "the statement names key 0123456789abcdef"},
+		{"statement names another key", signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", func(s *ApprovalStatement) { s.Key = "0123456789abcdef" }), "the statement names key 0123456789abcdef"},
 		{"record names another key", func() signed { a := ok(); a.data.Approval.Key = "0123456789abcdef"; return a }(), "the record names key 0123456789abcdef"},
-		{"not an approval", signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", func(s *approvalStatement) { s.Type = "drpilot.other.v1" }), `a "drpilot.other.v1"`},
+		{"not an approval", signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", func(s *ApprovalStatement) { s.Type = "drpilot.other.v1" }), `a "drpilot.other.v1"`},
 		{"another run", signApproval(t, bob, "bob", "run-0", "promote-replica", "approve", nil), `approves run "run-0"`},
 		{"another step", signApproval(t, bob, "bob", "run-1", "drop-tables", "approve", nil), `about step "drop-tables", not "promote-replica"`},
 		{"a deny logged as approve", func() signed {

@@ -74,7 +74,7 @@ func TestReviewerRecipe(t *testing.T) {
 	// alice's reason has what JSON escapes and what it does not: the
 	// statement's bytes must come out of jq exactly as they were signed.
 	approvedDir := writeApprovalRun(t, key,
-		signApproval(t, alice, "alice", "run-1", "promote-replica", "approve", func(s *approvalStatement) { s.Reason = "lag <1s & \"ok\" — é\\" }),
+		signApproval(t, alice, "alice", "run-1", "promote-replica", "approve", func(s *ApprovalStatement) { s.Reason = "lag <1s & \"ok\" — é\\" }),
 		signApproval(t, bob, "bob", "run-1", "promote-replica", "approve", nil))
 	if rep, _ := Verify(approvedDir, key.Public().(ed25519.PublicKey)); rep.Verdict != Valid || len(rep.Approvals) != 2 {
 		t.Fatalf("drpilot's verdict on the approved run: %+v", rep)

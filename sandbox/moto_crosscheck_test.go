@@ -3,9 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
+	"github.com/drpilot/drpilot/internal/moto"
 	"strings"
 	"testing"
 	"time"
@@ -17,38 +15,13 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// startMoto serves moto_server, an AWS emulator drpilot's authors did not
-// write, on a free port; the test skips, saying why, where it is absent.
+// startMoto serves moto_server for the cross-check, or skips saying why.
 func startMoto(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("moto cross-check: skipped in -short")
 	}
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto cross-check: no moto_server on this machine, so the sandbox's item and Object Lock semantics are not compared with an independent emulator")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(path, "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Skipf("moto cross-check: moto_server does not start: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for range 200 {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Skip("moto cross-check: moto_server did not answer within 10 s")
-	return ""
+	return moto.Start(t, "the sandbox's item and Object Lock semantics are not compared with an independent emulator")
 }
 
 // crossCheckItems runs the lease pattern and returns what each step

@@ -78,19 +78,9 @@ const (
 // made for one purpose cannot be passed off as another.
 const statementType = audit.ApprovalStatementType
 
-// Statement is one key's answer to a gate, as signed.
-type Statement struct {
-	Type     string `json:"type"`
-	Runbook  string `json:"runbook"`
-	Run      string `json:"run"`
-	Step     string `json:"step"`
-	Digest   string `json:"digest"`
-	Verdict  string `json:"verdict"`
-	Reason   string `json:"reason,omitempty"`
-	Approver string `json:"approver"`
-	Key      string `json:"key"`
-	At       string `json:"at"`
-}
+// Statement is one key's answer to a gate, as signed: the audit log's
+// own type, which verify checks.
+type Statement = audit.ApprovalStatement
 
 // Approval is a signed statement: the statement's exact bytes, the
 // Ed25519 signature over them, and the signer's public key.

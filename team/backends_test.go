@@ -2,14 +2,11 @@ package team
 
 import (
 	"context"
-	"fmt"
+	"github.com/drpilot/drpilot/internal/moto"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,45 +43,9 @@ func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 	})
 }
 
-var moto struct {
-	once sync.Once
-	url  string
-	err  error
-}
-
-// motoServer starts one moto_server for the package's tests, or skips.
+// motoServer starts a moto_server for one test, or skips.
 func motoServer(t *testing.T) string {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("no moto_server on this machine: the team flow is not cross-checked against an independent emulator")
-	}
-	moto.once.Do(func() {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			moto.err = err
-			return
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		cmd := exec.Command(path, "-p", fmt.Sprint(port))
-		if moto.err = cmd.Start(); moto.err != nil {
-			return
-		}
-		moto.url = fmt.Sprintf("http://127.0.0.1:%d", port)
-		for i := 0; i < 300; i++ {
-			resp, err := http.Get(moto.url + "/moto-api/")
-			if err == nil {
-				resp.Body.Close()
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		moto.err = fmt.Errorf("moto_server did not answer on %s", moto.url)
-	})
-	if moto.err != nil {
-		t.Skipf("moto_server could not be started: %v", moto.err)
-	}
-	return moto.url
+	return moto.Start(t, "the team flow is not cross-checked against an independent emulator")
 }
 
 // store returns a Store on the backend, with its own table and bucket

@@ -5,15 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
+	"github.com/drpilot/drpilot/internal/moto"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	neturl "net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,31 +31,7 @@ import (
 
 // startMoto starts a moto_server for one test, or skips saying why.
 func startMoto(t *testing.T) string {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("no moto_server on this machine: the s3:// copy is not checked against an independent emulator")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(path, "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Skipf("moto_server could not be started: %v", err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for i := 0; i < 300; i++ {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Skipf("moto_server did not answer on %s", url)
-	return ""
+	return moto.Start(t, "drpilot's team flow and s3:// copies are not checked against an independent emulator")
 }
 
 // s3Backend is an AWS-compatible endpoint the s3:// commands are run
