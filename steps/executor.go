@@ -251,7 +251,9 @@ func (e *Executor) Run(ctx context.Context) (*RunSummary, error) {
 	e.repace()
 	// Once the run ends, people read its results at their own speed.
 	defer e.repace()
-	e.emit(Event{Type: EventRunStarted, Run: e.summary(""), Message: "run " + e.opts.RunID + " started"})
+	// The run started when it first started: a resumed run's screen counts
+	// the RTO from then, as its summary does, not from the resume.
+	e.emit(Event{Type: EventRunStarted, Run: e.summary(""), Message: "run " + e.opts.RunID + " started", Time: e.opts.StartedAt})
 	e.announcePrior()
 
 	results := make(chan stepResult)

@@ -117,10 +117,20 @@ func (m Model) questionBlock(st *stepView, w int) string {
 			}
 			return b.String()
 		}
-		if q.gate.Confirm == "type" {
-			return s.Highlight.Render(wrap("Approve this step: type its id ("+st.plan.ID+") and Enter. To skip it: Esc, then s.", w)) + "\n"
+		others := ""
+		if n := q.gate.Approvals; n > 1 {
+			// The operator's approval is one of several: say so before
+			// they give it, so that nobody takes it for the last word.
+			from := "the team's keys"
+			if len(q.gate.Approvers) > 0 {
+				from = strings.Join(q.gate.Approvers, ", ")
+			}
+			others = s.Warn.Render(wrap(fmt.Sprintf("This step needs %d approvals, from %s: yours counts once, and the run waits for the others (drpilot approve).", n, from), w)) + "\n"
 		}
-		return s.Highlight.Render("Approve this step? y approves, s skips it.") + "\n"
+		if q.gate.Confirm == "type" {
+			return others + s.Highlight.Render(wrap("Approve this step: type its id ("+st.plan.ID+") and Enter. To skip it: Esc, then s.", w)) + "\n"
+		}
+		return others + s.Highlight.Render("Approve this step? y approves, s skips it.") + "\n"
 	case q.failure != nil && q.failure.Step == st.plan.ID:
 		return s.Bad.Render(wrap("FAILED: "+q.failure.Error, w)) + "\n" +
 			s.Highlight.Render("r retries, c continues without it, s skips it (asks why), A aborts the run.") + "\n"

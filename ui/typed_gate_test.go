@@ -204,3 +204,28 @@ func TestATypedGateWithdrawnWhileTypingKeepsTheKeysText(t *testing.T) {
 		t.Error("enter does not just close the withdrawn prompt")
 	}
 }
+
+// TestAGateThatNeedsSeveralApprovalsSaysSo: before the operator approves
+// a step that needs the approvals of several keys, the pane says theirs
+// counts once and who else may approve; once they have, the step shows
+// who has approved and who is awaited.
+func TestAGateThatNeedsSeveralApprovalsSaysSo(t *testing.T) {
+	m, _ := testModel(t)
+	m = running(t, m)
+	now := m.opts.Now()
+	reply := make(chan steps.Decision, 1)
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventAwaiting, Step: "settle", Time: now}))
+	m = send(t, m, gateMsg{gate: steps.Gate{Step: "settle", Confirm: "type", Approvals: 2, Approvers: []string{"alice", "bob", "carol"}}, reply: reply})
+	if pane := plain(m.stepDetail(100)); !strings.Contains(pane, "needs 2 approvals, from alice, bob, carol: yours counts once") {
+		t.Fatalf("the gate's pane:\n%s", pane)
+	}
+	m = press(t, m, "settle", "enter")
+	if len(reply) != 1 {
+		t.Fatalf("typing the step's id did not approve it (flash %q)", m.flash)
+	}
+	m = send(t, m, eventMsg(steps.Event{Type: steps.EventAwaiting, Step: "settle", Time: now,
+		Message: "approvals 1 of 2: alice ✓; awaiting bob, carol"}))
+	if pane := plain(m.stepDetail(100)); !strings.Contains(pane, "approvals 1 of 2: alice ✓; awaiting bob, carol") {
+		t.Fatalf("the pane while the others are awaited:\n%s", pane)
+	}
+}
