@@ -1,6 +1,7 @@
 package team
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -52,7 +53,15 @@ func (s *Store) Download(ctx context.Context, prefix, dir string) (int64, error)
 	}
 	defer events.Close()
 	for _, p := range parts {
-		if err := s.get(ctx, prefix+p.name, events); err != nil {
+		var part bytes.Buffer
+		if err := s.get(ctx, prefix+p.name, &part); err != nil {
+			return 0, err
+		}
+		lines, err := partLines(p, part.Bytes())
+		if err != nil {
+			return 0, err
+		}
+		if _, err := events.Write(bytes.Join(lines[p.skip:], nil)); err != nil {
 			return 0, err
 		}
 	}
@@ -101,6 +110,19 @@ func (s *Store) getFile(ctx context.Context, key, path string) error {
 	return f.Close()
 }
 
+// partLines splits a part into its lines, each with its LF, and checks
+// that it holds the lines its name says.
+func partLines(p part, data []byte) ([][]byte, error) {
+	lines := bytes.SplitAfter(data, []byte{'\n'})
+	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
+		lines = lines[:n-1]
+	}
+	if int64(len(lines)) != p.last-p.first+1 || !bytes.HasSuffix(data, []byte{'\n'}) {
+		return nil, fmt.Errorf("the copy's part %s holds %d lines, not lines %d to %d", p.name, len(lines), p.first, p.last)
+	}
+	return lines, nil
+}
+
 // Lines reads the complete lines of a copy from line `from` on: what a
 // watcher follows. It returns the lines' bytes, each with its LF.
 func (s *Store) Lines(ctx context.Context, prefix string, from int64) ([]byte, int64, error) {
@@ -112,20 +134,23 @@ func (s *Store) Lines(ctx context.Context, prefix string, from int64) ([]byte, i
 	if err != nil {
 		return nil, from, err
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	next := from
 	for _, p := range parts {
 		if p.last < from {
 			continue
 		}
-		var part strings.Builder
+		var part bytes.Buffer
 		if err := s.get(ctx, prefix+p.name, &part); err != nil {
 			return nil, from, err
 		}
-		lines := strings.SplitAfter(part.String(), "\n")
-		for i, l := range lines {
-			if n := p.first + int64(i); n >= from && strings.HasSuffix(l, "\n") {
-				buf.WriteString(l)
+		lines, err := partLines(p, part.Bytes())
+		if err != nil {
+			return nil, from, err
+		}
+		for i := p.skip; i < int64(len(lines)); i++ {
+			if n := p.first + i; n >= from {
+				buf.Write(lines[i])
 				next = n + 1
 			}
 		}

@@ -258,10 +258,15 @@ func (s *Store) list(ctx context.Context, prefix string) ([]string, error) {
 type part struct {
 	name        string
 	first, last int64
+	// skip is how many of its first lines an earlier part holds already.
+	skip int64
 }
 
-// contiguousParts orders a copy's parts and checks that each follows the
-// one before it: a gap or an overlap is a copy that is not the log.
+// contiguousParts chooses the parts that put end to end make the log,
+// and fails on a gap. Parts may overlap: a put whose answer was lost may
+// have stored its part all the same, and the retry then uploads the same
+// first lines in a longer part. Overlapping lines are the same lines of
+// the one log (verify checks their chain), so each is taken once.
 func contiguousParts(objects []string) ([]part, error) {
 	var parts []part
 	for _, o := range objects {
@@ -272,15 +277,28 @@ func contiguousParts(objects []string) ([]part, error) {
 		p.name = o
 		parts = append(parts, p)
 	}
-	sort.Slice(parts, func(i, j int) bool { return parts[i].first < parts[j].first })
+	sort.Slice(parts, func(i, j int) bool {
+		if parts[i].first != parts[j].first {
+			return parts[i].first < parts[j].first
+		}
+		return parts[i].last > parts[j].last
+	})
+	var chosen []part
 	next := int64(0)
 	for _, p := range parts {
-		if p.first != next || p.last < p.first {
-			return nil, fmt.Errorf("the copy's parts are not contiguous: %s follows line %d", p.name, next-1)
+		switch {
+		case p.last < p.first:
+			return nil, fmt.Errorf("the copy's part %s is not named FIRST-LAST", p.name)
+		case p.last < next:
+			continue // its lines are in the parts chosen already
+		case p.first > next:
+			return nil, fmt.Errorf("the copy's parts are not contiguous: no part holds line %d (the next is %s)", next, p.name)
 		}
+		p.skip = next - p.first
+		chosen = append(chosen, p)
 		next = p.last + 1
 	}
-	return parts, nil
+	return chosen, nil
 }
 
 // lineOffset is the byte offset after the first n lines of a file, and

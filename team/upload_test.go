@@ -112,3 +112,40 @@ func TestLogCopySurvivesTheLaptop(t *testing.T) {
 		}
 	})
 }
+
+// TestOverlappingPartsAreTheLogOnce: a put whose answer was lost may
+// have stored its part, and the retry stores the same first lines in a
+// longer part; the copy is still the log, each line once. A gap is not.
+func TestOverlappingPartsAreTheLogOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := testCtx(t)
+		s := b.store(t, "us-west-2")
+		if _, err := s.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		prefix := LogPrefix("store", "run-o")
+		for name, body := range map[string]string{
+			"pub.pem": "key\n", partName(0, 1): "l0\nl1\n", partName(0, 3): "l0\nl1\nl2\nl3\n", partName(2, 4): "l2\nl3\nl4\n",
+		} {
+			if err := s.put(ctx, prefix+name, []byte(body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dir := filepath.Join(t.TempDir(), "copy")
+		n, err := s.Download(ctx, prefix, dir)
+		got, _ := os.ReadFile(filepath.Join(dir, audit.EventsFile))
+		if err != nil || n != 5 || string(got) != "l0\nl1\nl2\nl3\nl4\n" {
+			t.Fatalf("download: %d %v %q", n, err, got)
+		}
+		tail, next, err := s.Lines(ctx, prefix, 3)
+		if err != nil || next != 5 || string(tail) != "l3\nl4\n" {
+			t.Fatalf("lines from 3: %q %d %v", tail, next, err)
+		}
+		if err := s.put(ctx, prefix+partName(6, 7), []byte("l6\nl7\n")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Download(ctx, prefix, filepath.Join(t.TempDir(), "gap")); err == nil || !strings.Contains(err.Error(), "no part holds line 5") {
+			t.Fatalf("a gap: %v", err)
+		}
+	})
+}
