@@ -18,21 +18,26 @@ import (
 // notes, and whether the log verifies. Export builds it from the log
 // alone, so a reviewer's copy says what the log says.
 type Record struct {
-	Run           string            `json:"run"`
-	Verdict       Verdict           `json:"verdict"`
-	VerdictReason string            `json:"verdict_reason"`
-	Runbook       string            `json:"runbook"`
-	RunbookSHA256 string            `json:"runbook_sha256"`
-	Mode          string            `json:"mode"`
-	Account       string            `json:"account"`
-	CallerARN     string            `json:"caller_arn"`
-	Regions       map[string]string `json:"regions"`
-	Started       time.Time         `json:"started"`
-	Ended         time.Time         `json:"ended,omitzero"`
-	Outcome       string            `json:"outcome"` // from run.end; "unfinished" without one
-	RTO           Objective         `json:"rto"`
-	RPO           Objective         `json:"rpo"`
-	Resumed       int               `json:"resumed"`
+	Run           string  `json:"run"`
+	Verdict       Verdict `json:"verdict"`
+	VerdictReason string  `json:"verdict_reason"`
+	Runbook       string  `json:"runbook"`
+	RunbookSHA256 string  `json:"runbook_sha256"`
+	Mode          string  `json:"mode"`
+	// Operator is who started the run: run.start's actor.
+	Operator string `json:"operator"`
+	// Sealed says the log ends with run.end under a checkpoint of every
+	// line, as Verify found it.
+	Sealed    bool              `json:"sealed"`
+	Account   string            `json:"account"`
+	CallerARN string            `json:"caller_arn"`
+	Regions   map[string]string `json:"regions"`
+	Started   time.Time         `json:"started"`
+	Ended     time.Time         `json:"ended,omitzero"`
+	Outcome   string            `json:"outcome"` // from run.end; "unfinished" without one
+	RTO       Objective         `json:"rto"`
+	RPO       Objective         `json:"rpo"`
+	Resumed   int               `json:"resumed"`
 	// Adopted are the lines a crash left unsigned and a resume or abort
 	// adopted (see Adoption); the remarks among them are flagged.
 	Adopted   []Adoption      `json:"adopted_unsigned,omitempty"`
@@ -157,7 +162,7 @@ type recordBuilder struct {
 
 func newRecordBuilder(rep *Report) *recordBuilder {
 	return &recordBuilder{
-		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished", Adopted: rep.Adopted},
+		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished", Adopted: rep.Adopted, Sealed: rep.Sealed},
 		steps: map[string]*StepRecord{}, requests: map[string]int{}, rpo: -1, signedBy: signedBy(rep),
 	}
 }
@@ -178,6 +183,7 @@ func (b *recordBuilder) add(ev Event) {
 	switch ev.Type {
 	case TypeRunStart:
 		b.start(ts, ev.Data)
+		b.r.Operator = ev.Actor
 	case TypeRunResumed:
 		b.r.Resumed++
 	case TypeRunEnd, TypeRunPaused:

@@ -22,7 +22,7 @@ func newAuditCommand() *cobra.Command {
 			return badInput("audit needs a subcommand: usage: drpilot audit verify DIR|s3://… [--pub FILE], or drpilot audit export DIR|s3://… [--format md|html|json]")
 		},
 	}
-	cmd.AddCommand(newAuditVerifyCommand(), newAuditExportCommand())
+	cmd.AddCommand(newAuditVerifyCommand(), newAuditExportCommand(), newAuditDiffCommand())
 	return cmd
 }
 
