@@ -155,3 +155,61 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 	slices.SortStableFunc(runs, func(a, b *pastRun) int { return b.Rec.Started.Compare(a.Rec.Started) })
 	return runs
 }
+
+// lastRehearsal is the start screen's "since the last rehearsal" line:
+// the newest finished run of runbook id under dirs (the current run, id
+// self, aside), and whether the runbook's file has changed since. Only the
+// directories named after the runbook are read, so that a long history of
+// other runbooks does not slow the start screen.
+func lastRehearsal(dirs []string, id, self, sha string) string {
+	var last *pastRun
+	seen := map[string]bool{}
+	for _, parent := range dirs {
+		entries, _ := os.ReadDir(parent)
+		for _, e := range entries {
+			dir := filepath.Join(parent, e.Name())
+			// A directory named as drpilot names runs says its runbook;
+			// one named with --audit-dir has to be read to know.
+			if rid := runbookIDOf(e.Name()); !e.IsDir() || e.Name() == self || seen[dir] || rid != "" && rid != id {
+				continue
+			}
+			seen[dir] = true
+			run, err := loadRun(dir, nil)
+			if err != nil || run.RunbookID != id || run.outcome() == "running" {
+				continue
+			}
+			if last == nil || run.Rec.Started.After(last.Rec.Started) {
+				last = run
+			}
+		}
+	}
+	if last == nil {
+		return "no earlier run of this runbook here"
+	}
+	rec := last.Rec
+	line := fmt.Sprintf("since the last rehearsal: %s, %s, %s", rec.Started.UTC().Format("2006-01-02 15:04 UTC"),
+		modeLabel(rec.Mode), last.outcome())
+	if rec.RTO.Achieved != "" {
+		line += ", RTO " + rec.RTO.Achieved
+		if rec.RTO.Target != "" {
+			line += " (target " + rec.RTO.Target + ")"
+		}
+	}
+	if rec.RunbookSHA256 != sha {
+		return line + "; the runbook changed since (its SHA-256 differs)"
+	}
+	return line + "; the runbook is unchanged since"
+}
+
+// rehearsalDirs are where the start screen looks for earlier runs: the
+// state directory's runs, and the directory the current run is kept in.
+func rehearsalDirs(runDir string) []string {
+	var dirs []string
+	if runs, err := defaultRunsDir(); err == nil {
+		dirs = append(dirs, runs)
+	}
+	if parent := filepath.Dir(runDir); !slices.Contains(dirs, parent) {
+		dirs = append(dirs, parent)
+	}
+	return dirs
+}
