@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/drpilot/drpilot/audit"
@@ -126,9 +128,11 @@ func (r *pastRun) outcome() string {
 
 // loadRuns reads every run directory under each of dirs (a directory
 // that does not exist has no runs), newest first. What is not a run is
-// reported to warn and skipped.
+// reported to warn, in the order of the directories, and skipped. The
+// logs are verified in parallel: verifying (signatures, Merkle roots) is
+// most of the time a long history takes.
 func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pastRun {
-	var runs []*pastRun
+	var paths []string
 	seen := map[string]bool{}
 	for _, parent := range dirs {
 		entries, err := os.ReadDir(parent)
@@ -139,18 +143,32 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 			continue
 		}
 		for _, e := range entries {
-			dir := filepath.Join(parent, e.Name())
-			if !e.IsDir() || seen[dir] {
-				continue
+			if dir := filepath.Join(parent, e.Name()); e.IsDir() && !seen[dir] {
+				seen[dir] = true
+				paths = append(paths, dir)
 			}
-			seen[dir] = true
-			run, err := loadRun(dir, trusted)
-			if err != nil {
-				warn(fmt.Sprintf("skipping %s: %v", dir, err))
-				continue
-			}
-			runs = append(runs, run)
 		}
+	}
+	loaded := make([]*pastRun, len(paths))
+	errs := make([]error, len(paths))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, dir := range paths {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			loaded[i], errs[i] = loadRun(dir, trusted)
+		}()
+	}
+	wg.Wait()
+	var runs []*pastRun
+	for i, run := range loaded {
+		if errs[i] != nil {
+			warn(fmt.Sprintf("skipping %s: %v", paths[i], errs[i]))
+			continue
+		}
+		runs = append(runs, run)
 	}
 	slices.SortStableFunc(runs, func(a, b *pastRun) int { return b.Rec.Started.Compare(a.Rec.Started) })
 	return runs
