@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -123,13 +124,20 @@ type RequestRecord struct {
 // does not verify still gets a record — the reviewer needs to see what it
 // claims — with the verdict saying why it cannot be trusted.
 func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
-	rep, err := Verify(dir, trusted)
-	if err != nil {
-		return nil, err
-	}
+	// The log is read once, and verified and folded from the same bytes:
+	// a history of many runs reads each once, and a log still being
+	// written cannot grow between the verdict and the record.
 	data, err := os.ReadFile(filepath.Join(dir, EventsFile))
 	if err != nil {
+		_, err = Verify(dir, trusted) // its error, which says what is missing
+		if err == nil {
+			err = fmt.Errorf("%s: cannot read %s", dir, EventsFile)
+		}
 		return nil, err
+	}
+	rep, err := VerifyFS(readEvents{os.DirFS(dir), data}, trusted)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	b := newRecordBuilder(rep)
 	// Only what Verify accepted: whole lines (a torn or forged tail
@@ -144,6 +152,21 @@ func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
 		b.add(ev)
 	}
 	return b.finish(), nil
+}
+
+// readEvents is a run directory whose events.jsonl has been read already.
+type readEvents struct {
+	fs.FS
+	events []byte
+}
+
+// ReadFile serves events.jsonl from memory: fs.ReadFile, which VerifyFS
+// reads it with, prefers this method.
+func (r readEvents) ReadFile(name string) ([]byte, error) {
+	if name == EventsFile {
+		return r.events, nil
+	}
+	return fs.ReadFile(r.FS, name)
 }
 
 // recordBuilder folds the events into a Record.
