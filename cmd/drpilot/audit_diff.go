@@ -82,8 +82,11 @@ type stepDiff struct {
 	B     *stepSide `json:"b,omitempty"`
 	// Delta is B's duration less A's, when both ended.
 	Delta string `json:"delta,omitempty"`
-	// Change is slower, faster, added, removed, status (it ended
-	// otherwise), or "" for the same.
+	// Change is slower, faster, status (it ended otherwise), added or
+	// removed (the runbook changed), "not run in A" or "…B" (the same
+	// runbook: that run stopped before it), "not in A" or "…B" (the
+	// runbook changed and that run stopped early: either), or "" for the
+	// same.
 	Change string `json:"change,omitempty"`
 }
 
@@ -129,7 +132,7 @@ func diffRuns(a, b *pastRun) *runDiff {
 		if s, ok := inB[id]; ok {
 			sd.B, sd.Phase = b.side(s), s.Phase
 		}
-		sd.compare()
+		sd.compare(d.RunbookChanged, a.outcome() == "succeeded", b.outcome() == "succeeded")
 		switch sd.Change {
 		case "added":
 			d.Added = append(d.Added, id)
@@ -185,14 +188,28 @@ func unionOrder(a, b []audit.StepRecord) []string {
 }
 
 // compare sets the step's change: a step whose status differs says so
-// first; durations count only between two steps that ended alike.
-func (sd *stepDiff) compare() {
+// first; durations count only between two steps that ended alike. A step
+// one run lacks was added or removed only if the runbook changed and the
+// run that lacks it got to the end; with the same runbook, that run
+// stopped before it.
+func (sd *stepDiff) compare(changed, aDone, bDone bool) {
+	missing := func(run string, done bool) string {
+		switch {
+		case !changed:
+			return "not run in " + run
+		case done && run == "A":
+			return "added"
+		case done:
+			return "removed"
+		}
+		return "not in " + run
+	}
 	switch {
 	case sd.A == nil:
-		sd.Change = "added"
+		sd.Change = missing("A", aDone)
 		return
 	case sd.B == nil:
-		sd.Change = "removed"
+		sd.Change = missing("B", bDone)
 		return
 	case sd.A.Status != sd.B.Status:
 		sd.Change = "status"
@@ -223,6 +240,8 @@ func signed(d time.Duration) string {
 func statusChange(sd stepDiff) string {
 	why := func(s *stepSide) string {
 		switch {
+		case s.Status == "started":
+			return "started and not ended"
 		case s.Error != "":
 			return s.Status + " (" + cut(s.Error, 60) + ")"
 		case s.Skip != "":

@@ -135,6 +135,11 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 	var paths []string
 	seen := map[string]bool{}
 	for _, parent := range dirs {
+		if _, err := os.Stat(filepath.Join(parent, audit.EventsFile)); err == nil && !seen[parent] {
+			seen[parent] = true // --dir names a run, not a directory of runs
+			paths = append(paths, parent)
+			continue
+		}
 		entries, err := os.ReadDir(parent)
 		if err != nil {
 			if !os.IsNotExist(err) {

@@ -96,7 +96,7 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 
 	// The paused run never got past the first gate: its steps did not end.
 	code, out, _ = drpilot(t, "audit", "diff", first, paused)
-	if code != exitOK || !strings.Contains(out, "step set-flag: done in A,") {
+	if code != exitOK || !strings.Contains(out, "step set-flag: done in A, started and not ended in B") || !hasLine(out, "read-flag", "not run in B") {
 		t.Errorf("audit diff against the paused run: exit %d\n%s", code, out)
 	}
 }
@@ -125,6 +125,29 @@ func TestAuditDiffRefusals(t *testing.T) {
 	}
 	if code, _, _ := drpilot(t, "history", "--dir", filepath.Join(t.TempDir(), "nothing")); code != exitBadInput {
 		t.Errorf("history --dir that does not exist: exit %d, want 2", code)
+	}
+}
+
+// TestAuditDiffRunbookChanged: the same runbook id from a file that has
+// changed since: diff says so, and cannot say which steps changed.
+func TestAuditDiffRunbookChanged(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(paramsRunbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := filepath.Join(t.TempDir(), "params.toml")
+	os.WriteFile(edited, append(data, []byte("\n# edited after the first rehearsal\n")...), 0o644)
+	runs := t.TempDir()
+	first := rehearse(t, runs, "a", "", exitOK, "--yes")
+	second := filepath.Join(runs, "b")
+	if code, out, errOut := drpilot(t, "run", edited, "--sandbox", "--headless", "--yes", "--audit-dir", second,
+		"--scenario", "testdata/run/scenarios/params.toml"); code != exitOK {
+		t.Fatalf("run of the edited runbook: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ := drpilot(t, "audit", "diff", first, second)
+	if code != exitOK || !strings.Contains(out, "runbook changed: the runbook file's SHA-256 differs") {
+		t.Errorf("audit diff: exit %d\n%s", code, out)
 	}
 }
 
