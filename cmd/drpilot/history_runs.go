@@ -170,7 +170,11 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 	var runs []*pastRun
 	for i, run := range loaded {
 		if errs[i] != nil {
-			warn(fmt.Sprintf("skipping %s: %v", paths[i], errs[i]))
+			msg := errs[i].Error()
+			if !strings.HasPrefix(msg, paths[i]) {
+				msg = paths[i] + ": " + msg
+			}
+			warn("skipping " + msg)
 			continue
 		}
 		runs = append(runs, run)
