@@ -185,31 +185,9 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 
 // lastRehearsal is the start screen's "since the last rehearsal" line:
 // the newest finished run of runbook id under dirs (the current run, id
-// self, aside), and whether the runbook's file has changed since. Only the
-// directories named after the runbook are read, so that a long history of
-// other runbooks does not slow the start screen.
+// self, aside), and whether the runbook's file has changed since.
 func lastRehearsal(dirs []string, id, self, sha string) string {
-	var last *pastRun
-	seen := map[string]bool{}
-	for _, parent := range dirs {
-		entries, _ := os.ReadDir(parent)
-		for _, e := range entries {
-			dir := filepath.Join(parent, e.Name())
-			// A directory named as drpilot names runs says its runbook;
-			// one named with --audit-dir has to be read to know.
-			if rid := runbookIDOf(e.Name()); !e.IsDir() || e.Name() == self || seen[dir] || rid != "" && rid != id {
-				continue
-			}
-			seen[dir] = true
-			run, err := loadRun(dir, nil)
-			if err != nil || run.RunbookID != id || run.outcome() == "running" {
-				continue
-			}
-			if last == nil || run.Rec.Started.After(last.Rec.Started) {
-				last = run
-			}
-		}
-	}
+	last := newestFinished(dirs, id, self)
 	if last == nil {
 		return "no earlier run of this runbook here"
 	}
@@ -226,6 +204,49 @@ func lastRehearsal(dirs []string, id, self, sha string) string {
 		return line + "; the runbook changed since (its SHA-256 differs)"
 	}
 	return line + "; the runbook is unchanged since"
+}
+
+// newestFinished finds the newest run of runbook id that ended or paused,
+// reading as few logs as it can, since the start screen waits for it: a
+// directory named as drpilot names runs (<runbook id>-<UTC start>-<hex>)
+// says its runbook and, sorted by name, its age, so those are read newest
+// first until one finished; one named with --audit-dir has to be read.
+func newestFinished(dirs []string, id, self string) *pastRun {
+	var named, other []string
+	for _, parent := range dirs {
+		entries, _ := os.ReadDir(parent)
+		for _, e := range entries {
+			dir := filepath.Join(parent, e.Name())
+			switch rid := runbookIDOf(e.Name()); {
+			case !e.IsDir() || e.Name() == self || slices.Contains(named, dir) || slices.Contains(other, dir):
+			case rid == id:
+				named = append(named, dir)
+			case rid == "":
+				other = append(other, dir)
+			}
+		}
+	}
+	slices.SortFunc(named, func(a, b string) int { return strings.Compare(filepath.Base(b), filepath.Base(a)) })
+	var last *pastRun
+	consider := func(dir string) bool {
+		run, err := loadRun(dir, nil)
+		if err != nil || run.RunbookID != id || run.Rec.Run == self || run.outcome() == "running" {
+			return false
+		}
+		if last == nil || run.Rec.Started.After(last.Rec.Started) {
+			last = run
+		}
+		return true
+	}
+	for _, dir := range named {
+		if consider(dir) {
+			break
+		}
+	}
+	for _, dir := range other {
+		consider(dir)
+	}
+	return last
 }
 
 // rehearsalDirs are where the start screen looks for earlier runs: the

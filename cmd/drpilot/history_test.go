@@ -175,6 +175,10 @@ func TestLastRehearsalLine(t *testing.T) {
 	if got := lastRehearsal([]string{runs}, "params", "params-now", "other"); !strings.HasSuffix(got, "the runbook changed since (its SHA-256 differs)") {
 		t.Errorf("a changed runbook: %q", got)
 	}
+	// A resumed run's own log, paused or not, is not its last rehearsal.
+	if got := lastRehearsal([]string{runs}, "params", rows[0].Run, sha); got != "no earlier run of this runbook here" {
+		t.Errorf("the run itself: %q", got)
+	}
 	if got := lastRehearsal([]string{runs}, "store-region-failover", "", sha); got != "no earlier run of this runbook here" {
 		t.Errorf("another runbook's runs: %q", got)
 	}
