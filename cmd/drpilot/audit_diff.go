@@ -36,8 +36,8 @@ multiplied by the sandbox's time scale, as its RTO is measured.
 
 Exit code 0; 2 when a directory is not a run, or the runs are of different
 runbooks (--force compares them anyway).`,
-		Example: `  drpilot audit diff RUNS/store-region-failover-20261101T… RUNS/store-region-failover-20261203T…
-  drpilot audit diff RUN_A RUN_B --json | jq '.steps[] | select(.change == "slower")'`,
+		Example: `  drpilot audit diff OLD_RUN_DIR NEW_RUN_DIR
+  drpilot audit diff A B --json | jq '.steps[]|select(.change=="slower")'`,
 		Args: argsExactly(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout = cmd.OutOrStdout()
