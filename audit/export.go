@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,21 +19,26 @@ import (
 // notes, and whether the log verifies. Export builds it from the log
 // alone, so a reviewer's copy says what the log says.
 type Record struct {
-	Run           string            `json:"run"`
-	Verdict       Verdict           `json:"verdict"`
-	VerdictReason string            `json:"verdict_reason"`
-	Runbook       string            `json:"runbook"`
-	RunbookSHA256 string            `json:"runbook_sha256"`
-	Mode          string            `json:"mode"`
-	Account       string            `json:"account"`
-	CallerARN     string            `json:"caller_arn"`
-	Regions       map[string]string `json:"regions"`
-	Started       time.Time         `json:"started"`
-	Ended         time.Time         `json:"ended,omitzero"`
-	Outcome       string            `json:"outcome"` // from run.end; "unfinished" without one
-	RTO           Objective         `json:"rto"`
-	RPO           Objective         `json:"rpo"`
-	Resumed       int               `json:"resumed"`
+	Run           string  `json:"run"`
+	Verdict       Verdict `json:"verdict"`
+	VerdictReason string  `json:"verdict_reason"`
+	Runbook       string  `json:"runbook"`
+	RunbookSHA256 string  `json:"runbook_sha256"`
+	Mode          string  `json:"mode"`
+	// Operator is who started the run: run.start's actor.
+	Operator string `json:"operator"`
+	// Sealed says the log ends with run.end under a checkpoint of every
+	// line, as Verify found it.
+	Sealed    bool              `json:"sealed"`
+	Account   string            `json:"account"`
+	CallerARN string            `json:"caller_arn"`
+	Regions   map[string]string `json:"regions"`
+	Started   time.Time         `json:"started"`
+	Ended     time.Time         `json:"ended,omitzero"`
+	Outcome   string            `json:"outcome"` // from run.end; "unfinished" without one
+	RTO       Objective         `json:"rto"`
+	RPO       Objective         `json:"rpo"`
+	Resumed   int               `json:"resumed"`
 	// Adopted are the lines a crash left unsigned and a resume or abort
 	// adopted (see Adoption); the remarks among them are flagged.
 	Adopted   []Adoption      `json:"adopted_unsigned,omitempty"`
@@ -118,13 +124,20 @@ type RequestRecord struct {
 // does not verify still gets a record — the reviewer needs to see what it
 // claims — with the verdict saying why it cannot be trusted.
 func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
-	rep, err := Verify(dir, trusted)
-	if err != nil {
-		return nil, err
-	}
+	// The log is read once, and verified and folded from the same bytes:
+	// a history of many runs reads each once, and a log still being
+	// written cannot grow between the verdict and the record.
 	data, err := os.ReadFile(filepath.Join(dir, EventsFile))
 	if err != nil {
+		_, err = Verify(dir, trusted) // its error, which says what is missing
+		if err == nil {
+			err = fmt.Errorf("%s: cannot read %s", dir, EventsFile)
+		}
 		return nil, err
+	}
+	rep, err := VerifyFS(readEvents{os.DirFS(dir), data}, trusted)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	b := newRecordBuilder(rep)
 	// Only what Verify accepted: whole lines (a torn or forged tail
@@ -139,6 +152,21 @@ func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
 		b.add(ev)
 	}
 	return b.finish(), nil
+}
+
+// readEvents is a run directory whose events.jsonl has been read already.
+type readEvents struct {
+	fs.FS
+	events []byte
+}
+
+// ReadFile serves events.jsonl from memory: fs.ReadFile, which VerifyFS
+// reads it with, prefers this method.
+func (r readEvents) ReadFile(name string) ([]byte, error) {
+	if name == EventsFile {
+		return r.events, nil
+	}
+	return fs.ReadFile(r.FS, name)
 }
 
 // recordBuilder folds the events into a Record.
@@ -157,7 +185,7 @@ type recordBuilder struct {
 
 func newRecordBuilder(rep *Report) *recordBuilder {
 	return &recordBuilder{
-		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished", Adopted: rep.Adopted},
+		r:     &Record{Run: rep.Run, Verdict: rep.Verdict, VerdictReason: rep.Reason, Outcome: "unfinished", Adopted: rep.Adopted, Sealed: rep.Sealed},
 		steps: map[string]*StepRecord{}, requests: map[string]int{}, rpo: -1, signedBy: signedBy(rep),
 	}
 }
@@ -178,6 +206,7 @@ func (b *recordBuilder) add(ev Event) {
 	switch ev.Type {
 	case TypeRunStart:
 		b.start(ts, ev.Data)
+		b.r.Operator = ev.Actor
 	case TypeRunResumed:
 		b.r.Resumed++
 	case TypeRunEnd, TypeRunPaused:

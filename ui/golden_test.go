@@ -43,6 +43,7 @@ func golden(t *testing.T, name, got string) {
 // the program would receive them.
 var scenes = map[string]func(t *testing.T, m Model) Model{
 	"start": func(t *testing.T, m Model) Model {
+		m.opts.LastRun = "since the last rehearsal: 2026-11-20 09:12 UTC, SANDBOX, succeeded, RTO 7m46s; the runbook changed since (its SHA-256 differs)"
 		return send(t, m, readinessMsg{
 			{Step: "flag", PreconditionResult: steps.PreconditionResult{Call: "ssm:GetParameter", Observed: "off", Holds: true}},
 		})

@@ -50,6 +50,11 @@ type Options struct {
 	// the copy of the log stand ("lock fence 3 · log copied"), for the
 	// run screen's header; nil outside a team run.
 	Team func() string
+	// LastRun says, for the start screen, how the newest earlier run of
+	// the runbook here went and whether the runbook changed since ("since
+	// the last rehearsal: …"); drpilot computes it from the runs' logs.
+	// Empty shows nothing.
+	LastRun string
 	// Watch makes the screen a read-only view of a run carried out
 	// elsewhere (drpilot watch): it opens on the run screen, and Control,
 	// Run and Readiness are not used.

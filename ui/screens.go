@@ -23,8 +23,13 @@ func (m Model) renderStart() string {
 	}
 	fmt.Fprintf(&b, "account %s · caller %s\n", orDash(m.opts.Account), orDash(m.opts.CallerARN))
 	fmt.Fprintf(&b, "primary %s → recovery %s\n", p.Regions.Primary, p.Regions.Recovery)
-	fmt.Fprintf(&b, "%s\n\n", m.budgetLine())
-	b.WriteString(s.Bold.Render("Plan") + "\n")
+	fmt.Fprintf(&b, "%s\n", m.budgetLine())
+	if m.opts.LastRun != "" {
+		for _, line := range strings.Split(strings.TrimRight(wrap(m.opts.LastRun, m.width-2), " \n"), "\n") {
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+		}
+	}
+	b.WriteString("\n" + s.Bold.Render("Plan") + "\n")
 	for _, ph := range p.Phases {
 		ids := make([]string, len(ph.Steps))
 		for i, st := range ph.Steps {

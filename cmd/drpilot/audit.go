@@ -16,13 +16,13 @@ import (
 func newAuditCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Verify a run's audit log, or export its record",
+		Short: "Verify, export or compare runs' audit logs",
 		Args:  argsExactly(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return badInput("audit needs a subcommand: usage: drpilot audit verify DIR|s3://… [--pub FILE], or drpilot audit export DIR|s3://… [--format md|html|json]")
+			return badInput("audit needs a subcommand: usage: drpilot audit verify DIR|s3://… [--pub FILE], drpilot audit export DIR|s3://… [--format md|html|json], or drpilot audit diff RUN_A RUN_B")
 		},
 	}
-	cmd.AddCommand(newAuditVerifyCommand(), newAuditExportCommand())
+	cmd.AddCommand(newAuditVerifyCommand(), newAuditExportCommand(), newAuditDiffCommand())
 	return cmd
 }
 

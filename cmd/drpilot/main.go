@@ -138,7 +138,7 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 	}
 	root.AddCommand(newCheckCommand(), newPlanCommand(), newPolicyCommand(), newKeygenCommand(), newPubkeyCommand(),
 		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newApproveCommand(), newTeamCommand(),
-		newWatchCommand(), newSandboxCommand(), newVersionCommand())
+		newWatchCommand(), newSandboxCommand(), newHistoryCommand(), newVersionCommand())
 	return root
 }
 

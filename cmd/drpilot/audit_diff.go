@@ -1,0 +1,332 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/drpilot/drpilot/audit"
+	"github.com/spf13/cobra"
+)
+
+type diffOptions struct {
+	json   bool
+	force  bool
+	stdout io.Writer
+}
+
+func newAuditDiffCommand() *cobra.Command {
+	opts := diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff RUN_A RUN_B",
+		Short: "Compare two runs of a runbook, step by step",
+		Long: `diff compares two run directories of the same runbook, from their logs alone:
+each step (the steps of both, in the order the runs logged them) with its
+status and duration in each run and the difference, marked slower or faster
+when it is more than 10% and more than 1s; the steps only one run has; the
+decisions and the failures or skips one run has and the other not; and
+whether the runbook file changed between them (its SHA-256 differs: which
+steps changed is not in the logs).
+
+A sandbox run's durations are on the sandbox's clock: the log's real time
+multiplied by the sandbox's time scale, as its RTO is measured.
+
+Exit code 0; 2 when a directory is not a run, or the runs are of different
+runbooks (--force compares them anyway).`,
+		Example: `  drpilot audit diff OLD_RUN_DIR NEW_RUN_DIR
+  drpilot audit diff A B --json | jq '.steps[]|select(.change=="slower")'`,
+		Args: argsExactly(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.stdout = cmd.OutOrStdout()
+			return runAuditDiff(opts, args[0], args[1])
+		},
+	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the comparison as JSON")
+	cmd.Flags().BoolVar(&opts.force, "force", false, "compare runs of different runbooks")
+	return cmd
+}
+
+// runDiff is what audit diff prints.
+type runDiff struct {
+	A              diffRun    `json:"a"`
+	B              diffRun    `json:"b"`
+	RunbookChanged bool       `json:"runbook_changed"`
+	Steps          []stepDiff `json:"steps"`
+	Added          []string   `json:"added"`
+	Removed        []string   `json:"removed"`
+	// Differences are the decisions, failures and skips one run has and
+	// the other not, one sentence each.
+	Differences []string `json:"differences"`
+}
+
+type diffRun struct {
+	Run       string  `json:"run"`
+	Dir       string  `json:"dir"`
+	Runbook   string  `json:"runbook"`
+	SHA256    string  `json:"runbook_sha256"`
+	Mode      string  `json:"mode"`
+	Outcome   string  `json:"outcome"`
+	RTO       string  `json:"rto"`
+	TimeScale float64 `json:"time_scale,omitempty"`
+}
+
+// stepDiff is one step in both runs; A or B is nil where the run has no
+// such step.
+type stepDiff struct {
+	ID    string    `json:"id"`
+	Phase string    `json:"phase,omitempty"`
+	A     *stepSide `json:"a,omitempty"`
+	B     *stepSide `json:"b,omitempty"`
+	// Delta is B's duration less A's, when both ended.
+	Delta string `json:"delta,omitempty"`
+	// Change is slower, faster, status (it ended otherwise), added or
+	// removed (the runbook changed), "not run in A" or "…B" (the same
+	// runbook: that run stopped before it), "not in A" or "…B" (the
+	// runbook changed and that run stopped early: either), or "" for the
+	// same.
+	Change string `json:"change,omitempty"`
+}
+
+type stepSide struct {
+	Status   string `json:"status"`
+	Duration string `json:"duration,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Skip     string `json:"skip_reason,omitempty"`
+	d        time.Duration
+}
+
+func runAuditDiff(opts diffOptions, dirA, dirB string) error {
+	a, err := loadRun(dirA, nil)
+	if err != nil {
+		return badInput("RUN_A: %v", err)
+	}
+	b, err := loadRun(dirB, nil)
+	if err != nil {
+		return badInput("RUN_B: %v", err)
+	}
+	if a.RunbookID != b.RunbookID && !opts.force {
+		return badInput("the runs are of different runbooks (%s, %s): give --force to compare them anyway", a.RunbookID, b.RunbookID)
+	}
+	d := diffRuns(a, b)
+	if opts.json {
+		enc := json.NewEncoder(opts.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	printDiff(opts.stdout, d)
+	return nil
+}
+
+func diffRuns(a, b *pastRun) *runDiff {
+	d := &runDiff{A: a.diffRun(), B: b.diffRun(), RunbookChanged: a.Rec.RunbookSHA256 != b.Rec.RunbookSHA256,
+		Added: []string{}, Removed: []string{}, Differences: []string{}}
+	inA, inB := stepsByID(a.Rec), stepsByID(b.Rec)
+	for _, id := range unionOrder(a.Rec.Steps, b.Rec.Steps) {
+		sd := stepDiff{ID: id}
+		if s, ok := inA[id]; ok {
+			sd.A, sd.Phase = a.side(s), s.Phase
+		}
+		if s, ok := inB[id]; ok {
+			sd.B, sd.Phase = b.side(s), s.Phase
+		}
+		sd.compare(d.RunbookChanged, a.outcome() == "succeeded", b.outcome() == "succeeded")
+		switch sd.Change {
+		case "added":
+			d.Added = append(d.Added, id)
+		case "removed":
+			d.Removed = append(d.Removed, id)
+		case "status":
+			d.Differences = append(d.Differences, statusChange(sd))
+		}
+		d.Steps = append(d.Steps, sd)
+	}
+	d.Differences = append(d.Differences, decisionChanges(a.Rec.Decisions, b.Rec.Decisions)...)
+	return d
+}
+
+func (r *pastRun) diffRun() diffRun {
+	return diffRun{Run: r.Rec.Run, Dir: r.Dir, Runbook: r.RunbookID, SHA256: r.Rec.RunbookSHA256, Mode: r.Rec.Mode,
+		Outcome: r.outcome(), RTO: r.Rec.RTO.Verdict, TimeScale: r.TimeScale}
+}
+
+func (r *pastRun) side(s audit.StepRecord) *stepSide {
+	side := &stepSide{Status: s.Status, Error: s.Error, Skip: s.SkipReason, d: r.stepDuration(s)}
+	if side.d >= 0 {
+		side.Duration = side.d.Round(time.Second).String()
+	}
+	return side
+}
+
+func stepsByID(rec *audit.Record) map[string]audit.StepRecord {
+	m := make(map[string]audit.StepRecord, len(rec.Steps))
+	for _, s := range rec.Steps {
+		m[s.ID] = s
+	}
+	return m
+}
+
+// unionOrder is A's steps in the order A logged them, with each step only
+// B has placed after the step B logged before it.
+func unionOrder(a, b []audit.StepRecord) []string {
+	var out []string
+	for _, s := range a {
+		out = append(out, s.ID)
+	}
+	after := -1
+	for _, s := range b {
+		if i := slices.Index(out, s.ID); i >= 0 {
+			after = i
+			continue
+		}
+		out = slices.Insert(out, after+1, s.ID)
+		after++
+	}
+	return out
+}
+
+// compare sets the step's change: a step whose status differs says so
+// first; durations count only between two steps that ended alike. A step
+// one run lacks was added or removed only if the runbook changed and the
+// run that lacks it got to the end; with the same runbook, that run
+// stopped before it.
+func (sd *stepDiff) compare(changed, aDone, bDone bool) {
+	missing := func(run string, done bool) string {
+		switch {
+		case !changed:
+			return "not run in " + run
+		case done && run == "A":
+			return "added"
+		case done:
+			return "removed"
+		}
+		return "not in " + run
+	}
+	switch {
+	case sd.A == nil:
+		sd.Change = missing("A", aDone)
+		return
+	case sd.B == nil:
+		sd.Change = missing("B", bDone)
+		return
+	case sd.A.Status != sd.B.Status:
+		sd.Change = "status"
+	}
+	if sd.A.d < 0 || sd.B.d < 0 {
+		return
+	}
+	delta := sd.B.d - sd.A.d
+	sd.Delta = signed(delta)
+	if sd.Change != "" {
+		return
+	}
+	// More than 10% and more than a second: a step of 200ms that took
+	// 400ms did not get slower in any way that matters to an RTO.
+	if abs := max(delta, -delta); abs > time.Second && abs*10 > sd.A.d {
+		sd.Change = map[bool]string{true: "slower", false: "faster"}[delta > 0]
+	}
+}
+
+func signed(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d >= 0 {
+		return "+" + d.String()
+	}
+	return d.String()
+}
+
+func statusChange(sd stepDiff) string {
+	why := func(s *stepSide) string {
+		switch {
+		case s.Status == "started":
+			return "started and not ended"
+		case s.Error != "":
+			return s.Status + " (" + cut(s.Error, 60) + ")"
+		case s.Skip != "":
+			return s.Status + " (" + cut(s.Skip, 60) + ")"
+		}
+		return s.Status
+	}
+	return fmt.Sprintf("step %s: %s in A, %s in B", sd.ID, why(sd.A), why(sd.B))
+}
+
+// decisionChanges are the decisions one run made and the other did not,
+// by step and verdict: who made them and when differ between any two
+// runs and are not a difference.
+func decisionChanges(a, b []audit.Remark) []string {
+	key := func(r audit.Remark) string { return orNone(r.Step) + ": " + r.What }
+	count := func(list []audit.Remark) map[string]int {
+		m := map[string]int{}
+		for _, r := range list {
+			m[key(r)]++
+		}
+		return m
+	}
+	ca, cb := count(a), count(b)
+	var out []string
+	for _, r := range a {
+		if k := key(r); ca[k] > cb[k] {
+			out = append(out, fmt.Sprintf("decision %s (%s) in A, not in B", k, r.Actor))
+			ca[k]--
+		}
+	}
+	ca = count(a)
+	for _, r := range b {
+		if k := key(r); cb[k] > ca[k] {
+			out = append(out, fmt.Sprintf("decision %s (%s) in B, not in A", k, r.Actor))
+			cb[k]--
+		}
+	}
+	return out
+}
+
+func printDiff(w io.Writer, d *runDiff) {
+	for _, r := range []struct {
+		name string
+		run  diffRun
+	}{{"A", d.A}, {"B", d.B}} {
+		fmt.Fprintf(w, "%s %s: %s, %s\n  %s\n", r.name, r.run.Run, modeLabel(r.run.Mode), r.run.Outcome, orDash(r.run.RTO))
+	}
+	if d.RunbookChanged {
+		fmt.Fprintf(w, "runbook changed: the runbook file's SHA-256 differs (A %s, B %s); which steps changed is not in the logs\n",
+			cut(d.A.SHA256, 13), cut(d.B.SHA256, 13))
+	} else {
+		fmt.Fprintf(w, "runbook unchanged (SHA-256 %s)\n", cut(d.A.SHA256, 13))
+	}
+	if d.A.TimeScale > 1 || d.B.TimeScale > 1 {
+		fmt.Fprintln(w, "sandbox durations are on the sandbox's clock (real time × its time scale)")
+	}
+	fmt.Fprintln(w)
+	id := 4
+	for _, s := range d.Steps {
+		id = max(id, min(len(s.ID), 32))
+	}
+	row := func(cells ...any) {
+		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("%-*s  %-16s %-16s %-9s %s", cells...), " "))
+	}
+	row(id, "STEP", "A", "B", "DELTA", "CHANGE")
+	for _, s := range d.Steps {
+		row(id, cut(s.ID, 32), sideCell(s.A), sideCell(s.B), orDash(s.Delta), s.Change)
+	}
+	if len(d.Added) > 0 {
+		fmt.Fprintf(w, "\nonly in B (added): %s\n", strings.Join(d.Added, ", "))
+	}
+	if len(d.Removed) > 0 {
+		fmt.Fprintf(w, "\nonly in A (removed): %s\n", strings.Join(d.Removed, ", "))
+	}
+	if len(d.Differences) > 0 {
+		fmt.Fprintln(w)
+		for _, line := range d.Differences {
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+func sideCell(s *stepSide) string {
+	if s == nil {
+		return "-"
+	}
+	return s.Status + " " + orDash(s.Duration)
+}
