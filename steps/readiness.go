@@ -28,6 +28,10 @@ type Readiness struct {
 	// precondition hold (see changedBefore): what is read now is the
 	// world before that change, so a "no" now is not a "no" for the run.
 	AfterChanges string `json:"after_changes,omitempty"`
+	// Missing is set when the read failed because what it names does not
+	// exist (a NotFound or NoSuch error, or a 404): a resource the runbook
+	// names is gone, which is a "no", not a read that could not be made.
+	Missing bool `json:"missing,omitempty"`
 }
 
 // ReadinessOptions are what the readiness board needs without a run: no
@@ -89,7 +93,9 @@ func (e *Executor) Readiness(ctx context.Context) []Readiness {
 					Query: req.Query, Tests: planned.Tests, Why: req.Why, Failure: "evaluated when its step starts: it reads outputs of earlier steps"}
 				r.Later = true
 			} else {
-				r.PreconditionResult, _ = e.evaluate(ctx, ps, k, req)
+				var err error
+				r.PreconditionResult, err = e.evaluate(ctx, ps, k, req)
+				r.Missing = r.Unchecked && missing(err)
 			}
 			out = append(out, r)
 		}
@@ -155,4 +161,14 @@ func (e *Executor) changedBefore(i int, call string) string {
 		}
 	}
 	return ""
+}
+
+// missing reports whether a read's error says that what it named does not
+// exist.
+func missing(err error) bool {
+	var ce *awsclient.CallError
+	if !errors.As(err, &ce) || ce.Retryable {
+		return false
+	}
+	return strings.Contains(ce.Code, "NotFound") || strings.HasPrefix(ce.Code, "NoSuch") || ce.HTTPStatus == 404
 }

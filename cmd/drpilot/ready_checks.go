@@ -139,6 +139,10 @@ func readyPrecondition(r steps.Readiness) readyCheck {
 		// check, when its step starts, is the one that counts.
 		c.Status = readyAfterChanges
 		c.Detail += "; it may hold once step " + r.AfterChanges + " has made its change"
+	case r.Missing:
+		// What the runbook names is gone: the check is made, and fails.
+		c.Status = readyFailed
+		c.Detail = fmt.Sprintf("precondition %d (%s in %s) does not hold: what it reads does not exist: %s", r.Index+1, r.Call, r.Region, r.Failure)
 	case r.Unchecked:
 		c.Status = readyUnknown
 	case !r.Holds:
