@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/drpilot/drpilot/runbooks"
@@ -154,17 +152,18 @@ func readyPrecondition(r steps.Readiness) readyCheck {
 }
 
 // publishReadiness puts the board's counts in CloudWatch in the recovery
-// Region, the Region that must be ready. It is the one write of ready,
-// so it has its own client, not the dry-run factory's.
+// Region, the Region that must be ready. It is the one write of ready, so
+// it has a factory of its own, not the dry-run one of the checks.
 func publishReadiness(ctx context.Context, cfg aws.Config, rb *runbooks.Runbook, rep readyReport) error {
-	client := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.Region = rb.Regions.Recovery })
-	dims := []cwtypes.Dimension{{Name: aws.String("Runbook"), Value: aws.String(rb.ID)}}
-	now := time.Now()
-	datum := func(name string, v int) cwtypes.MetricDatum {
-		return cwtypes.MetricDatum{MetricName: aws.String(name), Dimensions: dims, Value: aws.Float64(float64(v)),
-			Unit: cwtypes.StandardUnitCount, Timestamp: aws.Time(now)}
+	clients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, ReadOnly: steps.ReadOnly})
+	if err != nil {
+		return err
 	}
-	_, err := client.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{Namespace: aws.String("drpilot"),
-		MetricData: []cwtypes.MetricDatum{datum("ReadinessHeld", rep.Held), datum("ReadinessTotal", rep.Total)}})
+	datum := func(name string, v int) any {
+		return map[string]any{"MetricName": name, "Value": float64(v), "Unit": "Count",
+			"Dimensions": []any{map[string]any{"Name": "Runbook", "Value": rb.ID}}}
+	}
+	_, err = clients.Invoke(ctx, "cloudwatch", rb.Regions.Recovery, "PutMetricData", map[string]any{"Namespace": "drpilot",
+		"MetricData": []any{datum("ReadinessHeld", rep.Held), datum("ReadinessTotal", rep.Total)}})
 	return err
 }
