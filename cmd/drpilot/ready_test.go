@@ -160,3 +160,24 @@ func TestReadyBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyTeam: a runbook with [runbook.team] is not ready while its
+// lock table and audit bucket do not exist, and is once team init made
+// them; against the sandbox and moto alike.
+func TestReadyTeam(t *testing.T) {
+	teamEndpoints(t, func(t *testing.T, endpoint string) {
+		liveAgainst(t, endpoint)
+		file, _ := teamBooks(t)
+		code, out, errOut := drpilot(t, "ready", file)
+		if code != exitFailed || !strings.Contains(out, "✗ team lock table") || !strings.Contains(out, "✗ team audit bucket") {
+			t.Fatalf("before team init: exit %d\n%s%s", code, out, errOut)
+		}
+		if code, out, errOut := drpilot(t, "team", "init", file); code != exitOK {
+			t.Fatalf("team init: exit %d\n%s%s", code, out, errOut)
+		}
+		code, out, errOut = drpilot(t, "ready", file)
+		if code != exitOK || !strings.Contains(out, "✓ team lock table") || !strings.Contains(out, "✓ team audit bucket") {
+			t.Fatalf("after team init: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+}
