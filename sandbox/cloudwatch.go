@@ -15,6 +15,9 @@ type cloudWatchRegion struct {
 	order          []string
 	composites     map[string]*compositeAlarm
 	compositeOrder []string
+	// published are the datapoints PutMetricData sent, by metric (see
+	// cloudwatch_publish.go).
+	published map[string][]publishedPoint
 }
 
 type alarm struct {
@@ -51,6 +54,7 @@ func registerCloudWatch(s *Sandbox) {
 		&operation{name: "SetAlarmState", mutating: true, handler: cwSetAlarmState},
 		&operation{name: "PutCompositeAlarm", mutating: true, handler: cwPutCompositeAlarm},
 		&operation{name: "GetMetricStatistics", handler: cwGetMetricStatistics},
+		&operation{name: "PutMetricData", mutating: true, handler: cwPutMetricData},
 	)
 }
 

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,9 @@ func cwGetMetricStatistics(c *call) (any, error) {
 			"Minimum": v, "SampleCount": 1.0, "Unit": unit})
 	}
 	switch ns := str(c.input, "Namespace"); {
+	case !strings.HasPrefix(ns, "AWS/"):
+		// A custom namespace: what PutMetricData published.
+		points = c.publishedStatistics(ns, name)
 	// DocumentDB's global clusters are the RDS global clusters the sandbox
 	// keeps (the same API serves both); their lag has another name.
 	case ns == "AWS/DocDB" && name == "GlobalClusterReplicationLag":

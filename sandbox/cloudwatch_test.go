@@ -108,3 +108,43 @@ func TestCloudWatchQueryAndJSONForms(t *testing.T) {
 		t.Fatalf("JSON form: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestCloudWatchPutMetricDataReadBack: over the Go SDK, a custom metric
+// published with PutMetricData is read back with GetMetricStatistics, by
+// its dimensions; another dimension's has no datapoints, and AWS/
+// namespaces are refused.
+func TestCloudWatchPutMetricDataReadBack(t *testing.T) {
+	t.Parallel()
+	_, url := startSandbox(t, Options{})
+	client := cloudwatch.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	dims := []cwtypes.Dimension{{Name: aws.String("Runbook"), Value: aws.String("shop")}}
+	for _, v := range []float64{3, 4} {
+		_, err := client.PutMetricData(ctx(t), &cloudwatch.PutMetricDataInput{Namespace: aws.String("drpilot"),
+			MetricData: []cwtypes.MetricDatum{{MetricName: aws.String("ReadinessHeld"), Value: aws.Float64(v), Dimensions: dims, Unit: cwtypes.StandardUnitCount}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(value string) []cwtypes.Datapoint {
+		out, err := client.GetMetricStatistics(ctx(t), &cloudwatch.GetMetricStatisticsInput{Namespace: aws.String("drpilot"),
+			MetricName: aws.String("ReadinessHeld"), Dimensions: []cwtypes.Dimension{{Name: aws.String("Runbook"), Value: aws.String(value)}},
+			StartTime: aws.Time(time.Now().Add(-time.Hour)), EndTime: aws.Time(time.Now().Add(time.Hour)), Period: aws.Int32(60),
+			Statistics: []cwtypes.Statistic{cwtypes.StatisticMaximum, cwtypes.StatisticSampleCount}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Datapoints
+	}
+	points := get("shop")
+	if len(points) != 1 || aws.ToFloat64(points[0].Maximum) != 4 || aws.ToFloat64(points[0].SampleCount) != 2 {
+		t.Fatalf("read back %+v", points)
+	}
+	if other := get("other"); len(other) != 0 {
+		t.Fatalf("another dimension has %+v", other)
+	}
+	_, err := client.PutMetricData(ctx(t), &cloudwatch.PutMetricDataInput{Namespace: aws.String("AWS/RDS"),
+		MetricData: []cwtypes.MetricDatum{{MetricName: aws.String("X"), Value: aws.Float64(1)}}})
+	if err == nil || !strings.Contains(err.Error(), "InvalidParameterValue") {
+		t.Fatalf("AWS/ namespace: %v", err)
+	}
+}

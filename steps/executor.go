@@ -172,6 +172,13 @@ func New(opts Options) (*Executor, error) {
 	if opts.Mode == ModeDryRun && !opts.Clients.DryRun() {
 		return nil, errors.New("steps.New: dry-run needs a dry-run client factory")
 	}
+	return newExecutor(opts)
+}
+
+// newExecutor makes the executor from options already checked: New's for a run,
+// EvaluateReadiness's for the readiness board alone, which logs nothing
+// and asks nobody.
+func newExecutor(opts Options) (*Executor, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = DefaultParallel
 	}

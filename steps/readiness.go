@@ -2,9 +2,14 @@ package steps
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/drpilot/drpilot/runbooks"
+	"github.com/drpilot/drpilot/steps/awsclient"
 )
 
 // Readiness is one precondition evaluated before the run starts, for the
@@ -15,6 +20,56 @@ type Readiness struct {
 	// Later is set when the precondition names outputs of earlier steps,
 	// so that it can only be evaluated during the run.
 	Later bool `json:"later,omitempty"`
+	// Freshness is set when a test is a within: the precondition says how
+	// old a backup, a replica's lag or a recovery point may be, which is
+	// what the runbook's RPO rests on.
+	Freshness bool `json:"freshness,omitempty"`
+	// AfterChanges names an earlier step whose change may make the
+	// precondition hold (see changedBefore): what is read now is the
+	// world before that change, so a "no" now is not a "no" for the run.
+	AfterChanges string `json:"after_changes,omitempty"`
+	// Missing is set when the read failed because what it names does not
+	// exist (a NotFound or NoSuch error, or a 404): a resource the runbook
+	// names is gone, which is a "no", not a read that could not be made.
+	Missing bool `json:"missing,omitempty"`
+}
+
+// ReadinessOptions are what the readiness board needs without a run: no
+// audit log, no approver, nothing that could send a change.
+type ReadinessOptions struct {
+	Runbook *runbooks.Runbook
+	Plan    *runbooks.RunPlan
+	// Catalogue is nil for the default one.
+	Catalogue *Catalogue
+	// Clients must be a dry-run factory: the board only reads.
+	Clients *awsclient.Factory
+	// Now is the clock within tests are judged by (the sandbox's in
+	// sandbox mode); nil means time.Now.
+	Now func() time.Time
+	// TimeScale divides the pauses between reads AWS asked to retry.
+	TimeScale float64
+}
+
+// EvaluateReadiness evaluates the readiness board of a runbook with no
+// executor of a run: what drpilot ready prints and publishes, the same
+// evaluation the start screen shows. It refuses a factory that could
+// send a change.
+func EvaluateReadiness(ctx context.Context, opts ReadinessOptions) ([]Readiness, error) {
+	if opts.Runbook == nil || opts.Plan == nil || opts.Clients == nil {
+		return nil, errors.New("steps.EvaluateReadiness: Runbook, Plan and Clients are required")
+	}
+	if !opts.Clients.DryRun() {
+		return nil, errors.New("steps.EvaluateReadiness: needs a dry-run client factory")
+	}
+	if opts.Catalogue == nil {
+		opts.Catalogue = Default()
+	}
+	e, err := newExecutor(Options{Runbook: opts.Runbook, Plan: opts.Plan, Catalogue: opts.Catalogue,
+		Mode: ModeDryRun, Clients: opts.Clients, Now: opts.Now, TimeScale: opts.TimeScale})
+	if err != nil {
+		return nil, err
+	}
+	return e.Readiness(ctx), nil
 }
 
 // Readiness evaluates every precondition that can be evaluated now —
@@ -30,14 +85,17 @@ func (e *Executor) Readiness(ctx context.Context) []Readiness {
 		}
 		step := &e.opts.Runbook.Steps[ps.Index]
 		for k, req := range step.Require {
-			r := Readiness{Step: ps.ID}
+			r := Readiness{Step: ps.ID, Freshness: slices.ContainsFunc(req.Conditions, isWithin),
+				AfterChanges: e.changedBefore(ps.Index, req.Call)}
 			if needsOutputs(req) {
 				planned := ps.Requires[k]
 				r.PreconditionResult = PreconditionResult{Index: k, Call: req.Call, Region: planned.Region,
 					Query: req.Query, Tests: planned.Tests, Why: req.Why, Failure: "evaluated when its step starts: it reads outputs of earlier steps"}
 				r.Later = true
 			} else {
-				r.PreconditionResult, _ = e.evaluate(ctx, ps, k, req)
+				var err error
+				r.PreconditionResult, err = e.evaluate(ctx, ps, k, req)
+				r.Missing = r.Unchecked && missing(err)
 			}
 			out = append(out, r)
 		}
@@ -59,4 +117,58 @@ func needsOutputs(req runbooks.Require) bool {
 		runbooks.Resolve(c.Value, check)
 	}
 	return found || strings.Contains(req.Query, "${steps.")
+}
+
+func isWithin(c runbooks.Condition) bool { return c.Op == "within" }
+
+// Sentence says the board's line as the log says a precondition's result:
+// what was read, where, and what was observed against what was wanted.
+func (r Readiness) Sentence() string {
+	if r.Later {
+		return fmt.Sprintf("precondition %d (%s in %s) is %s", r.Index+1, r.Call, r.Region, r.Failure)
+	}
+	return preconditionLine(r.PreconditionResult)
+}
+
+// affects lists, for a service, the other services whose reads its
+// changes commonly change: scaling a group or a service adds or removes
+// load balancer targets; restoring a backup makes a resource.
+var affects = map[string][]string{
+	"autoscaling": {"elasticloadbalancing", "ec2"},
+	"ecs":         {"elasticloadbalancing"},
+	"ec2":         {"elasticloadbalancing"},
+	// A restore job makes the database, volume or table it restores.
+	"backup": {"rds", "ec2", "dynamodb", "elasticfilesystem"},
+}
+
+// changedBefore names the first earlier step (one step i depends on) that
+// changes something in the service call reads, or in one its changes
+// affect; "" when there is none. Which step makes a precondition hold is
+// not written anywhere, and this is the cheap approximation of it: a
+// promoted replica is read by rds after rds:PromoteReadReplica, healthy
+// targets after a group was scaled.
+func (e *Executor) changedBefore(i int, call string) string {
+	service, _, _ := splitOperation(call)
+	for j, ps := range e.steps {
+		if j == i || !e.graph.DependsOn(i, j) {
+			continue
+		}
+		for _, c := range ps.Calls {
+			changed, _, _ := splitOperation(c.Operation)
+			if c.Mutating && (changed == service || slices.Contains(affects[changed], service)) {
+				return ps.ID
+			}
+		}
+	}
+	return ""
+}
+
+// missing reports whether a read's error says that what it named does not
+// exist.
+func missing(err error) bool {
+	var ce *awsclient.CallError
+	if !errors.As(err, &ce) || ce.Retryable {
+		return false
+	}
+	return strings.Contains(ce.Code, "NotFound") || strings.HasPrefix(ce.Code, "NoSuch") || ce.HTTPStatus == 404
 }

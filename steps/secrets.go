@@ -29,7 +29,9 @@ func (e *Executor) addSecrets(secrets ...string) {
 		}
 	}
 	e.mu.Unlock()
-	e.opts.Audit.AddSecrets(secrets...)
+	if e.opts.Audit != nil { // nil for the readiness board alone, which logs nothing
+		e.opts.Audit.AddSecrets(secrets...)
+	}
 }
 
 // secretList is a copy of the run's secrets.

@@ -107,6 +107,12 @@ func (m Model) readinessBoard() string {
 		switch {
 		case r.Later:
 			mark, text = m.styles.Faint.Render("…"), r.Failure
+		case r.AfterChanges != "" && !r.Holds:
+			// Read before the change of an earlier step that is to make
+			// it hold: the run checks it again when its step starts.
+			mark, text = m.styles.Faint.Render("~"), "not yet: "+r.Failure+"; may hold once "+r.AfterChanges+" has run"
+		case r.Missing:
+			mark, text = m.styles.Bad.Render("✗"), "what it reads does not exist: "+r.Failure
 		case r.Unchecked:
 			// Nothing was observed: the read failed, which is not a "no".
 			mark, text = m.styles.Bad.Render("?"), "could not be checked: "+r.Failure
@@ -123,7 +129,7 @@ func rank(r steps.Readiness) int {
 	switch {
 	case r.Holds:
 		return 2
-	case r.Later:
+	case r.Later, r.AfterChanges != "":
 		return 1
 	}
 	return 0

@@ -136,7 +136,7 @@ Exit codes: 0 ok, 1 runbook failed or verdict not VALID, 2 bad input,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newCheckCommand(), newPlanCommand(), newPolicyCommand(), newKeygenCommand(), newPubkeyCommand(),
+	root.AddCommand(newCheckCommand(), newPlanCommand(), newReadyCommand(), newPolicyCommand(), newKeygenCommand(), newPubkeyCommand(),
 		newAuditCommand(), newRunCommand(), newResumeCommand(), newAbortCommand(), newApproveCommand(), newTeamCommand(),
 		newWatchCommand(), newSandboxCommand(), newHistoryCommand(), newVersionCommand())
 	return root
