@@ -24,6 +24,7 @@ type Record struct {
 	Runbook       string            `json:"runbook"`
 	RunbookSHA256 string            `json:"runbook_sha256"`
 	Mode          string            `json:"mode"`
+	Operator      string            `json:"operator"` // run.start's actor
 	Account       string            `json:"account"`
 	CallerARN     string            `json:"caller_arn"`
 	Regions       map[string]string `json:"regions"`
@@ -220,6 +221,7 @@ func (b *recordBuilder) add(ev Event) {
 	switch ev.Type {
 	case TypeRunStart:
 		b.start(ts, ev.Data)
+		b.r.Operator = ev.Actor
 	case TypeRunResumed:
 		b.r.Resumed++
 	case TypeRunEnd, TypeRunPaused:

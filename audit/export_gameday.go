@@ -72,7 +72,7 @@ func (b *recordBuilder) gameDay() *GameDay {
 	if b.sandbox != nil {
 		g.Scenario = b.sandbox.Scenario
 		for _, raw := range b.sandbox.Faults {
-			g.Faults = append(g.Faults, FaultRecord{Fault: describeFault(raw), Steps: faultSteps(raw, r.Requests)})
+			g.Faults = append(g.Faults, FaultRecord{Fault: describeFault(raw), Steps: faultSteps(raw, r.Requests, r.Failures)})
 		}
 	}
 	for _, s := range r.Steps {
@@ -87,7 +87,10 @@ func (b *recordBuilder) gameDay() *GameDay {
 // hit scores one step that met trouble.
 func (b *recordBuilder) hit(s StepRecord) FaultHit {
 	h := FaultHit{Step: s.ID, Expect: s.Expect}
-	for _, e := range s.CallErrors {
+	for _, e := range append(slices.Clone(s.CallErrors), s.Error) {
+		if e == "" {
+			continue
+		}
 		if !slices.Contains(h.Errors, e) {
 			h.Errors = append(h.Errors, e)
 		}
@@ -158,10 +161,17 @@ func describeFault(raw json.RawMessage) string {
 // faultSteps are the steps whose calls a fault would have answered: an
 // outage's or a throttle's calls that answered an error, a latency's
 // calls at all. A stuck resource is not traceable to calls in the log.
-func faultSteps(raw json.RawMessage, requests []RequestRecord) []string {
+func faultSteps(raw json.RawMessage, requests []RequestRecord, failures []Failure) []string {
 	var f faultJSON
 	json.Unmarshal(raw, &f)
 	steps := []string{}
+	// Reads (preconditions, polls) are not logged as requests: a step
+	// failure names the call that failed in its error.
+	for _, e := range failures {
+		if e.Kind == "step" && f.namedIn(e.Error) && !slices.Contains(steps, e.Step) {
+			steps = append(steps, e.Step)
+		}
+	}
 	for _, q := range requests {
 		service, _, _ := strings.Cut(q.Operation, ":")
 		var hit bool
@@ -226,4 +236,19 @@ func criticalPath(steps []StepRecord) ([]string, string) {
 	}
 	return path, fmt.Sprintf("the log does not hold the runbook's dependencies: back from the step that ended last, "+
 		"each step that ended when the next one started (within %s)", tol.Round(time.Millisecond))
+}
+
+// namedIn reports whether a step's error names a call this fault
+// answers, as "service:Operation in region".
+func (f faultJSON) namedIn(err string) bool {
+	switch {
+	case f.Throttle != nil:
+		return strings.Contains(err, f.Throttle.Service+":") && strings.Contains(strings.ToLower(err), "throttl")
+	case f.Outage != nil:
+		if !strings.Contains(err, " in "+f.Outage.Region) {
+			return false
+		}
+		return len(f.Outage.Services) == 0 || slices.ContainsFunc(f.Outage.Services, func(s string) bool { return strings.Contains(err, s+":") })
+	}
+	return false
 }
