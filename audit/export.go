@@ -338,7 +338,11 @@ func (b *recordBuilder) stepEnd(ts time.Time, id, status string, data map[string
 	switch status {
 	case "failed":
 		s.Error = str(data, "error")
-		b.r.Failures = append(b.r.Failures, Failure{Time: ts, Step: id, Kind: "step", What: fmt.Sprintf("attempt %d", s.Attempts), Error: s.Error})
+		what := "before any call" // a precondition, or a gate refused
+		if s.Attempts > 0 {
+			what = fmt.Sprintf("attempt %d", s.Attempts)
+		}
+		b.r.Failures = append(b.r.Failures, Failure{Time: ts, Step: id, Kind: "step", What: what, Error: s.Error})
 	case "skipped":
 		s.SkipReason = str(data, "reason")
 	default:

@@ -180,7 +180,11 @@ func (r *Record) ticks(span time.Duration, x func(time.Time) int) []tlTick {
 	for at := time.Duration(0); at <= span; at += step {
 		t := tlTick{X: x(r.Started.Add(at)), Label: "+" + span0(at)}
 		if r.Pace != 1 {
-			t.Sim = "≈" + span0(time.Duration(float64(at)*r.Pace).Round(time.Second))
+			sim := time.Duration(float64(at) * r.Pace)
+			if sim >= time.Minute { // a pace's estimate: no more precise than that
+				sim = sim.Round(10 * time.Second)
+			}
+			t.Sim = "≈" + span0(sim.Round(time.Second))
 		}
 		out = append(out, t)
 	}

@@ -45,7 +45,7 @@ size=$(stat -c %s "$work/report.png" 2>/dev/null || echo 0)
 grep -q 'Audit log: INCOMPLETE' "$work/dom.html" || fail "the rendered DOM has no verdict banner"
 grep -q 'SIMULATED — sandbox run' "$work/dom.html" || fail "the rendered DOM has no SIMULATED banner"
 grep -q '<svg class="timeline"' "$work/dom.html" || fail "the rendered DOM has no timeline SVG"
-grep -q 'class="rto"' "$work/dom.html" || fail "the timeline has no RTO line"
+grep -q 'class="rto"' "$work/dom.html" || fail "the timeline has no RTO line or label"
 grep -q 'throttling of dynamodb' "$work/dom.html" || fail "the scorecard does not name the fault"
 pages=$(grep -aoE '/Type ?/Page($|[^s])' "$work/report.pdf" | wc -l)
 
