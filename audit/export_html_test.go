@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const hostile = `<script>alert("x")</script>`
@@ -162,5 +163,24 @@ func TestFormatsCarryTheSameFacts(t *testing.T) {
 				t.Errorf("%s lacks %q", name, phrase)
 			}
 		}
+	}
+}
+
+// TestCriticalPathWithoutDependencies: a log written before step.ready
+// carried after gets the chain of steps each of which started when the
+// one before it ended, and says so.
+func TestCriticalPathWithoutDependencies(t *testing.T) {
+	t.Parallel()
+	at := func(s int) time.Time { return time.Date(2026, 12, 3, 10, 0, s, 0, time.UTC) }
+	steps := []StepRecord{
+		{ID: "a", Started: at(0), Ended: at(10)},
+		{ID: "side", Started: at(0), Ended: at(5)},
+		{ID: "b", Started: at(10), Ended: at(30)},
+		{ID: "c", Started: at(30), Ended: at(31)},
+		{ID: "late-side", Started: at(12), Ended: at(20)},
+	}
+	path, how := criticalPath(steps)
+	if !slices.Equal(path, []string{"a", "b", "c"}) || !strings.Contains(how, "does not hold the runbook's dependencies") {
+		t.Errorf("critical path %v (%s)", path, how)
 	}
 }
