@@ -85,7 +85,11 @@ func (p *mdWriter) gameDay(g *GameDay) {
 	}
 	p.f("\n## Game-day scorecard\n\nScenario: %s\n\n| fault injected | steps it hit |\n|---|---|\n", cell(g.Scenario))
 	for _, f := range g.Faults {
-		p.f("| %s | %s |\n", cell(f.Fault), cell(strings.Join(f.Steps, ", ")))
+		hit := strings.Join(f.Steps, ", ")
+		if hit == "" {
+			hit = "no step's calls show it"
+		}
+		p.f("| %s | %s |\n", cell(f.Fault), cell(hit))
 	}
 	p.f("\n| step in trouble | errors | how the run responded | expect | took (sandbox clock) | time lost |\n|---|---|---|---|---|---|\n")
 	for _, h := range g.Hits {
