@@ -33,11 +33,13 @@ test:
 # version on the machine) creates resources and reads them back. Then
 # drpilot runs a runbook live against moto_server, an independent AWS
 # emulator, where the machine has one; and the terminal UI runs in tmux,
-# answered from the screen.
+# answered from the screen. Last, the HTML record of a sandbox run with a
+# fault, rendered by headless Chromium (screenshot, PDF, DOM).
 test-interop: build
 	bash scripts/interop.sh
 	bash scripts/interop_moto.sh
 	bash scripts/interop_tmux.sh
+	bash scripts/interop_report.sh
 
 # The kill loop: every shipped runbook's sandbox run killed with SIGKILL at
 # many points and resumed; minutes long, run by hand before a release.

@@ -47,6 +47,29 @@ type Record struct {
 	Decisions []Remark        `json:"decisions"`
 	Notes     []Remark        `json:"notes"`
 	Requests  []RequestRecord `json:"requests"`
+	// Failures are every failed step attempt and every AWS call that
+	// answered an error, in the order the log has them: a retry that
+	// mended a step leaves its step done, and the failure stays here.
+	Failures []Failure `json:"failures"`
+	// CriticalPath is the chain of steps that determined the run's end,
+	// last step last, and CriticalPathHow says how it was computed.
+	CriticalPath    []string `json:"critical_path,omitempty"`
+	CriticalPathHow string   `json:"critical_path_how,omitempty"`
+	// Pace is, in a sandbox run, the sandbox's clock over the log's (the
+	// simulated elapsed time over the real one): the factor that puts the
+	// runbook's targets and expectations on the log's clock. 1 otherwise.
+	Pace float64 `json:"pace"`
+	// GameDay is a sandbox run's scorecard; nil in other modes.
+	GameDay *GameDay `json:"game_day,omitempty"`
+}
+
+// Failure is a failed step attempt or an AWS call that answered an error.
+type Failure struct {
+	Time  time.Time `json:"time"`
+	Step  string    `json:"step"`
+	Kind  string    `json:"kind"` // "step" or "call"
+	What  string    `json:"what"` // the operation of a call; the attempt of a step
+	Error string    `json:"error"`
 }
 
 // Objective is a target against what the run achieved.
@@ -86,6 +109,23 @@ type StepRecord struct {
 	Error      string    `json:"error,omitempty"`
 	SkipReason string    `json:"skip_reason,omitempty"`
 	RequestIDs []string  `json:"request_ids,omitempty"`
+	// After are the steps this one waited for and Expect how long the
+	// runbook expects it to take, when step.ready logged them.
+	After  []string `json:"after,omitempty"`
+	Expect string   `json:"expect,omitempty"`
+	// Decided is the last decision on the step before its first AWS
+	// request (the gate's answer); the wait for it is ApprovalWait.
+	Decided      time.Time `json:"decided,omitzero"`
+	ApprovalWait string    `json:"approval_wait,omitempty"`
+	// Answered is the step's last AWS answer; from it to the step's end
+	// the step waited on AWS (polling until the resource is ready).
+	Answered time.Time `json:"last_answer,omitzero"`
+	AWSWait  string    `json:"aws_wait,omitempty"`
+	// Retries are the calls sent again after an error; CallErrors the
+	// errors its calls answered.
+	Retries    int      `json:"retries,omitempty"`
+	CallErrors []string `json:"call_errors,omitempty"`
+	firstSent  time.Time
 }
 
 // Remark is a decision or a note: when, on which step, by whom, what.
@@ -179,6 +219,8 @@ type recordBuilder struct {
 	// elapsed is the run's time as its end recorded it, on the mode's
 	// clock; projected the plan's critical path.
 	elapsed, projected time.Duration
+	// sandbox is what run.start says of a sandbox run's scenario.
+	sandbox *SandboxInfo
 	// signedBy are the verified approvals' keys, by seq.
 	signedBy map[int64]string
 }
@@ -225,11 +267,15 @@ func (b *recordBuilder) add(ev Event) {
 		b.stepEnd(ts, ev.Step, "skipped", data)
 	case TypeDecision:
 		b.r.Decisions = append(b.r.Decisions, b.remark(ev, ts, str(data, "decision"), str(data, "reason")))
+		if s, ok := b.steps[ev.Step]; ok && s.firstSent.IsZero() && s.Status == "started" {
+			s.Decided = ts
+		}
 	case TypeNote:
 		if text := str(data, "text"); text != "" {
 			b.r.Notes = append(b.r.Notes, b.remark(ev, ts, text, ""))
 		}
 	case TypeAWSRequest:
+		b.sent(ts, ev.Step, data)
 		b.requests[str(data, "call")] = len(b.r.Requests)
 		b.r.Requests = append(b.r.Requests, RequestRecord{Time: ts, Step: ev.Step, Call: str(data, "call"),
 			Operation: str(data, "operation"), Region: str(data, "region"), DryRun: data["dry_run"] == true,
@@ -238,8 +284,13 @@ func (b *recordBuilder) add(ev Event) {
 		if i, ok := b.requests[str(data, "call")]; ok {
 			req := &b.r.Requests[i]
 			req.RequestID, req.Error, req.Unanswered = str(data, "request_id"), str(data, "error"), false
-			if s := b.step(ev.Step, ts); req.RequestID != "" {
+			s := b.step(ev.Step, ts)
+			if s.Answered = ts; req.RequestID != "" {
 				s.RequestIDs = append(s.RequestIDs, req.RequestID)
+			}
+			if req.Error != "" {
+				s.CallErrors = append(s.CallErrors, req.Error)
+				b.r.Failures = append(b.r.Failures, Failure{Time: ts, Step: ev.Step, Kind: "call", What: req.Operation, Error: req.Error})
 			}
 		}
 	}
@@ -267,6 +318,7 @@ func (b *recordBuilder) start(ts time.Time, raw json.RawMessage) {
 	r.Account, r.CallerARN, r.Regions = info.Account, info.CallerARN, info.Regions
 	r.RTO.Target, r.RPO.Target = info.RTO, info.RPO
 	b.projected, _ = parseTarget(info.ProjectedRTO)
+	b.sandbox = info.Sandbox
 }
 
 // step returns the record of a step, creating it at its first mention.
@@ -283,6 +335,15 @@ func (b *recordBuilder) step(id string, ts time.Time) *StepRecord {
 func (b *recordBuilder) ready(ts time.Time, id string, data map[string]any) {
 	s := b.step(id, ts)
 	s.Title, s.Phase, s.Action, s.Region = str(data, "title"), str(data, "phase"), str(data, "action"), str(data, "region")
+	s.Expect = str(data, "expect")
+	if after, ok := data["after"].([]any); ok {
+		s.After = []string{}
+		for _, a := range after {
+			if id, ok := a.(string); ok {
+				s.After = append(s.After, id)
+			}
+		}
+	}
 	if s.Status != "started" { // a resumed run starts the step again
 		s.Status, s.Ended, s.Duration, s.Error = "started", time.Time{}, "", ""
 	}
@@ -292,12 +353,23 @@ func (b *recordBuilder) stepEnd(ts time.Time, id, status string, data map[string
 	s := b.step(id, ts)
 	s.Status, s.Ended = status, ts
 	s.Duration = formatSpan(ts.Sub(s.Started))
+	if !s.Decided.IsZero() {
+		s.ApprovalWait = formatSpan(s.Decided.Sub(s.Started))
+	}
+	if !s.Answered.IsZero() && s.Answered.After(s.Started) {
+		s.AWSWait = formatSpan(ts.Sub(s.Answered))
+	}
 	if n, ok := data["attempt"].(float64); ok {
 		s.Attempts = int(n)
 	}
 	switch status {
 	case "failed":
 		s.Error = str(data, "error")
+		what := "before any call" // a precondition, or a gate refused
+		if s.Attempts > 0 {
+			what = fmt.Sprintf("attempt %d", s.Attempts)
+		}
+		b.r.Failures = append(b.r.Failures, Failure{Time: ts, Step: id, Kind: "step", What: what, Error: s.Error})
 	case "skipped":
 		s.SkipReason = str(data, "reason")
 	default:
@@ -352,6 +424,9 @@ func (b *recordBuilder) finish() *Record {
 		r.Steps = append(r.Steps, *b.steps[id])
 	}
 	r.Phases = phaseSpans(r.Steps)
+	r.Pace = b.pace()
+	r.CriticalPath, r.CriticalPathHow = criticalPath(r.Steps)
+	r.GameDay = b.gameDay()
 	if !r.Ended.IsZero() {
 		r.RTO = b.rto()
 	}
@@ -365,6 +440,9 @@ func (b *recordBuilder) finish() *Record {
 	}
 	if r.Requests == nil {
 		r.Requests = []RequestRecord{}
+	}
+	if r.Failures == nil {
+		r.Failures = []Failure{}
 	}
 	return r
 }

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"html"
 	"io"
 	"strings"
 	"time"
@@ -16,7 +15,7 @@ func (r *Record) WriteMarkdown(w io.Writer) error {
 	p.f("**Audit log: %s** — %s\n\n", r.Verdict, r.VerdictReason)
 	p.f("| | |\n|---|---|\n")
 	p.f("| runbook | `%s` (SHA-256 `%s`) |\n", r.Runbook, short(r.RunbookSHA256))
-	p.f("| mode | %s |\n| account | %s |\n| caller | `%s` |\n", r.Mode, r.Account, r.CallerARN)
+	p.f("| mode | %s |\n| operator | %s |\n| account | %s |\n| caller | `%s` |\n", r.Mode, cell(r.Operator), r.Account, r.CallerARN)
 	p.f("| Regions | primary %s, recovery %s |\n", r.Regions["primary"], r.Regions["recovery"])
 	p.f("| started | %s |\n| ended | %s |\n| outcome | **%s** |\n", stamp(r.Started), stamp(r.Ended), r.Outcome)
 	p.f("| RTO | %s |\n| RPO | %s |\n", rtoLine(r.RTO), objectiveLine(r.RPO))
@@ -30,7 +29,22 @@ func (r *Record) WriteMarkdown(w io.Writer) error {
 	for _, ph := range r.Phases {
 		p.f("| %s | %s | %s | %s |\n", ph.Name, stamp(ph.Started), stamp(ph.Ended), ph.Duration)
 	}
-	p.f("\n## Steps\n\n| step | phase | action | Region | status | duration | request ids |\n|---|---|---|---|---|---|---|\n")
+	p.steps(r)
+	p.remarks("Decisions", r.Decisions)
+	p.failures(r.Failures)
+	p.gameDay(r.GameDay)
+	p.remarks("Notes", r.Notes)
+	p.f("\n## AWS requests that change something\n\n| time | step | operation | Region | request id | result |\n|---|---|---|---|---|---|\n")
+	for _, q := range r.Requests {
+		p.f("| %s | %s | %s | %s | %s | %s |\n", stamp(q.Time), q.Step, q.Operation, q.Region, q.RequestID, cell(requestResult(q)))
+	}
+	return p.err
+}
+
+// steps writes the steps' table and the critical path.
+func (p *mdWriter) steps(r *Record) {
+	p.f("\n## Steps\n\n| step | phase | action | Region | status | started | duration | expect | approval wait | AWS wait | attempts | request ids |\n")
+	p.f("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Steps {
 		status := s.Status
 		switch {
@@ -39,37 +53,62 @@ func (r *Record) WriteMarkdown(w io.Writer) error {
 		case s.SkipReason != "":
 			status += ": " + s.SkipReason
 		}
-		p.f("| %s | %s | %s | %s | %s | %s | %s |\n", cell(s.ID), s.Phase, s.Action, s.Region, cell(status), s.Duration, strings.Join(s.RequestIDs, " "))
-	}
-	p.remarks("Decisions", r.Decisions)
-	p.remarks("Notes", r.Notes)
-	p.f("\n## AWS requests that change something\n\n| time | step | operation | Region | request id | result |\n|---|---|---|---|---|---|\n")
-	for _, q := range r.Requests {
-		result := "ok"
-		switch {
-		case q.DryRun:
-			result = "dry run: not sent"
-		case q.Unanswered:
-			result = "no answer logged"
-		case q.Error != "":
-			result = q.Error
+		attempts := fmt.Sprint(s.Attempts)
+		if s.Retries > 0 {
+			attempts += fmt.Sprintf(" (%d call retries)", s.Retries)
 		}
-		p.f("| %s | %s | %s | %s | %s | %s |\n", stamp(q.Time), q.Step, q.Operation, q.Region, q.RequestID, cell(result))
+		p.f("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(s.ID), cell(s.Phase), s.Action, s.Region, cell(status),
+			stamp(s.Started), s.Duration, s.Expect, s.ApprovalWait, s.AWSWait, attempts, strings.Join(s.RequestIDs, " "))
 	}
-	return p.err
+	if len(r.CriticalPath) > 0 {
+		p.f("\nCritical path: %s (%s).\n", cell(strings.Join(r.CriticalPath, " → ")), r.CriticalPathHow)
+	}
 }
 
-// WriteHTML writes the markdown record as a minimal, self-contained HTML
-// page: a reviewer opens it in any browser, with nothing to fetch.
-func (r *Record) WriteHTML(w io.Writer) error {
-	var md strings.Builder
-	if err := r.WriteMarkdown(&md); err != nil {
-		return err
+// failures writes every failed attempt and call error.
+func (p *mdWriter) failures(list []Failure) {
+	p.f("\n## Failures\n\n")
+	if len(list) == 0 {
+		p.f("None.\n")
+		return
 	}
-	_, err := fmt.Fprintf(w, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Run %s</title>\n"+
-		"<style>body{font-family:sans-serif;margin:2em}pre{white-space:pre-wrap}</style></head>\n"+
-		"<body><pre>%s</pre></body></html>\n", html.EscapeString(r.Run), html.EscapeString(md.String()))
-	return err
+	p.f("| time | step | kind | what | error |\n|---|---|---|---|---|\n")
+	for _, f := range list {
+		p.f("| %s | %s | %s | %s | %s |\n", stamp(f.Time), cell(f.Step), f.Kind, cell(f.What), cell(f.Error))
+	}
+}
+
+// gameDay writes a sandbox run's scorecard.
+func (p *mdWriter) gameDay(g *GameDay) {
+	if g == nil {
+		return
+	}
+	p.f("\n## Game-day scorecard\n\nScenario: %s\n\n| fault injected | steps it hit |\n|---|---|\n", cell(g.Scenario))
+	for _, f := range g.Faults {
+		hit := strings.Join(f.Steps, ", ")
+		if hit == "" {
+			hit = "no step's calls show it"
+		}
+		p.f("| %s | %s |\n", cell(f.Fault), cell(hit))
+	}
+	p.f("\n| step in trouble | errors | how the run responded | expect | took (sandbox clock) | time lost |\n|---|---|---|---|---|---|\n")
+	for _, h := range g.Hits {
+		p.f("| %s | %s | %s | %s | %s | %s |\n", cell(h.Step), cell(strings.Join(h.Errors, "; ")), cell(h.Response), h.Expect, h.Took, h.TimeLost)
+	}
+	p.f("\n%s.\n", g.How)
+}
+
+// requestResult says how a request was answered.
+func requestResult(q RequestRecord) string {
+	switch {
+	case q.DryRun:
+		return "dry run: not sent"
+	case q.Unanswered:
+		return "no answer logged"
+	case q.Error != "":
+		return q.Error
+	}
+	return "ok"
 }
 
 // mdWriter writes and keeps the first error.

@@ -60,6 +60,17 @@ type RunInfo struct {
 	// table, bucket, fencing token, and whom it took the lock over from)
 	// or why it holds none (docs/team.md).
 	Team map[string]any `json:"team,omitempty"`
+	// Sandbox is, in a sandbox run, the scenario it was served and the
+	// faults the scenario injects from the start, for the game-day
+	// scorecard of the record.
+	Sandbox *SandboxInfo `json:"sandbox,omitempty"`
+}
+
+// SandboxInfo is a sandbox run's scenario and its faults, each as the
+// sandbox's JSON form of a fault (docs/sandbox.md).
+type SandboxInfo struct {
+	Scenario string            `json:"scenario"`
+	Faults   []json.RawMessage `json:"faults"`
 }
 
 // Entry is what a caller logs; the Writer adds the rest of the Event.

@@ -24,8 +24,14 @@ func (e *Executor) runStep(ctx context.Context, i int) stepResult {
 		return stepResult{index: i, status: StatusPending}
 	}
 	defer e.endStep(ps.ID)
-	e.record(audit.TypeStepReady, ps.ID, actorDrpilot, map[string]any{
-		"action": ps.Action, "region": ps.Region, "phase": ps.Phase, "title": ps.Title, "mutating": ps.Mutating})
+	// after and expect let the post-incident record draw the critical
+	// path and the time a step lost from the log alone.
+	ready := map[string]any{"action": ps.Action, "region": ps.Region, "phase": ps.Phase, "title": ps.Title,
+		"mutating": ps.Mutating, "after": append([]string{}, ps.After...)}
+	if ps.Expect.Duration > 0 {
+		ready["expect"] = ps.Expect.String()
+	}
+	e.record(audit.TypeStepReady, ps.ID, actorDrpilot, ready)
 	e.emit(Event{Type: EventStepReady, Step: ps.ID, Message: ps.Title})
 
 	// A resumed step starts with what the run stopped on: a failure a

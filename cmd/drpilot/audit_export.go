@@ -31,7 +31,11 @@ achieved (the oldest restore point's age when its step started) against the
 runbook's targets, each phase's duration, every step with its status, skip
 reason or error and its AWS request ids (to match CloudTrail), every decision
 with who made it and why, the operators' notes, every request that changed
-something, and the verification verdict of the log.
+something, and the verification verdict of the log. md, html and json carry
+the same facts; --format html is a self-contained page (no script, nothing to
+fetch, prints on A4) with the verdict banner, a SIMULATED or DRY-RUN banner, a
+timeline of the steps (approval and AWS waits, failures, the RTO line, the
+critical path) and, for a sandbox run, a game-day scorecard of its faults.
 
 The record goes to stdout, or with -o to FILE, which is written whole or not
 at all (a temporary file renamed over FILE, mode 0644).

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -37,6 +38,9 @@ type runEnv struct {
 	// (sandbox_record.go).
 	recorder *sandbox.Recorder
 	restored *sandbox.Restored
+	// scenario is a new sandbox run's, for run.start (the record's
+	// game-day scorecard names its faults).
+	scenario *audit.SandboxInfo
 
 	account, callerARN string
 	key                ed25519.PrivateKey
@@ -161,7 +165,7 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 	sb := opts.rebuilt
 	if sb == nil {
 		var err error
-		if sb, err = newRunSandbox(opts, rb); err != nil {
+		if sb, env.scenario, err = newRunSandbox(opts, rb); err != nil {
 			return aws.Config{}, err
 		}
 	}
@@ -188,17 +192,23 @@ func (env *runEnv) startSandbox(ctx context.Context, opts runOptions, rb *runboo
 
 // newRunSandbox makes a new run's sandbox from the runbook's scenario, or
 // --scenario's.
-func newRunSandbox(opts runOptions, rb *runbooks.Runbook) (*sandbox.Sandbox, error) {
+func newRunSandbox(opts runOptions, rb *runbooks.Runbook) (*sandbox.Sandbox, *audit.SandboxInfo, error) {
 	path := opts.scenario
 	if path == "" {
 		path = filepath.Join(filepath.Dir(rb.File), "scenarios", rb.ID+".toml")
 		if _, err := os.Stat(path); err != nil {
-			return nil, badInput("no sandbox scenario for runbook %s at %s: write one (docs/sandbox.md) or give --scenario", rb.ID, path)
+			return nil, nil, badInput("no sandbox scenario for runbook %s at %s: write one (docs/sandbox.md) or give --scenario", rb.ID, path)
 		}
 	}
 	sc, err := sandbox.LoadScenario(path)
 	if err != nil {
-		return nil, badInput("%v", err)
+		return nil, nil, badInput("%v", err)
+	}
+	info := &audit.SandboxInfo{Scenario: path, Faults: []json.RawMessage{}}
+	for _, f := range sc.Faults {
+		if raw, err := json.Marshal(f); err == nil {
+			info.Faults = append(info.Faults, raw)
+		}
 	}
 	scale := 0.0
 	if opts.timeScaleSet || sc.TimeScale == 0 {
@@ -206,9 +216,9 @@ func newRunSandbox(opts runOptions, rb *runbooks.Runbook) (*sandbox.Sandbox, err
 	}
 	sb, err := sandbox.NewFromScenario(sc, scale)
 	if err != nil {
-		return nil, badInput("%v", err)
+		return nil, nil, badInput("%v", err)
 	}
-	return sb, nil
+	return sb, info, nil
 }
 
 // identify asks STS who the caller is and refuses an account other than

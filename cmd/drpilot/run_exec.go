@@ -71,7 +71,7 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 		Runbook: rb.File, RunbookSHA256: rb.SHA256, Version: v, Mode: string(env.mode), Account: env.account,
 		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
 		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars), RTO: target(rb.RTO), RPO: target(rb.RPO),
-		ProjectedRTO: plan.Budget.CriticalPath.String(), Team: tr.logInfo(),
+		ProjectedRTO: plan.Budget.CriticalPath.String(), Team: tr.logInfo(), Sandbox: env.scenario,
 	}, Secrets: rb.Secrets()})
 	if err != nil {
 		return nil, badInput("audit log: %v", err)
