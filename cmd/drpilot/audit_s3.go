@@ -116,7 +116,7 @@ func downloadError(location, bucket, region string, err error) error {
 	case strings.Contains(msg, "holds no drpilot run"):
 		return badInput("%s holds no drpilot run (no events parts under it): check the runbook id and run id, e.g. with: aws s3 ls s3://%s/drpilot/ --recursive | grep events/ | head", location, bucket)
 	case strings.Contains(msg, "not contiguous"):
-		return badInput("%v: a part is missing or overlaps another, so the copy is not the run's log; list the parts with: aws s3 ls %sevents/ — a run still being copied catches up within seconds, so try again; otherwise verify the run directory on the operator's machine", err, location)
+		return badInput("%v: a part is missing, so the copy is not the run's log; list the parts with: aws s3 ls %sevents/ — a run still being copied catches up within seconds, so try again; otherwise verify the run directory on the operator's machine", err, location)
 	}
 	return badInput("%s: cannot read the copy: %v", location, err)
 }

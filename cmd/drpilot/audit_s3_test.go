@@ -169,7 +169,7 @@ func checkS3Errors(ctx context.Context, t *testing.T, b s3Backend, r approvedRun
 		{[]string{"audit", "verify", url}, "no Region for the audit bucket " + bucket + ": give --region"},
 		{[]string{"audit", "verify", "s3://no-such-bucket-" + b.name + "/drpilot/a/b/", "--region", "us-west-2"}, "the bucket no-such-bucket-" + b.name + " does not exist (in us-west-2): check the address"},
 		{[]string{"audit", "verify", "s3://" + bucket + "/drpilot/store-region-failover/no-run/", "--region", "us-west-2"}, "holds no drpilot run (no events parts under it): check the runbook id and run id"},
-		{[]string{"audit", "export", "s3://" + bucket + "/" + gap, "--region", "us-west-2"}, "the copy's parts are not contiguous: events/000002-000002.jsonl follows line 0: a part is missing or overlaps another"},
+		{[]string{"audit", "export", "s3://" + bucket + "/" + gap, "--region", "us-west-2"}, "the copy's parts are not contiguous: no part holds line 1 (the next is events/000002-000002.jsonl): a part is missing"},
 		{[]string{"audit", "verify", "s3://" + bucket, "--region", "us-west-2"}, "is not an s3://BUCKET/PREFIX/ address"},
 	} {
 		code, out, errOut := drpilot(t, bad.args...)
