@@ -155,5 +155,5 @@ func (s *Store) Lines(ctx context.Context, prefix string, from int64) ([]byte, i
 			}
 		}
 	}
-	return []byte(buf.String()), next, nil
+	return buf.Bytes(), next, nil
 }
