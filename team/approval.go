@@ -177,6 +177,9 @@ type Tally struct {
 	// Ignored says why answers did not count (a key approving twice, a
 	// key not among the approvers, another gate's digest).
 	Ignored []string
+	// Unreadable is why the answers could not be read this time; the
+	// wait goes on.
+	Unreadable error
 }
 
 // Done reports whether the gate is decided: approved by enough keys, or

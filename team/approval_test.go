@@ -103,11 +103,13 @@ func TestApprovalsThroughTheTable(t *testing.T) {
 		if err := s.PublishGate(ctx, g); err != nil {
 			t.Fatal(err)
 		}
-		own, _ := Sign(privs["alice"], "alice", g, Approve, "", time.Now())
+		if _, err := s.Answer(ctx, privs["alice"], "alice", g, Approve, ""); err != nil {
+			t.Fatal(err)
+		}
 		progress := make(chan Tally, 10)
 		done := make(chan Tally, 1)
 		go func() {
-			tally, _ := s.WaitForAnswers(ctx, g, keys, []Approval{own}, 20*time.Millisecond, func(t Tally) { progress <- t })
+			tally, _ := s.WaitForAnswers(ctx, g, keys, 20*time.Millisecond, func(t Tally) { progress <- t })
 			done <- tally
 		}()
 		first := <-progress
@@ -152,7 +154,7 @@ func TestWaitForAnswersStopsWithTheRun(t *testing.T) {
 		keys, _ := LoadKeys(dir)
 		ctx, cancel := context.WithTimeout(testCtx(t), 200*time.Millisecond)
 		defer cancel()
-		if _, err := s.WaitForAnswers(ctx, sampleGate(), keys, nil, 20*time.Millisecond, nil); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := s.WaitForAnswers(ctx, sampleGate(), keys, 20*time.Millisecond, nil); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("wait: %v", err)
 		}
 	})
@@ -192,6 +194,23 @@ func TestAskingIsTheLockHolders(t *testing.T) {
 		}
 		if _, err := s.Asking(ctx, "store", "run-a", "promote"); !errors.Is(err, ErrDecided) {
 			t.Fatalf("a decided gate: %v", err)
+		}
+	})
+}
+
+// TestWaitSaysTheTableDoesNotAnswer: while the answers cannot be read,
+// the waiting run is told so, and goes on waiting.
+func TestWaitSaysTheTableDoesNotAnswer(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		s := b.store(t, "us-west-2") // no team init: the table is not there
+		dir, _ := teamKeys(t, "alice", "bob")
+		keys, _ := LoadKeys(dir)
+		ctx, cancel := context.WithTimeout(testCtx(t), 300*time.Millisecond)
+		defer cancel()
+		var told []Tally
+		_, err := s.WaitForAnswers(ctx, sampleGate(), keys, 20*time.Millisecond, func(t Tally) { told = append(told, t) })
+		if !errors.Is(err, context.DeadlineExceeded) || len(told) == 0 || told[0].Unreadable == nil || told[0].Done() {
+			t.Fatalf("wait on a table that is not there: %v %+v", err, told)
 		}
 	})
 }

@@ -132,12 +132,18 @@ func (s *Store) Answers(ctx context.Context, run, step string, keys []TrustedKey
 
 // WaitForAnswers polls the gate's answers every poll until the tally is
 // done or ctx ends, calling progress whenever it changes.
-func (s *Store) WaitForAnswers(ctx context.Context, g GateBody, keys []TrustedKey, own []Approval, poll time.Duration, progress func(Tally)) (Tally, error) {
+func (s *Store) WaitForAnswers(ctx context.Context, g GateBody, keys []TrustedKey, poll time.Duration, progress func(Tally)) (Tally, error) {
 	var last string
 	for {
 		answers, bad, err := s.Answers(ctx, g.Run, g.Step, keys)
+		if err != nil && progress != nil {
+			// Said, not hidden: the operator waits on a table that does
+			// not answer, and should know it.
+			progress(Tally{Needed: max(g.Approvals, 1), Unreadable: err})
+			last = ""
+		}
 		if err == nil {
-			t := Count(g, keys, append(append([]Approval(nil), own...), answers...))
+			t := Count(g, keys, answers)
 			t.Ignored = append(t.Ignored, bad...)
 			if sig := tallySignature(t); sig != last && progress != nil {
 				last = sig

@@ -58,14 +58,14 @@ func (a *teamApprover) Approve(ctx context.Context, g steps.Gate) (steps.Decisio
 	if err := a.tr.store.PublishGate(ctx, body); err != nil {
 		return steps.Decision{}, fmt.Errorf("the gate needs %d approvals, and it could not be published for the other approvers: %w", g.Approvals, err)
 	}
-	// The operator's approval goes where the others' do, so that they see
-	// it; a resumed run asking again finds it there already.
+	// The operator's approval goes where the others' do, so that
+	// approvers and watchers see it, and is counted from there.
 	for _, mine := range own {
 		if err := a.tr.store.PutApproval(ctx, mine); err != nil && !errors.Is(err, team.ErrAnswered) {
 			return steps.Decision{}, fmt.Errorf("the operator's approval could not be written to the lock table: %w", err)
 		}
 	}
-	tally, err := a.tr.store.WaitForAnswers(ctx, body, a.tr.keys, nil, approvalPoll, func(t team.Tally) { a.progress(g, t) })
+	tally, err := a.tr.store.WaitForAnswers(ctx, body, a.tr.keys, approvalPoll, func(t team.Tally) { a.progress(g, t) })
 	if err != nil {
 		return steps.Decision{}, err
 	}
@@ -121,6 +121,11 @@ func record(ap team.Approval) *audit.ApprovalRecord {
 
 // progress tells the screen who has approved and who is awaited.
 func (a *teamApprover) progress(g steps.Gate, t team.Tally) {
+	if t.Unreadable != nil {
+		a.tell(steps.Event{Type: steps.EventAwaiting, Step: g.Step, Time: a.tr.store.Now(),
+			Message: fmt.Sprintf("the approvals cannot be read from the lock table (%v); still waiting, and trying again", t.Unreadable)})
+		return
+	}
 	var names []string
 	for _, ap := range t.Approved {
 		names = append(names, ap.Statement.Approver+" ✓")
