@@ -113,8 +113,11 @@ type StepRecord struct {
 	// runbook expects it to take, when step.ready logged them.
 	After  []string `json:"after,omitempty"`
 	Expect string   `json:"expect,omitempty"`
+	// Asked is when the step's gate could be asked: once its last
+	// precondition was checked (or when it was ready, without any).
 	// Decided is the last decision on the step before its first AWS
-	// request (the gate's answer); the wait for it is ApprovalWait.
+	// request (the gate's answer); the wait between is ApprovalWait.
+	Asked        time.Time `json:"asked,omitzero"`
 	Decided      time.Time `json:"decided,omitzero"`
 	ApprovalWait string    `json:"approval_wait,omitempty"`
 	// Answered is the step's last AWS answer; from it to the step's end
@@ -265,6 +268,10 @@ func (b *recordBuilder) add(ev Event) {
 		b.stepEnd(ts, ev.Step, "failed", data)
 	case TypeStepSkipped:
 		b.stepEnd(ts, ev.Step, "skipped", data)
+	case TypePrecondition:
+		if s, ok := b.steps[ev.Step]; ok && s.firstSent.IsZero() && s.Status == "started" {
+			s.Asked = ts // the time before it was the preconditions' reads
+		}
 	case TypeDecision:
 		b.r.Decisions = append(b.r.Decisions, b.remark(ev, ts, str(data, "decision"), str(data, "reason")))
 		if s, ok := b.steps[ev.Step]; ok && s.firstSent.IsZero() && s.Status == "started" {
@@ -344,6 +351,7 @@ func (b *recordBuilder) ready(ts time.Time, id string, data map[string]any) {
 			}
 		}
 	}
+	s.Asked = ts
 	if s.Status != "started" { // a resumed run starts the step again
 		s.Status, s.Ended, s.Duration, s.Error = "started", time.Time{}, "", ""
 	}
@@ -354,7 +362,7 @@ func (b *recordBuilder) stepEnd(ts time.Time, id, status string, data map[string
 	s.Status, s.Ended = status, ts
 	s.Duration = formatSpan(ts.Sub(s.Started))
 	if !s.Decided.IsZero() {
-		s.ApprovalWait = formatSpan(s.Decided.Sub(s.Started))
+		s.ApprovalWait = formatSpan(s.Decided.Sub(s.Asked))
 	}
 	if !s.Answered.IsZero() && s.Answered.After(s.Started) {
 		s.AWSWait = formatSpan(ts.Sub(s.Answered))

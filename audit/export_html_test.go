@@ -184,3 +184,39 @@ func TestCriticalPathWithoutDependencies(t *testing.T) {
 		t.Errorf("critical path %v (%s)", path, how)
 	}
 }
+
+// TestApprovalWaitStartsAfterThePreconditions: the wait for a gate's
+// answer is counted from the step's last precondition, not from when it
+// was ready: slow precondition reads are the step's own time, not a
+// person's.
+func TestApprovalWaitStartsAfterThePreconditions(t *testing.T) {
+	key, _ := GenerateKey()
+	dir := filepath.Join(t.TempDir(), "run")
+	now := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	w, err := Create(dir, Options{RunID: "r1", Key: key, Actor: "olga", Now: func() time.Time { return now }, Start: RunInfo{Mode: "live", Runbook: "rb.toml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(d time.Duration, typ string, data map[string]any) {
+		now = time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC).Add(d)
+		if _, err := w.Append(Entry{Type: typ, Step: "a", Actor: "drpilot", Data: data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at(0, TypeStepReady, map[string]any{"phase": "freeze", "title": "a"})
+	at(40*time.Second, TypePrecondition, map[string]any{"held": true}) // a slow read
+	at(50*time.Second, TypeDecision, map[string]any{"decision": "approve"})
+	at(51*time.Second, TypeAWSRequest, map[string]any{"call": "a/1", "operation": "ssm:PutParameter", "region": "us-west-2"})
+	at(52*time.Second, TypeAWSResponse, map[string]any{"call": "a/1", "request_id": "req-1"})
+	at(52*time.Second, TypeStepDone, map[string]any{"attempt": 1})
+	if err := w.Seal("drpilot", map[string]any{"outcome": "succeeded"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Export(dir, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := rec.Steps[0]; s.ApprovalWait != "10s" {
+		t.Fatalf("approval wait %q, want 10s (from the precondition to the decision)", s.ApprovalWait)
+	}
+}

@@ -125,8 +125,8 @@ func (r *Record) stepRow(s StepRecord, y int, end time.Time, x func(time.Time) i
 	by := y + (tlRowH-tlBar)/2
 	row.Bars = append(row.Bars, tlRect{X: x0, Y: by, W: max(x1-x0, 2), H: tlBar, Class: class,
 		Title: fmt.Sprintf("%s: %s, %s", s.ID, s.Status, s.Duration)})
-	if !s.Decided.IsZero() && x(s.Decided) > x0 {
-		row.Bars = append(row.Bars, tlRect{X: x0, Y: by, W: x(s.Decided) - x0, H: tlBar, Class: "gate",
+	if asked := max(x(s.Asked), x0); !s.Decided.IsZero() && x(s.Decided) > asked {
+		row.Bars = append(row.Bars, tlRect{X: asked, Y: by, W: x(s.Decided) - asked, H: tlBar, Class: "gate",
 			Title: s.ID + ": waiting for approval, " + s.ApprovalWait})
 	}
 	if !s.Answered.IsZero() && !s.Ended.IsZero() && x1 > x(s.Answered) {
