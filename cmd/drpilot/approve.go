@@ -16,8 +16,6 @@ import (
 
 	"github.com/drpilot/drpilot/audit"
 	"github.com/drpilot/drpilot/runbooks"
-	"github.com/drpilot/drpilot/steps"
-	"github.com/drpilot/drpilot/steps/awsclient"
 	"github.com/drpilot/drpilot/team"
 )
 
@@ -104,24 +102,6 @@ func runApprove(ctx context.Context, opts approveOptions, file, step string) err
 	fmt.Fprintf(opts.stdout, "%s: your %s of step %s of run %s is in the lock table; the run picks it up within seconds\n",
 		me.Name, map[string]string{team.Approve: "approval", team.Deny: "refusal"}[verdict], step, g.Run)
 	return nil
-}
-
-// openTeamStore opens the lock table and bucket of a runbook's
-// [runbook.team], with the standard AWS configuration.
-func openTeamStore(ctx context.Context, rb *runbooks.Runbook, plan *runbooks.RunPlan, profile, command string) (*team.Store, error) {
-	cfg, ok := teamConfig(plan)
-	if !ok {
-		return nil, badInput("%s: runbook %s has no [runbook.team]: %s works through the team's lock table (docs/team.md)", rb.File, rb.ID, command)
-	}
-	awsCfg, err := loadAWSConfig(ctx, profile, rb)
-	if err != nil {
-		return nil, err
-	}
-	f, err := awsclient.NewFactory(awsclient.Options{Config: awsCfg, ReadOnly: steps.ReadOnly})
-	if err != nil {
-		return nil, err
-	}
-	return team.Open(f, cfg)
 }
 
 // approverKey finds the approver's signing key among the team's keys.

@@ -7,11 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
-	"github.com/drpilot/drpilot/steps/awsclient"
 	"github.com/drpilot/drpilot/team"
 )
 
@@ -66,29 +64,14 @@ func localRun(ctx context.Context, location string, f s3Flags) (dir string, clea
 // as the AWS CLI finds them, and AWS_ENDPOINT_URL, with which the client
 // factory addresses S3 path-style.
 func openAuditBucket(ctx context.Context, bucket string, f s3Flags) (*team.Store, error) {
-	options := []func(*config.LoadOptions) error{}
-	if f.profile != "" {
-		options = append(options, config.WithSharedConfigProfile(f.profile))
+	region := f.region
+	if region == "" {
+		region = defaultRegion(ctx, f.profile)
 	}
-	if f.region != "" {
-		options = append(options, config.WithRegion(f.region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, options...)
-	var missing config.SharedConfigProfileNotExistError
-	switch {
-	case errors.As(err, &missing):
-		return nil, badInput("AWS profile %q is in none of the files read: %s; check its name with 'aws configure list-profiles'",
-			missing.Profile, strings.Join(sharedConfigFiles(), ", "))
-	case err != nil:
-		return nil, badInput("AWS configuration: %v", err)
-	case cfg.Region == "":
+	if region == "" {
 		return nil, badInput("no Region for the audit bucket %s: give --region (the bucket's Region, the team Region of the runbook's [runbook.team]), or set AWS_REGION", bucket)
 	}
-	factory, err := awsclient.NewFactory(awsclient.Options{Config: cfg, MaxAttempts: s3ReadAttempts})
-	if err != nil {
-		return nil, err
-	}
-	return team.Open(factory, team.Config{AuditBucket: bucket, Region: cfg.Region})
+	return openStore(ctx, f.profile, team.Config{AuditBucket: bucket, Region: region}, s3ReadAttempts)
 }
 
 // downloadError says what went wrong with a copy, and what to do, for

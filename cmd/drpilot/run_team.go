@@ -55,7 +55,7 @@ var lockPatience = 20 * time.Second
 
 // teamConfig is the plan's [runbook.team] as the team package takes it.
 func teamConfig(plan *runbooks.RunPlan) (team.Config, bool) {
-	if plan.Team == nil {
+	if plan == nil || plan.Team == nil {
 		return team.Config{}, false
 	}
 	t := plan.Team

@@ -158,7 +158,7 @@ func openWatch(ctx context.Context, opts watchOptions, target string) (*watcher,
 		if region == "" {
 			return nil, badInput("the Region of bucket %s is unknown: give --region (or set AWS_REGION)", bucket)
 		}
-		store, err := openWatchStore(ctx, opts.profile, team.Config{AuditBucket: bucket, Region: region})
+		store, err := openStore(ctx, opts.profile, team.Config{AuditBucket: bucket, Region: region}, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -180,11 +180,11 @@ func (w *watcher) openRunbook(ctx context.Context, file string) error {
 	if err != nil {
 		return err
 	}
-	cfg, ok := teamConfigOf(plan)
+	cfg, ok := teamConfig(plan)
 	if !ok {
 		return badInput("runbook %s has no [runbook.team]: its runs keep their log on the machine that runs them; watch that run directory instead (docs/team.md)", rb.ID)
 	}
-	store, err := openWatchStore(ctx, w.opts.profile, cfg)
+	store, err := openStore(ctx, w.opts.profile, cfg, 0)
 	if err != nil {
 		return err
 	}
@@ -216,11 +216,11 @@ func (w *watcher) followLease(ctx context.Context, store *team.Store, runbook st
 // teamStore is the team's store for a run found by its directory or its
 // copy, when its runbook has [runbook.team]: for the gates' approvals.
 func (w *watcher) teamStore(ctx context.Context) *team.Store {
-	cfg, ok := teamConfigOf(w.plan)
+	cfg, ok := teamConfig(w.plan)
 	if !ok {
 		return nil
 	}
-	store, err := openWatchStore(ctx, w.opts.profile, cfg)
+	store, err := openStore(ctx, w.opts.profile, cfg, 0)
 	if err != nil {
 		fmt.Fprintf(w.opts.stderr, "warning: the team's lock table cannot be read (%v): approvals are not shown\n", err)
 		return nil
