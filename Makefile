@@ -64,8 +64,13 @@ demo: build
 	fi
 	./$(BIN) audit verify $(DEMO_RUNS)/last --pub $(DEMO_RUNS)/last/pub.pem
 
+# Every benchmark, then the goals as a table (goal, measured, verdict) from
+# internal/benchtable. The raw output stays in bin/bench.txt.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchmem ./... 2>&1 | tee bin/bench.txt
+	@echo
+	$(GO) run ./internal/benchtable < bin/bench.txt
 
 # Each fuzz target for FUZZTIME. go test -fuzz takes one target at a time.
 # Minimization is bounded: unbounded, it spends most of the time shrinking
