@@ -47,7 +47,7 @@ func runStartRegionSwitch(ctx context.Context, s *StepRun) (map[string]any, erro
 		Input:     map[string]any{"PlanArn": plan, "ExecutionId": id},
 		Check:     arcExecutionCheck(s, plan, id),
 		// An execution runs for minutes to an hour, step by step.
-		Interval: 15 * time.Second, MaxInterval: 60 * time.Second,
+		Delays: pollDelays{15 * time.Second, 60 * time.Second},
 	})
 	if err != nil {
 		return nil, err

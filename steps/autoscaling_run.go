@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 )
 
 // autoscaling.set-capacity scales an Auto Scaling group: down to freeze
@@ -40,10 +39,9 @@ func runAutoScalingSetCapacity(ctx context.Context, s *StepRun) (map[string]any,
 		return nil, callFailed(err, what, "")
 	}
 	asked, askedSet := s.Int("desired_capacity")
-	// The SDK's GroupInService waiter polls every 15 s, up to 120 s.
 	last, err := s.Wait(ctx, WaitSpec{
 		Operation: "autoscaling:DescribeAutoScalingGroups", Input: describe,
-		Interval: 15 * time.Second, MaxInterval: 120 * time.Second,
+		Delays: groupInServiceDelays,
 		Check: func(out map[string]any) (string, bool, error) {
 			g, err := asgOnly(out, name, s.Region())
 			if err != nil {

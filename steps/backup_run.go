@@ -54,7 +54,7 @@ func runBackupStartRestore(ctx context.Context, s *StepRun) (map[string]any, err
 	}
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "backup:DescribeRestoreJob", Input: map[string]any{"RestoreJobId": jobID},
-		Check: restoreJobDone(jobID, pointARN), Interval: restoreJobPollInterval, MaxInterval: restoreJobPollMaxInterval,
+		Check: restoreJobDone(jobID, pointARN), Delays: pollDelays{restoreJobPollInterval, restoreJobPollMaxInterval},
 	})
 	if err != nil {
 		return nil, err

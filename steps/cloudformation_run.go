@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/drpilot/drpilot/audit"
 )
@@ -27,14 +26,7 @@ import (
 // it: the change set's name is the same on resume, which finds and reuses
 // it.
 
-// Polling intervals. A change set is computed in seconds; a stack takes
-// minutes, and its events are worth seeing as they come, so it is polled
-// more often than the SDK's 30-second stack waiters do.
 const (
-	changeSetPollInterval    = 5 * time.Second
-	changeSetPollMaxInterval = 15 * time.Second
-	stackPollInterval        = 10 * time.Second
-	stackPollMaxInterval     = 30 * time.Second
 	// maxChangeSetPages bounds the reading of a change set's changes, 100
 	// a page: CloudFormation allows 500 resources in a stack.
 	maxChangeSetPages = 10
@@ -220,7 +212,7 @@ func computedChanges(ctx context.Context, s *StepRun, stack, name string) ([]Res
 	ref := map[string]any{"ChangeSetName": name, "StackName": stack}
 	cs, err := s.Wait(ctx, WaitSpec{
 		Operation: "cloudformation:DescribeChangeSet", Input: ref,
-		Interval: changeSetPollInterval, MaxInterval: changeSetPollMaxInterval,
+		Delays: changeSetCreatedDelays,
 		Check: func(out map[string]any) (string, bool, error) {
 			status := respString(out, "Status")
 			return "change set " + status, status == "CREATE_COMPLETE" || status == "FAILED", nil

@@ -29,7 +29,7 @@ func waitStack(ctx context.Context, s *StepRun, stack, name string) (map[string]
 	w := &stackWatch{s: s, stack: stack, name: name, seen: map[string]bool{}}
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "cloudformation:DescribeStacks", Input: map[string]any{"StackName": stack},
-		Interval: stackPollInterval, MaxInterval: stackPollMaxInterval,
+		Delays: stackCompleteDelays,
 		Check: func(out map[string]any) (string, bool, error) {
 			st := respFirst(out, "Stacks")
 			status := respString(st, "StackStatus")

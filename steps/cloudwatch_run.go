@@ -32,7 +32,7 @@ func runWaitAlarm(ctx context.Context, s *StepRun) (map[string]any, error) {
 		},
 		// An alarm changes state at most once per evaluation period,
 		// usually a minute; the SDK's AlarmExists waiter polls every 5 s.
-		Interval: 10 * time.Second, MaxInterval: 60 * time.Second,
+		Delays: pollDelays{10 * time.Second, 60 * time.Second},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("wait for alarm %s to be %s: %w", name, want, err)

@@ -11,13 +11,6 @@ import (
 // in this Region from a table of this one or (cross-Region) of another,
 // and a wait until a table is ACTIVE.
 
-// The SDK's TableExists waiter polls every 20 s, backing off to 120 s; a
-// restore is counted against the RTO, so the wait backs off to a minute.
-const (
-	tablePollInterval    = 20 * time.Second
-	tablePollMaxInterval = 60 * time.Second
-)
-
 // tableStuckStates are table states that waiting does not end.
 var tableStuckStates = map[string]bool{
 	"DELETING": true, "ARCHIVING": true, "ARCHIVED": true, "INACCESSIBLE_ENCRYPTION_CREDENTIALS": true,
@@ -178,7 +171,7 @@ func describeTable(ctx context.Context, s *StepRun, region, name string) (map[st
 func waitTableActive(ctx context.Context, s *StepRun, region, name string) (map[string]any, error) {
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "dynamodb:DescribeTable", Region: region, Input: map[string]any{"TableName": name},
-		Check: tableActive(name), Interval: tablePollInterval, MaxInterval: tablePollMaxInterval,
+		Check: tableActive(name), Delays: tableExistsDelays,
 	})
 	if errorCode(err) == "ResourceNotFoundException" {
 		return nil, fmt.Errorf("table %s does not exist in %s: check the name and the Region: %w", name, region, err)

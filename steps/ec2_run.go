@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // The Amazon EC2 (EBS) actions: a volume from a snapshot, and a volume
@@ -31,15 +30,6 @@ func planEC2CreateVolume(_ context.Context, s *StepRun) ([]request, error) {
 	}
 	return []request{s.primaryRequest("ec2:CreateVolume", in, guess)}, nil
 }
-
-// The SDK's volume waiters poll every 15 s; a volume is available in a
-// minute or two, and an attachment in seconds.
-const (
-	volumePollInterval        = 15 * time.Second
-	volumePollMaxInterval     = 30 * time.Second
-	attachmentPollInterval    = 5 * time.Second
-	attachmentPollMaxInterval = 15 * time.Second
-)
 
 // runEC2CreateVolume checks the snapshot is completed, creates the volume
 // with the step's client token (a retried or resumed step gets the volume
@@ -70,7 +60,7 @@ func runEC2CreateVolume(ctx context.Context, s *StepRun) (map[string]any, error)
 	}
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "ec2:DescribeVolumes", Input: map[string]any{"VolumeIds": []any{id}},
-		Check: volumeAvailable(id), Interval: volumePollInterval, MaxInterval: volumePollMaxInterval,
+		Check: volumeAvailable(id), Delays: volumeAvailableDelays,
 	})
 	if err != nil || s.Simulated() {
 		return out, err
@@ -181,7 +171,7 @@ func runEC2AttachVolume(ctx context.Context, s *StepRun) (map[string]any, error)
 	}
 	out, err = s.Wait(ctx, WaitSpec{
 		Operation: "ec2:DescribeVolumes", Input: map[string]any{"VolumeIds": []any{volume}},
-		Check: attachmentAttached(volume, instance, device), Interval: attachmentPollInterval, MaxInterval: attachmentPollMaxInterval,
+		Check: attachmentAttached(volume, instance, device), Delays: volumeInUseDelays,
 	})
 	if err != nil || s.Simulated() {
 		return out, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"time"
 )
 
 // ecs.scale-service changes an ECS service's task count: to zero to freeze
@@ -44,11 +43,9 @@ func runECSScaleService(ctx context.Context, s *StepRun) (map[string]any, error)
 	} else if _, err := s.Mutate(ctx, "ecs:UpdateService", in, ecsSimulated(svc, want)); err != nil {
 		return nil, failed(err)
 	}
-	// The SDK's waiter polls every 15 s; its 600 s ceiling is too slow for
-	// a recovery, so the pause stops growing at 120 s.
 	last, err := s.Wait(ctx, WaitSpec{
 		Operation: "ecs:DescribeServices", Input: describe,
-		Interval: 15 * time.Second, MaxInterval: 120 * time.Second,
+		Delays: servicesStableDelays,
 		Check: func(out map[string]any) (string, bool, error) {
 			svc, err := ecsOnly(s, out)
 			if err != nil {

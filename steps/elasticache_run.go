@@ -74,7 +74,7 @@ func runElastiCacheFailoverGlobal(ctx context.Context, s *StepRun) (map[string]a
 	}
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "elasticache:DescribeGlobalReplicationGroups", Input: globalDatastoreQuery(id),
-		Check: cachePrimaryIs(id, group, region), Interval: cachePollInterval, MaxInterval: cachePollMaxInterval,
+		Check: cachePrimaryIs(id, group, region), Delays: pollDelays{cachePollInterval, cachePollMaxInterval},
 	})
 	if err != nil || s.Simulated() {
 		return out, err

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 )
 
 // The Elastic Load Balancing v2 actions: put targets behind a load
@@ -40,7 +39,7 @@ func runELBv2WaitHealthy(ctx context.Context, s *StepRun) (map[string]any, error
 func elbWaitHealthy(ctx context.Context, s *StepRun, in map[string]any) (map[string]any, error) {
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "elasticloadbalancing:DescribeTargetHealth", Input: in,
-		Interval: 15 * time.Second, MaxInterval: 120 * time.Second,
+		Delays: targetInServiceDelays,
 		Check: func(out map[string]any) (string, bool, error) {
 			return elbHealth(s, out)
 		},

@@ -43,7 +43,7 @@ func runEventsDisableRule(ctx context.Context, s *StepRun) (map[string]any, erro
 	// to the audit log, so it polls briskly.
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "events:DescribeRule", Input: in,
-		Interval: time.Second, MaxInterval: 5 * time.Second,
+		Delays: pollDelays{time.Second, 5 * time.Second},
 		Check: func(out map[string]any) (string, bool, error) {
 			state := memberString(out, "State")
 			return state, state == "DISABLED", nil

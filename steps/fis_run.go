@@ -107,7 +107,7 @@ func runFISStartExperiment(ctx context.Context, s *StepRun) (map[string]any, err
 	}
 	return s.Wait(ctx, WaitSpec{
 		Operation: "fis:GetExperiment", Input: map[string]any{"Id": id},
-		Check: experimentReached(id, completed), Interval: fisPollInterval, MaxInterval: fisPollMaxInterval,
+		Check: experimentReached(id, completed), Delays: pollDelays{fisPollInterval, fisPollMaxInterval},
 	})
 }
 
@@ -171,6 +171,6 @@ func runFISStopExperiment(ctx context.Context, s *StepRun) (map[string]any, erro
 			status, _ := experimentState(out)
 			return status, fisEnded[status], nil
 		},
-		Interval: fisPollInterval, MaxInterval: fisPollMaxInterval,
+		Delays: pollDelays{fisPollInterval, fisPollMaxInterval},
 	})
 }

@@ -65,7 +65,7 @@ func (g globalDatabase) failover(ctx context.Context, s *StepRun) (map[string]an
 	}
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: g.service + ":DescribeGlobalClusters", Input: map[string]any{"GlobalClusterIdentifier": id},
-		Check: globalWriterIs(id, target), Interval: gdbPollInterval, MaxInterval: gdbPollMaxInterval,
+		Check: globalWriterIs(id, target), Delays: pollDelays{gdbPollInterval, gdbPollMaxInterval},
 	})
 	if err != nil {
 		return nil, err

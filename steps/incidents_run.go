@@ -56,7 +56,7 @@ func runIncidentStart(ctx context.Context, s *StepRun) (map[string]any, error) {
 	// read, so a short interval suits it.
 	rec, err := s.Wait(ctx, WaitSpec{
 		Operation: "ssm-incidents:GetIncidentRecord", Input: map[string]any{"Arn": arn},
-		Interval: 2 * time.Second, MaxInterval: 10 * time.Second,
+		Delays: pollDelays{2 * time.Second, 10 * time.Second},
 		Check: func(out map[string]any) (string, bool, error) {
 			status := memberString(memberMap(out, "IncidentRecord"), "Status")
 			if status == "RESOLVED" {

@@ -41,7 +41,7 @@ func runLambdaSetConcurrency(ctx context.Context, s *StepRun) (map[string]any, e
 	// is what shows it in the audit log.
 	if _, err := s.Wait(ctx, WaitSpec{
 		Operation: "lambda:GetFunctionConcurrency", Input: get,
-		Interval: time.Second, MaxInterval: 5 * time.Second,
+		Delays: pollDelays{time.Second, 5 * time.Second},
 		Check: func(out map[string]any) (string, bool, error) {
 			have, set := memberInt(out, "ReservedConcurrentExecutions")
 			if !set {

@@ -23,7 +23,7 @@ func runOpenSearchWaitHealthy(ctx context.Context, s *StepRun) (map[string]any, 
 	name := s.String("domain_name")
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "es:DescribeDomain", Input: map[string]any{"DomainName": name},
-		Check: domainReady(name), Interval: domainPollInterval, MaxInterval: domainPollMaxInterval,
+		Check: domainReady(name), Delays: pollDelays{domainPollInterval, domainPollMaxInterval},
 	})
 	if errorCode(err) != "ResourceNotFoundException" {
 		return out, err
@@ -106,7 +106,7 @@ func waitIndicesHealthy(ctx context.Context, s *StepRun, endpoint string, names 
 	}
 	healthURL := endpointURL(endpoint, "_cluster", "health") + "/" + strings.Join(escaped, ",")
 	out, err := s.Wait(ctx, WaitSpec{
-		Operation: esHTTPGet, Interval: restorePollInterval, MaxInterval: restorePollMaxInterval,
+		Operation: esHTTPGet, Delays: pollDelays{restorePollInterval, restorePollMaxInterval},
 		Poll: func(ctx context.Context) (map[string]any, error) {
 			var h map[string]any
 			err := endpointGet(ctx, s, healthURL, &h)

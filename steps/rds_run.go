@@ -18,12 +18,8 @@ import (
 // is already the writer are what a retried or resumed step finds, and the
 // step then only waits.
 
-// Polling intervals. The SDK's DBInstanceAvailable waiter starts at 30 s;
-// its 30-minute ceiling is too lazy for a recovery clock, so instance
-// waits stop growing at a minute. A global failover takes a minute or two.
+// A global failover takes a minute or two; the SDK has no waiter for it.
 const (
-	dbPollInterval     = 30 * time.Second
-	dbPollMaxInterval  = 60 * time.Second
 	gdbPollInterval    = 10 * time.Second
 	gdbPollMaxInterval = 30 * time.Second
 )
@@ -229,7 +225,7 @@ func describeDBInstance(ctx context.Context, s *StepRun, id string) (map[string]
 func waitDBInstance(ctx context.Context, s *StepRun, id string, standalone bool) (map[string]any, error) {
 	out, err := s.Wait(ctx, WaitSpec{
 		Operation: "rds:DescribeDBInstances", Input: map[string]any{"DBInstanceIdentifier": id},
-		Check: dbInstanceAvailable(id, standalone), Interval: dbPollInterval, MaxInterval: dbPollMaxInterval,
+		Check: dbInstanceAvailable(id, standalone), Delays: dbInstanceDelays,
 	})
 	if errorCode(err) == "DBInstanceNotFound" {
 		return nil, fmt.Errorf("DB instance %s does not exist in %s: check the identifier and the step's region: %w", id, s.Region(), err)

@@ -62,9 +62,7 @@ func runUpsertRecord(ctx context.Context, s *StepRun) (map[string]any, error) {
 			status, _ := valueAt(out, "ChangeInfo", "Status").(string)
 			return status, status == "INSYNC", nil
 		},
-		// The SDK's ResourceRecordSetsChanged waiter polls every 30 s; a
-		// change takes about a minute, which a recovery watches closely.
-		Interval: 5 * time.Second, MaxInterval: 30 * time.Second,
+		Delays: recordsChangedDelays,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("change %s of the record %s: %w", id, describeRecordKey(want), err)
@@ -215,7 +213,7 @@ func runUpdateHealthCheck(ctx context.Context, s *StepRun) (map[string]any, erro
 		Operation: "route53:GetHealthCheckStatus",
 		Input:     map[string]any{"HealthCheckId": id},
 		Check:     healthAfterUpdate(flags, since),
-		Interval:  10 * time.Second, MaxInterval: 30 * time.Second,
+		Delays:    pollDelays{10 * time.Second, 30 * time.Second},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("health check %s: %w", id, err)
@@ -398,7 +396,7 @@ func runHealthCheckStatus(ctx context.Context, s *StepRun) (map[string]any, erro
 			}
 			return fmt.Sprintf("%s: %d of %d checkers report success", status, up, n), status == want, nil
 		},
-		Interval: 10 * time.Second, MaxInterval: 30 * time.Second,
+		Delays: pollDelays{10 * time.Second, 30 * time.Second},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("health check %s: %w", s.String("health_check_id"), err)

@@ -13,11 +13,7 @@ import (
 // find the object that says how far replication has come (the newest one
 // under a prefix, or a given key) and read its ReplicationStatus.
 
-// S3 replicates most objects within seconds, and RTC promises 15
-// minutes; polling every 10 s up to a minute suits both.
 const (
-	s3ReplicationPoll    = 10 * time.Second
-	s3ReplicationMaxPoll = time.Minute
 	// maxObjectPages bounds the listing under a prefix: 1,000 pages of
 	// 1,000 keys. A prefix that holds more is too coarse to say what was
 	// written last; a canary's prefix holds a handful.
@@ -207,7 +203,7 @@ func waitReplicated(ctx context.Context, s *StepRun, r *replication, wait bool, 
 		return status, err
 	}
 	_, err := s.Wait(ctx, WaitSpec{Operation: "s3:HeadObject", Input: in, Check: check,
-		Interval: s3ReplicationPoll, MaxInterval: s3ReplicationMaxPoll})
+		Delays: objectExistsDelays})
 	return status, err
 }
 

@@ -46,7 +46,7 @@ func runSecretsManagerPromoteReplica(ctx context.Context, s *StepRun) (map[strin
 		}
 	}
 	out, err := s.Wait(ctx, WaitSpec{Operation: "secretsmanager:DescribeSecret", Input: in, Check: secretStandalone,
-		Interval: secretPollInterval, MaxInterval: secretPollMaxInterval})
+		Delays: pollDelays{secretPollInterval, secretPollMaxInterval}})
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func runSSMPutParameter(ctx context.Context, s *StepRun) (map[string]any, error)
 	version, _ := memberInt(put, "Version")
 	_, err = s.Wait(ctx, WaitSpec{
 		Operation: "ssm:GetParameter", Input: map[string]any{"Name": name, "WithDecryption": true},
-		Interval: time.Second, MaxInterval: 5 * time.Second,
+		Delays: pollDelays{time.Second, 5 * time.Second},
 		Check: func(out map[string]any) (string, bool, error) {
 			p := memberMap(out, "Parameter")
 			v, _ := memberInt(p, "Version")

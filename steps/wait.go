@@ -22,9 +22,10 @@ type WaitSpec struct {
 	// wait is over, and an error when the state can never become the
 	// wanted one (a restore that failed).
 	Check func(out map[string]any) (state string, done bool, err error)
-	// Interval is the first pause between polls; it grows by half each
-	// poll up to MaxInterval. Zero means 5s and 60s.
-	Interval, MaxInterval time.Duration
+	// Delays bound the pauses between polls, as an SDK waiter's MinDelay
+	// and MaxDelay do; zero means 5s and 60s. A resource the SDK has a
+	// waiter for takes that waiter's (wait_delays.go).
+	Delays pollDelays
 	// Poll, when set, reads in place of Operation's SDK call: a request to
 	// a resource's own endpoint, which Operation names for the events.
 	Poll func(ctx context.Context) (map[string]any, error)
@@ -48,13 +49,7 @@ func (s *StepRun) Wait(ctx context.Context, w WaitSpec) (map[string]any, error) 
 	if region == "" {
 		region = s.callRegion(w.Operation)
 	}
-	interval, maxInterval := w.Interval, w.MaxInterval
-	if interval <= 0 {
-		interval = 5 * time.Second
-	}
-	if maxInterval < interval {
-		maxInterval = max(60*time.Second, interval)
-	}
+	delays := w.Delays.withDefaults()
 	start := s.exec.now()
 	for polls := 1; ; polls++ {
 		var out map[string]any
@@ -90,11 +85,10 @@ func (s *StepRun) Wait(ctx context.Context, w WaitSpec) (map[string]any, error) 
 			s.exec.countPolls(polls)
 			return out, nil
 		}
-		if err := s.Sleep(ctx, jitter(interval)); err != nil {
+		if err := s.Sleep(ctx, delays.next(polls)); err != nil {
 			s.exec.countPolls(polls)
 			return nil, fmt.Errorf("%w after %d polls of %s, last state %q", err, polls, w.Operation, state)
 		}
-		interval = min(interval*3/2, maxInterval)
 	}
 }
 
