@@ -40,7 +40,7 @@ func decodeJSONObject(body []byte) (map[string]any, error) {
 }
 
 func (p jsonProtocol) encode(w http.ResponseWriter, _ *service, _ string, result any, requestID string) {
-	writeJSON(w, http.StatusOK, "application/x-amz-json-"+p.version, jsonValue(result), requestID)
+	writeJSON(w, http.StatusOK, "application/x-amz-json-"+p.version, result, requestID)
 }
 
 func (p jsonProtocol) encodeError(w http.ResponseWriter, _ *service, e *awsError, requestID string) {
@@ -54,7 +54,7 @@ func (p jsonProtocol) encodeError(w http.ResponseWriter, _ *service, e *awsError
 }
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any, requestID string) {
-	body, err := json.Marshal(v)
+	body, err := marshalJSON(v)
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"__type":"InternalFailure","message":"cannot encode the response"}`)
 	}

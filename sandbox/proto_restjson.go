@@ -39,7 +39,7 @@ func (restJSONProtocol) encode(w http.ResponseWriter, svc *service, op string, r
 	if result == nil {
 		result = map[string]any{}
 	}
-	writeJSON(w, status, "application/json", jsonValue(result), requestID)
+	writeJSON(w, status, "application/json", result, requestID)
 }
 
 func (restJSONProtocol) encodeError(w http.ResponseWriter, _ *service, e *awsError, requestID string) {
