@@ -20,6 +20,7 @@ func (ec2QueryProtocol) decode(r *http.Request, body []byte, svc *service) (stri
 
 func (ec2QueryProtocol) encode(w http.ResponseWriter, svc *service, op string, result any, requestID string) {
 	var b strings.Builder
+	b.Grow(answerBuffer)
 	b.WriteString(xml.Header)
 	fmt.Fprintf(&b, `<%sResponse xmlns="%s"><requestId>%s</requestId>`, op, svc.xmlns, requestID)
 	writeXMLValue(&b, result, "item")

@@ -110,6 +110,7 @@ func isIndex(s string) bool {
 
 func (queryProtocol) encode(w http.ResponseWriter, svc *service, op string, result any, requestID string) {
 	var b strings.Builder
+	b.Grow(answerBuffer)
 	b.WriteString(xml.Header)
 	fmt.Fprintf(&b, `<%sResponse xmlns="%s">`, op, svc.xmlns)
 	fmt.Fprintf(&b, "<%sResult>", op)

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
@@ -155,8 +154,14 @@ func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 // resourceID makes a stable id from a name, in the style of AWS's generated
 // ids: prefix and 26 upper-case characters.
 func resourceID(prefix, name string) string {
+	const upperHex = "0123456789ABCDEF"
 	sum := sha256.Sum256([]byte(name))
-	return prefix + strings.ToUpper(hex.EncodeToString(sum[:13]))[:26]
+	out := make([]byte, len(prefix), len(prefix)+26)
+	copy(out, prefix)
+	for _, c := range sum[:13] {
+		out = append(out, upperHex[c>>4], upperHex[c&0xf])
+	}
+	return string(out)
 }
 
 // arn builds an ARN in the aws partition.

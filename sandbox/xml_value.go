@@ -18,6 +18,11 @@ func writeXMLValue(b *strings.Builder, v any, member string) {
 	w.value(v, member)
 }
 
+// answerBuffer is what an XML answer's builder starts with: most answers
+// fit, and a list of 100 resources grows it a few times rather than a
+// dozen.
+const answerBuffer = 16 << 10
+
 // xmlValueWriter writes one answer. A list call writes thousands of
 // elements, so it reuses one slice for every structure's sorted keys and
 // writes with WriteString rather than fmt.
