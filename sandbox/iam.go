@@ -39,6 +39,12 @@ func iamSimulatePrincipalPolicy(c *call) (any, error) {
 	if source != c.callerARN() {
 		return nil, notFound("NoSuchEntity", "The principal %s cannot be found: the sandbox's one principal is %s", source, c.callerARN())
 	}
+	for _, unsupported := range []string{"PolicyInputList", "PermissionsBoundaryPolicyInputList", "ResourcePolicy", "CallerArn", "ResourceOwner"} {
+		if _, given := c.input[unsupported]; given {
+			// Ignored, it would make the answer wrong without saying so.
+			return nil, errorf("InvalidInput", "the sandbox does not simulate %s: it simulates the signing key's own policy alone", unsupported)
+		}
+	}
 	p := c.sb.policyFor(c.accessKey)
 	if p == nil {
 		return nil, notFound("NoSuchEntity", "access key id %s is held to no IAM policy: the sandbox does not evaluate an administrator's requests, "+

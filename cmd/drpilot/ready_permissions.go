@@ -43,14 +43,12 @@ func readyPermissions(ctx context.Context, clients *awsclient.Factory, plan *run
 	}
 	perms := policy.For([]*runbooks.RunPlan{plan}, policy.ModeLive).Permissions
 	var denied []readyCheck
-	asked := 0
 	for _, q := range simulationQuestions(perms, account) {
 		results, err := simulate(ctx, clients, principal, q)
 		if err != nil {
 			c.Status, c.Detail = permissionsUnasked(err, callerARN)
 			return []readyCheck{c}
 		}
-		asked += len(q.actions)
 		for _, r := range results {
 			if r.decision != "allowed" {
 				denied = append(denied, deniedCheck(principal, q, r))
@@ -61,7 +59,7 @@ func readyPermissions(ctx context.Context, clients *awsclient.Factory, plan *run
 		return denied
 	}
 	c.Status = readyOK
-	c.Detail = fmt.Sprintf("%s may do all %d actions 'drpilot policy' lists for this runbook (IAM's policy simulator, %d asked in all)", principal, len(perms), asked)
+	c.Detail = fmt.Sprintf("%s may do all %d actions 'drpilot policy' lists for this runbook, on its resources and in each Region they go to (IAM's policy simulator)", principal, actionCount(perms))
 	if len(perms) == 0 {
 		c.Detail = "the runbook calls no AWS action"
 	}
@@ -283,6 +281,16 @@ func permissionsUnasked(err error, callerARN string) (status, detail string) {
 		return readyNotChecked, fmt.Sprintf("not checked: the endpoint does not serve iam:SimulatePrincipalPolicy (HTTP %d %s), so nothing reveals what the caller may do without trying it; compare 'drpilot policy FILE' with the caller's policies", ce.HTTPStatus, ce.Code)
 	}
 	return readyUnknown, "could not be checked: " + err.Error()
+}
+
+// actionCount counts the distinct actions of the permissions (one action
+// may be granted on several sets of resources).
+func actionCount(perms []policy.Permission) int {
+	seen := map[string]bool{}
+	for _, p := range perms {
+		seen[p.Action] = true
+	}
+	return len(seen)
 }
 
 func toAnyList(ss []string) []any {
