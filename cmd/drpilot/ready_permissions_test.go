@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/drpilot/drpilot/internal/moto"
+	"github.com/drpilot/drpilot/policy"
 	"github.com/drpilot/drpilot/sandbox"
 	"github.com/drpilot/drpilot/steps"
 	"github.com/drpilot/drpilot/steps/awsclient"
@@ -177,5 +179,55 @@ func TestSimulatedPrincipal(t *testing.T) {
 		if got != want || (got == "") != (why != "") {
 			t.Errorf("%s: %q (%s), want %q", caller, got, why, want)
 		}
+	}
+}
+
+// TestSimulationQuestions: permissions are asked in batches of at most
+// simulateBatch actions sharing resources, Region and condition keys; a
+// Regional permission once per Region; ARNs for any account in the
+// caller's; steps kept by action, without the runbook's id.
+func TestSimulationQuestions(t *testing.T) {
+	t.Parallel()
+	var perms []policy.Permission
+	for i := range simulateBatch + 1 {
+		perms = append(perms, policy.Permission{Action: fmt.Sprintf("ssm:Get%03d", i), Resources: []string{"*"}, Regions: []string{"eu-west-2"}, Steps: []string{"rb/read"}})
+	}
+	perms = append(perms,
+		policy.Permission{Action: "rds:PromoteReadReplica", Resources: []string{"arn:aws:rds:eu-west-2:*:db:orders"}, Regions: []string{"eu-west-1", "eu-west-2"}, Steps: []string{"rb/promote", "rb/again"}},
+		policy.Permission{Action: "iam:PassRole", Resources: []string{"arn:aws:iam::*:role/restore"}, Steps: []string{"rb/restore"},
+			Conditions: map[string]map[string][]string{"StringEquals": {"iam:PassedToService": {"backup.amazonaws.com"}}}})
+	qs := simulationQuestions(perms, "210987654321")
+	var got []string
+	for _, q := range qs {
+		got = append(got, fmt.Sprintf("%d %v %s %v %v", len(q.actions), q.resources, q.region, q.context, q.steps[q.actions[0]]))
+	}
+	want := []string{
+		"50 [] eu-west-2 map[] [read]",
+		"1 [] eu-west-2 map[] [read]",
+		"1 [arn:aws:rds:eu-west-2:210987654321:db:orders] eu-west-1 map[] [promote again]",
+		"1 [arn:aws:rds:eu-west-2:210987654321:db:orders] eu-west-2 map[] [promote again]",
+		"1 [arn:aws:iam::210987654321:role/restore]  map[iam:PassedToService:backup.amazonaws.com] [restore]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("questions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestEvaluationResults: a result with per-resource decisions, as IAM
+// gives for several resources of one action, is one decision per
+// resource; one without is its own.
+func TestEvaluationResults(t *testing.T) {
+	t.Parallel()
+	got := evaluationResults(map[string]any{"EvalActionName": "s3:GetObject", "EvalResourceName": "*", "EvalDecision": "implicitDeny",
+		"ResourceSpecificResults": []any{
+			map[string]any{"EvalResourceName": "arn:aws:s3:::a/x", "EvalResourceDecision": "allowed"},
+			map[string]any{"EvalResourceName": "arn:aws:s3:::b/x", "EvalResourceDecision": "explicitDeny", "MissingContextValues": []any{"aws:SourceIp"}},
+		}})
+	if fmt.Sprint(got) != "[{s3:GetObject arn:aws:s3:::a/x allowed []} {s3:GetObject arn:aws:s3:::b/x explicitDeny [aws:SourceIp]}]" {
+		t.Errorf("per resource: %v", got)
+	}
+	got = evaluationResults(map[string]any{"EvalActionName": "s3:ListBucket", "EvalResourceName": "arn:aws:s3:::a", "EvalDecision": "allowed"})
+	if fmt.Sprint(got) != "[{s3:ListBucket arn:aws:s3:::a allowed []}]" {
+		t.Errorf("one: %v", got)
 	}
 }
