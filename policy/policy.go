@@ -50,6 +50,9 @@ type Permission struct {
 	Conditions map[string]map[string][]string `json:"conditions,omitempty"`
 	// Why lists where it comes from: "runbook/step (purpose)".
 	Why []string `json:"why"`
+	// Steps are the steps that need it, as "runbook/step": none for what
+	// a team run needs on its lock table and audit bucket.
+	Steps []string `json:"steps,omitempty"`
 }
 
 // Mode says which of a runbook's calls will be sent.
@@ -98,22 +101,23 @@ func (c *collector) step(p *runbooks.RunPlan, ps *runbooks.PlannedStep, mode Mod
 		if call.Mutating && mode == ModeDryRun {
 			continue // shown, never sent
 		}
-		why := fmt.Sprintf("%s/%s (%s)", p.ID, ps.ID, call.Purpose)
+		step := p.ID + "/" + ps.ID
+		why := fmt.Sprintf("%s (%s)", step, call.Purpose)
 		input := call.Input
 		if input == nil && endpointRead(call.Operation) {
 			// A read of a resource's own endpoint is authorized on the
 			// resource, which the action's own call names.
 			input = main
 		}
-		c.call(call.Operation, call.Region, p.Account, input, call.Mutating, why)
+		c.call(call.Operation, call.Region, p.Account, input, call.Mutating, why, step)
 	}
 	for _, r := range ps.Requires {
-		c.call(r.Call, r.Region, p.Account, r.Input, false, fmt.Sprintf("%s/%s (precondition)", p.ID, ps.ID))
+		c.call(r.Call, r.Region, p.Account, r.Input, false, fmt.Sprintf("%s/%s (precondition)", p.ID, ps.ID), p.ID+"/"+ps.ID)
 	}
 }
 
-// call adds the permissions one operation needs.
-func (c *collector) call(operation, region, account string, input map[string]any, mutating bool, why string) {
+// call adds the permissions one operation of a step needs.
+func (c *collector) call(operation, region, account string, input map[string]any, mutating bool, why, step string) {
 	service, op, ok := strings.Cut(operation, ":")
 	svc, known := awsclient.Lookup(service)
 	if !ok || !known {
@@ -130,13 +134,13 @@ func (c *collector) call(operation, region, account string, input map[string]any
 		needs = resourcesFor(svc.IAM()+":"+op, at)
 	}
 	for _, g := range needs {
-		c.add(g, at, mutating, why)
+		c.add(g, at, mutating, why, step)
 	}
 }
 
 // add merges one grant into the permission with the same action,
-// resources and conditions.
-func (c *collector) add(g grant, at target, mutating bool, why string) {
+// resources and conditions; step is "" for what no step needs.
+func (c *collector) add(g grant, at target, mutating bool, why, step string) {
 	key := g.action + "|" + strings.Join(g.resources, ",") + "|" + fmt.Sprint(g.conditions)
 	p, ok := c.perms[key]
 	if !ok {
@@ -149,6 +153,9 @@ func (c *collector) add(g grant, at target, mutating bool, why string) {
 	}
 	if !slices.Contains(p.Why, why) {
 		p.Why = append(p.Why, why)
+	}
+	if step != "" && !slices.Contains(p.Steps, step) {
+		p.Steps = append(p.Steps, step)
 	}
 }
 

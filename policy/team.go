@@ -52,7 +52,7 @@ func (c *collector) team(p *runbooks.RunPlan, mode Mode) {
 		case a.object:
 			at.service, resource = s3, bucket+"/drpilot/"+p.ID+"/*"
 		}
-		c.add(grant{action: a.action, resources: []string{resource}}, at, a.mutating, p.ID+" ("+a.why+")")
+		c.add(grant{action: a.action, resources: []string{resource}}, at, a.mutating, p.ID+" ("+a.why+")", "")
 	}
 }
 

@@ -27,6 +27,7 @@ var authzTables = map[string]map[string]authzFunc{
 	"elasticloadbalancing": elbAuthz,
 	"events":               eventsAuthz,
 	"fis":                  fisAuthz,
+	"iam":                  iamAuthz,
 	"lambda":               lambdaAuthz,
 	"monitoring":           cloudWatchAuthz,
 	"rds":                  rdsAuthz,

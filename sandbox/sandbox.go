@@ -134,6 +134,7 @@ var registry = []func(*Sandbox){
 	registerELBv2,
 	registerEventBridge,
 	registerFIS,
+	registerIAM,
 	registerIncidents,
 	registerLambda,
 	registerOpenSearch,

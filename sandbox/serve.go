@@ -61,6 +61,9 @@ type call struct {
 	input     map[string]any
 	now       time.Time
 	requestID string
+	// accessKey is the access key id the request is signed with: which
+	// IAM policy holds it (policy.go), if any.
+	accessKey string
 	// pinned is the id a scenario gives the resource this call creates,
 	// so that runbooks naming it by id find it; "" lets the sandbox make
 	// one.
@@ -159,7 +162,7 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 		proto.encodeError(w, svc, e, c.requestID)
 		return
 	}
-	c.region, c.service = region, name
+	c.region, c.service, c.accessKey = region, name, accessKey(r)
 	entry.Region = region
 	status, code, fault, denied := s.dispatch(w, r, svc, c)
 	entry.Operation, entry.Status, entry.ErrorCode, entry.Fault = c.op, status, code, fault

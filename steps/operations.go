@@ -61,6 +61,7 @@ var reviewed = []decision{
 	{"ecr:GetAuthorizationToken", runbooks.OpMutating, "Issues a registry password valid for 12 hours despite the Get verb."},
 	{"ecr:GetDownloadUrlForLayer", runbooks.OpMutating, "Issues a pre-signed URL that gives whoever holds it the layer."},
 	{"events:TestEventPattern", runbooks.OpReadOnly, "Matches a pattern against an event; changes nothing."},
+	{"iam:SimulatePrincipalPolicy", runbooks.OpReadOnly, "Evaluates the principal's policies against the actions given; changes nothing (drpilot ready asks it)."},
 	{"kinesis:GetShardIterator", runbooks.OpReadOnly, "Returns a cursor that expires by itself; no stream or record changes."},
 	{"kms:GetParametersForImport", runbooks.OpMutating, "Generates a wrapping key and import token: the first step of importing key material."},
 	{"lambda:Invoke", runbooks.OpMutating, "Runs the function, which may do anything."},

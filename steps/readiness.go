@@ -24,7 +24,7 @@ type Readiness struct {
 	// old a backup, a replica's lag or a recovery point may be, which is
 	// what the runbook's RPO rests on.
 	Freshness bool `json:"freshness,omitempty"`
-	// AfterChanges names an earlier step whose change may make the
+	// AfterChanges names the earlier step whose change may make the
 	// precondition hold (see changedBefore): what is read now is the
 	// world before that change, so a "no" now is not a "no" for the run.
 	AfterChanges string `json:"after_changes,omitempty"`
@@ -86,7 +86,7 @@ func (e *Executor) Readiness(ctx context.Context) []Readiness {
 		step := &e.opts.Runbook.Steps[ps.Index]
 		for k, req := range step.Require {
 			r := Readiness{Step: ps.ID, Freshness: slices.ContainsFunc(req.Conditions, isWithin),
-				AfterChanges: e.changedBefore(ps.Index, req.Call)}
+				AfterChanges: e.changedBefore(ps.Index, k)}
 			if needsOutputs(req) {
 				planned := ps.Requires[k]
 				r.PreconditionResult = PreconditionResult{Index: k, Call: req.Call, Region: planned.Region,
@@ -141,26 +141,104 @@ var affects = map[string][]string{
 	"backup": {"rds", "ec2", "dynamodb", "elasticfilesystem"},
 }
 
-// changedBefore names the first earlier step (one step i depends on) that
-// changes something in the service call reads, or in one its changes
-// affect; "" when there is none. Which step makes a precondition hold is
+// changedBefore names the earlier step (one step i depends on) whose
+// change is the likeliest to make precondition k of step i hold: the
+// nearest such step that changes the resource it reads (an identifier of
+// its input is in the step's), else the nearest that changes anything in
+// the service it reads, else the nearest whose changes affect that
+// service; "" when there is none. Which step makes a precondition hold is
 // not written anywhere, and this is the cheap approximation of it: a
 // promoted replica is read by rds after rds:PromoteReadReplica, healthy
-// targets after a group was scaled.
-func (e *Executor) changedBefore(i int, call string) string {
-	service, _, _ := splitOperation(call)
+// targets after a group was scaled. What changes is the action
+// registry's classification of each call (Classify), the rule dry-run's
+// guard applies.
+func (e *Executor) changedBefore(i, k int) string {
+	req := e.steps[i].Requires[k]
+	service, _, _ := splitOperation(req.Call)
+	service, _ = CanonicalService(service)
+	ids := identifiers(req.Input, nil)
+	// best[tier] is the nearest candidate of each tier: 0 the same
+	// resource, 1 the same service, 2 a service whose changes affect it.
+	best := [3]int{-1, -1, -1}
 	for j, ps := range e.steps {
 		if j == i || !e.graph.DependsOn(i, j) {
 			continue
 		}
+		tier := -1
 		for _, c := range ps.Calls {
-			changed, _, _ := splitOperation(c.Operation)
-			if c.Mutating && (changed == service || slices.Contains(affects[changed], service)) {
-				return ps.ID
+			changed, op, _ := splitOperation(c.Operation)
+			changed, _ = CanonicalService(changed)
+			switch {
+			case Classify(changed, op) == runbooks.OpReadOnly:
+			case changed == service && sharesIdentifier(ids, c.Input, ps.Params):
+				tier = 0
+			case changed == service && (tier < 0 || tier > 1):
+				tier = 1
+			case slices.Contains(affects[changed], service) && tier < 0:
+				tier = 2
 			}
+		}
+		if tier >= 0 && e.nearer(j, best[tier]) {
+			best[tier] = j
+		}
+	}
+	for _, j := range best {
+		if j >= 0 {
+			return e.steps[j].ID
 		}
 	}
 	return ""
+}
+
+// nearer reports whether step j runs closer before a later step than
+// step other (-1 for none): after it, or, on parallel branches, later in
+// the file.
+func (e *Executor) nearer(j, other int) bool {
+	switch {
+	case other < 0 || e.graph.DependsOn(j, other):
+		return true
+	case e.graph.DependsOn(other, j):
+		return false
+	}
+	return j > other
+}
+
+// identifiers collects the strings of an input that may name a resource:
+// not the short flags and enum values (String, true) that any two inputs
+// of a service share.
+func identifiers(v any, into map[string]bool) map[string]bool {
+	if into == nil {
+		into = map[string]bool{}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, item := range x {
+			identifiers(item, into)
+		}
+	case []any:
+		for _, item := range x {
+			identifiers(item, into)
+		}
+	case string:
+		if len(x) >= 3 && strings.ToUpper(x) != x && !strings.EqualFold(x, "true") && !strings.EqualFold(x, "false") {
+			into[x] = true
+		}
+	}
+	return into
+}
+
+// sharesIdentifier reports whether a call's input, or its step's
+// parameters, name one of ids.
+func sharesIdentifier(ids map[string]bool, input, params map[string]any) bool {
+	if len(ids) == 0 {
+		return false
+	}
+	for id := range identifiers(params, identifiers(input, nil)) {
+		if ids[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // missing reports whether a read's error says that what it named does not

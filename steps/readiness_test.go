@@ -106,3 +106,113 @@ equals = "off"
 		t.Errorf("a live factory: %v", err)
 	}
 }
+
+// TestReadinessAfterChangesNearest: a precondition that does not hold is
+// put down to the step likeliest to change it: the nearest earlier step
+// that changes the resource it reads, even past nearer ones that change
+// other resources of its service; else the nearest that changes its
+// service at all — not a nearer step that only reads it or changes
+// another service, nor a step it does not wait for.
+func TestReadinessAfterChangesNearest(t *testing.T) {
+	t.Parallel()
+	src := `format = 1
+[runbook]
+id = "nearest"
+title = "Nearest"
+[runbook.regions]
+primary = "eu-west-1"
+recovery = "eu-west-2"
+
+[[steps]]
+id = "set-maintenance"
+phase = "restore"
+action = "aws.call"
+confirm = "none"
+doc = "x"
+[steps.with]
+call = "ssm:PutParameter"
+input = { Name = "/shop/maintenance", Value = "off", Type = "String", Overwrite = true }
+
+[[steps]]
+id = "set-other"
+phase = "restore"
+action = "aws.call"
+confirm = "none"
+doc = "x"
+after = ["set-maintenance"]
+[steps.with]
+call = "ssm:PutParameter"
+input = { Name = "/shop/other", Value = "on", Type = "String", Overwrite = true }
+
+[[steps]]
+id = "read-other"
+phase = "restore"
+action = "aws.call"
+doc = "x"
+after = ["set-other"]
+[steps.with]
+call = "ssm:GetParameter"
+input = { Name = "/shop/other" }
+
+[[steps]]
+id = "disable-rule"
+phase = "restore"
+action = "aws.call"
+confirm = "none"
+doc = "x"
+after = ["read-other"]
+[steps.with]
+call = "events:DisableRule"
+input = { Name = "shop-export" }
+
+[[steps]]
+id = "elsewhere"
+phase = "restore"
+action = "aws.call"
+confirm = "none"
+doc = "x"
+[steps.with]
+call = "ssm:PutParameter"
+input = { Name = "/shop/gone", Value = "on", Type = "String", Overwrite = true }
+
+[[steps]]
+id = "check"
+phase = "restore"
+action = "wait"
+doc = "x"
+after = ["disable-rule"]
+[steps.with]
+duration = "1s"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/maintenance" }
+query = "Parameter.Value"
+equals = "off"
+[[steps.require]]
+call = "ssm:GetParameter"
+input = { Name = "/shop/gone" }
+query = "Parameter.Value"
+equals = "on"
+[[steps.require]]
+call = "events:DescribeRule"
+input = { Name = "shop-export" }
+query = "State"
+equals = "DISABLED"
+[[steps.require]]
+call = "sns:GetTopicAttributes"
+input = { TopicArn = "arn:aws:sns:eu-west-2:123456789012:shop" }
+query = "Attributes.TopicArn"
+equals = "x"
+`
+	tr := prepareRun(t, src, parameterScenario("/shop/maintenance", "on"), runOptions{mode: ModeDryRun})
+	board, err := EvaluateReadiness(context.Background(), ReadinessOptions{Runbook: tr.exec.opts.Runbook, Plan: tr.exec.opts.Plan,
+		Clients: tr.exec.opts.Clients, Now: tr.exec.opts.Now})
+	if err != nil || len(board) != 4 {
+		t.Fatalf("board %+v, %v", board, err)
+	}
+	for k, want := range []string{"set-maintenance", "set-other", "disable-rule", ""} {
+		if got := board[k].AfterChanges; got != want || board[k].Holds {
+			t.Errorf("precondition %d (%s): after changes of %q, want %q (holds %v)", k+1, board[k].Call, got, want, board[k].Holds)
+		}
+	}
+}

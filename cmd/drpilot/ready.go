@@ -27,8 +27,10 @@ func newReadyCommand() *cobra.Command {
 		Long: `ready evaluates now, read-only, what can be known of each runbook before a
 run: every precondition that reads no earlier step's output (within tests say
 how fresh backups and replicas are against the RPO), who the caller is and that
-the account is the runbook's, and the team's lock table and audit bucket when
-the runbook has [runbook.team]. Its clients are dry-run clients: nothing it
+the account is the runbook's, the team's lock table and audit bucket when the
+runbook has [runbook.team], and that the caller may do what 'drpilot policy'
+lists (IAM's policy simulator, iam:SimulatePrincipalPolicy: not checked where
+it is not served or not allowed). Its clients are dry-run clients: nothing it
 sends can change anything. It prints a board per runbook, worst first.
 
 --publish puts the metrics ReadinessHeld and ReadinessTotal (namespace drpilot,
@@ -63,7 +65,7 @@ const (
 	// readyAfterChanges does not hold now, before an earlier step's
 	// change that may make it hold: shown, not counted.
 	readyAfterChanges = "after-changes"
-	readyNotChecked   = "not-checked" // drpilot does not check it (yet)
+	readyNotChecked   = "not-checked" // nothing can check it without trying it
 	readyOK           = "ok"
 )
 

@@ -43,7 +43,8 @@ func readyRunbook(ctx context.Context, opts readyOptions, file string, rb *runbo
 	if err != nil {
 		return rep, err
 	}
-	rep.Checks = append(rep.Checks, readyIdentity(ctx, clients, rb))
+	identity, caller, account := readyIdentity(ctx, clients, rb)
+	rep.Checks = append(rep.Checks, identity)
 	rep.Checks = append(rep.Checks, readyTeam(ctx, clients, plan)...)
 	board, err := steps.EvaluateReadiness(ctx, steps.ReadinessOptions{Runbook: rb, Plan: plan, Clients: clients, Now: now, TimeScale: scale})
 	if err != nil {
@@ -52,8 +53,14 @@ func readyRunbook(ctx context.Context, opts readyOptions, file string, rb *runbo
 	for _, r := range board {
 		rep.Checks = append(rep.Checks, readyPrecondition(r))
 	}
-	rep.Checks = append(rep.Checks, readyCheck{Status: readyNotChecked, Check: "permissions",
-		Detail: "not checked: no read reveals them without a change (iam:SimulatePrincipalPolicy is not used); compare 'drpilot policy FILE' with your role"})
+	// IAM's simulator is a nicety an endpoint may not serve (moto answers
+	// it 500): its client gives up after two attempts rather than keep the
+	// board waiting through a run's six.
+	iamClients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: true, ReadOnly: steps.ReadOnly, TimeScale: scale, MaxAttempts: 2})
+	if err != nil {
+		return rep, err
+	}
+	rep.Checks = append(rep.Checks, readyPermissions(ctx, iamClients, plan, caller, account)...)
 	rep.finish()
 	if opts.publish {
 		if err := publishReadiness(ctx, cfg, rb, rep); err != nil {
@@ -65,16 +72,17 @@ func readyRunbook(ctx context.Context, opts readyOptions, file string, rb *runbo
 }
 
 // readyIdentity asks STS who the caller is: a run refuses an account
-// other than the runbook's, so ready says so first.
-func readyIdentity(ctx context.Context, clients *awsclient.Factory, rb *runbooks.Runbook) readyCheck {
-	c := readyCheck{Check: "identity", Call: "sts:GetCallerIdentity", Region: rb.Regions.Recovery}
+// other than the runbook's, so ready says so first. It returns the
+// caller's ARN and account too ("" when STS did not say).
+func readyIdentity(ctx context.Context, clients *awsclient.Factory, rb *runbooks.Runbook) (c readyCheck, arn, account string) {
+	c = readyCheck{Check: "identity", Call: "sts:GetCallerIdentity", Region: rb.Regions.Recovery}
 	resp, err := clients.Invoke(ctx, "sts", rb.Regions.Recovery, "GetCallerIdentity", nil)
 	if err != nil {
 		c.Status, c.Detail = readyUnknown, "cannot tell who you are in AWS: "+err.Error()
-		return c
+		return c, "", ""
 	}
-	account, _ := resp.Output["Account"].(string)
-	arn, _ := resp.Output["Arn"].(string)
+	account, _ = resp.Output["Account"].(string)
+	arn, _ = resp.Output["Arn"].(string)
 	switch {
 	case rb.Account != "" && account != rb.Account:
 		c.Status, c.Detail = readyFailed, fmt.Sprintf("%s is in account %s, and the runbook is for %s: a run would refuse", arn, account, rb.Account)
@@ -83,7 +91,7 @@ func readyIdentity(ctx context.Context, clients *awsclient.Factory, rb *runbooks
 	default:
 		c.Status, c.Detail = readyOK, fmt.Sprintf("%s, in the runbook's account %s", arn, account)
 	}
-	return c
+	return c, arn, account
 }
 
 // readyTeam checks the lock table and the audit bucket of a runbook with
