@@ -78,8 +78,11 @@ type Model struct {
 	width  int
 	height int
 	styles Styles
-	keys   KeyMap
-	help   help.Model
+	// stylesGen counts the styles built: a row drawn with other styles is
+	// drawn again (see stepRow).
+	stylesGen int
+	keys      KeyMap
+	help      help.Model
 
 	run      *runState
 	selected int
@@ -229,7 +232,7 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 	case tea.BackgroundColorMsg:
-		m.styles = NewStyles(msg.IsDark())
+		m.styles, m.stylesGen = NewStyles(msg.IsDark()), m.stylesGen+1
 	case tickMsg:
 		// The run's clock, not the tick's: in the sandbox the events carry
 		// the simulated time, and the RTO clock must read the same one.
