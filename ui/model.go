@@ -38,8 +38,11 @@ type Options struct {
 	// Control steers the run; Run carries it out (it blocks until the run
 	// ends), and Readiness evaluates the preconditions for the start
 	// screen. The model calls them only inside commands.
-	Control   Controller
-	Run       func() (*steps.RunSummary, error)
+	Control Controller
+	Run     func() (*steps.RunSummary, error)
+	// Bridge is what the run's events and questions come through, if
+	// they do: the finish screen waits until it has delivered them all.
+	Bridge    *Bridge
 	Readiness func() []steps.Readiness
 	// Verify checks the sealed audit log once the run ends and says its
 	// verdict in one line, for the finish screen.
@@ -244,6 +247,10 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.readiness, m.ready = msg, true
 	case eventMsg:
 		m.onEvent(steps.Event(msg))
+	case eventsMsg:
+		for _, e := range msg {
+			m.onEvent(e)
+		}
 	case gateMsg:
 		m.onGate(msg)
 	case failureMsg:
@@ -414,9 +421,12 @@ func (m *Model) answerWith(step string, d steps.Decision) {
 // startRun leaves the start screen and starts the executor.
 func (m Model) startRun() (tea.Model, tea.Cmd) {
 	m.screen, m.now = screenRun, m.opts.Now()
-	run := m.opts.Run
+	run, bridge := m.opts.Run, m.opts.Bridge
 	return m, tea.Batch(tick(), func() tea.Msg {
 		sum, err := run()
+		if bridge != nil {
+			bridge.Flush() // the run's last events come before its end
+		}
 		return finishedMsg{summary: sum, err: err}
 	})
 }

@@ -132,9 +132,15 @@ func (s *runState) apply(e steps.Event) {
 			st.note = e.Message
 		}
 	}
-	if e.Type != steps.EventWaitProgress || e.Wait.Polls <= 1 || e.Wait.Polls%5 == 0 {
+	if e.Type != steps.EventWaitProgress || logsPoll(e.Wait) {
 		s.addLog(e)
 	}
+}
+
+// logsPoll reports whether a wait's poll goes to the event log: its first
+// ones and every fifth, so that a long wait does not flood it.
+func logsPoll(w *steps.WaitProgress) bool {
+	return w.Polls <= 1 || w.Polls%5 == 0
 }
 
 // complete reports whether an event carries what its type promises.

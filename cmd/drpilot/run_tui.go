@@ -93,7 +93,7 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	)
 	model := ui.New(ui.Options{
 		Plan: r.plan, Mode: r.env.mode, Account: r.env.account, CallerARN: r.env.callerARN,
-		AuditDir: r.log.Dir(), Actor: actor(), Control: exec,
+		AuditDir: r.log.Dir(), Actor: actor(), Control: exec, Bridge: bridge,
 		Finish: func(sum *steps.RunSummary) []string { return endLines(r, sum) },
 		Run: func() (*steps.RunSummary, error) {
 			close(started)
