@@ -37,7 +37,9 @@ func delivered(msgs []tea.Msg) []steps.Event {
 }
 
 // recording is a send that keeps what it was given.
-func recording(into *[]tea.Msg) func(tea.Msg) { return func(msg tea.Msg) { *into = append(*into, msg) } }
+func recording(into *[]tea.Msg) func(tea.Msg) {
+	return func(msg tea.Msg) { *into = append(*into, msg) }
+}
 
 // TestTheFeedNeverBlocksTheProducer stalls the consumer inside its first
 // send; the producer then pushes 10,000 events, a gate and the run's end,
