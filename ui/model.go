@@ -58,6 +58,10 @@ type Options struct {
 	// the last rehearsal: …"); drpilot computes it from the runs' logs.
 	// Empty shows nothing.
 	LastRun string
+	// ReadLastRun, when set, computes LastRun: it reads earlier runs' logs,
+	// which can take long, so the start screen calls it in a command after
+	// its first frame and shows its line when it comes.
+	ReadLastRun func() string
 	// Watch makes the screen a read-only view of a run carried out
 	// elsewhere (drpilot watch): it opens on the run screen, and Control,
 	// Run and Readiness are not used.
@@ -177,6 +181,7 @@ type skipAnswer struct {
 // Messages besides the executor's.
 type (
 	readinessMsg []steps.Readiness
+	lastRunMsg   string
 	finishedMsg  struct {
 		summary *steps.RunSummary
 		err     error
@@ -210,6 +215,9 @@ func (m Model) Init() tea.Cmd {
 	if m.opts.Readiness != nil {
 		readiness := m.opts.Readiness
 		cmds = append(cmds, func() tea.Msg { return readinessMsg(readiness()) })
+	}
+	if read := m.opts.ReadLastRun; read != nil {
+		cmds = append(cmds, func() tea.Msg { return lastRunMsg(read()) })
 	}
 	return tea.Batch(cmds...)
 }
@@ -245,6 +253,8 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case readinessMsg:
 		m.readiness, m.ready = msg, true
+	case lastRunMsg:
+		m.opts.LastRun, m.opts.ReadLastRun = string(msg), nil
 	case eventMsg:
 		m.onEvent(steps.Event(msg))
 	case eventsMsg:

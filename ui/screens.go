@@ -24,6 +24,9 @@ func (m Model) renderStart() string {
 	fmt.Fprintf(&b, "account %s · caller %s\n", orDash(m.opts.Account), orDash(m.opts.CallerARN))
 	fmt.Fprintf(&b, "primary %s → recovery %s\n", p.Regions.Primary, p.Regions.Recovery)
 	fmt.Fprintf(&b, "%s\n", m.budgetLine())
+	if m.opts.ReadLastRun != nil {
+		b.WriteString(s.Faint.Render("reading the earlier runs here…") + "\n")
+	}
 	if m.opts.LastRun != "" {
 		for _, line := range strings.Split(strings.TrimRight(wrap(m.opts.LastRun, m.width-2), " \n"), "\n") {
 			b.WriteString(strings.TrimRight(line, " ") + "\n")

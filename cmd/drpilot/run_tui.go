@@ -109,9 +109,13 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		Verify:    func() string { return verdictLine(r) },
 		// The screen's clocks (the RTO, each step's time) read the run's
 		// one clock: the sandbox's in sandbox mode, as its events do.
-		Now:     r.clock(),
-		Team:    r.team.status(),
-		LastRun: lastRehearsal(rehearsalDirs(r.log.Dir()), r.rb.ID, r.id, r.rb.SHA256),
+		Now:  r.clock(),
+		Team: r.team.status(),
+		// Earlier runs' logs are read after the first frame: a long one
+		// takes a good part of a second.
+		ReadLastRun: func() string {
+			return lastRehearsal(rehearsalDirs(r.log.Dir()), r.rb.ID, r.id, r.rb.SHA256)
+		},
 	})
 	// drpilot handles the signals, not the program: bubbletea's own
 	// handler quits at once on SIGTERM (and can hang if the program's
