@@ -121,6 +121,13 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	// handler quits at once on SIGTERM (and can hang if the program's
 	// context ends at the same moment), and the run must first stop at a
 	// safe point.
+	if sb := r.env.sandbox; sb != nil {
+		// The start screen waits for a person, as a gate does: the
+		// sandbox's clock runs at real speed while they read it, not at
+		// its scale (at 600, ten seconds would add 100 minutes to the
+		// rehearsal's RTO). The run sets the pace again when it starts.
+		sb.Clock().PeoplePace(true)
+	}
 	program := tea.NewProgram(model, tea.WithoutSignalHandler(), tea.WithOutput(r.opts.stdout))
 	bridge.Attach(program.Send)
 	// A signal (SIGINT from kill, SIGTERM, a closed terminal's SIGHUP)
