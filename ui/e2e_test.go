@@ -28,7 +28,7 @@ func TestEndToEndStoreFailover(t *testing.T) {
 	bridge := NewBridge(nil)
 	run := newShippedRun(t, "store-region-failover", "e2e", bridge, bridge)
 	plan, sb, exec, dir := run.plan, run.sb, run.exec, run.dir
-	model := New(Options{Plan: plan, Mode: steps.ModeSandbox, Account: sb.Account(), AuditDir: dir, Actor: "e2e-operator", Control: exec,
+	model := New(Options{Plan: plan, Mode: steps.ModeSandbox, Account: sb.Account(), AuditDir: dir, Actor: "e2e-operator", Control: exec, Bridge: bridge,
 		Run:       func() (*steps.RunSummary, error) { return exec.Run(context.Background()) },
 		Readiness: func() []steps.Readiness { return exec.Readiness(context.Background()) }})
 	tm = teatest.NewTestModel(t, model, teatest.WithInitialTermSize(120, 40))

@@ -38,8 +38,11 @@ type Options struct {
 	// Control steers the run; Run carries it out (it blocks until the run
 	// ends), and Readiness evaluates the preconditions for the start
 	// screen. The model calls them only inside commands.
-	Control   Controller
-	Run       func() (*steps.RunSummary, error)
+	Control Controller
+	Run     func() (*steps.RunSummary, error)
+	// Bridge is what the run's events and questions come through, if
+	// they do: the finish screen waits until it has delivered them all.
+	Bridge    *Bridge
 	Readiness func() []steps.Readiness
 	// Verify checks the sealed audit log once the run ends and says its
 	// verdict in one line, for the finish screen.
@@ -55,6 +58,10 @@ type Options struct {
 	// the last rehearsal: …"); drpilot computes it from the runs' logs.
 	// Empty shows nothing.
 	LastRun string
+	// ReadLastRun, when set, computes LastRun: it reads earlier runs' logs,
+	// which can take long, so the start screen calls it in a command after
+	// its first frame and shows its line when it comes.
+	ReadLastRun func() string
 	// Watch makes the screen a read-only view of a run carried out
 	// elsewhere (drpilot watch): it opens on the run screen, and Control,
 	// Run and Readiness are not used.
@@ -78,8 +85,11 @@ type Model struct {
 	width  int
 	height int
 	styles Styles
-	keys   KeyMap
-	help   help.Model
+	// stylesGen counts the styles built: a row drawn with other styles is
+	// drawn again (see stepRow).
+	stylesGen int
+	keys      KeyMap
+	help      help.Model
 
 	run      *runState
 	selected int
@@ -171,6 +181,7 @@ type skipAnswer struct {
 // Messages besides the executor's.
 type (
 	readinessMsg []steps.Readiness
+	lastRunMsg   string
 	finishedMsg  struct {
 		summary *steps.RunSummary
 		err     error
@@ -205,6 +216,9 @@ func (m Model) Init() tea.Cmd {
 		readiness := m.opts.Readiness
 		cmds = append(cmds, func() tea.Msg { return readinessMsg(readiness()) })
 	}
+	if read := m.opts.ReadLastRun; read != nil {
+		cmds = append(cmds, func() tea.Msg { return lastRunMsg(read()) })
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -229,7 +243,7 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
 	case tea.BackgroundColorMsg:
-		m.styles = NewStyles(msg.IsDark())
+		m.styles, m.stylesGen = NewStyles(msg.IsDark()), m.stylesGen+1
 	case tickMsg:
 		// The run's clock, not the tick's: in the sandbox the events carry
 		// the simulated time, and the RTO clock must read the same one.
@@ -239,8 +253,14 @@ func (m Model) dispatch(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case readinessMsg:
 		m.readiness, m.ready = msg, true
+	case lastRunMsg:
+		m.opts.LastRun, m.opts.ReadLastRun = string(msg), nil
 	case eventMsg:
 		m.onEvent(steps.Event(msg))
+	case eventsMsg:
+		for _, e := range msg {
+			m.onEvent(e)
+		}
 	case gateMsg:
 		m.onGate(msg)
 	case failureMsg:
@@ -411,9 +431,12 @@ func (m *Model) answerWith(step string, d steps.Decision) {
 // startRun leaves the start screen and starts the executor.
 func (m Model) startRun() (tea.Model, tea.Cmd) {
 	m.screen, m.now = screenRun, m.opts.Now()
-	run := m.opts.Run
+	run, bridge := m.opts.Run, m.opts.Bridge
 	return m, tea.Batch(tick(), func() tea.Msg {
 		sum, err := run()
+		if bridge != nil {
+			bridge.Flush() // the run's last events come before its end
+		}
 		return finishedMsg{summary: sum, err: err}
 	})
 }

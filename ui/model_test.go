@@ -159,6 +159,31 @@ func TestStartScreenShowsModeTargetsAndReadiness(t *testing.T) {
 	}
 }
 
+// TestTheLastRunIsReadAfterTheFirstFrame: reading earlier runs' logs can
+// take long, so the first frame says it is reading them, and the line
+// comes with a command's message.
+func TestTheLastRunIsReadAfterTheFirstFrame(t *testing.T) {
+	m, _ := testModel(t)
+	reads := 0
+	m.opts.ReadLastRun = func() string { reads++; return "since the last rehearsal: 2026-11-20 09:12 UTC, SANDBOX, succeeded" }
+	if screen := plain(m.render()); !strings.Contains(screen, "reading the earlier runs here…") || reads != 0 {
+		t.Fatalf("first frame (%d reads):\n%s", reads, screen)
+	}
+	var got tea.Msg
+	for _, cmd := range m.Init()().(tea.BatchMsg) {
+		if msg, ok := cmd().(lastRunMsg); ok {
+			got = msg
+		}
+	}
+	if got == nil || reads != 1 {
+		t.Fatalf("Init's commands read the last run %d times and sent %v", reads, got)
+	}
+	screen := plain(send(t, m, got).render())
+	if !strings.Contains(screen, "since the last rehearsal: 2026-11-20 09:12 UTC, SANDBOX, succeeded") || strings.Contains(screen, "reading the earlier") {
+		t.Fatalf("start screen once read:\n%s", screen)
+	}
+}
+
 func TestEventsMoveStatusesAndTheSelectionFollows(t *testing.T) {
 	m, _ := testModel(t)
 	m = running(t, m)

@@ -24,6 +24,9 @@ func (m Model) renderStart() string {
 	fmt.Fprintf(&b, "account %s · caller %s\n", orDash(m.opts.Account), orDash(m.opts.CallerARN))
 	fmt.Fprintf(&b, "primary %s → recovery %s\n", p.Regions.Primary, p.Regions.Recovery)
 	fmt.Fprintf(&b, "%s\n", m.budgetLine())
+	if m.opts.ReadLastRun != nil {
+		b.WriteString(s.Faint.Render("reading the earlier runs here…") + "\n")
+	}
 	if m.opts.LastRun != "" {
 		for _, line := range strings.Split(strings.TrimRight(wrap(m.opts.LastRun, m.width-2), " \n"), "\n") {
 			b.WriteString(strings.TrimRight(line, " ") + "\n")
@@ -237,33 +240,6 @@ func (m Model) glyph(status string) string {
 		return m.styles.Faint.Render("↷")
 	}
 	return m.styles.Faint.Render("·")
-}
-
-// stepList is the phases and their steps, scrolled to keep the selection
-// in view.
-func (m Model) stepList(w, h int) string {
-	var lines []string
-	selLine, phase := 0, ""
-	for i, st := range m.run.steps {
-		if st.plan.Phase != phase {
-			phase = st.plan.Phase
-			lines = append(lines, m.styles.Faint.Render(strings.ToUpper(phase)))
-		}
-		line := fmt.Sprintf("%s %s", m.glyph(st.status), st.plan.ID)
-		if d := st.duration(m.now); d != "" {
-			line += " " + m.styles.Faint.Render(d)
-		}
-		if i == m.focus() {
-			selLine = len(lines)
-			line = m.styles.Selected.Render(pad(line, w, 1))
-		}
-		lines = append(lines, line)
-	}
-	start := 0
-	if selLine >= h {
-		start = selLine - h + 1
-	}
-	return strings.Join(lines[start:], "\n")
 }
 
 // duration is how long a step ran or has been running.

@@ -53,6 +53,13 @@ func newShippedRun(t *testing.T, id, runID string, approver steps.Approver, obse
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newSandboxRun(t, rb, plan, sb, runID, approver, observers...)
+}
+
+// newSandboxRun builds the run of a runbook against sandbox sb, as
+// newShippedRun does.
+func newSandboxRun(t testing.TB, rb *runbooks.Runbook, plan *runbooks.RunPlan, sb *sandbox.Sandbox, runID string, approver steps.Approver, observers ...steps.Observer) *shippedRun {
+	t.Helper()
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion(rb.Regions.Recovery),

@@ -36,13 +36,21 @@ type stepView struct {
 	err           string
 	note          string // the last note or skip reason
 	simulated     bool
+	// row is the step's line in the list as last drawn, and what it was
+	// drawn from: a frame draws again only the rows whose inputs changed.
+	row cachedRow
 }
 
 // runState is the run as the events tell it. apply is a pure function of
 // the events, so it is tested without a terminal.
 type runState struct {
-	steps   []*stepView
-	index   map[string]int
+	steps []*stepView
+	index map[string]int
+	// rows are the step list's lines: a phase's heading (step -1) before
+	// its steps. They are fixed by the plan, so a frame finds the lines in
+	// view without going through every step.
+	rows    []listRow
+	rowOf   []int // the row of each step
 	log     []logLine
 	started time.Time
 	summary *steps.RunSummary
@@ -64,7 +72,12 @@ func newRunState(plan *runbooks.RunPlan) *runState {
 	for _, phase := range plan.Phases {
 		for i := range phase.Steps {
 			ps := &phase.Steps[i]
+			if len(s.steps) == 0 || s.steps[len(s.steps)-1].plan.Phase != ps.Phase {
+				s.rows = append(s.rows, listRow{step: -1, phase: ps.Phase})
+			}
 			s.index[ps.ID] = len(s.steps)
+			s.rowOf = append(s.rowOf, len(s.rows))
+			s.rows = append(s.rows, listRow{step: len(s.steps)})
 			s.steps = append(s.steps, &stepView{plan: ps, status: stPending})
 		}
 	}
@@ -119,9 +132,15 @@ func (s *runState) apply(e steps.Event) {
 			st.note = e.Message
 		}
 	}
-	if e.Type != steps.EventWaitProgress || e.Wait.Polls <= 1 || e.Wait.Polls%5 == 0 {
+	if e.Type != steps.EventWaitProgress || logsPoll(e.Wait) {
 		s.addLog(e)
 	}
+}
+
+// logsPoll reports whether a wait's poll goes to the event log: its first
+// ones and every fifth, so that a long wait does not flood it.
+func logsPoll(w *steps.WaitProgress) bool {
+	return w.Polls <= 1 || w.Polls%5 == 0
 }
 
 // complete reports whether an event carries what its type promises.

@@ -121,7 +121,11 @@ func fitLines(s string, w, h int) string {
 		lines = lines[:h]
 	}
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
+		// No character takes more columns than its bytes: a line of at
+		// most w bytes fits without measuring it.
+		if len(l) > w {
+			lines[i] = ansi.Truncate(l, w, "…")
+		}
 	}
 	return strings.Join(lines, "\n")
 }

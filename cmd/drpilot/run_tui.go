@@ -93,7 +93,7 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	)
 	model := ui.New(ui.Options{
 		Plan: r.plan, Mode: r.env.mode, Account: r.env.account, CallerARN: r.env.callerARN,
-		AuditDir: r.log.Dir(), Actor: actor(), Control: exec,
+		AuditDir: r.log.Dir(), Actor: actor(), Control: exec, Bridge: bridge,
 		Finish: func(sum *steps.RunSummary) []string { return endLines(r, sum) },
 		Run: func() (*steps.RunSummary, error) {
 			close(started)
@@ -109,14 +109,25 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		Verify:    func() string { return verdictLine(r) },
 		// The screen's clocks (the RTO, each step's time) read the run's
 		// one clock: the sandbox's in sandbox mode, as its events do.
-		Now:     r.clock(),
-		Team:    r.team.status(),
-		LastRun: lastRehearsal(rehearsalDirs(r.log.Dir()), r.rb.ID, r.id, r.rb.SHA256),
+		Now:  r.clock(),
+		Team: r.team.status(),
+		// Earlier runs' logs are read after the first frame: a long one
+		// takes a good part of a second.
+		ReadLastRun: func() string {
+			return lastRehearsal(rehearsalDirs(r.log.Dir()), r.rb.ID, r.id, r.rb.SHA256)
+		},
 	})
 	// drpilot handles the signals, not the program: bubbletea's own
 	// handler quits at once on SIGTERM (and can hang if the program's
 	// context ends at the same moment), and the run must first stop at a
 	// safe point.
+	if sb := r.env.sandbox; sb != nil {
+		// The start screen waits for a person, as a gate does: the
+		// sandbox's clock runs at real speed while they read it, not at
+		// its scale (at 600, ten seconds would add 100 minutes to the
+		// rehearsal's RTO). The run sets the pace again when it starts.
+		sb.Clock().PeoplePace(true)
+	}
 	program := tea.NewProgram(model, tea.WithoutSignalHandler(), tea.WithOutput(r.opts.stdout))
 	bridge.Attach(program.Send)
 	// A signal (SIGINT from kill, SIGTERM, a closed terminal's SIGHUP)
