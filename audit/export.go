@@ -61,6 +61,11 @@ type Record struct {
 	Pace float64 `json:"pace"`
 	// GameDay is a sandbox run's scorecard; nil in other modes.
 	GameDay *GameDay `json:"game_day,omitempty"`
+	// Plan is the runbook's steps as run.start recorded them, in the
+	// plan's order, with their expected durations; empty for logs
+	// written before run.start carried it (Phases are then in the order
+	// they started).
+	Plan []PlanStep `json:"plan,omitempty"`
 }
 
 // Failure is a failed step attempt or an AWS call that answered an error.
@@ -326,6 +331,7 @@ func (b *recordBuilder) start(ts time.Time, raw json.RawMessage) {
 	r.RTO.Target, r.RPO.Target = info.RTO, info.RPO
 	b.projected, _ = parseTarget(info.ProjectedRTO)
 	b.sandbox = info.Sandbox
+	r.Plan = info.Plan
 }
 
 // step returns the record of a step, creating it at its first mention.
@@ -431,7 +437,7 @@ func (b *recordBuilder) finish() *Record {
 	for _, id := range b.order {
 		r.Steps = append(r.Steps, *b.steps[id])
 	}
-	r.Phases = phaseSpans(r.Steps)
+	r.Phases = phaseSpans(r.Steps, r.Plan)
 	r.Pace = b.pace()
 	r.CriticalPath, r.CriticalPathHow = criticalPath(r.Steps)
 	r.GameDay = b.gameDay()
@@ -496,8 +502,12 @@ func parseTarget(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// phaseSpans returns each phase's span, in the order phases first start.
-func phaseSpans(steps []StepRecord) []PhaseRecord {
+// phaseSpans returns each phase's span, in the runbook's phase order when
+// the log has the plan (a phase the plan lacks after those it has), else
+// in the order phases first started: parallel steps can start a later
+// phase before an earlier one, and a report that lists "reintegrate"
+// before "freeze" reads wrong.
+func phaseSpans(steps []StepRecord, plan []PlanStep) []PhaseRecord {
 	var out []PhaseRecord
 	for _, s := range steps {
 		if s.Phase == "" {
@@ -516,6 +526,25 @@ func phaseSpans(steps []StepRecord) []PhaseRecord {
 			p.Ended = s.Ended
 		}
 	}
+	rank := map[string]int{}
+	for _, p := range plan {
+		if _, ok := rank[p.Phase]; !ok {
+			rank[p.Phase] = len(rank)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b PhaseRecord) int {
+		ra, okA := rank[a.Name]
+		rb, okB := rank[b.Name]
+		switch {
+		case okA && okB:
+			return ra - rb
+		case okA:
+			return -1
+		case okB:
+			return 1
+		}
+		return 0
+	})
 	for i := range out {
 		if !out[i].Ended.IsZero() {
 			out[i].Duration = formatSpan(out[i].Ended.Sub(out[i].Started))

@@ -141,8 +141,8 @@ func (r *Record) stepRow(s StepRecord, y int, end time.Time, x func(time.Time) i
 	return row
 }
 
-// phaseOrder is the phases as they first started, then the steps with
-// none.
+// phaseOrder is the phases in the record's order (the runbook's, see
+// phaseSpans), then the steps with none.
 func (r *Record) phaseOrder() []string {
 	var out []string
 	for _, p := range r.Phases {
