@@ -85,12 +85,19 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 	changes := map[string]string{}
 	for _, s := range d.Steps {
 		changes[s.ID] = s.Change
+		// Every step of params.toml has an expectation (the catalogue's
+		// for aws.call, the wait's own duration), logged in run.start's
+		// plan, and each run's duration is set against it.
+		if s.Planned == "" || s.A == nil || s.A.VsPlanned == "" || s.B == nil || s.B.VsPlanned == "" {
+			t.Errorf("step %s: planned %q, against it %+v and %+v", s.ID, s.Planned, s.A, s.B)
+		}
 	}
 	if changes["set-flag"] != "slower" || changes["read-flag"] != "slower" || d.RunbookChanged || len(d.Added)+len(d.Removed) != 0 {
 		t.Errorf("diff: %+v", d)
 	}
 	code, out, _ = drpilot(t, "audit", "diff", first, second)
-	if code != exitOK || !strings.Contains(out, "runbook unchanged") || !hasLine(out, "set-flag", "slower") {
+	if code != exitOK || !strings.Contains(out, "runbook unchanged") || !hasLine(out, "set-flag", "slower") ||
+		!strings.Contains(out, "PLANNED") || !strings.Contains(out, "\nsettle     2s ") {
 		t.Errorf("audit diff: exit %d\n%s", code, out)
 	}
 
