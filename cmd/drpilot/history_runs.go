@@ -31,6 +31,9 @@ type pastRun struct {
 	// this many times faster.
 	TimeScale float64
 	Rec       *audit.Record
+	// Copy is the run's copy in an audit bucket (s3://…/RUN_ID/), when
+	// history read one; Dir is then "" for a run this machine lacks.
+	Copy string
 }
 
 // runbookID is the runbook's id, which the run id begins with; the log
@@ -154,6 +157,12 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 			}
 		}
 	}
+	return loadDirs(paths, trusted, warn)
+}
+
+// loadDirs reads each run directory of paths, newest first, warning of
+// those that are not runs.
+func loadDirs(paths []string, trusted ed25519.PublicKey, warn func(string)) []*pastRun {
 	loaded := make([]*pastRun, len(paths))
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup
