@@ -55,9 +55,15 @@ type Record struct {
 	// last step last, and CriticalPathHow says how it was computed.
 	CriticalPath    []string `json:"critical_path,omitempty"`
 	CriticalPathHow string   `json:"critical_path_how,omitempty"`
-	// Pace is, in a sandbox run, the sandbox's clock over the log's (the
-	// simulated elapsed time over the real one): the factor that puts the
-	// runbook's targets and expectations on the log's clock. 1 otherwise.
+	// Clock is the clock of the record's times: "sandbox" when a sandbox
+	// run's events carry the sandbox's clock ("sim"), which the record's
+	// times, durations, phases and timeline are then on, exactly; "log"
+	// otherwise, the log's timestamps (real time).
+	Clock string `json:"clock"`
+	// Pace is, in a sandbox run whose times are the log's, the sandbox's
+	// clock over the log's (the simulated elapsed time over the real
+	// one): the factor that estimates the sandbox's times from the log's.
+	// 1 otherwise.
 	Pace float64 `json:"pace"`
 	// GameDay is a sandbox run's scorecard; nil in other modes.
 	GameDay *GameDay `json:"game_day,omitempty"`
@@ -192,11 +198,16 @@ func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
 	// without its newline is never read), and none past where the chain
 	// broke. The verdict comes first in every format.
 	whole := data[:bytes.LastIndexByte(data, '\n')+1]
+	var events []Event
 	for k, line := range strings.Split(string(whole), "\n") {
 		var ev Event
 		if int64(k) >= rep.Lines || line == "" || json.Unmarshal([]byte(line), &ev) != nil {
 			continue
 		}
+		events = append(events, ev)
+	}
+	b.clock = newSimClock(events)
+	for _, ev := range events {
 		b.add(ev)
 	}
 	return b.finish(), nil
@@ -231,6 +242,9 @@ type recordBuilder struct {
 	sandbox *SandboxInfo
 	// signedBy are the verified approvals' keys, by seq.
 	signedBy map[int64]string
+	// clock puts a sandbox run's events on the sandbox's clock; nil for
+	// a log whose events do not carry it.
+	clock *simClock
 }
 
 func newRecordBuilder(rep *Report) *recordBuilder {
@@ -253,6 +267,9 @@ func (b *recordBuilder) add(ev Event) {
 	ts, _ := time.Parse(time.RFC3339Nano, ev.TS)
 	var data map[string]any
 	json.Unmarshal(ev.Data, &data)
+	if b.clock != nil {
+		ts = b.clock.at(ev.Type, ts, data)
+	}
 	switch ev.Type {
 	case TypeRunStart:
 		b.start(ts, ev.Data)
@@ -438,7 +455,10 @@ func (b *recordBuilder) finish() *Record {
 		r.Steps = append(r.Steps, *b.steps[id])
 	}
 	r.Phases = phaseSpans(r.Steps, r.Plan)
-	r.Pace = b.pace()
+	r.Pace, r.Clock = b.pace(), "log"
+	if b.clock != nil {
+		r.Clock = "sandbox"
+	}
 	r.CriticalPath, r.CriticalPathHow = criticalPath(r.Steps)
 	r.GameDay = b.gameDay()
 	if !r.Ended.IsZero() {

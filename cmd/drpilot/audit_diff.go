@@ -34,8 +34,9 @@ decisions and the failures or skips one run has and the other not; and
 whether the runbook file changed between them (its SHA-256 differs: which
 steps changed is not in the logs).
 
-A sandbox run's durations are on the sandbox's clock: the log's real time
-multiplied by the sandbox's time scale, as its RTO is measured.
+A sandbox run's durations are on the sandbox's clock, as its RTO is
+measured: as its log records it, or, in a log that does not, estimated as
+real time multiplied by the sandbox's time scale.
 
 Exit code 0; 2 when a directory is not a run, or the runs are of different
 runbooks (--force compares them anyway).`,
@@ -74,6 +75,9 @@ type diffRun struct {
 	Outcome   string  `json:"outcome"`
 	RTO       string  `json:"rto"`
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// Clock is the record's: "sandbox" when the durations are the
+	// sandbox's clock as the log records it, "log" otherwise.
+	Clock string `json:"clock"`
 }
 
 // stepDiff is one step in both runs; A or B is nil where the run has no
@@ -166,7 +170,7 @@ func diffRuns(a, b *pastRun) *runDiff {
 
 func (r *pastRun) diffRun() diffRun {
 	return diffRun{Run: r.Rec.Run, Dir: r.Dir, Runbook: r.RunbookID, SHA256: r.Rec.RunbookSHA256, Mode: r.Rec.Mode,
-		Outcome: r.outcome(), RTO: r.Rec.RTO.Verdict, TimeScale: r.TimeScale}
+		Outcome: r.outcome(), RTO: r.Rec.RTO.Verdict, TimeScale: r.TimeScale, Clock: r.Rec.Clock}
 }
 
 func (r *pastRun) side(s audit.StepRecord, plan planned) *stepSide {
@@ -337,8 +341,13 @@ func printDiff(w io.Writer, d *runDiff) {
 	} else {
 		fmt.Fprintf(w, "runbook unchanged (SHA-256 %s)\n", cut(d.A.SHA256, 13))
 	}
-	if d.A.TimeScale > 1 || d.B.TimeScale > 1 {
-		fmt.Fprintln(w, "sandbox durations are on the sandbox's clock (real time × its time scale)")
+	for _, r := range []diffRun{d.A, d.B} {
+		switch {
+		case r.Clock == "sandbox":
+			fmt.Fprintf(w, "%s: durations on the sandbox's clock, as its log records it\n", r.Run)
+		case r.TimeScale > 1:
+			fmt.Fprintf(w, "%s: durations on the sandbox's clock estimated as real time × its time scale (its log does not record the clock)\n", r.Run)
+		}
 	}
 	fmt.Fprintln(w)
 	id := 4

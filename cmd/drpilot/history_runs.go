@@ -93,14 +93,15 @@ func sandboxTimeScale(dir string) float64 {
 }
 
 // stepDuration is a step's duration on the run's clock: real time, or the
-// sandbox's in a sandbox run (real time scaled, as the sandbox's clock
-// runs); -1 for a step that did not end.
+// sandbox's in a sandbox run — exact when its events record the sandbox's
+// clock (the record's times are then on it), else real time scaled, as
+// the sandbox's clock runs; -1 for a step that did not end.
 func (r *pastRun) stepDuration(s audit.StepRecord) time.Duration {
 	if s.Ended.IsZero() {
 		return -1
 	}
 	d := s.Ended.Sub(s.Started)
-	if r.TimeScale > 1 {
+	if r.TimeScale > 1 && r.Rec.Clock != "sandbox" {
 		d = time.Duration(float64(d) * r.TimeScale)
 	}
 	return d

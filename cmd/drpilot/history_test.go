@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/drpilot/drpilot/audit"
 )
 
 // rehearse runs params.toml in the sandbox into runs/name, with the
@@ -77,6 +80,28 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 		t.Errorf("the slowed rehearsal met its 10m RTO: %+v", r.RTO)
 	}
 
+	// The slowed rehearsal on the sandbox's clock, which each event
+	// records: set-flag's SSM calls took 15 simulated minutes each,
+	// though 1.5s of real time, and the record's span is the RTO's.
+	slow, err := loadRun(second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := slow.Rec; rec.Clock != "sandbox" || rec.Pace != 1 || formatSpanForTest(rec.Ended.Sub(rec.Started)) != rec.RTO.Achieved {
+		t.Errorf("the slowed rehearsal's record: clock %s, pace %g, span %s, RTO %s", rec.Clock, rec.Pace, rec.Ended.Sub(rec.Started), rec.RTO.Achieved)
+	}
+	for _, s := range slow.Rec.Steps {
+		if d := slow.stepDuration(s); s.ID == "set-flag" && d < 15*time.Minute {
+			t.Errorf("set-flag took %s on the sandbox's clock, want at least the fault's 15m", d)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(second, audit.EventsFile))
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		if !strings.Contains(line, `"type":"run.start"`) && !strings.Contains(line, `"sim":"`) {
+			t.Errorf("an event of a sandbox run without the sandbox's clock: %s", line)
+		}
+	}
+
 	var d runDiff
 	code, out, errOut = drpilot(t, "audit", "diff", first, second, "--json")
 	if code != exitOK || json.Unmarshal([]byte(out), &d) != nil {
@@ -107,6 +132,9 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 		t.Errorf("audit diff against the paused run: exit %d\n%s", code, out)
 	}
 }
+
+// formatSpanForTest writes a duration as the record does.
+func formatSpanForTest(d time.Duration) string { return d.Round(time.Second).String() }
 
 func hasLine(out string, words ...string) bool {
 	for _, l := range strings.Split(out, "\n") {
