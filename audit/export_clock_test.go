@@ -19,7 +19,7 @@ func sandboxLog(t *testing.T, withSim bool) *Record {
 	key, _ := GenerateKey()
 	wall := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	sim := wall.Add(time.Hour) // the sandbox's clock need not start where the wall's is
-	real := wall // run.start's
+	real := wall               // run.start's
 	w, err := Create(filepath.Join(t.TempDir(), "run"), Options{RunID: "r", Key: key, Now: func() time.Time { return real },
 		Start: RunInfo{Mode: "sandbox", RTO: "30m", Plan: []PlanStep{{ID: "restore", Phase: "restore", Expect: "10m"}}}})
 	if err != nil {
