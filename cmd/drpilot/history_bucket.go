@@ -69,8 +69,8 @@ func bucketRuns(ctx context.Context, buckets []auditBucket, f s3Flags, tmp strin
 		prefixes, err := store.RunPrefixes(ctx, b.prefix)
 		if err != nil {
 			why := awsUnreachable(err, store.Config().Region)
-			if why == "" {
-				why = fmt.Sprintf("%v; the reader needs s3:ListBucket on %s", err, b.bucket)
+			if why == "" { // AWS answered: a missing bucket, a refusal, a wrong Region
+				why = downloadError(b.url(), b.bucket, store.Config().Region, err).Error()
 			}
 			warn(fmt.Sprintf("cannot read the audit bucket %s (%s): %s; listing the runs here only", b.url(), b.why, why))
 			continue

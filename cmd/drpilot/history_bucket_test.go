@@ -99,11 +99,17 @@ func TestHistoryReadsTheAuditBucket(t *testing.T) {
 		}
 	}
 
+	code, out, errOut := drpilot(t, "history", "--bucket", "s3://no-such-audit", "--region", "eu-west-2")
+	if code != exitOK || strings.Count(strings.TrimSpace(out), "\n") != 2 ||
+		!strings.Contains(errOut, "cannot read the audit bucket s3://no-such-audit/drpilot/ (--bucket): s3://no-such-audit/drpilot/: the bucket no-such-audit does not exist") {
+		t.Errorf("history with a bucket that does not exist: exit %d, want the 2 runs here and a warning\n%s%s", code, out, errOut)
+	}
+
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	closed := "http://" + l.Addr().String()
 	l.Close()
 	t.Setenv("AWS_ENDPOINT_URL", closed)
-	code, out, errOut := drpilot(t, "history", book)
+	code, out, errOut = drpilot(t, "history", book)
 	if code != exitOK || strings.Count(strings.TrimSpace(out), "\n") != 2 ||
 		!strings.Contains(errOut, "cannot read the audit bucket s3://"+bucket+"/drpilot/params/ ("+book+"'s [runbook.team]): cannot reach "+closed) ||
 		!strings.Contains(errOut, "listing the runs here only") {
