@@ -104,6 +104,11 @@ func runHistory(ctx context.Context, opts historyOptions) error {
 	}
 	if opts.runbook != "" {
 		ids = append(ids, opts.runbook)
+		for i, b := range buckets {
+			if b.prefix == "drpilot/" { // only that runbook's copies need reading
+				buckets[i].prefix = "drpilot/" + opts.runbook + "/"
+			}
+		}
 	}
 	for _, d := range opts.dirs {
 		if _, err := os.Stat(d); err != nil {

@@ -88,7 +88,12 @@ func TestHistoryReadsTheAuditBucket(t *testing.T) {
 			}
 		}
 	}
-	code, out, _ := drpilot(t, "history", book)
+	// --runbook reads only that runbook's copies: another's is not listed.
+	code, out, errOut := drpilot(t, "history", "--bucket", "s3://"+bucket, "--region", "eu-west-2", "--runbook", "other", "--json")
+	if code != exitOK || strings.TrimSpace(out) != "[]" || errOut != "" {
+		t.Errorf("history --runbook other: exit %d, want no runs\n%s%s", code, out, errOut)
+	}
+	code, out, _ = drpilot(t, "history", book)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != exitOK || len(lines) != 4 || !strings.HasSuffix(lines[0], "FROM") || !strings.HasSuffix(lines[1], " s3") {
 		t.Errorf("history FILE: exit %d, want a FROM column, the copy only in the bucket newest\n%s", code, out)
@@ -99,7 +104,7 @@ func TestHistoryReadsTheAuditBucket(t *testing.T) {
 		}
 	}
 
-	code, out, errOut := drpilot(t, "history", "--bucket", "s3://no-such-audit", "--region", "eu-west-2")
+	code, out, errOut = drpilot(t, "history", "--bucket", "s3://no-such-audit", "--region", "eu-west-2")
 	if code != exitOK || strings.Count(strings.TrimSpace(out), "\n") != 2 ||
 		!strings.Contains(errOut, "cannot read the audit bucket s3://no-such-audit/drpilot/ (--bucket): s3://no-such-audit/drpilot/: the bucket no-such-audit does not exist") {
 		t.Errorf("history with a bucket that does not exist: exit %d, want the 2 runs here and a warning\n%s%s", code, out, errOut)
