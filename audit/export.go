@@ -55,12 +55,23 @@ type Record struct {
 	// last step last, and CriticalPathHow says how it was computed.
 	CriticalPath    []string `json:"critical_path,omitempty"`
 	CriticalPathHow string   `json:"critical_path_how,omitempty"`
-	// Pace is, in a sandbox run, the sandbox's clock over the log's (the
-	// simulated elapsed time over the real one): the factor that puts the
-	// runbook's targets and expectations on the log's clock. 1 otherwise.
+	// Clock is the clock of the record's times: "sandbox" when a sandbox
+	// run's events carry the sandbox's clock ("sim"), which the record's
+	// times, durations, phases and timeline are then on, exactly; "log"
+	// otherwise, the log's timestamps (real time).
+	Clock string `json:"clock"`
+	// Pace is, in a sandbox run whose times are the log's, the sandbox's
+	// clock over the log's (the simulated elapsed time over the real
+	// one): the factor that estimates the sandbox's times from the log's.
+	// 1 otherwise.
 	Pace float64 `json:"pace"`
 	// GameDay is a sandbox run's scorecard; nil in other modes.
 	GameDay *GameDay `json:"game_day,omitempty"`
+	// Plan is the runbook's steps as run.start recorded them, in the
+	// plan's order, with their expected durations; empty for logs
+	// written before run.start carried it (Phases are then in the order
+	// they started).
+	Plan []PlanStep `json:"plan,omitempty"`
 }
 
 // Failure is a failed step attempt or an AWS call that answered an error.
@@ -187,11 +198,16 @@ func Export(dir string, trusted ed25519.PublicKey) (*Record, error) {
 	// without its newline is never read), and none past where the chain
 	// broke. The verdict comes first in every format.
 	whole := data[:bytes.LastIndexByte(data, '\n')+1]
+	var events []Event
 	for k, line := range strings.Split(string(whole), "\n") {
 		var ev Event
 		if int64(k) >= rep.Lines || line == "" || json.Unmarshal([]byte(line), &ev) != nil {
 			continue
 		}
+		events = append(events, ev)
+	}
+	b.clock = newSimClock(events)
+	for _, ev := range events {
 		b.add(ev)
 	}
 	return b.finish(), nil
@@ -226,6 +242,9 @@ type recordBuilder struct {
 	sandbox *SandboxInfo
 	// signedBy are the verified approvals' keys, by seq.
 	signedBy map[int64]string
+	// clock puts a sandbox run's events on the sandbox's clock; nil for
+	// a log whose events do not carry it.
+	clock *simClock
 }
 
 func newRecordBuilder(rep *Report) *recordBuilder {
@@ -248,6 +267,9 @@ func (b *recordBuilder) add(ev Event) {
 	ts, _ := time.Parse(time.RFC3339Nano, ev.TS)
 	var data map[string]any
 	json.Unmarshal(ev.Data, &data)
+	if b.clock != nil {
+		ts = b.clock.at(ev.Type, ts, data)
+	}
 	switch ev.Type {
 	case TypeRunStart:
 		b.start(ts, ev.Data)
@@ -326,6 +348,7 @@ func (b *recordBuilder) start(ts time.Time, raw json.RawMessage) {
 	r.RTO.Target, r.RPO.Target = info.RTO, info.RPO
 	b.projected, _ = parseTarget(info.ProjectedRTO)
 	b.sandbox = info.Sandbox
+	r.Plan = info.Plan
 }
 
 // step returns the record of a step, creating it at its first mention.
@@ -431,8 +454,11 @@ func (b *recordBuilder) finish() *Record {
 	for _, id := range b.order {
 		r.Steps = append(r.Steps, *b.steps[id])
 	}
-	r.Phases = phaseSpans(r.Steps)
-	r.Pace = b.pace()
+	r.Phases = phaseSpans(r.Steps, r.Plan)
+	r.Pace, r.Clock = b.pace(), "log"
+	if b.clock != nil {
+		r.Clock = "sandbox"
+	}
 	r.CriticalPath, r.CriticalPathHow = criticalPath(r.Steps)
 	r.GameDay = b.gameDay()
 	if !r.Ended.IsZero() {
@@ -496,8 +522,12 @@ func parseTarget(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
-// phaseSpans returns each phase's span, in the order phases first start.
-func phaseSpans(steps []StepRecord) []PhaseRecord {
+// phaseSpans returns each phase's span, in the runbook's phase order when
+// the log has the plan (a phase the plan lacks after those it has), else
+// in the order phases first started: parallel steps can start a later
+// phase before an earlier one, and a report that lists "reintegrate"
+// before "freeze" reads wrong.
+func phaseSpans(steps []StepRecord, plan []PlanStep) []PhaseRecord {
 	var out []PhaseRecord
 	for _, s := range steps {
 		if s.Phase == "" {
@@ -516,6 +546,25 @@ func phaseSpans(steps []StepRecord) []PhaseRecord {
 			p.Ended = s.Ended
 		}
 	}
+	rank := map[string]int{}
+	for _, p := range plan {
+		if _, ok := rank[p.Phase]; !ok {
+			rank[p.Phase] = len(rank)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b PhaseRecord) int {
+		ra, okA := rank[a.Name]
+		rb, okB := rank[b.Name]
+		switch {
+		case okA && okB:
+			return ra - rb
+		case okA:
+			return -1
+		case okB:
+			return 1
+		}
+		return 0
+	})
 	for i := range out {
 		if !out[i].Ended.IsZero() {
 			out[i].Duration = formatSpan(out[i].Ended.Sub(out[i].Started))

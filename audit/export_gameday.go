@@ -54,7 +54,7 @@ func (b *recordBuilder) sent(ts time.Time, id string, data map[string]any) {
 // logged in real time while its clock (the RTO's) runs faster.
 func (b *recordBuilder) pace() float64 {
 	real := b.r.Ended.Sub(b.r.Started)
-	if b.r.Mode != "sandbox" || b.elapsed <= 0 || real <= 0 {
+	if b.r.Mode != "sandbox" || b.clock != nil || b.elapsed <= 0 || real <= 0 {
 		return 1
 	}
 	return float64(b.elapsed) / float64(real)
@@ -69,6 +69,9 @@ func (b *recordBuilder) gameDay() *GameDay {
 	g := &GameDay{Faults: []FaultRecord{}, Hits: []FaultHit{}}
 	g.How = "the log records real time; a step's time on the sandbox's clock is its logged duration times the run's pace " +
 		fmt.Sprintf("(%.1f: the sandbox's elapsed time over the log's), so it is approximate", r.Pace)
+	if b.clock != nil {
+		g.How = "exact: each event of the log carries the sandbox's clock (sim), on which the steps' times are measured"
+	}
 	if b.sandbox != nil {
 		g.Scenario = b.sandbox.Scenario
 		for _, raw := range b.sandbox.Faults {

@@ -75,7 +75,7 @@ func (r *Record) WriteHTML(w io.Writer) error {
 	}
 	switch r.Mode {
 	case "sandbox":
-		v.Mode = &modeBanner{"SIMULATED — sandbox run", "Nothing in AWS was changed: every call went to drpilot's simulated AWS, and its times are on the sandbox's clock."}
+		v.Mode = &modeBanner{"SIMULATED — sandbox run", "Nothing in AWS was changed: every call went to drpilot's simulated AWS."}
 	case "dry-run":
 		v.Mode = &modeBanner{"DRY-RUN — nothing was sent", "Every mutating call was shown, not sent: nothing was recovered."}
 	}

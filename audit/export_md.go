@@ -19,6 +19,9 @@ func (r *Record) WriteMarkdown(w io.Writer) error {
 	p.f("| Regions | primary %s, recovery %s |\n", r.Regions["primary"], r.Regions["recovery"])
 	p.f("| started | %s |\n| ended | %s |\n| outcome | **%s** |\n", stamp(r.Started), stamp(r.Ended), r.Outcome)
 	p.f("| RTO | %s |\n| RPO | %s |\n", rtoLine(r.RTO), objectiveLine(r.RPO))
+	if note := r.TimesNote(); note != "" {
+		p.f("| times | %s |\n", note)
+	}
 	if r.Resumed > 0 {
 		p.f("| resumed | %d time(s) |\n", r.Resumed)
 	}

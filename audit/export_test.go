@@ -117,3 +117,70 @@ func TestExportReadsOnlyWhatVerifies(t *testing.T) {
 		t.Errorf("verdict %s, outcome %s: the forged tail was read", rec.Verdict, rec.Outcome)
 	}
 }
+
+// TestExportListsPhasesInTheRunbooksOrder: parallel steps start a later
+// phase ("reintegrate") before an earlier one ("freeze"); the record
+// lists them in the plan's order that run.start carries, in md, html
+// (the timeline's rows) and JSON alike, and a log without the plan keeps
+// the order they started in.
+func TestExportListsPhasesInTheRunbooksOrder(t *testing.T) {
+	t.Parallel()
+	plan := []PlanStep{{ID: "f", Phase: "freeze"}, {ID: "g", Phase: "freeze"}, {ID: "r", Phase: "reintegrate", Expect: "2m"}}
+	for _, c := range []struct {
+		plan []PlanStep
+		want []string
+	}{
+		{plan, []string{"freeze", "reintegrate", "verify"}}, // verify is not in the plan: last
+		{nil, []string{"reintegrate", "verify", "freeze"}},  // an older log: as they started
+	} {
+		key, _ := GenerateKey()
+		dir := filepath.Join(t.TempDir(), "run")
+		w, err := Create(dir, Options{RunID: "r1", Key: key, Start: RunInfo{Mode: "live", Plan: c.plan}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []struct{ id, phase string }{{"r", "reintegrate"}, {"v", "verify"}, {"f", "freeze"}} {
+			w.Append(Entry{Type: TypeStepReady, Step: s.id, Data: map[string]any{"phase": s.phase}})
+			w.Append(Entry{Type: TypeStepDone, Step: s.id, Data: map[string]any{"attempt": 1}})
+		}
+		w.Seal("drpilot", map[string]string{"outcome": "succeeded"})
+		rec, err := Export(dir, key.Public().(ed25519.PublicKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range rec.Phases {
+			got = append(got, p.Name)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("plan %v: phases %v, want %v", c.plan, got, c.want)
+		}
+		if len(rec.Plan) != len(c.plan) {
+			t.Errorf("the record's plan: %+v, want %+v", rec.Plan, c.plan)
+		}
+		var md, html strings.Builder
+		rec.WriteMarkdown(&md)
+		if err := rec.WriteHTML(&html); err != nil {
+			t.Fatal(err)
+		}
+		for name, text := range map[string]string{"markdown": md.String(), "html": html.String()} {
+			if !inOrder(text, c.want...) {
+				t.Errorf("%s lists the phases out of order %v:\n%s", name, c.want, text)
+			}
+		}
+	}
+}
+
+// inOrder says whether each of words occurs in text after the one
+// before it.
+func inOrder(text string, words ...string) bool {
+	at := 0
+	for _, w := range words {
+		i := strings.Index(text[at:], w)
+		if i < 0 {
+			return false
+		}
+		at += i + len(w)
+	}
+	return true
+}

@@ -7,7 +7,8 @@ import (
 )
 
 // The timeline picture of the HTML record: one bar per step on the run's
-// clock (the log's timestamps), grouped by phase. Its geometry is computed
+// clock (the log's timestamps, or a sandbox run's simulated clock when its
+// events carry it: see simClock), grouped by phase. Its geometry is computed
 // here and drawn by the template, which escapes every text in it.
 
 const (
@@ -141,8 +142,8 @@ func (r *Record) stepRow(s StepRecord, y int, end time.Time, x func(time.Time) i
 	return row
 }
 
-// phaseOrder is the phases as they first started, then the steps with
-// none.
+// phaseOrder is the phases in the record's order (the runbook's, see
+// phaseSpans), then the steps with none.
 func (r *Record) phaseOrder() []string {
 	var out []string
 	for _, p := range r.Phases {
@@ -193,6 +194,9 @@ func (r *Record) ticks(span time.Duration, x func(time.Time) int) []tlTick {
 
 func (r *Record) timelineCaption(span time.Duration) string {
 	c := fmt.Sprintf("Time from the run's start on the log's clock (%s shown). ", span0(span))
+	if r.Clock == "sandbox" {
+		c = fmt.Sprintf("Time from the run's start on the sandbox's simulated clock, which each event of the log records: exact (%s shown). ", span0(span))
+	}
 	if r.Pace != 1 {
 		c += fmt.Sprintf("Simulated run: the sandbox's clock ran %.1f times as fast as the log's; "+
 			"the second row of the axis and the RTO line are on the sandbox's clock at that average pace. ", r.Pace)
@@ -201,6 +205,21 @@ func (r *Record) timelineCaption(span time.Duration) string {
 		c += "Critical path (outlined): " + r.CriticalPathHow + "."
 	}
 	return c
+}
+
+// TimesNote says, for a sandbox run, which clock the record's times are
+// on, and whether they are exact; "" in other modes, whose times are the
+// log's.
+func (r *Record) TimesNote() string {
+	switch {
+	case r.Mode != "sandbox":
+		return ""
+	case r.Clock == "sandbox":
+		return "the run's real start, then the time elapsed on the sandbox's simulated clock, which each event of the log records: exact"
+	case r.Pace != 1:
+		return fmt.Sprintf("the log's real time (its events do not record the sandbox's clock): the sandbox's times are estimated at the run's average pace, %.1f times real time", r.Pace)
+	}
+	return "the log's real time (its events do not record the sandbox's clock)"
 }
 
 // span0 is span for axis labels: "0s" at the origin, and tenths of a

@@ -64,6 +64,21 @@ type RunInfo struct {
 	// faults the scenario injects from the start, for the game-day
 	// scorecard of the record.
 	Sandbox *SandboxInfo `json:"sandbox,omitempty"`
+	// Plan is the runbook's steps in the plan's order (phase by phase, as
+	// drpilot plan shows them) with what each is expected to take: the
+	// record lists phases in this order, and audit diff compares planned
+	// with actual durations even for steps that never ran. Logs written
+	// before it have none.
+	Plan []PlanStep `json:"plan,omitempty"`
+}
+
+// PlanStep is one step of the plan as run.start records it.
+type PlanStep struct {
+	ID    string `json:"id"`
+	Phase string `json:"phase,omitempty"`
+	// Expect is the step's expected duration ("2m"), when the runbook or
+	// the action's catalogue entry gives one.
+	Expect string `json:"expect,omitempty"`
 }
 
 // SandboxInfo is a sandbox run's scenario and its faults, each as the

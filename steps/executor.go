@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -349,9 +350,39 @@ func (e *Executor) emit(ev Event) {
 	}
 }
 
-// audit appends to the run's log.
+// audit appends to the run's log. In sandbox mode each event carries
+// "sim", the sandbox's clock when it was logged: the line's ts is real
+// time, which a scaled clock outruns, and the record measures a sandbox
+// run's steps on the clock its RTO is measured on (docs/audit-format.md).
 func (e *Executor) audit(entry audit.Entry) (int64, error) {
+	if e.opts.Mode == ModeSandbox {
+		entry.Data = withSim(entry.Data, e.now())
+	}
 	return e.opts.Audit.Append(entry)
+}
+
+// simStamp writes a moment of the sandbox's clock as events carry it.
+func simStamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// withSim adds "sim" as the last member of data's JSON object, keeping
+// the members before it as json.Marshal writes them. Data that is not an
+// object is left for the writer to refuse.
+func withSim(data any, now time.Time) any {
+	if data == nil {
+		data = struct{}{}
+	}
+	raw, err := json.Marshal(data)
+	if err != nil || len(raw) < 2 || raw[0] != '{' {
+		return data
+	}
+	member, _ := json.Marshal(simStamp(now))
+	out := append([]byte{}, raw[:len(raw)-1]...)
+	if len(raw) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"sim":`...)
+	out = append(append(out, member...), '}')
+	return json.RawMessage(out)
 }
 
 // sleep pauses for d scaled by the time scale, or until ctx is done.

@@ -158,6 +158,9 @@ func (e *Executor) finish() (*RunSummary, error) {
 	data := runEndData{Outcome: sum.Outcome, Counts: counts,
 		Elapsed: runbooks.FormatDuration(sum.Elapsed.Round(time.Second)), AbortReason: abortWhy,
 		Reason: sum.Reason, RTO: sum.RTO, Needs: sum.Needs, Blocked: sum.Blocked, APIPolls: e.pollCount.Load()}
+	if e.opts.Mode == ModeSandbox {
+		data.Sim, data.SimStarted = simStamp(e.opts.StartedAt.Add(sum.Elapsed)), simStamp(e.opts.StartedAt)
+	}
 	var err error
 	if sum.Resumable {
 		err = e.opts.Audit.Pause(actorDrpilot, data)
@@ -310,6 +313,10 @@ type runEndData struct {
 	Needs       []Need         `json:"needs,omitempty"`
 	Blocked     []Blocked      `json:"blocked,omitempty"`
 	APIPolls    int64          `json:"api_polls"`
+	// Sim and SimStarted are, in sandbox mode, the sandbox's clock now and
+	// when the run started (Elapsed is the one less the other).
+	Sim        string `json:"sim,omitempty"`
+	SimStarted string `json:"sim_started,omitempty"`
 }
 
 // waitForPerson marks a running step as waiting for a person until the

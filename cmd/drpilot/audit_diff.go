@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/drpilot/drpilot/audit"
+	"github.com/drpilot/drpilot/runbooks"
 	"github.com/spf13/cobra"
 )
 
@@ -25,14 +26,17 @@ func newAuditDiffCommand() *cobra.Command {
 		Short: "Compare two runs of a runbook, step by step",
 		Long: `diff compares two run directories of the same runbook, from their logs alone:
 each step (the steps of both, in the order the runs logged them) with its
-status and duration in each run and the difference, marked slower or faster
-when it is more than 10% and more than 1s; the steps only one run has; the
+planned duration (its expect, from the runbook or the action's catalogue),
+its status and duration in each run with how far off the plan it was, and
+the difference, marked slower or faster when it is more than 10% and more
+than 1s; the steps only one run has; the
 decisions and the failures or skips one run has and the other not; and
 whether the runbook file changed between them (its SHA-256 differs: which
 steps changed is not in the logs).
 
-A sandbox run's durations are on the sandbox's clock: the log's real time
-multiplied by the sandbox's time scale, as its RTO is measured.
+A sandbox run's durations are on the sandbox's clock, as its RTO is
+measured: as its log records it, or, in a log that does not, estimated as
+real time multiplied by the sandbox's time scale.
 
 Exit code 0; 2 when a directory is not a run, or the runs are of different
 runbooks (--force compares them anyway).`,
@@ -71,15 +75,22 @@ type diffRun struct {
 	Outcome   string  `json:"outcome"`
 	RTO       string  `json:"rto"`
 	TimeScale float64 `json:"time_scale,omitempty"`
+	// Clock is the record's: "sandbox" when the durations are the
+	// sandbox's clock as the log records it, "log" otherwise.
+	Clock string `json:"clock"`
 }
 
 // stepDiff is one step in both runs; A or B is nil where the run has no
 // such step.
 type stepDiff struct {
-	ID    string    `json:"id"`
-	Phase string    `json:"phase,omitempty"`
-	A     *stepSide `json:"a,omitempty"`
-	B     *stepSide `json:"b,omitempty"`
+	ID    string `json:"id"`
+	Phase string `json:"phase,omitempty"`
+	// Planned is the step's expected duration in B's runbook (A's when B
+	// lacks the step), and PlannedA A's when it was different.
+	Planned  string    `json:"planned,omitempty"`
+	PlannedA string    `json:"planned_a,omitempty"`
+	A        *stepSide `json:"a,omitempty"`
+	B        *stepSide `json:"b,omitempty"`
 	// Delta is B's duration less A's, when both ended.
 	Delta string `json:"delta,omitempty"`
 	// Change is slower, faster, status (it ended otherwise), added or
@@ -95,7 +106,10 @@ type stepSide struct {
 	Duration string `json:"duration,omitempty"`
 	Error    string `json:"error,omitempty"`
 	Skip     string `json:"skip_reason,omitempty"`
-	d        time.Duration
+	// VsPlanned is the duration less the planned one ("+40s"), when the
+	// step ended and its runbook gave an expectation.
+	VsPlanned string `json:"vs_planned,omitempty"`
+	d         time.Duration
 }
 
 func runAuditDiff(opts diffOptions, dirA, dirB string) error {
@@ -126,11 +140,18 @@ func diffRuns(a, b *pastRun) *runDiff {
 	inA, inB := stepsByID(a.Rec), stepsByID(b.Rec)
 	for _, id := range unionOrder(a.Rec.Steps, b.Rec.Steps) {
 		sd := stepDiff{ID: id}
+		planA, planB := a.planned(id), b.planned(id)
 		if s, ok := inA[id]; ok {
-			sd.A, sd.Phase = a.side(s), s.Phase
+			sd.A, sd.Phase = a.side(s, planA), s.Phase
 		}
 		if s, ok := inB[id]; ok {
-			sd.B, sd.Phase = b.side(s), s.Phase
+			sd.B, sd.Phase = b.side(s, planB), s.Phase
+		}
+		sd.Planned = planB.text
+		if sd.Planned == "" {
+			sd.Planned = planA.text
+		} else if planA.text != "" && planA.text != planB.text {
+			sd.PlannedA = planA.text
 		}
 		sd.compare(d.RunbookChanged, a.outcome() == "succeeded", b.outcome() == "succeeded")
 		switch sd.Change {
@@ -149,15 +170,40 @@ func diffRuns(a, b *pastRun) *runDiff {
 
 func (r *pastRun) diffRun() diffRun {
 	return diffRun{Run: r.Rec.Run, Dir: r.Dir, Runbook: r.RunbookID, SHA256: r.Rec.RunbookSHA256, Mode: r.Rec.Mode,
-		Outcome: r.outcome(), RTO: r.Rec.RTO.Verdict, TimeScale: r.TimeScale}
+		Outcome: r.outcome(), RTO: r.Rec.RTO.Verdict, TimeScale: r.TimeScale, Clock: r.Rec.Clock}
 }
 
-func (r *pastRun) side(s audit.StepRecord) *stepSide {
+func (r *pastRun) side(s audit.StepRecord, plan planned) *stepSide {
 	side := &stepSide{Status: s.Status, Error: s.Error, Skip: s.SkipReason, d: r.stepDuration(s)}
 	if side.d >= 0 {
 		side.Duration = side.d.Round(time.Second).String()
+		if plan.text != "" {
+			side.VsPlanned = signed(side.d - plan.d)
+		}
 	}
 	return side
+}
+
+// planned is a step's expected duration as its run's log gives it.
+type planned struct {
+	text string
+	d    time.Duration
+}
+
+// planned reads a step's expectation from the plan run.start carries or,
+// in a log written before it did, from the step's step.ready.
+func (r *pastRun) planned(id string) planned {
+	text := ""
+	if i := slices.IndexFunc(r.Rec.Plan, func(p audit.PlanStep) bool { return p.ID == id }); i >= 0 {
+		text = r.Rec.Plan[i].Expect
+	} else if i := slices.IndexFunc(r.Rec.Steps, func(s audit.StepRecord) bool { return s.ID == id }); i >= 0 {
+		text = r.Rec.Steps[i].Expect
+	}
+	d, err := runbooks.ParseDuration(text)
+	if err != nil {
+		return planned{}
+	}
+	return planned{text: text, d: d}
 }
 
 func stepsByID(rec *audit.Record) map[string]audit.StepRecord {
@@ -295,8 +341,13 @@ func printDiff(w io.Writer, d *runDiff) {
 	} else {
 		fmt.Fprintf(w, "runbook unchanged (SHA-256 %s)\n", cut(d.A.SHA256, 13))
 	}
-	if d.A.TimeScale > 1 || d.B.TimeScale > 1 {
-		fmt.Fprintln(w, "sandbox durations are on the sandbox's clock (real time × its time scale)")
+	for _, r := range []diffRun{d.A, d.B} {
+		switch {
+		case r.Clock == "sandbox":
+			fmt.Fprintf(w, "%s: durations on the sandbox's clock, as its log records it\n", r.Run)
+		case r.TimeScale > 1:
+			fmt.Fprintf(w, "%s: durations on the sandbox's clock estimated as real time × its time scale (its log does not record the clock)\n", r.Run)
+		}
 	}
 	fmt.Fprintln(w)
 	id := 4
@@ -304,11 +355,15 @@ func printDiff(w io.Writer, d *runDiff) {
 		id = max(id, min(len(s.ID), 32))
 	}
 	row := func(cells ...any) {
-		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("%-*s  %-16s %-16s %-9s %s", cells...), " "))
+		fmt.Fprintln(w, strings.TrimRight(fmt.Sprintf("%-*s  %-9s %-22s %-22s %-9s %s", cells...), " "))
 	}
-	row(id, "STEP", "A", "B", "DELTA", "CHANGE")
+	row(id, "STEP", "PLANNED", "A (VS PLAN)", "B (VS PLAN)", "DELTA", "CHANGE")
 	for _, s := range d.Steps {
-		row(id, cut(s.ID, 32), sideCell(s.A), sideCell(s.B), orDash(s.Delta), s.Change)
+		plan := orDash(s.Planned)
+		if s.PlannedA != "" {
+			plan = s.PlannedA + "→" + s.Planned
+		}
+		row(id, cut(s.ID, 32), plan, sideCell(s.A), sideCell(s.B), orDash(s.Delta), s.Change)
 	}
 	if len(d.Added) > 0 {
 		fmt.Fprintf(w, "\nonly in B (added): %s\n", strings.Join(d.Added, ", "))
@@ -328,5 +383,9 @@ func sideCell(s *stepSide) string {
 	if s == nil {
 		return "-"
 	}
-	return s.Status + " " + orDash(s.Duration)
+	cell := s.Status + " " + orDash(s.Duration)
+	if s.VsPlanned != "" {
+		cell += " (" + s.VsPlanned + ")"
+	}
+	return cell
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +18,10 @@ type historyOptions struct {
 	runbook string
 	json    bool
 	dirs    []string
+	buckets []string
+	s3      s3Flags
 	pub     string
+	files   []string
 	stdout  io.Writer
 	stderr  io.Writer
 }
@@ -24,27 +29,34 @@ type historyOptions struct {
 func newHistoryCommand() *cobra.Command {
 	opts := historyOptions{}
 	cmd := &cobra.Command{
-		Use:   "history",
-		Short: "List the runs and rehearsals kept here",
+		Use:   "history [FILE...]",
+		Short: "List past runs, here and in audit buckets",
 		Long: `history lists every run under the state directory's runs
 ($XDG_STATE_HOME/drpilot/runs) and under each --dir, newest first: when it
 started (UTC), the runbook, the mode, the operator, the outcome, the RTO and
 RPO achieved against their targets (as audit export measures them), how long
 it took, and the verdict of its log.
 
+Given runbook FILEs, it lists their runs only, and adds the copies in the
+audit bucket each names in [runbook.team] (in the team Region). --bucket
+s3://BUCKET[/PREFIX] adds the copies in any bucket (--region, --profile).
+A run found here and in a bucket is listed once; FROM says where (here, s3,
+both). A bucket that cannot be read is a warning on stderr, not a failure.
+
 Each log is verified with its own pub.pem ("VALID (own key)": whole and
 unchanged, not who signed it), or with --pub, the key you trust. A log that
 is not sealed (a paused or interrupted run) says so. A directory that is not
 a run is skipped with a warning on stderr.
 
-Exit code 0; 2 when a --dir or the key cannot be read.`,
+Exit code 0; 2 when a --dir, a FILE, a --bucket address or the key cannot
+be read.`,
 		Example: `  drpilot history
-  drpilot history --runbook store-region-failover --pub keys/oncall.pub
+  drpilot history runbooks/store-region-failover.toml --pub keys/oncall.pub
+  drpilot history --bucket s3://acme-dr-audit --region eu-west-2
   drpilot history --dir ./rehearsals --json | jq '.[0].rto'`,
-		Args: argsExactly(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return runHistory(opts)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.stdout, opts.stderr, opts.files = cmd.OutOrStdout(), cmd.ErrOrStderr(), args
+			return runHistory(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -52,33 +64,51 @@ Exit code 0; 2 when a --dir or the key cannot be read.`,
 	f.BoolVar(&opts.json, "json", false, "print the runs as a JSON array")
 	f.StringArrayVar(&opts.dirs, "dir", nil, "another directory of run directories (repeatable)")
 	f.StringVar(&opts.pub, "pub", "", "verify the logs with this trusted key, not their own")
+	f.StringArrayVar(&opts.buckets, "bucket", nil, "also the copies in this audit bucket, s3://BUCKET[/PREFIX] (repeatable)")
+	opts.s3.add(cmd)
 	return cmd
 }
 
 // historyRow is one run in history's listing (and its --json).
 type historyRow struct {
-	Run       string          `json:"run"`
-	Dir       string          `json:"dir"`
-	Started   time.Time       `json:"started"`
-	Runbook   string          `json:"runbook"`
-	File      string          `json:"runbook_file"`
-	SHA256    string          `json:"runbook_sha256"`
-	Mode      string          `json:"mode"`
-	Operator  string          `json:"operator"`
-	Outcome   string          `json:"outcome"`
-	RTO       audit.Objective `json:"rto"`
-	RPO       audit.Objective `json:"rpo"`
-	Duration  string          `json:"duration,omitempty"`
-	Verdict   string          `json:"verdict"`
-	Sealed    bool            `json:"sealed"`
-	OwnKey    bool            `json:"verified_with_own_key"`
-	TimeScale float64         `json:"time_scale,omitempty"`
+	Run      string          `json:"run"`
+	Dir      string          `json:"dir"`
+	Started  time.Time       `json:"started"`
+	Runbook  string          `json:"runbook"`
+	File     string          `json:"runbook_file"`
+	SHA256   string          `json:"runbook_sha256"`
+	Mode     string          `json:"mode"`
+	Operator string          `json:"operator"`
+	Outcome  string          `json:"outcome"`
+	RTO      audit.Objective `json:"rto"`
+	RPO      audit.Objective `json:"rpo"`
+	Duration string          `json:"duration,omitempty"`
+	Verdict  string          `json:"verdict"`
+	// From is where the run was found: "here" (Dir), "s3" (Copy), or
+	// "both".
+	From      string  `json:"from"`
+	Copy      string  `json:"copy,omitempty"`
+	Sealed    bool    `json:"sealed"`
+	OwnKey    bool    `json:"verified_with_own_key"`
+	TimeScale float64 `json:"time_scale,omitempty"`
 }
 
-func runHistory(opts historyOptions) error {
+func runHistory(ctx context.Context, opts historyOptions) error {
 	trusted, err := readTrustedKey(opts.pub)
 	if err != nil {
 		return err
+	}
+	buckets, ids, err := historyBuckets(opts.files, opts.buckets, opts.stderr)
+	if err != nil {
+		return err
+	}
+	if opts.runbook != "" {
+		ids = append(ids, opts.runbook)
+		for i, b := range buckets {
+			if b.prefix == "drpilot/" { // only that runbook's copies need reading
+				buckets[i].prefix = "drpilot/" + opts.runbook + "/"
+			}
+		}
 	}
 	for _, d := range opts.dirs {
 		if _, err := os.Stat(d); err != nil {
@@ -90,9 +120,18 @@ func runHistory(opts historyOptions) error {
 		dirs = append([]string{runs}, dirs...)
 	}
 	warn := func(s string) { fmt.Fprintf(opts.stderr, "drpilot history: %s\n", s) }
+	runs := loadRuns(dirs, trusted, warn)
+	if len(buckets) > 0 {
+		tmp, cleanup, err := historyTemp()
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		runs = mergeRuns(runs, bucketRuns(ctx, buckets, opts.s3, tmp, trusted, warn))
+	}
 	rows := []historyRow{}
-	for _, r := range loadRuns(dirs, trusted, warn) {
-		if opts.runbook == "" || r.RunbookID == opts.runbook {
+	for _, r := range runs {
+		if len(ids) == 0 || slices.Contains(ids, r.RunbookID) {
 			rows = append(rows, r.row())
 		}
 	}
@@ -101,7 +140,10 @@ func runHistory(opts historyOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	}
-	printHistory(opts.stdout, rows, dirs)
+	for _, b := range buckets {
+		dirs = append(dirs, b.url())
+	}
+	printHistory(opts.stdout, rows, dirs, len(buckets) > 0)
 	return nil
 }
 
@@ -109,7 +151,13 @@ func (r *pastRun) row() historyRow {
 	rec := r.Rec
 	row := historyRow{Run: rec.Run, Dir: r.Dir, Started: rec.Started.UTC(), Runbook: r.RunbookID, File: rec.Runbook,
 		SHA256: rec.RunbookSHA256, Mode: rec.Mode, Operator: rec.Operator, Outcome: r.outcome(), RTO: rec.RTO, RPO: rec.RPO,
-		Verdict: r.verdict(), Sealed: rec.Sealed, OwnKey: r.OwnKey, TimeScale: r.TimeScale}
+		Verdict: r.verdict(), Sealed: rec.Sealed, OwnKey: r.OwnKey, TimeScale: r.TimeScale, Copy: r.Copy, From: "here"}
+	switch {
+	case r.Dir == "":
+		row.From = "s3"
+	case r.Copy != "":
+		row.From = "both"
+	}
 	if !rec.Ended.IsZero() {
 		row.Duration = rec.Ended.Sub(rec.Started).Round(time.Second).String()
 	}
@@ -120,20 +168,31 @@ func (r *pastRun) row() historyRow {
 // others leave, and every other column has a cap, so no line is wider.
 const historyWidth = 100
 
-// historyCaps are the columns' widest, the runbook's (index 1) unused.
+// historyCaps are the columns' widest, the runbook's (index 1) unused;
+// with buckets read, the operator's is narrower and FROM comes last.
 var historyCaps = []int{16, 0, 7, 10, 9, 11, 11, 7, 10}
 
-func printHistory(w io.Writer, rows []historyRow, dirs []string) {
+func printHistory(w io.Writer, rows []historyRow, dirs []string, from bool) {
 	if len(rows) == 0 {
 		fmt.Fprintf(w, "no runs under %s\n", strings.Join(dirs, ", "))
 		return
 	}
-	table := [][]string{{"STARTED (UTC)", "RUNBOOK", "MODE", "OPERATOR", "OUTCOME", "RTO", "RPO", "TOOK", "LOG"}}
-	for _, r := range rows {
-		table = append(table, []string{r.Started.Format("2006-01-02 15:04"), r.Runbook, modeLabel(r.Mode), r.Operator,
-			r.Outcome, objectiveCell(r.RTO), objectiveCell(r.RPO), orDash(r.Duration), shortVerdict(r.Verdict)})
+	caps := slices.Clone(historyCaps)
+	head := []string{"STARTED (UTC)", "RUNBOOK", "MODE", "OPERATOR", "OUTCOME", "RTO", "RPO", "TOOK", "LOG"}
+	if from {
+		caps[3] -= 2
+		caps, head = append(caps, 4), append(head, "FROM")
 	}
-	widths := make([]int, len(historyCaps))
+	table := [][]string{head}
+	for _, r := range rows {
+		cells := []string{r.Started.Format("2006-01-02 15:04"), r.Runbook, modeLabel(r.Mode), r.Operator,
+			r.Outcome, objectiveCell(r.RTO), objectiveCell(r.RPO), orDash(r.Duration), shortVerdict(r.Verdict)}
+		if from {
+			cells = append(cells, r.From)
+		}
+		table = append(table, cells)
+	}
+	widths := make([]int, len(caps))
 	for _, cells := range table {
 		for i, c := range cells {
 			widths[i] = max(widths[i], len([]rune(c)))
@@ -142,7 +201,7 @@ func printHistory(w io.Writer, rows []historyRow, dirs []string) {
 	rest := historyWidth - (len(widths) - 1)
 	for i := range widths {
 		if i != 1 {
-			widths[i] = min(widths[i], historyCaps[i])
+			widths[i] = min(widths[i], caps[i])
 			rest -= widths[i]
 		}
 	}

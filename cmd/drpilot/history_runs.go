@@ -31,6 +31,9 @@ type pastRun struct {
 	// this many times faster.
 	TimeScale float64
 	Rec       *audit.Record
+	// Copy is the run's copy in an audit bucket (s3://…/RUN_ID/), when
+	// history read one; Dir is then "" for a run this machine lacks.
+	Copy string
 }
 
 // runbookID is the runbook's id, which the run id begins with; the log
@@ -90,14 +93,15 @@ func sandboxTimeScale(dir string) float64 {
 }
 
 // stepDuration is a step's duration on the run's clock: real time, or the
-// sandbox's in a sandbox run (real time scaled, as the sandbox's clock
-// runs); -1 for a step that did not end.
+// sandbox's in a sandbox run — exact when its events record the sandbox's
+// clock (the record's times are then on it), else real time scaled, as
+// the sandbox's clock runs; -1 for a step that did not end.
 func (r *pastRun) stepDuration(s audit.StepRecord) time.Duration {
 	if s.Ended.IsZero() {
 		return -1
 	}
 	d := s.Ended.Sub(s.Started)
-	if r.TimeScale > 1 {
+	if r.TimeScale > 1 && r.Rec.Clock != "sandbox" {
 		d = time.Duration(float64(d) * r.TimeScale)
 	}
 	return d
@@ -154,6 +158,12 @@ func loadRuns(dirs []string, trusted ed25519.PublicKey, warn func(string)) []*pa
 			}
 		}
 	}
+	return loadDirs(paths, trusted, warn)
+}
+
+// loadDirs reads each run directory of paths, newest first, warning of
+// those that are not runs.
+func loadDirs(paths []string, trusted ed25519.PublicKey, warn func(string)) []*pastRun {
 	loaded := make([]*pastRun, len(paths))
 	errs := make([]error, len(paths))
 	var wg sync.WaitGroup

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/drpilot/drpilot/audit"
 )
 
 // rehearse runs params.toml in the sandbox into runs/name, with the
@@ -77,6 +80,28 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 		t.Errorf("the slowed rehearsal met its 10m RTO: %+v", r.RTO)
 	}
 
+	// The slowed rehearsal on the sandbox's clock, which each event
+	// records: set-flag's SSM calls took 15 simulated minutes each,
+	// though 1.5s of real time, and the record's span is the RTO's.
+	slow, err := loadRun(second, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := slow.Rec; rec.Clock != "sandbox" || rec.Pace != 1 || formatSpanForTest(rec.Ended.Sub(rec.Started)) != rec.RTO.Achieved {
+		t.Errorf("the slowed rehearsal's record: clock %s, pace %g, span %s, RTO %s", rec.Clock, rec.Pace, rec.Ended.Sub(rec.Started), rec.RTO.Achieved)
+	}
+	for _, s := range slow.Rec.Steps {
+		if d := slow.stepDuration(s); s.ID == "set-flag" && d < 15*time.Minute {
+			t.Errorf("set-flag took %s on the sandbox's clock, want at least the fault's 15m", d)
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(second, audit.EventsFile))
+	for _, line := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		if !strings.Contains(line, `"type":"run.start"`) && !strings.Contains(line, `"sim":"`) {
+			t.Errorf("an event of a sandbox run without the sandbox's clock: %s", line)
+		}
+	}
+
 	var d runDiff
 	code, out, errOut = drpilot(t, "audit", "diff", first, second, "--json")
 	if code != exitOK || json.Unmarshal([]byte(out), &d) != nil {
@@ -85,12 +110,19 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 	changes := map[string]string{}
 	for _, s := range d.Steps {
 		changes[s.ID] = s.Change
+		// Every step of params.toml has an expectation (the catalogue's
+		// for aws.call, the wait's own duration), logged in run.start's
+		// plan, and each run's duration is set against it.
+		if s.Planned == "" || s.A == nil || s.A.VsPlanned == "" || s.B == nil || s.B.VsPlanned == "" {
+			t.Errorf("step %s: planned %q, against it %+v and %+v", s.ID, s.Planned, s.A, s.B)
+		}
 	}
 	if changes["set-flag"] != "slower" || changes["read-flag"] != "slower" || d.RunbookChanged || len(d.Added)+len(d.Removed) != 0 {
 		t.Errorf("diff: %+v", d)
 	}
 	code, out, _ = drpilot(t, "audit", "diff", first, second)
-	if code != exitOK || !strings.Contains(out, "runbook unchanged") || !hasLine(out, "set-flag", "slower") {
+	if code != exitOK || !strings.Contains(out, "runbook unchanged") || !hasLine(out, "set-flag", "slower") ||
+		!strings.Contains(out, "PLANNED") || !strings.Contains(out, "\nsettle     2s ") {
 		t.Errorf("audit diff: exit %d\n%s", code, out)
 	}
 
@@ -100,6 +132,9 @@ func TestHistoryAndDiffOfTwoRehearsals(t *testing.T) {
 		t.Errorf("audit diff against the paused run: exit %d\n%s", code, out)
 	}
 }
+
+// formatSpanForTest writes a duration as the record does.
+func formatSpanForTest(d time.Duration) string { return d.Round(time.Second).String() }
 
 func hasLine(out string, words ...string) bool {
 	for _, l := range strings.Split(out, "\n") {

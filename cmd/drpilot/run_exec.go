@@ -72,6 +72,7 @@ func startRunLog(_ context.Context, opts runOptions, rb *runbooks.Runbook, plan 
 		Regions:   map[string]string{"primary": rb.Regions.Primary, "recovery": rb.Regions.Recovery},
 		CallerARN: env.callerARN, Vars: overridden(rb, opts.vars), RTO: target(rb.RTO), RPO: target(rb.RPO),
 		ProjectedRTO: plan.Budget.CriticalPath.String(), Team: tr.logInfo(), Sandbox: env.scenario,
+		Plan: planSteps(plan),
 	}, Secrets: rb.Secrets()})
 	if err != nil {
 		return nil, badInput("audit log: %v", err)
@@ -106,6 +107,17 @@ func target(d runbooks.Duration) string {
 		return ""
 	}
 	return d.String()
+}
+
+// planSteps is the plan's steps, phase by phase, for run.start.
+func planSteps(plan *runbooks.RunPlan) []audit.PlanStep {
+	var out []audit.PlanStep
+	for _, ph := range plan.Phases {
+		for _, s := range ph.Steps {
+			out = append(out, audit.PlanStep{ID: s.ID, Phase: ph.Name, Expect: target(s.Expect)})
+		}
+	}
+	return out
 }
 
 // throwawayKeyFile holds a dry-run or sandbox run's throwaway key.

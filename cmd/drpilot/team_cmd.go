@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +37,8 @@ approve and watch need on them. A table or bucket that exists is checked, never
 changed: a table with another key schema, or a bucket without Object Lock, is
 an error that says what to do.
 
-Exit codes: 0 ready, 2 bad input or a resource that cannot be used.`,
+Exit codes: 0 ready, 2 bad input, a resource that cannot be used, or AWS
+that cannot be reached (the message says where, and what to check).`,
 		Example: `  drpilot team init runbooks/store-region-failover.toml`,
 		Args:    argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,6 +63,12 @@ func runTeamInit(ctx context.Context, stdout, stderr io.Writer, profile, file st
 		fmt.Fprintln(stdout, line)
 	}
 	if err != nil {
+		if why := awsUnreachable(err, store.Config().Region); why != "" {
+			// The store's errors begin with the resource: "lock table T
+			// in R" or "audit bucket B".
+			what, _, _ := strings.Cut(err.Error(), ": ")
+			return badInput("team init %s: %s: %s (running team init again is safe: it creates what is missing and checks what exists)", file, what, why)
+		}
 		return badInput("%v", err)
 	}
 	doc, _ := json.MarshalIndent(policy.Team(plan).Policy, "", "  ")

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -236,5 +237,38 @@ func approveUntilAccepted(t *testing.T, file, key string) {
 			t.Fatalf("the run never waited for this approval:\n%s", errOut)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestTeamInitUnreachable: an endpoint nothing listens on, and a shell
+// without credentials, are each one line that says what failed, where
+// and what to check, with the exit code of a resource that cannot be
+// used — not the SDK's account of its retries.
+func TestTeamInitUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	liveAgainst(t, closed)
+	file, _ := teamBooks(t)
+	code, out, errOut := drpilot(t, "team", "init", file)
+	for _, want := range []string{"lock table drpilot-runs in eu-west-2: cannot reach " + closed + " (Region eu-west-2)",
+		"connection refused", "Check the network", "AWS_ENDPOINT_URL is " + closed, "running team init again is safe"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("team init against a closed port lacks %q:\n%s", want, errOut)
+		}
+	}
+	if code != exitBadInput || strings.Contains(errOut, "exceeded maximum number of attempts") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || out != "" {
+		t.Errorf("team init against a closed port: exit %d, want %d, one line\n%s%s", code, exitBadInput, out, errOut)
+	}
+
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	code, _, errOut = drpilot(t, "team", "init", file)
+	if code != exitBadInput || !strings.Contains(errOut, "no AWS credentials to sign with for Region eu-west-2: give --profile") {
+		t.Errorf("team init without credentials: exit %d\n%s", code, errOut)
 	}
 }
