@@ -54,10 +54,12 @@ type service struct {
 // call is one request as a handler sees it. Handlers run holding the
 // sandbox's store lock.
 type call struct {
-	sb        *Sandbox
-	region    string
-	service   string
-	op        string
+	sb      *Sandbox
+	region  string
+	service string
+	op      string
+	// key is the access key id the request is signed with.
+	key       string
 	input     map[string]any
 	now       time.Time
 	requestID string
@@ -159,7 +161,7 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 		proto.encodeError(w, svc, e, c.requestID)
 		return
 	}
-	c.region, c.service = region, name
+	c.region, c.service, c.key = region, name, accessKey(r)
 	entry.Region = region
 	status, code, fault, denied := s.dispatch(w, r, svc, c)
 	entry.Operation, entry.Status, entry.ErrorCode, entry.Fault = c.op, status, code, fault
