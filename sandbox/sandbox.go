@@ -135,6 +135,7 @@ var registry = []func(*Sandbox){
 	registerEventBridge,
 	registerFIS,
 	registerIncidents,
+	registerKMS,
 	registerLambda,
 	registerOpenSearch,
 	registerRDS,
