@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,5 +92,55 @@ func TestELBLoadBalancerFailover(t *testing.T) {
 	groups, err := client.DescribeTargetGroups(ctx(t), &elb.DescribeTargetGroupsInput{LoadBalancerArn: aws.String(lbARN)})
 	if err != nil || len(groups.TargetGroups) != 2 || len(groups.TargetGroups[1].LoadBalancerArns) != 1 {
 		t.Fatalf("the load balancer's target groups: %+v %v", groups, err)
+	}
+}
+
+// albScenario models an ALB: a load balancer and its listener, pinned so
+// that the listener and runbooks name them.
+const albScenario = `
+[[create]]
+service   = "elasticloadbalancing"
+region    = "us-west-2"
+operation = "CreateTargetGroup"
+id        = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/web/0a1b2c3d4e5f6a7b"
+input     = { Name = "web", Protocol = "HTTP", Port = 80, VpcId = "vpc-1" }
+
+[[create]]
+service   = "elasticloadbalancing"
+region    = "us-west-2"
+operation = "CreateLoadBalancer"
+id        = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/shop/1a2b3c4d5e6f7a8b"
+input     = { Name = "shop", Subnets = ["subnet-a", "subnet-b"] }
+
+[[create]]
+service   = "elasticloadbalancing"
+region    = "us-west-2"
+operation = "CreateListener"
+input     = { LoadBalancerArn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/shop/1a2b3c4d5e6f7a8b", Protocol = "HTTP", Port = 443, DefaultActions = [{ Type = "forward", TargetGroupArn = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/web/0a1b2c3d4e5f6a7b" }] }
+`
+
+// TestELBScenarioModelsAnALB: a scenario's load balancer is active at the
+// start and its listener forwards to the scenario's target group.
+func TestELBScenarioModelsAnALB(t *testing.T) {
+	t.Parallel()
+	sc, err := ParseScenario("alb.toml", []byte(albScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := NewFromScenario(sc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	client := elb.NewFromConfig(awsConfig(t, srv.URL, "us-west-2"))
+	lbs, err := client.DescribeLoadBalancers(ctx(t), &elb.DescribeLoadBalancersInput{})
+	if err != nil || len(lbs.LoadBalancers) != 1 || lbs.LoadBalancers[0].State.Code != elbtypes.LoadBalancerStateEnumActive {
+		t.Fatalf("load balancers: %+v %v", lbs, err)
+	}
+	listeners, err := client.DescribeListeners(ctx(t), &elb.DescribeListenersInput{LoadBalancerArn: lbs.LoadBalancers[0].LoadBalancerArn})
+	if err != nil || len(listeners.Listeners) != 1 || aws.ToInt32(listeners.Listeners[0].Port) != 443 ||
+		!strings.HasSuffix(aws.ToString(listeners.Listeners[0].DefaultActions[0].TargetGroupArn), "/web/0a1b2c3d4e5f6a7b") {
+		t.Fatalf("listeners: %+v %v", listeners, err)
 	}
 }
