@@ -38,7 +38,7 @@ type backupRegion struct {
 	restores map[string]*restoreJob
 	copies   map[string]*copyJob
 	plans    map[string]*backupPlan // by id; made on first use
-	tokens   map[string]string // "backup/", "restore/" or "copy/" + IdempotencyToken → job id
+	tokens   map[string]string      // "backup/", "restore/" or "copy/" + IdempotencyToken → job id
 }
 
 type backupVault struct {
