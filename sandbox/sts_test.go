@@ -72,3 +72,16 @@ func TestSTSSessionKeepsCallerPolicy(t *testing.T) {
 		t.Fatalf("the session's call outside the policy: %v", err)
 	}
 }
+
+// TestSTSAssumeRoleOnlyTheRolesAllowed: a policy that allows assuming
+// one role denies assuming another, naming the role.
+func TestSTSAssumeRoleOnlyTheRolesAllowed(t *testing.T) {
+	t.Parallel()
+	_, _, cfg := startWithPolicy(t, `{"Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::210987654321:role/dr-operator"}}`, "us-east-1")
+	client := sts.NewFromConfig(cfg)
+	if _, err := client.AssumeRole(ctx(t), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::210987654321:role/dr-operator"), RoleSessionName: aws.String("ok")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := client.AssumeRole(ctx(t), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::210987654321:role/admin"), RoleSessionName: aws.String("no")})
+	wantDenied(t, err, "AccessDenied", "sts:AssumeRole", "arn:aws:iam::210987654321:role/admin")
+}
