@@ -41,6 +41,8 @@ type asgGroup struct {
 	// terminations finish; HonorCooldown counts the cooldown from there.
 	settled   time.Time
 	instances []*asgInstance // launch order
+	// activities are its launches and terminations, oldest first.
+	activities []asgActivity
 }
 
 type asgInstance struct {
@@ -66,6 +68,7 @@ func registerAutoScaling(s *Sandbox) {
 		&operation{name: "UpdateAutoScalingGroup", mutating: true, handler: asgUpdateGroup},
 		&operation{name: "SetDesiredCapacity", mutating: true, handler: asgSetDesiredCapacity},
 		&operation{name: "DescribeAutoScalingGroups", handler: asgDescribeGroups},
+		&operation{name: "DescribeScalingActivities", handler: asgDescribeScalingActivities},
 	)
 }
 
@@ -136,6 +139,7 @@ func (r *asgRegion) reconcile(g *asgGroup, now time.Time) {
 		g.instances = append(g.instances, in)
 		perAZ[az] = append(perAZ[az], in)
 		g.settled = maxTime(g.settled, now.Add(asgLaunch))
+		g.record(now, asgLaunch, "Launching a new EC2 instance: "+in.ID, "an instance was started in response to a difference between desired and actual capacity, increasing the capacity to "+strconv.Itoa(live+1))
 	}
 	for ; int64(live) > g.Desired; live-- {
 		az := ""
@@ -154,6 +158,7 @@ func (r *asgRegion) reconcile(g *asgGroup, now time.Time) {
 		in.life.set(now, "Terminating", asgTerminate, "Terminated")
 		ec2().terminateManaged(in.ID, now, asgTerminate)
 		g.settled = maxTime(g.settled, now.Add(asgTerminate))
+		g.record(now, asgTerminate, "Terminating EC2 instance: "+in.ID, "an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity to "+strconv.Itoa(live-1))
 	}
 }
 

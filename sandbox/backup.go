@@ -37,7 +37,8 @@ type backupRegion struct {
 	jobs     map[string]*backupJob
 	restores map[string]*restoreJob
 	copies   map[string]*copyJob
-	tokens   map[string]string // "backup/", "restore/" or "copy/" + IdempotencyToken → job id
+	plans    map[string]*backupPlan // by id; made on first use
+	tokens   map[string]string      // "backup/", "restore/" or "copy/" + IdempotencyToken → job id
 }
 
 type backupVault struct {
@@ -106,6 +107,11 @@ func registerBackup(s *Sandbox) {
 	s.addService(&service{name: "backup", protocol: restJSONProtocol{}, throttleCode: "ThrottlingException"},
 		&operation{name: "CreateBackupVault", mutating: true, method: "PUT", path: "/backup-vaults/{BackupVaultName}", handler: backupCreateVault},
 		&operation{name: "StartBackupJob", mutating: true, method: "PUT", path: "/backup-jobs", handler: backupStartBackupJob},
+		&operation{name: "ListBackupVaults", method: "GET", path: "/backup-vaults", handler: backupListVaults},
+		&operation{name: "DescribeBackupVault", method: "GET", path: "/backup-vaults/{BackupVaultName}", handler: backupDescribeVault},
+		&operation{name: "ListBackupJobs", method: "GET", path: "/backup-jobs", handler: backupListJobs},
+		&operation{name: "CreateBackupPlan", mutating: true, method: "PUT", path: "/backup/plans", handler: backupCreatePlan},
+		&operation{name: "ListBackupPlans", method: "GET", path: "/backup/plans", handler: backupListPlans},
 		&operation{name: "DescribeBackupJob", method: "GET", path: "/backup-jobs/{BackupJobId}", handler: backupDescribeBackupJob},
 		&operation{name: "ListRecoveryPointsByBackupVault", method: "GET", path: rp, handler: backupListByVault},
 		&operation{name: "ListRecoveryPointsByResource", method: "GET", path: "/resources/{ResourceArn}/recovery-points", handler: backupListByResource},
@@ -353,6 +359,10 @@ func backupDescribeBackupJob(c *call) (any, error) {
 	if !ok {
 		return nil, errorf("ResourceNotFoundException", "Backup job %s not found", id)
 	}
+	return c.backupJobValue(j), nil
+}
+
+func (c *call) backupJobValue(j *backupJob) map[string]any {
 	state := c.backupJobState(j.ID, &j.state)
 	v := map[string]any{
 		"AccountId": c.account(), "BackupJobId": j.ID, "BackupVaultName": j.Vault,
@@ -366,7 +376,7 @@ func backupDescribeBackupJob(c *call) (any, error) {
 	if state == "COMPLETED" {
 		v["CompletionDate"], v["BackupSizeInBytes"], v["BytesTransferred"] = backupNotAfter(j.done, c.now), j.Size, j.Size
 	}
-	return v, nil
+	return v
 }
 
 // backupPoint finds a recovery point of the call's Region (in vault, unless

@@ -55,6 +55,7 @@ func registerCloudWatch(s *Sandbox) {
 		&operation{name: "PutCompositeAlarm", mutating: true, handler: cwPutCompositeAlarm},
 		&operation{name: "GetMetricStatistics", handler: cwGetMetricStatistics},
 		&operation{name: "PutMetricData", mutating: true, handler: cwPutMetricData},
+		&operation{name: "ListMetrics", handler: cwListMetrics},
 	)
 }
 

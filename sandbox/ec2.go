@@ -132,6 +132,10 @@ func registerEC2(s *Sandbox) {
 		&operation{name: "CreateTags", mutating: true, handler: ec2CreateTags},
 		&operation{name: "DeleteTags", mutating: true, handler: ec2DeleteTags},
 		&operation{name: "DescribeTags", handler: ec2DescribeTags},
+		&operation{name: "DescribeRegions", handler: ec2DescribeRegions},
+		&operation{name: "DescribeAvailabilityZones", handler: ec2DescribeAvailabilityZones},
+		&operation{name: "DescribeVpcs", handler: ec2DescribeVpcs},
+		&operation{name: "DescribeSecurityGroups", handler: ec2DescribeSecurityGroups},
 	)
 }
 

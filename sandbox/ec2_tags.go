@@ -33,8 +33,12 @@ func (c *call) ec2ResourceExists(id string) *awsError {
 	case strings.HasPrefix(id, "snap-"):
 		_, found = r.snapshots[id]
 		code = "InvalidSnapshot.NotFound"
+	case strings.HasPrefix(id, "vpc-"):
+		found, code = id == ec2DefaultVPC(c.region), "InvalidVpcID.NotFound"
+	case strings.HasPrefix(id, "sg-"):
+		found, code = id == ec2DefaultGroup(c.region), "InvalidGroup.NotFound"
 	default:
-		return errorf("InvalidID", "The ID '%s' is not valid: the sandbox tags instances (i-), volumes (vol-) and snapshots (snap-)", id)
+		return errorf("InvalidID", "The ID '%s' is not valid: the sandbox tags instances (i-), volumes (vol-), snapshots (snap-), and the default VPC (vpc-) and security group (sg-)", id)
 	}
 	if !found {
 		return errorf(code, "The ID '%s' does not exist", id)

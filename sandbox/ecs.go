@@ -104,6 +104,9 @@ func registerECS(s *Sandbox) {
 		&operation{name: "CreateService", mutating: true, handler: ecsCreateService},
 		&operation{name: "UpdateService", mutating: true, handler: ecsUpdateService},
 		&operation{name: "DescribeServices", handler: ecsDescribeServices},
+		&operation{name: "ListClusters", handler: ecsListClusters},
+		&operation{name: "DescribeClusters", handler: ecsDescribeClusters},
+		&operation{name: "ListServices", handler: ecsListServices},
 	)
 }
 

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,14 @@ func registerELBv2(s *Sandbox) {
 		&operation{name: "DescribeTargetGroups", handler: elbDescribeTargetGroups},
 		&operation{name: "RegisterTargets", mutating: true, handler: elbRegisterTargets},
 		&operation{name: "DescribeTargetHealth", handler: elbDescribeTargetHealth},
+		&operation{name: "CreateLoadBalancer", mutating: true, handler: elbCreateLoadBalancer},
+		&operation{name: "DescribeLoadBalancers", handler: elbDescribeLoadBalancers},
+		&operation{name: "CreateListener", mutating: true, handler: elbCreateListener},
+		&operation{name: "DescribeListeners", handler: elbDescribeListeners},
+		&operation{name: "ModifyListener", mutating: true, handler: elbModifyListener},
+		&operation{name: "CreateRule", mutating: true, handler: elbCreateRule},
+		&operation{name: "DescribeRules", handler: elbDescribeRules},
+		&operation{name: "ModifyRule", mutating: true, handler: elbModifyRule},
 	)
 }
 
@@ -249,11 +258,12 @@ func elbDescribeTargetGroups(c *call) (any, error) {
 	if len(arns) > 0 && len(names) > 0 {
 		return nil, errorf("ValidationError", "Target group names and target group ARNs cannot be specified at the same time")
 	}
-	if lb := str(c.input, "LoadBalancerArn"); lb != "" {
-		// The sandbox simulates no load balancers yet.
+	var groups []*elbTargetGroup
+	lbs := c.elbLBs()
+	lb := str(c.input, "LoadBalancerArn")
+	if lb != "" && lbs.byARN(lb) == nil {
 		return nil, errorf("LoadBalancerNotFound", "Load balancer '%s' not found", lb)
 	}
-	var groups []*elbTargetGroup
 	for _, a := range arns {
 		g := r.byARN(fmt.Sprint(a))
 		if g == nil {
@@ -270,25 +280,18 @@ func elbDescribeTargetGroups(c *call) (any, error) {
 	}
 	if len(arns) == 0 && len(names) == 0 {
 		for _, n := range sortedKeys(r.groups) {
-			groups = append(groups, r.groups[n])
+			if lb == "" || slices.Contains(lbs.loadBalancersOf(r.groups[n].ARN), any(lb)) {
+				groups = append(groups, r.groups[n])
+			}
 		}
 	}
 	items := make([]any, len(groups))
 	for i, g := range groups {
-		items[i] = elbTargetGroupValue(g)
+		v := elbTargetGroupValue(g)
+		v["LoadBalancerArns"] = lbs.loadBalancersOf(g.ARN)
+		items[i] = v
 	}
-	page, next, err := paginate(c.input, "PageSize", "Marker", items, 400, 1, 400)
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationError"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"TargetGroups": page}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	return out, nil
+	return elbPage(c, "TargetGroups", items)
 }
 
 func (r *elbRegion) byARN(a string) *elbTargetGroup {

@@ -42,6 +42,7 @@ func registerEventBridge(s *Sandbox) {
 		&operation{name: "DisableRule", mutating: true, handler: ebSetState("DISABLED")},
 		&operation{name: "EnableRule", mutating: true, handler: ebSetState("ENABLED")},
 		&operation{name: "DescribeRule", handler: ebDescribeRule},
+		&operation{name: "ListRules", handler: ebListRules},
 	)
 }
 
@@ -141,15 +142,46 @@ func ebDescribeRule(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{
-		"Name": rule.Name, "Arn": ebRuleARN(c, rule.Name), "State": rule.State,
-		"EventBusName": ebDefaultBus, "CreatedBy": c.account(),
-	}
+	out := c.ebRuleValue(rule)
+	out["CreatedBy"] = c.account()
+	return out, nil
+}
+
+func (c *call) ebRuleValue(rule *ebRule) map[string]any {
+	out := map[string]any{"Name": rule.Name, "Arn": ebRuleARN(c, rule.Name), "State": rule.State, "EventBusName": ebDefaultBus}
 	for k, v := range map[string]string{"Description": rule.Description, "RoleArn": rule.RoleArn,
 		"ScheduleExpression": rule.ScheduleExpression, "EventPattern": rule.EventPattern} {
 		if v != "" {
 			out[k] = v
 		}
+	}
+	return out
+}
+
+// ebListRules lists the default bus's rules by name, from NamePrefix,
+// Limit (1 to 100) at a time.
+func ebListRules(c *call) (any, error) {
+	if bus := str(c.input, "EventBusName"); bus != "" && bus != ebDefaultBus && !strings.HasSuffix(bus, ":event-bus/"+ebDefaultBus) {
+		return nil, errorf("ResourceNotFoundException", "Event bus %s does not exist.", bus)
+	}
+	prefix := str(c.input, "NamePrefix")
+	r := c.eventBridge()
+	items := []any{}
+	for _, name := range sortedKeys(r.rules) {
+		if strings.HasPrefix(name, prefix) {
+			items = append(items, c.ebRuleValue(r.rules[name]))
+		}
+	}
+	page, next, err := paginate(c.input, "Limit", "NextToken", items, 100, 1, 100)
+	if e, ok := err.(*awsError); ok {
+		e.Code = "ValidationException"
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Rules": page}
+	if next != "" {
+		out["NextToken"] = next
 	}
 	return out, nil
 }

@@ -34,6 +34,8 @@ func (c *call) lambda() *lambdaRegion {
 func registerLambda(s *Sandbox) {
 	s.addService(&service{name: "lambda", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException", throttleStatus: 429},
 		&operation{name: "CreateFunction", mutating: true, method: "POST", path: "/2015-03-31/functions", status: http.StatusCreated, handler: lambdaCreateFunction},
+		&operation{name: "ListFunctions", method: "GET", path: "/2015-03-31/functions", handler: lambdaListFunctions},
+		&operation{name: "GetFunction", method: "GET", path: "/2015-03-31/functions/{FunctionName}", handler: lambdaGetFunction},
 		&operation{name: "PutFunctionConcurrency", mutating: true, method: "PUT", path: "/2017-10-31/functions/{FunctionName}/concurrency", handler: lambdaPutConcurrency},
 		&operation{name: "GetFunctionConcurrency", method: "GET", path: "/2019-09-30/functions/{FunctionName}/concurrency", handler: lambdaGetConcurrency},
 	)
@@ -54,11 +56,53 @@ func lambdaCreateFunction(c *call) (any, error) {
 	}
 	f := &function{Name: name, Runtime: str(c.input, "Runtime"), Role: role, Handler: str(c.input, "Handler"), Created: c.now}
 	r.functions[name] = f
+	return c.functionConfiguration(f), nil
+}
+
+// functionConfiguration is a function as CreateFunction, GetFunction and
+// ListFunctions answer it.
+func (c *call) functionConfiguration(f *function) map[string]any {
 	return map[string]any{
-		"FunctionName": name, "FunctionArn": arn("lambda", c.region, c.account(), "function:"+name),
-		"Runtime": f.Runtime, "Role": role, "Handler": f.Handler, "State": "Active", "Version": "$LATEST",
+		"FunctionName": f.Name, "FunctionArn": arn("lambda", c.region, c.account(), "function:"+f.Name),
+		"Runtime": f.Runtime, "Role": f.Role, "Handler": f.Handler, "State": "Active", "Version": "$LATEST",
 		"LastModified": f.Created.Format("2006-01-02T15:04:05.000-0700"), "CodeSize": 1024, "MemorySize": 128, "Timeout": 3,
-	}, nil
+		"LastUpdateStatus": "Successful", "PackageType": "Zip", "Architectures": []any{"x86_64"},
+	}
+}
+
+// lambdaListFunctions lists the Region's functions by name, MaxItems (1
+// to 10,000; 50 by default) at a time.
+func lambdaListFunctions(c *call) (any, error) {
+	r := c.lambda()
+	items := []any{}
+	for _, name := range sortedKeys(r.functions) {
+		items = append(items, c.functionConfiguration(r.functions[name]))
+	}
+	page, next, err := paginate(c.input, "MaxItems", "Marker", items, 50, 1, 10000)
+	if e, ok := err.(*awsError); ok {
+		e.Code = "InvalidParameterValueException"
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Functions": page}
+	if next != "" {
+		out["NextMarker"] = next
+	}
+	return out, nil
+}
+
+func lambdaGetFunction(c *call) (any, error) {
+	f, err := c.function()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Configuration": c.functionConfiguration(f),
+		"Code": map[string]any{"RepositoryType": "S3", "Location": "https://awslambda-" + c.region + "-tasks.s3." + c.region + ".amazonaws.com/snapshots/" + c.account() + "/" + f.Name}}
+	if f.Reserved != nil {
+		out["Concurrency"] = map[string]any{"ReservedConcurrentExecutions": *f.Reserved}
+	}
+	return out, nil
 }
 
 // function finds a function by name or ARN, as Lambda accepts both.

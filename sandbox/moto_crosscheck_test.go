@@ -86,7 +86,7 @@ func crossCheckObjectLock(t *testing.T, client *s3.Client) []string {
 	// sandbox too): the algorithm is named so that both see one.
 	put, err := client.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("audit-x"), Key: aws.String("k"), Body: strings.NewReader("x"),
 		ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32, ObjectLockMode: s3types.ObjectLockModeCompliance,
-		ObjectLockRetainUntilDate: aws.Time(time.Now().Add(time.Hour))})
+		ObjectLockRetainUntilDate: aws.Time(time.Now().Add(30 * 24 * time.Hour))})
 	out = append(out, "put: "+apiCode(err))
 	if err != nil {
 		return out
@@ -120,10 +120,53 @@ func TestCrossCheckMoto(t *testing.T) {
 		r = results["lock"]
 		r[i] = lock
 		results["lock"] = r
+		r = results["listings"]
+		r[i] = crossCheckListings(t, endpoint)
+		results["listings"] = r
 	}
 	for what, r := range results {
 		if strings.Join(r[0], "\n") != strings.Join(r[1], "\n") {
 			t.Errorf("%s: the sandbox and moto differ:\nsandbox:\n  %s\nmoto:\n  %s", what, strings.Join(r[0], "\n  "), strings.Join(r[1], "\n  "))
 		}
 	}
+}
+
+// crossCheckListings: the listings a person runs by hand (aws s3 ls, the
+// tables, a parameter tree) page and roll up alike.
+func crossCheckListings(t *testing.T, endpoint string) []string {
+	var out []string
+	s3c := s3Client(t, endpoint, "us-east-1")
+	for _, b := range []string{"listing-a", "listing-b"} {
+		if _, err := s3c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"top.txt", "logs/1", "logs/2"} {
+		if _, err := s3c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("listing-a"), Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buckets, err := s3c.ListBuckets(ctx(t), &s3.ListBucketsInput{})
+	if err == nil {
+		for _, b := range buckets.Buckets {
+			if strings.HasPrefix(aws.ToString(b.Name), "listing-") {
+				out = append(out, "bucket "+aws.ToString(b.Name))
+			}
+		}
+	}
+	page, err := s3c.ListObjectsV2(ctx(t), &s3.ListObjectsV2Input{Bucket: aws.String("listing-a"), Delimiter: aws.String("/")})
+	out = append(out, "list: "+apiCode(err))
+	if err == nil {
+		for _, o := range page.Contents {
+			out = append(out, "key "+aws.ToString(o.Key))
+		}
+		for _, p := range page.CommonPrefixes {
+			out = append(out, "prefix "+aws.ToString(p.Prefix))
+		}
+	}
+	_, err = s3c.ListObjectsV2(ctx(t), &s3.ListObjectsV2Input{Bucket: aws.String("listing-none")})
+	out = append(out, "missing bucket: "+apiCode(err))
+	tables, err := dynamodb.NewFromConfig(awsConfig(t, endpoint, "us-east-1")).ListTables(ctx(t), &dynamodb.ListTablesInput{})
+	out = append(out, fmt.Sprintf("tables: %s %v", apiCode(err), tables != nil && len(tables.TableNames) > 0))
+	return out
 }

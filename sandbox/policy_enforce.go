@@ -89,7 +89,14 @@ var iamPrefixes = map[string]string{"monitoring": "cloudwatch"}
 // authorize evaluates a request against its key's policy, if it has one.
 // It returns the error to answer with, and the denial to record.
 func (s *Sandbox) authorize(r *http.Request, svc *service, c *call) (*awsError, *Denial) {
-	p := s.policyFor(accessKey(r))
+	if e := s.expiredSession(c.accessKey, c.now); e != nil {
+		return e, nil
+	}
+	p := s.policyFor(c.accessKey)
+	if se := s.session(c.accessKey); p == nil && se != nil {
+		// A session is held to the policy of the key that assumed it.
+		p = s.policyFor(se.source)
+	}
 	if p == nil || svc.name == "sts" && c.op == "GetCallerIdentity" {
 		// AWS answers GetCallerIdentity whatever the caller's policies
 		// say, even an explicit Deny.

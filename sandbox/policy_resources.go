@@ -38,6 +38,17 @@ var authzTables = map[string]map[string]authzFunc{
 	"ssm":                  ssmAuthz,
 	"ssm-contacts":         contactsAuthz,
 	"ssm-incidents":        incidentsAuthz,
+	"sts":                  stsAuthz,
+}
+
+// stsAuthz: AssumeRole is authorized on the role it assumes.
+var stsAuthz = map[string]authzFunc{
+	"AssumeRole": func(r *authzReq) []check {
+		if role := r.in("RoleArn"); strings.HasPrefix(role, "arn:") {
+			return r.own(role)
+		}
+		return r.own("*")
+	},
 }
 
 // rdsDB is a DB instance's ARN. RDS keeps identifiers in lower case, and

@@ -72,6 +72,8 @@ func registerRoute53(s *Sandbox) {
 		&operation{name: "ListResourceRecordSets", method: "GET", path: v + "/hostedzone/{HostedZoneId}/rrset", handler: r53ListRecordSets},
 		&operation{name: "GetChange", method: "GET", path: v + "/change/{Id}", handler: r53GetChange},
 		&operation{name: "CreateHealthCheck", mutating: true, method: "POST", path: v + "/healthcheck", status: http.StatusCreated, handler: r53CreateHealthCheck},
+		&operation{name: "ListHostedZonesByName", method: "GET", path: v + "/hostedzonesbyname", handler: r53ListHostedZonesByName},
+		&operation{name: "ListHealthChecks", method: "GET", path: v + "/healthcheck", handler: r53ListHealthChecks},
 		&operation{name: "GetHealthCheck", method: "GET", path: v + "/healthcheck/{HealthCheckId}", handler: r53GetHealthCheck},
 		&operation{name: "UpdateHealthCheck", mutating: true, method: "POST", path: v + "/healthcheck/{HealthCheckId}", handler: r53UpdateHealthCheck},
 		&operation{name: "GetHealthCheckStatus", method: "GET", path: v + "/healthcheck/{HealthCheckId}/status", handler: r53GetHealthCheckStatus},

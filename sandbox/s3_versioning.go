@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -38,53 +37,6 @@ func s3GetVersioning(c *call) (any, error) {
 		conf["Status"] = b.versioning
 	}
 	return s3Response{body: map[string]any{"VersioningConfiguration": conf}}, nil
-}
-
-// s3ListObjectsV2 lists a bucket's objects in key order: prefix,
-// start-after, max-keys (1 to 1,000; more is 1,000) and continuation-token
-// (the index of the next key). A replica is listed once it has arrived.
-func s3ListObjectsV2(c *call) (any, error) {
-	b, err := c.bucket()
-	if err != nil {
-		return nil, err
-	}
-	prefix, after := str(c.input, "prefix"), str(c.input, "start-after")
-	maxKeys := 1000
-	if v := str(c.input, "max-keys"); v != "" {
-		n, convErr := strconv.Atoi(v)
-		if convErr != nil || n < 0 {
-			return nil, errorf("InvalidArgument", "max-keys %q is not a number from 0 to 1000", v)
-		}
-		maxKeys = min(n, 1000)
-	}
-	var keys []string
-	for _, key := range sortedKeys(b.objects) {
-		o := b.objects[key]
-		if strings.HasPrefix(key, prefix) && key > after && c.arrived(o) {
-			keys = append(keys, key)
-		}
-	}
-	start := 0
-	if token := str(c.input, "continuation-token"); token != "" {
-		n, convErr := strconv.Atoi(token)
-		if convErr != nil || n < 0 || n > len(keys) {
-			return nil, errorf("InvalidArgument", "The continuation token provided is incorrect")
-		}
-		start = n
-	}
-	end := min(start+maxKeys, len(keys))
-	contents := flattened{}
-	for _, key := range keys[start:end] {
-		o := b.objects[key]
-		contents = append(contents, map[string]any{"Key": key, "LastModified": o.Modified, "ETag": o.ETag,
-			"Size": o.Size, "StorageClass": "STANDARD"})
-	}
-	out := map[string]any{"Name": b.Name, "Prefix": prefix, "MaxKeys": maxKeys, "KeyCount": len(contents),
-		"IsTruncated": end < len(keys), "Contents": contents}
-	if end < len(keys) {
-		out["NextContinuationToken"] = strconv.Itoa(end)
-	}
-	return s3Response{body: map[string]any{"ListBucketResult": out}}, nil
 }
 
 // replicate starts the replication of an object just put, by the first

@@ -136,6 +136,7 @@ var registry = []func(*Sandbox){
 	registerFIS,
 	registerIAM,
 	registerIncidents,
+	registerKMS,
 	registerLambda,
 	registerOpenSearch,
 	registerRDS,

@@ -21,6 +21,8 @@ const (
 
 type sesRegion struct {
 	sent []*sesMessage // oldest first
+	// identities are the verified senders, by email address or domain.
+	identities map[string]*sesIdentity
 }
 
 type sesMessage struct {
@@ -58,6 +60,11 @@ func registerSESv2(s *Sandbox) {
 	s.addService(&service{name: "ses", protocol: restJSONProtocol{}, throttleCode: "TooManyRequestsException", throttleStatus: 429},
 		&operation{name: "SendEmail", mutating: true, method: "POST", path: "/v2/email/outbound-emails", handler: sesSendEmail},
 		&operation{name: "GetAccount", method: "GET", path: "/v2/email/account", handler: sesGetAccount},
+		&operation{name: "CreateEmailIdentity", mutating: true, method: "POST", path: "/v2/email/identities", handler: sesCreateEmailIdentity},
+		&operation{name: "ListEmailIdentities", method: "GET", path: "/v2/email/identities", handler: sesListEmailIdentities},
+		// The SDK's newer model sends ListEmailIdentities as a POST.
+		&operation{name: "ListEmailIdentities", method: "POST", path: "/v2/email/list-identities", handler: sesListEmailIdentities},
+		&operation{name: "GetEmailIdentity", method: "GET", path: "/v2/email/identities/{EmailIdentity}", handler: sesGetEmailIdentity},
 	)
 }
 

@@ -50,6 +50,8 @@ func registerSNS(s *Sandbox) {
 		&operation{name: "ListTopics", handler: snsListTopics},
 		&operation{name: "Publish", mutating: true, handler: snsPublish},
 		&operation{name: "Subscribe", mutating: true, handler: snsSubscribe},
+		&operation{name: "ListSubscriptions", handler: snsListSubscriptions},
+		&operation{name: "ListSubscriptionsByTopic", handler: snsListSubscriptions},
 		&operation{name: "GetTopicAttributes", handler: snsGetTopicAttributes},
 	)
 }

@@ -80,3 +80,51 @@ func snsGetTopicAttributes(c *call) (any, error) {
 	}
 	return map[string]any{"Attributes": attrs}, nil
 }
+
+// subscriptionValue is a subscription as the List calls answer it: a
+// pending one's ARN reads "PendingConfirmation".
+func subscriptionValue(c *call, t *snsTopic, s snsSubscription) map[string]any {
+	subARN := s.ARN
+	if !s.Confirmed {
+		subARN = "PendingConfirmation"
+	}
+	return map[string]any{"SubscriptionArn": subARN, "Owner": c.account(), "Protocol": s.Protocol, "Endpoint": s.Endpoint, "TopicArn": t.ARN}
+}
+
+// snsListSubscriptions lists the Region's subscriptions (of one topic for
+// ListSubscriptionsByTopic), snsPageSize at a time.
+func snsListSubscriptions(c *call) (any, error) {
+	r := c.sns()
+	var topics []*snsTopic
+	if c.op == "ListSubscriptionsByTopic" {
+		t, err := c.snsTopic()
+		if err != nil {
+			return nil, err
+		}
+		topics = []*snsTopic{t}
+	} else {
+		for _, name := range sortedKeys(r.topics) {
+			topics = append(topics, r.topics[name])
+		}
+	}
+	items := []any{}
+	for _, t := range topics {
+		for _, s := range t.subs {
+			items = append(items, subscriptionValue(c, t, s))
+		}
+	}
+	if tok := str(c.input, "NextToken"); tok != "" {
+		if n, err := strconv.Atoi(tok); err != nil || n < 0 || n > len(items) {
+			return nil, snsInvalid("NextToken")
+		}
+	}
+	page, next, err := paginate(c.input, "", "NextToken", items, snsPageSize, snsPageSize, snsPageSize)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Subscriptions": page}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}

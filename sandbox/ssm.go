@@ -82,6 +82,9 @@ func registerSSM(s *Sandbox) {
 		throttleCode: "ThrottlingException"},
 		&operation{name: "PutParameter", mutating: true, handler: ssmPutParameter},
 		&operation{name: "GetParameter", handler: ssmGetParameter},
+		&operation{name: "GetParameters", handler: ssmGetParameters},
+		&operation{name: "GetParametersByPath", handler: ssmGetParametersByPath},
+		&operation{name: "DescribeParameters", handler: ssmDescribeParameters},
 		&operation{name: "CreateOpsItem", mutating: true, handler: ssmCreateOpsItem},
 		&operation{name: "GetOpsItem", handler: ssmGetOpsItem},
 		&operation{name: "DescribeOpsItems", handler: ssmDescribeOpsItems},
@@ -243,6 +246,17 @@ func ssmGetParameter(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	v, aerr := c.ssmParameterValue(ref)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"Parameter": v}, nil
+}
+
+// ssmParameterValue reads a parameter by name, ARN or name:version, as
+// GetParameter answers it: a SecureString's value stays ciphertext unless
+// the request asks WithDecryption.
+func (c *call) ssmParameterValue(ref string) (map[string]any, *awsError) {
 	p, name, selector := c.ssm().lookup(ref)
 	if p == nil {
 		return nil, errorf("ParameterNotFound", "Parameter %s not found.", name)
@@ -271,7 +285,7 @@ func ssmGetParameter(c *call) (any, error) {
 	if selector != "" {
 		out["Selector"] = selector
 	}
-	return map[string]any{"Parameter": out}, nil
+	return out, nil
 }
 
 // ssmCiphertext stands in for the KMS ciphertext SSM returns for a
