@@ -252,13 +252,50 @@ func (v *verifier) key() {
 
 var checkpointRE = regexp.MustCompile(`^(\d{6,})\.note$`)
 
-// checkpoints verifies every checkpoint: its signature, and that it is a
-// prefix of the log — its Merkle root and chain head match the lines.
+// checkpoints verifies the checkpoints in the layout the log has:
+// checkpoints.jsonl, or a file per checkpoint (an older drpilot's).
 func (v *verifier) checkpoints() {
-	entries, err := fs.ReadDir(v.fsys, CheckpointsDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	ns, err := v.checkpointFiles()
+	if err != nil {
 		v.invalid(0, "cannot read %s: %v", CheckpointsDir, err)
 		return
+	}
+	verifier, err := noteVerifier(v.pub)
+	if err != nil {
+		v.invalid(0, "%s: %v", PubFile, err)
+		return
+	}
+	data, err := fs.ReadFile(v.fsys, CheckpointsFile)
+	switch {
+	case err == nil && len(ns) > 0:
+		v.invalid(0, "the log has both %s and checkpoint files (%s/*.note): a log keeps one layout, so one of them was added", CheckpointsFile, CheckpointsDir)
+	case err == nil:
+		v.checkpointLines(data, verifier)
+	case errors.Is(err, fs.ErrNotExist):
+		for _, n := range ns {
+			if !v.checkpoint(n, verifier) {
+				return
+			}
+			v.signed(n)
+		}
+	default:
+		v.invalid(0, "cannot read %s: %v", CheckpointsFile, err)
+	}
+}
+
+// signed counts a checkpoint that verified, covering n lines.
+func (v *verifier) signed(n int64) {
+	v.rep.Checkpoints++
+	v.rep.Signed = n
+	v.signedAt = append(v.signedAt, n)
+}
+
+// checkpointFiles lists the line counts of the older layout's checkpoint
+// files, in order.
+func (v *verifier) checkpointFiles() ([]int64, error) {
+	entries, err := fs.ReadDir(v.fsys, CheckpointsDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	var ns []int64
 	for _, e := range entries {
@@ -268,30 +305,19 @@ func (v *verifier) checkpoints() {
 		}
 		n, err := strconv.ParseInt(m[1], 10, 64)
 		if err != nil || n < 1 {
-			v.invalid(0, "checkpoint %s: malformed name", e.Name())
-			return
+			return nil, fmt.Errorf("checkpoint %s: malformed name", e.Name())
 		}
 		ns = append(ns, n)
 	}
 	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
-	verifier, err := noteVerifier(v.pub)
-	if err != nil {
-		v.invalid(0, "%s: %v", PubFile, err)
-		return
-	}
-	for _, n := range ns {
-		if !v.checkpoint(n, verifier) {
-			return
-		}
-		v.rep.Checkpoints++
-		v.rep.Signed = n
-		v.signedAt = append(v.signedAt, n)
-	}
+	return ns, nil
 }
 
+// checkpoint verifies a checkpoint file of the older layout: its
+// signature, and that it is a prefix of the log.
 func (v *verifier) checkpoint(n int64, verifier note.Verifier) bool {
 	name := checkpointName(n)
-	at := min(n, int64(len(v.whole))) - 1
+	at := v.lineAt(n)
 	msg, err := fs.ReadFile(v.fsys, name)
 	if err != nil {
 		v.invalid(at, "cannot read %s: %v", name, err)
@@ -303,24 +329,41 @@ func (v *verifier) checkpoint(n int64, verifier note.Verifier) bool {
 		return false
 	}
 	c, err := parseCheckpoint(signed.Text)
-	switch {
-	case err != nil:
+	if err != nil {
 		v.invalid(at, "%s: %v", name, err)
-	case c.n != n:
+		return false
+	}
+	if c.n != n {
 		v.invalid(at, "%s covers %d lines, not the %d its name says", name, c.n, n)
+		return false
+	}
+	return v.prefixOfLog(name, c)
+}
+
+// lineAt is where a checkpoint of n lines breaks the log: its last line,
+// or the log's when it has fewer.
+func (v *verifier) lineAt(n int64) int64 {
+	return max(0, min(n, int64(len(v.whole)))-1)
+}
+
+// prefixOfLog checks that a checkpoint is of this run and that its chain
+// head and Merkle root are those of the log's first c.n lines.
+func (v *verifier) prefixOfLog(name string, c checkpoint) bool {
+	at := v.lineAt(c.n)
+	switch {
 	case c.run != v.rep.Run:
 		v.invalid(at, "%s is a checkpoint of run %q", name, c.run)
-	case n > int64(len(v.whole)):
-		v.invalid(at, "%s covers %d lines but the log has %d whole lines: lines were removed", name, n, len(v.whole))
-	case c.head != lineHash(v.whole[n-1]):
-		v.invalid(n-1, "%s: chain head does not match seq %d", name, n-1)
+	case c.n > int64(len(v.whole)):
+		v.invalid(at, "%s covers %d lines but the log has %d whole lines: lines were removed", name, c.n, len(v.whole))
+	case c.head != lineHash(v.whole[c.n-1]):
+		v.invalid(c.n-1, "%s: chain head does not match seq %d", name, c.n-1)
 	}
 	if v.rep.Verdict != "" {
 		return false
 	}
-	root, err := v.tree.root(n)
+	root, err := v.tree.root(c.n)
 	if err != nil || root != c.root {
-		v.invalid(n-1, "%s: the Merkle root of the first %d lines does not match the signed one: the log was changed", name, n)
+		v.invalid(c.n-1, "%s: the Merkle root of the first %d lines does not match the signed one: the log was changed", name, c.n)
 		return false
 	}
 	return true
