@@ -135,7 +135,7 @@ func (v *verifier) readLines(data []byte) {
 	prev, prevTS := zeroHash, time.Time{}
 	for i, line := range chunks {
 		seq := int64(i)
-		e, reason := parseLine(line)
+		e, ts, reason := parseLine(line)
 		switch {
 		case reason != "":
 			v.invalid(seq, "line %d: %s", i+1, reason)
@@ -156,7 +156,7 @@ func (v *verifier) readLines(data []byte) {
 		if seq == 0 {
 			v.rep.Run = e.Run
 		}
-		if ts, _ := time.Parse(time.RFC3339Nano, e.TS); ts.Before(prevTS) {
+		if ts.Before(prevTS) {
 			v.rep.Warnings = append(v.rep.Warnings, fmt.Sprintf("seq %d: timestamp %s is earlier than the one before (%s): the clock stepped back", seq, e.TS, prevTS.Format(time.RFC3339Nano)))
 		} else {
 			prevTS = ts
@@ -182,44 +182,108 @@ func (v *verifier) readLines(data []byte) {
 	}
 }
 
-var hexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-// parseLine decodes one line strictly: a JSON object with exactly the
-// event's fields. It returns why the line is not an event, or "".
-func parseLine(line []byte) (*Event, string) {
+// parseLine decodes one line strictly, once: a JSON object with exactly
+// the event's fields. It returns the event, its timestamp, and why the
+// line is not an event, or "".
+func parseLine(line []byte) (*Event, time.Time, string) {
 	switch {
 	case len(line) == 0:
-		return nil, "blank line"
+		return nil, time.Time{}, "blank line"
 	case line[len(line)-1] == '\r':
-		return nil, "line ends with CR: the log was converted to CRLF line endings"
+		return nil, time.Time{}, "line ends with CR: the log was converted to CRLF line endings"
 	}
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
 	var e Event
-	if err := dec.Decode(&e); err != nil {
-		return nil, "not an event: " + err.Error()
+	if err := json.Unmarshal(line, &e); err != nil {
+		return nil, time.Time{}, "not an event: " + err.Error()
 	}
-	if dec.More() {
-		return nil, "more than one JSON value on the line"
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(line, &fields); err != nil || len(fields) != 9 {
-		return nil, "an event has exactly the fields v, run, seq, ts, type, step, actor, data, prev"
+	// The line is valid JSON now; its members must be the event's, each
+	// once (a repeated member would hide its first value).
+	if !eventMembers(line) {
+		return nil, time.Time{}, "an event has exactly the fields v, run, seq, ts, type, step, actor, data, prev"
 	}
 	switch {
 	case e.V != Version:
-		return nil, fmt.Sprintf("format version %d; this drpilot reads %d", e.V, Version)
+		return nil, time.Time{}, fmt.Sprintf("format version %d; this drpilot reads %d", e.V, Version)
 	case e.Run == "" || e.Type == "":
-		return nil, "run or type is empty"
-	case !hexRE.MatchString(e.Prev):
-		return nil, "prev is not a hex SHA-256"
+		return nil, time.Time{}, "run or type is empty"
+	case !isHexHash(e.Prev):
+		return nil, time.Time{}, "prev is not a hex SHA-256"
 	case len(e.Data) == 0 || e.Data[0] != '{':
-		return nil, "data is not a JSON object"
+		return nil, time.Time{}, "data is not a JSON object"
 	}
-	if _, err := time.Parse(time.RFC3339Nano, e.TS); err != nil {
-		return nil, fmt.Sprintf("malformed timestamp %q", e.TS)
+	ts, err := time.Parse(time.RFC3339Nano, e.TS)
+	if err != nil {
+		return nil, time.Time{}, fmt.Sprintf("malformed timestamp %q", e.TS)
 	}
-	return &e, ""
+	return &e, ts, ""
+}
+
+// eventFields are the members of an event, as JSON names them.
+var eventFields = [...]string{"v", "run", "seq", "ts", "type", "step", "actor", "data", "prev"}
+
+// eventMembers reports whether a valid JSON object's top-level members are
+// exactly eventFields, each once, in any order. It scans the bytes rather
+// than decoding them a second time.
+func eventMembers(obj []byte) bool {
+	var seen [len(eventFields)]bool
+	count := 0
+	depth, inString, atKey := 0, false, false
+	keyStart := 0
+	for i := 0; i < len(obj); i++ {
+		c := obj[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+				if atKey {
+					k := fieldIndex(obj[keyStart:i])
+					if k < 0 || seen[k] {
+						return false
+					}
+					seen[k], atKey = true, false
+					count++
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString, keyStart = true, i+1
+			atKey = depth == 1 && expectsKey(obj[:i])
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+	}
+	return count == len(eventFields)
+}
+
+// fieldIndex is the index of name in eventFields, or -1.
+func fieldIndex(name []byte) int {
+	for k, f := range eventFields {
+		if string(name) == f {
+			return k
+		}
+	}
+	return -1
+}
+
+// expectsKey says whether a string that starts after before is a member's
+// name: the last byte before it, other than white space, is { or ,.
+func expectsKey(before []byte) bool {
+	for i := len(before) - 1; i >= 0; i-- {
+		switch before[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{', ',':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // key reads the run's public key and checks that run.start names it.
