@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -133,9 +135,10 @@ func (v *verifier) readLines(data []byte) {
 	chunks = chunks[:len(chunks)-1]
 	v.torn = len(last) > 0
 	prev, prevTS := zeroHash, time.Time{}
+	parsed := parseLines(chunks)
 	for i, line := range chunks {
 		seq := int64(i)
-		e, ts, reason := parseLine(line)
+		e, ts, reason := parsed[i].event, parsed[i].ts, parsed[i].reason
 		switch {
 		case reason != "":
 			v.invalid(seq, "line %d: %s", i+1, reason)
@@ -177,9 +180,39 @@ func (v *verifier) readLines(data []byte) {
 			return
 		}
 		v.whole = append(v.whole, line)
-		prev = lineHash(line)
+		prev = parsed[i].hash
 		v.rep.Lines, v.rep.Seq = seq+1, seq
 	}
+}
+
+// parsedLine is what parseLine found in a line, and the line's hash.
+type parsedLine struct {
+	event  *Event
+	ts     time.Time
+	reason string
+	hash   string
+}
+
+// parseLines parses and hashes every line, each on its own, spread over
+// the CPUs: the lines are independent until the chain links them, which
+// readLines then checks in order.
+func parseLines(lines [][]byte) []parsedLine {
+	out := make([]parsedLine, len(lines))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(lines)/1024))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			for i := from; i < to; i++ {
+				p := &out[i]
+				p.event, p.ts, p.reason = parseLine(lines[i])
+				p.hash = lineHash(lines[i])
+			}
+		}(len(lines)*w/workers, len(lines)*(w+1)/workers)
+	}
+	wg.Wait()
+	return out
 }
 
 // parseLine decodes one line strictly, once: a JSON object with exactly
