@@ -327,3 +327,27 @@ func dropCheckpoint(dir string, n int64) error {
 	}
 	return os.WriteFile(path, kept, 0o600)
 }
+
+// TestEventMembers: the byte scan that replaced a second decode accepts
+// exactly the nine members, each once, whatever the values hold.
+func TestEventMembers(t *testing.T) {
+	t.Parallel()
+	const rest = `"seq":0,"ts":"2026-11-21T03:00:00Z","type":"note","step":"","actor":"a","data":%s,"prev":"p"}`
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{`{"v":1,"run":"r",` + fmt.Sprintf(rest, `{}`), true},
+		{`{ "v" : 1 , "run":"r",` + fmt.Sprintf(rest, `{"v":1,"run":["x","y"],"seq":{"z":"\"}"}}`), true},
+		{`{"v":1,"run":"a\",\"run\":\"b",` + fmt.Sprintf(rest, `{}`), true},
+		{`{"v":1,"run":"r","run":"s",` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,"run":"r","extra":0,` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,"Run":"r",` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,"r\u0075n":"r",` + fmt.Sprintf(rest, `{}`), false},
+	} {
+		if got := eventMembers([]byte(tc.line)); got != tc.want {
+			t.Errorf("eventMembers(%s) = %v, want %v", tc.line, got, tc.want)
+		}
+	}
+}
