@@ -27,8 +27,9 @@ func crashAfterADecision(t *testing.T, dir string, key ed25519.PrivateKey) int64
 	w.Append(Entry{Type: TypeStepReady, Step: "fail-over"})
 	seq, _ := w.Append(Entry{Type: TypeDecision, Step: "fail-over", Actor: "alice", Data: map[string]string{"decision": "approve"}})
 	w.file.Close()
+	w.cps.close()
 	// The crash came before the decision's checkpoint was written.
-	if err := os.Remove(filepath.Join(dir, checkpointName(seq+1))); err != nil {
+	if err := dropCheckpoint(dir, seq+1); err != nil {
 		t.Fatal(err)
 	}
 	return seq
@@ -129,7 +130,7 @@ func TestAdoptionMustMatchTheCheckpoints(t *testing.T) {
 		verdict Verdict
 	}{
 		{"recorded", true, func(string) {}, Valid},
-		{"checkpoint removed", true, func(dir string) { os.Remove(filepath.Join(dir, checkpointName(2))) }, Invalid},
+		{"checkpoint removed", true, func(dir string) { dropCheckpoint(dir, 2) }, Invalid},
 		{"not recorded", false, func(string) {}, Valid},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 // Package audit is drpilot's signed, hash-chained event log (docs/audit-format.md).
 // One run is one directory: events.jsonl, one JSON event per line, each
-// naming the SHA-256 of the line before it; checkpoints/<N>.note, signed
-// notes that commit to the Merkle root of the first N lines; and pub.pem,
+// naming the SHA-256 of the line before it; checkpoints.jsonl, signed
+// notes, one a line, that commit to the Merkle root of the first N lines
+// and to the checkpoint line before (an older log keeps a file per
+// checkpoint, checkpoints/<N>.note); and pub.pem,
 // the signing key's public half. Verify checks all of it from the bytes as
 // written, so that a reviewer can trust the record of an incident and
 // prove that nobody edited it afterwards.

@@ -59,6 +59,8 @@ func TestReviewerRecipe(t *testing.T) {
 	os.WriteFile(pub, pemText, 0o644)
 	otherDir := t.TempDir()
 	writeRun(t, otherDir, other, 90, true)
+	filesDir := t.TempDir()
+	writeRunLayout(t, filesDir, key, 90, true, 0, true)
 	orig := readRun(t, src)
 	adoptedDir := t.TempDir()
 	crashAfterADecision(t, adoptedDir, key)
@@ -86,7 +88,7 @@ func TestReviewerRecipe(t *testing.T) {
 	otherRunDir := writeApprovalRun(t, key, signApproval(t, bob, "bob", "run-0", "promote-replica", "approve", nil))
 	fpAlice := Fingerprint(alice.Public().(ed25519.PublicKey))
 	// The logs the recipe accepts; it says what is odd about the others.
-	valid := map[string]bool{"sealed run": true, "adopted after a crash": true, "approved": true}
+	valid := map[string]bool{"sealed run": true, "sealed run, a checkpoint file each": true, "adopted after a crash": true, "approved": true}
 
 	cases := []struct {
 		name   string
@@ -94,6 +96,11 @@ func TestReviewerRecipe(t *testing.T) {
 		want   string // the recipe's verdict
 	}{
 		{"sealed run", func(r *runFiles) {}, "the run verifies: 92 events"},
+		{"sealed run, a checkpoint file each", func(r *runFiles) { *r = readRun(t, filesDir) }, "the run verifies: 92 events"},
+		{"seal removed, a checkpoint file each", func(r *runFiles) {
+			*r = readRun(t, filesDir)
+			delete(r.notes, "000092.note")
+		}, "not sealed"},
 		{"adopted after a crash", func(r *runFiles) { *r = readRun(t, adoptedDir) }, "note: seq 2-3 (decisions at seq 3) were unsigned when the run stopped and were adopted at seq 4"},
 		{"approved", func(r *runFiles) { *r = readRun(t, approvedDir) }, "approval: promote-replica: alice (" + fpAlice + ") approve at 2026-12-03T10:20:00Z"},
 		{"a forged approval, the log re-signed", func(r *runFiles) { *r = readRun(t, forgedDir) }, "the approval at seq 3 (step promote-replica, bob) does not verify"},

@@ -27,10 +27,15 @@ var secretSuffixes = []string{
 
 var secretNames = []string{"token", "cookie"}
 
+// keySeparators are dropped from a key before it is compared with the
+// names of credentials. Built once: a Replacer's tables cost more than
+// the replacing, and every key of every event is checked.
+var keySeparators = strings.NewReplacer("_", "", "-", "", ".", "")
+
 // isSecretKey reports whether a key names a credential: "Password",
 // "MasterUserPassword", "secret_access_key" and "X-Api-Key" all do.
 func isSecretKey(key string) bool {
-	k := strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(key))
+	k := keySeparators.Replace(strings.ToLower(key))
 	if contains(secretNames, k) {
 		return true
 	}

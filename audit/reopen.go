@@ -128,9 +128,13 @@ func Reopen(dir string, key ed25519.PrivateKey, now func() time.Time) (r *Reopen
 		return nil, fmt.Errorf("run.start: %w", err)
 	}
 	w.run, w.checked = r.Events[0].Run, rep.Signed
+	w.written.Store(int64(whole))
 	r.Unsigned = unsignedTail(r.Events, rep.Signed, w.prev)
 	w.unadopted = r.Unsigned.Count > 0
 	if w.signer, err = noteSigner(key); err != nil {
+		return nil, err
+	}
+	if w.cps, err = openCheckpointLog(dir, rep.Signed); err != nil {
 		return nil, err
 	}
 	w.file = f

@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -133,9 +135,10 @@ func (v *verifier) readLines(data []byte) {
 	chunks = chunks[:len(chunks)-1]
 	v.torn = len(last) > 0
 	prev, prevTS := zeroHash, time.Time{}
+	parsed := parseLines(chunks)
 	for i, line := range chunks {
 		seq := int64(i)
-		e, reason := parseLine(line)
+		e, ts, reason := parsed[i].event, parsed[i].ts, parsed[i].reason
 		switch {
 		case reason != "":
 			v.invalid(seq, "line %d: %s", i+1, reason)
@@ -156,7 +159,7 @@ func (v *verifier) readLines(data []byte) {
 		if seq == 0 {
 			v.rep.Run = e.Run
 		}
-		if ts, _ := time.Parse(time.RFC3339Nano, e.TS); ts.Before(prevTS) {
+		if ts.Before(prevTS) {
 			v.rep.Warnings = append(v.rep.Warnings, fmt.Sprintf("seq %d: timestamp %s is earlier than the one before (%s): the clock stepped back", seq, e.TS, prevTS.Format(time.RFC3339Nano)))
 		} else {
 			prevTS = ts
@@ -177,49 +180,143 @@ func (v *verifier) readLines(data []byte) {
 			return
 		}
 		v.whole = append(v.whole, line)
-		prev = lineHash(line)
+		prev = parsed[i].hash
 		v.rep.Lines, v.rep.Seq = seq+1, seq
 	}
 }
 
-var hexRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+// parsedLine is what parseLine found in a line, and the line's hash.
+type parsedLine struct {
+	event  *Event
+	ts     time.Time
+	reason string
+	hash   string
+}
 
-// parseLine decodes one line strictly: a JSON object with exactly the
-// event's fields. It returns why the line is not an event, or "".
-func parseLine(line []byte) (*Event, string) {
+// parseLines parses and hashes every line, each on its own, spread over
+// the CPUs: the lines are independent until the chain links them, which
+// readLines then checks in order.
+func parseLines(lines [][]byte) []parsedLine {
+	out := make([]parsedLine, len(lines))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(lines)/1024))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			for i := from; i < to; i++ {
+				p := &out[i]
+				p.event, p.ts, p.reason = parseLine(lines[i])
+				p.hash = lineHash(lines[i])
+			}
+		}(len(lines)*w/workers, len(lines)*(w+1)/workers)
+	}
+	wg.Wait()
+	return out
+}
+
+// parseLine decodes one line strictly, once: a JSON object with exactly
+// the event's fields. It returns the event, its timestamp, and why the
+// line is not an event, or "".
+func parseLine(line []byte) (*Event, time.Time, string) {
 	switch {
 	case len(line) == 0:
-		return nil, "blank line"
+		return nil, time.Time{}, "blank line"
 	case line[len(line)-1] == '\r':
-		return nil, "line ends with CR: the log was converted to CRLF line endings"
+		return nil, time.Time{}, "line ends with CR: the log was converted to CRLF line endings"
 	}
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
 	var e Event
-	if err := dec.Decode(&e); err != nil {
-		return nil, "not an event: " + err.Error()
+	if err := json.Unmarshal(line, &e); err != nil {
+		return nil, time.Time{}, "not an event: " + err.Error()
 	}
-	if dec.More() {
-		return nil, "more than one JSON value on the line"
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(line, &fields); err != nil || len(fields) != 9 {
-		return nil, "an event has exactly the fields v, run, seq, ts, type, step, actor, data, prev"
+	// The line is valid JSON now; its members must be the event's, each
+	// once (a repeated member would hide its first value).
+	if !eventMembers(line) {
+		return nil, time.Time{}, "an event has exactly the fields v, run, seq, ts, type, step, actor, data, prev"
 	}
 	switch {
 	case e.V != Version:
-		return nil, fmt.Sprintf("format version %d; this drpilot reads %d", e.V, Version)
+		return nil, time.Time{}, fmt.Sprintf("format version %d; this drpilot reads %d", e.V, Version)
 	case e.Run == "" || e.Type == "":
-		return nil, "run or type is empty"
-	case !hexRE.MatchString(e.Prev):
-		return nil, "prev is not a hex SHA-256"
+		return nil, time.Time{}, "run or type is empty"
+	case !isHexHash(e.Prev):
+		return nil, time.Time{}, "prev is not a hex SHA-256"
 	case len(e.Data) == 0 || e.Data[0] != '{':
-		return nil, "data is not a JSON object"
+		return nil, time.Time{}, "data is not a JSON object"
 	}
-	if _, err := time.Parse(time.RFC3339Nano, e.TS); err != nil {
-		return nil, fmt.Sprintf("malformed timestamp %q", e.TS)
+	ts, err := time.Parse(time.RFC3339Nano, e.TS)
+	if err != nil {
+		return nil, time.Time{}, fmt.Sprintf("malformed timestamp %q", e.TS)
 	}
-	return &e, ""
+	return &e, ts, ""
+}
+
+// eventFields are the members of an event, as JSON names them.
+var eventFields = [...]string{"v", "run", "seq", "ts", "type", "step", "actor", "data", "prev"}
+
+// eventMembers reports whether a valid JSON object's top-level members are
+// exactly eventFields, each once, in any order. It scans the bytes rather
+// than decoding them a second time.
+func eventMembers(obj []byte) bool {
+	var seen [len(eventFields)]bool
+	count := 0
+	depth, inString, atKey := 0, false, false
+	keyStart := 0
+	for i := 0; i < len(obj); i++ {
+		c := obj[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+				if atKey {
+					k := fieldIndex(obj[keyStart:i])
+					if k < 0 || seen[k] {
+						return false
+					}
+					seen[k], atKey = true, false
+					count++
+				}
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString, keyStart = true, i+1
+			atKey = depth == 1 && expectsKey(obj[:i])
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+	}
+	return count == len(eventFields)
+}
+
+// fieldIndex is the index of name in eventFields, or -1.
+func fieldIndex(name []byte) int {
+	for k, f := range eventFields {
+		if string(name) == f {
+			return k
+		}
+	}
+	return -1
+}
+
+// expectsKey says whether a string that starts after before is a member's
+// name: the last byte before it, other than white space, is { or ,.
+func expectsKey(before []byte) bool {
+	for i := len(before) - 1; i >= 0; i-- {
+		switch before[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{', ',':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // key reads the run's public key and checks that run.start names it.
@@ -252,13 +349,50 @@ func (v *verifier) key() {
 
 var checkpointRE = regexp.MustCompile(`^(\d{6,})\.note$`)
 
-// checkpoints verifies every checkpoint: its signature, and that it is a
-// prefix of the log — its Merkle root and chain head match the lines.
+// checkpoints verifies the checkpoints in the layout the log has:
+// checkpoints.jsonl, or a file per checkpoint (an older drpilot's).
 func (v *verifier) checkpoints() {
-	entries, err := fs.ReadDir(v.fsys, CheckpointsDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	ns, err := v.checkpointFiles()
+	if err != nil {
 		v.invalid(0, "cannot read %s: %v", CheckpointsDir, err)
 		return
+	}
+	verifier, err := noteVerifier(v.pub)
+	if err != nil {
+		v.invalid(0, "%s: %v", PubFile, err)
+		return
+	}
+	data, err := fs.ReadFile(v.fsys, CheckpointsFile)
+	switch {
+	case err == nil && len(ns) > 0:
+		v.invalid(0, "the log has both %s and checkpoint files (%s/*.note): a log keeps one layout, so one of them was added", CheckpointsFile, CheckpointsDir)
+	case err == nil:
+		v.checkpointLines(data, verifier)
+	case errors.Is(err, fs.ErrNotExist):
+		for _, n := range ns {
+			if !v.checkpoint(n, verifier) {
+				return
+			}
+			v.signed(n)
+		}
+	default:
+		v.invalid(0, "cannot read %s: %v", CheckpointsFile, err)
+	}
+}
+
+// signed counts a checkpoint that verified, covering n lines.
+func (v *verifier) signed(n int64) {
+	v.rep.Checkpoints++
+	v.rep.Signed = n
+	v.signedAt = append(v.signedAt, n)
+}
+
+// checkpointFiles lists the line counts of the older layout's checkpoint
+// files, in order.
+func (v *verifier) checkpointFiles() ([]int64, error) {
+	entries, err := fs.ReadDir(v.fsys, CheckpointsDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	var ns []int64
 	for _, e := range entries {
@@ -268,30 +402,19 @@ func (v *verifier) checkpoints() {
 		}
 		n, err := strconv.ParseInt(m[1], 10, 64)
 		if err != nil || n < 1 {
-			v.invalid(0, "checkpoint %s: malformed name", e.Name())
-			return
+			return nil, fmt.Errorf("checkpoint %s: malformed name", e.Name())
 		}
 		ns = append(ns, n)
 	}
 	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
-	verifier, err := noteVerifier(v.pub)
-	if err != nil {
-		v.invalid(0, "%s: %v", PubFile, err)
-		return
-	}
-	for _, n := range ns {
-		if !v.checkpoint(n, verifier) {
-			return
-		}
-		v.rep.Checkpoints++
-		v.rep.Signed = n
-		v.signedAt = append(v.signedAt, n)
-	}
+	return ns, nil
 }
 
+// checkpoint verifies a checkpoint file of the older layout: its
+// signature, and that it is a prefix of the log.
 func (v *verifier) checkpoint(n int64, verifier note.Verifier) bool {
 	name := checkpointName(n)
-	at := min(n, int64(len(v.whole))) - 1
+	at := v.lineAt(n)
 	msg, err := fs.ReadFile(v.fsys, name)
 	if err != nil {
 		v.invalid(at, "cannot read %s: %v", name, err)
@@ -303,24 +426,41 @@ func (v *verifier) checkpoint(n int64, verifier note.Verifier) bool {
 		return false
 	}
 	c, err := parseCheckpoint(signed.Text)
-	switch {
-	case err != nil:
+	if err != nil {
 		v.invalid(at, "%s: %v", name, err)
-	case c.n != n:
+		return false
+	}
+	if c.n != n {
 		v.invalid(at, "%s covers %d lines, not the %d its name says", name, c.n, n)
+		return false
+	}
+	return v.prefixOfLog(name, c)
+}
+
+// lineAt is where a checkpoint of n lines breaks the log: its last line,
+// or the log's when it has fewer.
+func (v *verifier) lineAt(n int64) int64 {
+	return max(0, min(n, int64(len(v.whole)))-1)
+}
+
+// prefixOfLog checks that a checkpoint is of this run and that its chain
+// head and Merkle root are those of the log's first c.n lines.
+func (v *verifier) prefixOfLog(name string, c checkpoint) bool {
+	at := v.lineAt(c.n)
+	switch {
 	case c.run != v.rep.Run:
 		v.invalid(at, "%s is a checkpoint of run %q", name, c.run)
-	case n > int64(len(v.whole)):
-		v.invalid(at, "%s covers %d lines but the log has %d whole lines: lines were removed", name, n, len(v.whole))
-	case c.head != lineHash(v.whole[n-1]):
-		v.invalid(n-1, "%s: chain head does not match seq %d", name, n-1)
+	case c.n > int64(len(v.whole)):
+		v.invalid(at, "%s covers %d lines but the log has %d whole lines: lines were removed", name, c.n, len(v.whole))
+	case c.head != lineHash(v.whole[c.n-1]):
+		v.invalid(c.n-1, "%s: chain head does not match seq %d", name, c.n-1)
 	}
 	if v.rep.Verdict != "" {
 		return false
 	}
-	root, err := v.tree.root(n)
+	root, err := v.tree.root(c.n)
 	if err != nil || root != c.root {
-		v.invalid(n-1, "%s: the Merkle root of the first %d lines does not match the signed one: the log was changed", name, n)
+		v.invalid(c.n-1, "%s: the Merkle root of the first %d lines does not match the signed one: the log was changed", name, c.n)
 		return false
 	}
 	return true

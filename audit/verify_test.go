@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +18,11 @@ import (
 type runFiles struct {
 	events []byte
 	pub    []byte
-	notes  map[string][]byte // file name → bytes
+	// notes are the checkpoints by their file name in the older layout
+	// (000064.note), each the signed note's bytes; in the newer layout
+	// (jsonl), each is one line of checkpoints.jsonl, written in order.
+	notes map[string][]byte
+	jsonl bool
 }
 
 func readRun(t *testing.T, dir string) runFiles {
@@ -27,17 +34,41 @@ func readRun(t *testing.T, dir string) runFiles {
 	for _, n := range notes {
 		r.notes[filepath.Base(n)], _ = os.ReadFile(n)
 	}
+	data, err := os.ReadFile(filepath.Join(dir, CheckpointsFile))
+	if err != nil {
+		return r
+	}
+	r.jsonl = true
+	for _, line := range lines(data) {
+		var cl checkpointLine
+		if err := json.Unmarshal(line, &cl); err != nil {
+			t.Fatalf("%s: %v", CheckpointsFile, err)
+		}
+		r.notes[fmt.Sprintf("%06d.note", cl.N)] = []byte(cl.Note)
+	}
 	return r
 }
 
 func (r runFiles) write(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o700)
 	os.WriteFile(filepath.Join(dir, EventsFile), r.events, 0o600)
 	if r.pub != nil {
 		os.WriteFile(filepath.Join(dir, PubFile), r.pub, 0o644)
 	}
+	if r.jsonl {
+		names := slices.Sorted(maps.Keys(r.notes))
+		var out []byte
+		for _, name := range names {
+			var n int64
+			fmt.Sscanf(name, "%d.note", &n)
+			line, _ := json.Marshal(checkpointLine{N: n, Note: string(r.notes[name])})
+			out = append(append(out, line...), '\n')
+		}
+		os.WriteFile(filepath.Join(dir, CheckpointsFile), out, 0o600)
+		return dir
+	}
+	os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o700)
 	for name, b := range r.notes {
 		os.WriteFile(filepath.Join(dir, CheckpointsDir, name), b, 0o644)
 	}
@@ -45,7 +76,7 @@ func (r runFiles) write(t *testing.T) string {
 }
 
 func (r runFiles) clone() runFiles {
-	c := runFiles{events: bytes.Clone(r.events), pub: bytes.Clone(r.pub), notes: map[string][]byte{}}
+	c := runFiles{events: bytes.Clone(r.events), pub: bytes.Clone(r.pub), notes: map[string][]byte{}, jsonl: r.jsonl}
 	for k, v := range r.notes {
 		c.notes[k] = bytes.Clone(v)
 	}
@@ -88,18 +119,36 @@ func flip(t *testing.T, r *runFiles, seq int, old, repl string) {
 	r.events = join(ls)
 }
 
+// TestTamperSuite runs every tampering on a log of each layout: one
+// checkpoints.jsonl, and a file per checkpoint (older drpilot's), which
+// verify still reads.
 func TestTamperSuite(t *testing.T) {
 	t.Parallel()
+	for _, layout := range []struct {
+		name       string
+		fileLayout bool
+	}{{"checkpoints.jsonl", false}, {"checkpoint files", true}} {
+		t.Run(layout.name, func(t *testing.T) {
+			t.Parallel()
+			tamperSuite(t, layout.fileLayout)
+		})
+	}
+}
+
+func tamperSuite(t *testing.T, fileLayout bool) {
 	keyA, keyB := testKey(t), testKey(t)
 	pubA := keyA.Public().(ed25519.PublicKey)
 	srcDir := t.TempDir()
-	writeRun(t, srcDir, keyA, 100, true) // 102 lines; checkpoints at 64 and 102
+	writeRunLayout(t, srcDir, keyA, 100, true, 0, fileLayout) // 102 lines; checkpoints at 64 and 102
 	orig := readRun(t, srcDir)
+	if orig.jsonl == fileLayout || len(orig.notes) != 2 {
+		t.Fatalf("the log is not in the layout under test: jsonl %v, %d checkpoints", orig.jsonl, len(orig.notes))
+	}
 	otherDir := t.TempDir()
-	writeRun(t, otherDir, keyB, 100, true)
+	writeRunLayout(t, otherDir, keyB, 100, true, 0, fileLayout)
 	resigned := readRun(t, otherDir)
 	spliceDir := t.TempDir()
-	w, _ := Create(spliceDir, Options{RunID: "run-2", Key: keyA, Now: stepClock()})
+	w, _ := Create(spliceDir, Options{RunID: "run-2", Key: keyA, Now: stepClock(), fileLayout: fileLayout})
 	for i := 0; i < 100; i++ {
 		w.Append(Entry{Type: TypeNote, Data: map[string]any{"i": i}})
 	}
@@ -132,12 +181,12 @@ func TestTamperSuite(t *testing.T) {
 		{"middle line deleted, seq renumbered, chain recomputed", func(r *runFiles) {
 			ls := lines(r.events)
 			r.events = rechain(t, append(ls[:10:10], ls[11:]...))
-		}, pubA, Invalid, 63, "000064.note: chain head does not match"},
+		}, pubA, Invalid, 63, "chain head does not match seq 63"},
 		{"forged line inserted, chain recomputed", func(r *runFiles) {
 			ls := lines(r.events)
 			forged := []byte(`{"v":1,"run":"run-1","seq":0,"ts":"2026-11-21T03:00:30Z","type":"decision","step":"step-5","actor":"alice","data":{"answer":"approved"},"prev":""}`)
 			r.events = rechain(t, append(ls[:70:70], append([][]byte{forged}, ls[70:]...)...))
-		}, pubA, Invalid, 101, "000102.note: chain head does not match"},
+		}, pubA, Invalid, 101, "chain head does not match seq 101"},
 		{"line appended after the seal, chain recomputed", func(r *runFiles) {
 			ls := lines(r.events)
 			r.events = rechain(t, append(ls, ls[5]))
@@ -224,5 +273,81 @@ func TestVerifyUnreadableDirectory(t *testing.T) {
 	}
 	if _, err := Verify(filepath.Join(t.TempDir(), "missing"), nil); err == nil {
 		t.Fatal("missing directory: no error")
+	}
+}
+
+// checkpointCovers lists how many lines each checkpoint of a run covers,
+// in either layout.
+func checkpointCovers(t testing.TB, dir string) []int64 {
+	t.Helper()
+	var got []int64
+	notes, _ := filepath.Glob(filepath.Join(dir, CheckpointsDir, "*.note"))
+	for _, n := range notes {
+		var covers int64
+		fmt.Sscanf(filepath.Base(n), "%d.note", &covers)
+		got = append(got, covers)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, CheckpointsFile))
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		var cl checkpointLine
+		if len(line) > 0 {
+			if err := json.Unmarshal(line, &cl); err != nil {
+				t.Fatalf("%s: %v", CheckpointsFile, err)
+			}
+			got = append(got, cl.N)
+		}
+	}
+	return got
+}
+
+// dropCheckpoint removes the checkpoint of n lines, in either layout: as a
+// crash before it was written would (the newest), or as someone who
+// tampers with the log (any other).
+func dropCheckpoint(dir string, n int64) error {
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(checkpointName(n)))); err == nil {
+		return nil
+	}
+	path := filepath.Join(dir, CheckpointsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var kept []byte
+	found := false
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		var cl checkpointLine
+		if json.Unmarshal(line, &cl) == nil && cl.N == n {
+			found = true
+			continue
+		}
+		kept = append(kept, line...)
+	}
+	if !found {
+		return fmt.Errorf("no checkpoint of %d lines", n)
+	}
+	return os.WriteFile(path, kept, 0o600)
+}
+
+// TestEventMembers: the byte scan that replaced a second decode accepts
+// exactly the nine members, each once, whatever the values hold.
+func TestEventMembers(t *testing.T) {
+	t.Parallel()
+	const rest = `"seq":0,"ts":"2026-11-21T03:00:00Z","type":"note","step":"","actor":"a","data":%s,"prev":"p"}`
+	for _, tc := range []struct {
+		line string
+		want bool
+	}{
+		{`{"v":1,"run":"r",` + fmt.Sprintf(rest, `{}`), true},
+		{`{ "v" : 1 , "run":"r",` + fmt.Sprintf(rest, `{"v":1,"run":["x","y"],"seq":{"z":"\"}"}}`), true},
+		{`{"v":1,"run":"a\",\"run\":\"b",` + fmt.Sprintf(rest, `{}`), true},
+		{`{"v":1,"run":"r","run":"s",` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,"run":"r","extra":0,` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,"Run":"r",` + fmt.Sprintf(rest, `{}`), false},
+		{`{"v":1,"r\u0075n":"r",` + fmt.Sprintf(rest, `{}`), false},
+	} {
+		if got := eventMembers([]byte(tc.line)); got != tc.want {
+			t.Errorf("eventMembers(%s) = %v, want %v", tc.line, got, tc.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -34,6 +35,9 @@ type Options struct {
 	// in an event's data, run.start's included: the values of a runbook's
 	// sensitive vars. AddSecrets adds more as a run finds them.
 	Secrets []string
+	// fileLayout writes the older layout, a file per checkpoint: for tests
+	// that readers still accept what older drpilot versions wrote.
+	fileLayout bool
 }
 
 // RunInfo is what run.start binds (docs/audit-format.md). Create fills in PublicKey.
@@ -111,6 +115,16 @@ type Writer struct {
 	signer note.Signer
 	now    func() time.Time
 
+	// cps writes the checkpoints (checkpoints.jsonl).
+	cps *checkpointLog
+	// written is how many bytes of events.jsonl were written; syncedTo,
+	// under syncMu, how many are known to be on disk. Concurrent syncs
+	// share one fsync (group commit): the background checkpointer's sync
+	// can cover the line an aws.request waits for, and the reverse.
+	written  atomic.Int64
+	syncMu   sync.Mutex
+	syncedTo int64
+
 	seq        int64
 	prev       string
 	tree       merkle
@@ -160,7 +174,7 @@ func Create(dir string, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	pub, err := PublicKeyPEM(opts.Key.Public().(ed25519.PublicKey))
@@ -184,11 +198,16 @@ func Create(dir string, opts Options) (*Writer, error) {
 		f.Close()
 		return nil, err
 	}
+	cps, err := newCheckpointLog(dir, opts.fileLayout)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	w := &Writer{dir: dir, run: opts.RunID, file: f, signer: signer, now: now, prev: zeroHash}
+	w := &Writer{dir: dir, run: opts.RunID, file: f, cps: cps, signer: signer, now: now, prev: zeroHash}
 	w.AddSecrets(opts.Secrets...)
 	opts.Start.PublicKey = string(pub)
 	if _, err := w.Append(Entry{Type: TypeRunStart, Actor: opts.Actor, Data: opts.Start}); err != nil {
@@ -219,8 +238,9 @@ func (w *Writer) Append(e Entry) (int64, error) {
 	if _, err := w.file.Write(append(line, '\n')); err != nil {
 		return 0, w.fail(err)
 	}
+	end := w.written.Add(int64(len(line)) + 1)
 	if durable(e.Type) {
-		if err := w.file.Sync(); err != nil {
+		if err := w.syncEvents(end); err != nil {
 			return 0, w.fail(err)
 		}
 		w.notifySynced()
@@ -313,10 +333,10 @@ func (w *Writer) checkpoint() error {
 		return w.err
 	}
 	// The lines a checkpoint covers must be on disk before it is.
-	if err := w.file.Sync(); err != nil {
+	if err := w.syncEvents(w.written.Load()); err != nil {
 		return w.fail(err)
 	}
-	if err := writeCheckpoint(w.dir, c, w.signer); err != nil {
+	if err := w.cps.write(c, w.signer); err != nil {
 		return w.fail(err)
 	}
 	w.checked = w.seq
@@ -355,14 +375,15 @@ func (w *Writer) checkpointInBackground(soon <-chan struct{}, done chan<- struct
 	for range soon {
 		w.mu.Lock()
 		c, ok := w.pendingCheckpoint()
+		end := w.written.Load()
 		w.mu.Unlock()
 		if !ok {
 			continue
 		}
 		// The lines a checkpoint covers must be on disk before it is.
-		err := w.file.Sync()
+		err := w.syncEvents(end)
 		if err == nil {
-			err = writeCheckpoint(w.dir, c, w.signer)
+			err = w.cps.write(c, w.signer)
 		}
 		w.mu.Lock()
 		switch {
@@ -420,7 +441,7 @@ func (w *Writer) Seal(actor string, data any) error {
 		return err
 	}
 	w.fileDone = true
-	return w.file.Close()
+	return errors.Join(w.file.Close(), w.cps.close())
 }
 
 // Pause writes run.paused with data, a checkpoint, and closes the log
@@ -447,7 +468,36 @@ func (w *Writer) Close() error {
 	if w.err == nil && w.seq > w.checked && !w.unadopted {
 		_ = w.checkpoint()
 	}
-	return w.file.Close()
+	return errors.Join(w.file.Close(), w.cps.close())
+}
+
+// syncEvents makes the first upTo bytes of events.jsonl durable, with one
+// fsync for every caller that waits meanwhile: whoever syncs covers all
+// that was written when it began.
+func (w *Writer) syncEvents(upTo int64) error {
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	if w.syncedTo >= upTo {
+		return nil
+	}
+	target := w.written.Load()
+	if err := w.file.Sync(); err != nil {
+		return err
+	}
+	w.syncedTo = target
+	return nil
+}
+
+// newCheckpointLog starts a new run's checkpoints: checkpoints.jsonl, or,
+// for tests of the older layout, the checkpoints directory.
+func newCheckpointLog(dir string, fileLayout bool) (*checkpointLog, error) {
+	if !fileLayout {
+		return createCheckpointLog(dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, CheckpointsDir), 0o700); err != nil {
+		return nil, err
+	}
+	return &checkpointLog{dir: dir}, nil
 }
 
 // Run returns the run id.

@@ -1,10 +1,12 @@
 package audit
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,7 +50,14 @@ func writeRun(t testing.TB, dir string, key ed25519.PrivateKey, n int, seal bool
 // every-th event, as the executor makes after each mutating step.
 func writeRunCheckpointing(t testing.TB, dir string, key ed25519.PrivateKey, n int, seal bool, every int) {
 	t.Helper()
-	w, err := Create(dir, Options{RunID: "run-1", Key: key, Now: stepClock(), Actor: "alice",
+	writeRunLayout(t, dir, key, n, seal, every, false)
+}
+
+// writeRunLayout is writeRunCheckpointing, in the older layout (a file per
+// checkpoint) when fileLayout is set.
+func writeRunLayout(t testing.TB, dir string, key ed25519.PrivateKey, n int, seal bool, every int, fileLayout bool) {
+	t.Helper()
+	w, err := Create(dir, Options{RunID: "run-1", Key: key, Now: stepClock(), Actor: "alice", fileLayout: fileLayout,
 		Start: RunInfo{Runbook: "store-region-failover", Mode: "sandbox", Regions: map[string]string{"primary": "ap-northeast-1"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +79,7 @@ func writeRunCheckpointing(t testing.TB, dir string, key ed25519.PrivateKey, n i
 		if err := w.Seal("alice", map[string]any{"outcome": "completed"}); err != nil {
 			t.Fatal(err)
 		}
-	} else if err := w.file.Close(); err != nil {
+	} else if err := errors.Join(w.file.Close(), w.cps.close()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -97,13 +106,7 @@ func TestWriterSealedRunIsValid(t *testing.T) {
 		if rep.Verdict != Valid || rep.Lines != 152 || !rep.Sealed || len(rep.Warnings) != 0 {
 			t.Fatalf("%s: report = %+v", tt.name, rep)
 		}
-		notes, _ := filepath.Glob(filepath.Join(dir, CheckpointsDir, "*.note"))
-		var got []int64
-		for _, n := range notes {
-			var covers int64
-			fmt.Sscanf(filepath.Base(n), "%d.note", &covers)
-			got = append(got, covers)
-		}
+		got := checkpointCovers(t, dir)
 		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Errorf("%s: checkpoints cover %v lines, want %v", tt.name, got, tt.want)
 		}
@@ -224,21 +227,29 @@ func TestCrashAtAnyInstant(t *testing.T) {
 	writeRunCheckpointing(t, src, key, 70, true, 10)
 	events, _ := os.ReadFile(filepath.Join(src, EventsFile))
 	pub, _ := os.ReadFile(filepath.Join(src, PubFile))
-	notes, _ := filepath.Glob(filepath.Join(src, CheckpointsDir, "*.note"))
+	cps, _ := os.ReadFile(filepath.Join(src, CheckpointsFile))
+	cpLines := bytes.SplitAfter(cps, []byte("\n"))
+	if len(cpLines) < 7 {
+		t.Fatalf("want a checkpoint every 10 events, got %q", cps)
+	}
 	for cut := 0; cut < len(events); cut++ {
 		if nearLF := strings.Contains(string(events[max(cut-2, 0):min(cut+3, len(events))]), "\n"); !nearLF && cut%11 != 0 {
 			continue
 		}
-		fsys := fstest.MapFS{EventsFile: {Data: events[:cut]}, PubFile: {Data: pub}}
 		whole := int64(strings.Count(string(events[:cut]), "\n"))
-		for _, n := range notes {
-			var covers int64
-			fmt.Sscanf(filepath.Base(n), "%d.note", &covers)
-			if covers <= whole {
-				b, _ := os.ReadFile(n)
-				fsys[CheckpointsDir+"/"+filepath.Base(n)] = &fstest.MapFile{Data: b}
+		// The checkpoints written by then, and, when one more was being
+		// written as the crash came, half of it: a torn line.
+		var kept []byte
+		for _, line := range cpLines {
+			var cl checkpointLine
+			if json.Unmarshal(line, &cl) == nil && cl.N <= whole {
+				kept = append(kept, line...)
+			} else if len(line) > 0 && cut%2 == 0 {
+				kept = append(kept, line[:len(line)/2]...)
+				break
 			}
 		}
+		fsys := fstest.MapFS{EventsFile: {Data: events[:cut]}, PubFile: {Data: pub}, CheckpointsFile: {Data: kept}}
 		rep, err := VerifyFS(fsys, key.Public().(ed25519.PublicKey))
 		if err != nil {
 			t.Fatal(err)

@@ -31,42 +31,34 @@ func IsURL(location string) bool { return strings.HasPrefix(location, "s3://") }
 
 // Download copies a run's log from the audit bucket into dir, which must
 // not hold a log: pub.pem, events.jsonl (the parts end to end) and the
-// checkpoints. It returns the number of lines.
+// checkpoints (checkpoints.jsonl the same way, or an older log's
+// checkpoint files). It returns the number of lines.
 func (s *Store) Download(ctx context.Context, prefix, dir string) (int64, error) {
 	objects, err := s.list(ctx, prefix)
 	if err != nil {
 		return 0, err
 	}
-	parts, err := contiguousParts(objects)
+	parts, err := contiguousParts(objects, partsDir)
 	if err != nil {
 		return 0, fmt.Errorf("s3://%s/%s: %w", s.cfg.AuditBucket, prefix, err)
 	}
 	if len(parts) == 0 {
 		return 0, fmt.Errorf("s3://%s/%s %w", s.cfg.AuditBucket, prefix, errNotCopy)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, audit.CheckpointsDir), 0o700); err != nil {
-		return 0, err
-	}
-	events, err := os.OpenFile(filepath.Join(dir, audit.EventsFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	cpParts, err := contiguousParts(objects, checkpointsDir)
 	if err != nil {
+		return 0, fmt.Errorf("s3://%s/%s checkpoints: %w", s.cfg.AuditBucket, prefix, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, err
 	}
-	defer events.Close()
-	for _, p := range parts {
-		var part bytes.Buffer
-		if err := s.get(ctx, prefix+p.name, &part); err != nil {
-			return 0, err
-		}
-		lines, err := partLines(p, part.Bytes())
-		if err != nil {
-			return 0, err
-		}
-		if _, err := events.Write(bytes.Join(lines[p.skip:], nil)); err != nil {
-			return 0, err
-		}
-	}
-	if err := events.Sync(); err != nil {
+	if err := s.joinParts(ctx, prefix, parts, filepath.Join(dir, audit.EventsFile)); err != nil {
 		return 0, err
+	}
+	if len(cpParts) > 0 {
+		if err := s.joinParts(ctx, prefix, cpParts, filepath.Join(dir, audit.CheckpointsFile)); err != nil {
+			return 0, err
+		}
 	}
 	for _, o := range objects {
 		local := ""
@@ -75,6 +67,9 @@ func (s *Store) Download(ctx context.Context, prefix, dir string) (int64, error)
 			local = audit.PubFile
 		case strings.HasPrefix(o, checkpointsDir) && strings.HasSuffix(o, ".note") && !strings.Contains(strings.TrimPrefix(o, checkpointsDir), "/"):
 			local = filepath.Join(audit.CheckpointsDir, strings.TrimPrefix(o, checkpointsDir))
+			if err := os.MkdirAll(filepath.Join(dir, audit.CheckpointsDir), 0o700); err != nil {
+				return 0, err
+			}
 		default:
 			continue
 		}
@@ -83,6 +78,32 @@ func (s *Store) Download(ctx context.Context, prefix, dir string) (int64, error)
 		}
 	}
 	return parts[len(parts)-1].last + 1, nil
+}
+
+// joinParts writes the parts of a file end to end into path, a new file.
+func (s *Store) joinParts(ctx context.Context, prefix string, parts []part, path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, p := range parts {
+		var part bytes.Buffer
+		if err := s.get(ctx, prefix+p.name, &part); err != nil {
+			return err
+		}
+		lines, err := partLines(p, part.Bytes())
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(bytes.Join(lines[p.skip:], nil)); err != nil {
+			return err
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // get appends an object's bytes to w.
@@ -130,7 +151,7 @@ func (s *Store) Lines(ctx context.Context, prefix string, from int64) ([]byte, i
 	if err != nil {
 		return nil, from, err
 	}
-	parts, err := contiguousParts(objects)
+	parts, err := contiguousParts(objects, partsDir)
 	if err != nil {
 		return nil, from, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,15 +29,28 @@ func (s *Store) LogURL(runbook, run string) string {
 	return "s3://" + s.cfg.AuditBucket + "/" + LogPrefix(runbook, run)
 }
 
-// Names of the objects of a copy, under its prefix.
+// Names of the objects of a copy, under its prefix: the parts of
+// events.jsonl, and under checkpointsDir the parts of checkpoints.jsonl
+// (or, in the copy of a log of the older layout, its checkpoint files).
 const (
 	partsDir       = "events/"
 	checkpointsDir = "checkpoints/"
 )
 
-// partName names a part of events.jsonl by the first and last line it holds.
-func partName(first, last int64) string {
-	return fmt.Sprintf("%s%06d-%06d.jsonl", partsDir, first, last)
+// partName names a part of an appended file (events.jsonl under partsDir,
+// checkpoints.jsonl under checkpointsDir) by the first and last line it
+// holds.
+func partName(dir string, first, last int64) string {
+	return fmt.Sprintf("%s%06d-%06d.jsonl", dir, first, last)
+}
+
+// appended is where the copy of a file that only grows stands: it is
+// uploaded as parts of complete lines, each part once.
+type appended struct {
+	local  string // its name in the run directory
+	dir    string // where its parts go
+	offset int64  // bytes uploaded
+	lines  int64  // lines uploaded
 }
 
 // Copy is where the upload of a run's log stands.
@@ -62,41 +76,53 @@ type Uploader struct {
 
 	mu     sync.Mutex
 	copy   Copy
-	offset int64           // bytes of events.jsonl uploaded
-	sent   map[string]bool // checkpoint files and pub.pem uploaded
+	events appended        // events.jsonl; copy.Lines are its lines uploaded
+	cps    appended        // checkpoints.jsonl
+	sent   map[string]bool // pub.pem and an older log's checkpoint files uploaded
 }
 
 // NewUploader prepares the copy of the log in dir under prefix. It reads
 // what the bucket already holds (a resumed run's earlier parts), so that
 // nothing is uploaded twice and the parts stay contiguous.
 func (s *Store) NewUploader(ctx context.Context, dir, prefix string) (*Uploader, error) {
-	u := &Uploader{store: s, dir: dir, prefix: prefix, nudge: make(chan struct{}, 1), sent: map[string]bool{}}
+	u := &Uploader{store: s, dir: dir, prefix: prefix, nudge: make(chan struct{}, 1), sent: map[string]bool{},
+		events: appended{local: audit.EventsFile, dir: partsDir}, cps: appended{local: audit.CheckpointsFile, dir: checkpointsDir}}
 	objects, err := s.list(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
-	parts, err := contiguousParts(objects)
-	if err != nil {
-		return nil, err
-	}
 	for _, o := range objects {
-		if !strings.HasPrefix(o, partsDir) {
+		if !strings.HasSuffix(o, ".jsonl") {
 			u.sent[o] = true
 		}
 	}
-	if len(parts) > 0 {
-		lines := parts[len(parts)-1].last + 1
-		offset, have, err := lineOffset(filepath.Join(dir, audit.EventsFile), lines)
-		if err != nil {
+	for _, a := range []*appended{&u.events, &u.cps} {
+		if err := u.resumeCopy(objects, a); err != nil {
 			return nil, err
 		}
-		if have < lines {
-			return nil, fmt.Errorf("the copy in s3://%s/%s holds %d lines of the log, and this run directory only %d: resume from the copy (--from s3://%s/%s)",
-				s.cfg.AuditBucket, prefix, lines, have, s.cfg.AuditBucket, prefix)
-		}
-		u.offset, u.copy.Lines = offset, lines
 	}
+	u.copy.Lines = u.events.lines
 	return u, nil
+}
+
+// resumeCopy finds how much of an appended file the bucket holds already.
+func (u *Uploader) resumeCopy(objects []string, a *appended) error {
+	parts, err := contiguousParts(objects, a.dir)
+	if err != nil || len(parts) == 0 {
+		return err
+	}
+	lines := parts[len(parts)-1].last + 1
+	offset, have, err := lineOffset(filepath.Join(u.dir, a.local), lines)
+	if err != nil {
+		return err
+	}
+	if have < lines {
+		bucket := u.store.cfg.AuditBucket
+		return fmt.Errorf("the copy in s3://%s/%s holds %d lines of %s, and this run directory only %d: resume from the copy (--from s3://%s/%s)",
+			bucket, u.prefix, lines, a.local, have, bucket, u.prefix)
+	}
+	a.offset, a.lines = offset, lines
+	return nil
 }
 
 // Nudge asks for an upload soon: the writer calls it after every line it
@@ -153,12 +179,12 @@ func (u *Uploader) Sync(ctx context.Context) error {
 	u.copy.Err = err
 	size := fileSize(filepath.Join(u.dir, audit.EventsFile))
 	switch {
-	case size > u.offset && u.copy.Since.IsZero():
+	case size > u.events.offset && u.copy.Since.IsZero():
 		u.copy.Since = u.store.now()
-	case size <= u.offset:
+	case size <= u.events.offset:
 		u.copy.Since = time.Time{}
 	}
-	u.copy.Behind = countLinesFrom(filepath.Join(u.dir, audit.EventsFile), u.offset)
+	u.copy.Behind = countLinesFrom(filepath.Join(u.dir, audit.EventsFile), u.events.offset)
 	return err
 }
 
@@ -166,7 +192,10 @@ func (u *Uploader) sync(ctx context.Context) error {
 	if err := u.sendFile(ctx, audit.PubFile, audit.PubFile); err != nil {
 		return err
 	}
-	if err := u.sendLines(ctx); err != nil {
+	if err := u.sendLines(ctx, &u.events); err != nil {
+		return err
+	}
+	if err := u.sendLines(ctx, &u.cps); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	notes, _ := filepath.Glob(filepath.Join(u.dir, audit.CheckpointsDir, "*.note"))
@@ -179,14 +208,15 @@ func (u *Uploader) sync(ctx context.Context) error {
 	return nil
 }
 
-// sendLines uploads the complete lines after the last part as one part.
-func (u *Uploader) sendLines(ctx context.Context) error {
-	f, err := os.Open(filepath.Join(u.dir, audit.EventsFile))
+// sendLines uploads a file's complete lines after its last part as one
+// part.
+func (u *Uploader) sendLines(ctx context.Context, a *appended) error {
+	f, err := os.Open(filepath.Join(u.dir, a.local))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	rest, err := io.ReadAll(io.NewSectionReader(f, u.offset, 1<<40))
+	rest, err := io.ReadAll(io.NewSectionReader(f, a.offset, 1<<40))
 	if err != nil {
 		return err
 	}
@@ -195,13 +225,14 @@ func (u *Uploader) sendLines(ctx context.Context) error {
 		return nil
 	}
 	lines := int64(bytes.Count(rest[:end], []byte{'\n'}))
-	first := u.copy.Lines
-	if err := u.store.put(ctx, u.prefix+partName(first, first+lines-1), rest[:end]); err != nil {
+	first := a.lines
+	if err := u.store.put(ctx, u.prefix+partName(a.dir, first, first+lines-1), rest[:end]); err != nil {
 		return err
 	}
 	u.mu.Lock()
-	u.offset += int64(end)
-	u.copy.Lines += lines
+	a.offset += int64(end)
+	a.lines += lines
+	u.copy.Lines = u.events.lines
 	u.mu.Unlock()
 	return nil
 }
@@ -267,11 +298,11 @@ type part struct {
 // have stored its part all the same, and the retry then uploads the same
 // first lines in a longer part. Overlapping lines are the same lines of
 // the one log (verify checks their chain), so each is taken once.
-func contiguousParts(objects []string) ([]part, error) {
+func contiguousParts(objects []string, dir string) ([]part, error) {
 	var parts []part
 	for _, o := range objects {
 		var p part
-		if _, err := fmt.Sscanf(strings.TrimPrefix(o, partsDir), "%d-%d.jsonl", &p.first, &p.last); err != nil || !strings.HasPrefix(o, partsDir) {
+		if _, err := fmt.Sscanf(strings.TrimPrefix(o, dir), "%d-%d.jsonl", &p.first, &p.last); err != nil || !strings.HasPrefix(o, dir) || !strings.HasSuffix(o, ".jsonl") {
 			continue
 		}
 		p.name = o

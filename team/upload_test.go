@@ -103,6 +103,17 @@ func TestLogCopySurvivesTheLaptop(t *testing.T) {
 		if err != nil || report.Lines != 11 || report.Checkpoints == 0 {
 			t.Fatalf("verify of the copy: %+v %v", report, err)
 		}
+		// checkpoints.jsonl is copied in parts too, each line once, and
+		// put end to end they are the file, byte for byte.
+		wantCps, _ := os.ReadFile(filepath.Join(dir, audit.CheckpointsFile))
+		gotCps, _ := os.ReadFile(filepath.Join(elsewhere, audit.CheckpointsFile))
+		if len(wantCps) == 0 || !bytes.Equal(wantCps, gotCps) {
+			t.Fatalf("the copy's checkpoints differ:\n%s\n---\n%s", gotCps, wantCps)
+		}
+		objects, _ := s.list(ctx, prefix)
+		if parts, err := contiguousParts(objects, checkpointsDir); err != nil || len(parts) == 0 || parts[len(parts)-1].last+1 != int64(report.Checkpoints) {
+			t.Fatalf("checkpoint parts %v (%v) for %d checkpoints", parts, err, report.Checkpoints)
+		}
 		tail, next, err := s.Lines(ctx, prefix, 9)
 		if err != nil || next != 11 || bytes.Count(tail, []byte{'\n'}) != 2 {
 			t.Fatalf("lines from 9: %q %d %v", tail, next, err)
@@ -125,7 +136,7 @@ func TestOverlappingPartsAreTheLogOnce(t *testing.T) {
 		}
 		prefix := LogPrefix("store", "run-o")
 		for name, body := range map[string]string{
-			"pub.pem": "key\n", partName(0, 1): "l0\nl1\n", partName(0, 3): "l0\nl1\nl2\nl3\n", partName(2, 4): "l2\nl3\nl4\n",
+			"pub.pem": "key\n", partName(partsDir, 0, 1): "l0\nl1\n", partName(partsDir, 0, 3): "l0\nl1\nl2\nl3\n", partName(partsDir, 2, 4): "l2\nl3\nl4\n",
 		} {
 			if err := s.put(ctx, prefix+name, []byte(body)); err != nil {
 				t.Fatal(err)
@@ -141,7 +152,7 @@ func TestOverlappingPartsAreTheLogOnce(t *testing.T) {
 		if err != nil || next != 5 || string(tail) != "l3\nl4\n" {
 			t.Fatalf("lines from 3: %q %d %v", tail, next, err)
 		}
-		if err := s.put(ctx, prefix+partName(6, 7), []byte("l6\nl7\n")); err != nil {
+		if err := s.put(ctx, prefix+partName(partsDir, 6, 7), []byte("l6\nl7\n")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Download(ctx, prefix, filepath.Join(t.TempDir(), "gap")); err == nil || !strings.Contains(err.Error(), "no part holds line 5") {
