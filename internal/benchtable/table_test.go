@@ -1,6 +1,10 @@
 package main
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -50,8 +54,6 @@ func TestJudgeBoundsAndMissingFigures(t *testing.T) {
 	}
 }
 
-// Every goal names a benchmark that exists would be a build-time check in
-// a perfect world; here each goal at least states a bound.
 func TestEveryGoalHasOneBound(t *testing.T) {
 	for _, g := range goals {
 		if (g.Max == 0) == (g.Min == 0) {
@@ -59,3 +61,30 @@ func TestEveryGoalHasOneBound(t *testing.T) {
 		}
 	}
 }
+
+// A goal whose benchmark was renamed would read "not measured" for ever.
+func TestEveryGoalNamesABenchmarkThatExists(t *testing.T) {
+	defined := map[string]bool{}
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		for _, m := range benchFunc.FindAllSubmatch(src, -1) {
+			defined[string(m[1])] = true
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range goals {
+		top, _, _ := strings.Cut(g.Bench, "/")
+		if !defined[top] {
+			t.Errorf("%s: no func %s(b *testing.B) in the repository", g.Text, top)
+		}
+	}
+}
+
+var benchFunc = regexp.MustCompile(`(?m)^func (Benchmark\w+)\(b \*testing\.B\)`)
