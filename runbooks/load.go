@@ -201,6 +201,9 @@ func Parse(file string, src []byte) (*Runbook, Diagnostics) {
 // it, with a position, because "invalid UTF-8" deep inside a parse error is
 // no help to someone who opened the wrong file.
 func checkEncoding(file string, src []byte) Diagnostics {
+	if utf8.Valid(src) && bytes.IndexByte(src, 0) < 0 {
+		return nil // the common case, without decoding rune by rune
+	}
 	line, col := 1, 1
 	for i := 0; i < len(src); {
 		r, size := utf8.DecodeRune(src[i:])

@@ -238,7 +238,7 @@ func (v *validator) outputs(i int) {
 			}
 			continue
 		}
-		if err := compileJMESPath(o.Query); err != nil {
+		if err := v.compileQuery(o.Query); err != nil {
 			v.rep.errorAtValue(p, "outputs are JMESPath over the AWS response (PascalCase member names)", "malformed query %q: %v", o.Query, err)
 		}
 	}
