@@ -38,6 +38,8 @@ type validator struct {
 	templates map[string]parsedTemplate
 	// paramIndexes indexes each action's parameters by name, once per action.
 	paramIndexes map[string]*paramIndex
+	// stepPaths caches each step's key path, "steps[i]".
+	stepPaths []string
 	// queryChecks caches cat.CheckQuery by operation and query.
 	queryChecks map[[2]string]*QueryProblem
 }

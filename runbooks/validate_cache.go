@@ -94,3 +94,15 @@ func (v *validator) paramIndex(spec ActionSpec) *paramIndex {
 	v.paramIndexes[spec.Name] = x
 	return x
 }
+
+// stepPath is indexPath("steps", i), made once per step rather than by
+// every rule that checks the step.
+func (v *validator) stepPath(i int) string {
+	if v.stepPaths == nil {
+		v.stepPaths = make([]string, len(v.rb.Steps))
+	}
+	if v.stepPaths[i] == "" {
+		v.stepPaths[i] = indexPath("steps", i)
+	}
+	return v.stepPaths[i]
+}

@@ -98,7 +98,7 @@ func (v *validator) condition(path string, c Condition) {
 func (v *validator) references(g *Graph) {
 	for i := range v.rb.Steps {
 		s := &v.rb.Steps[i]
-		path := indexPath("steps", i)
+		path := v.stepPath(i)
 		check := func(p string, ref Ref, whole bool) { v.reference(p, i, ref, whole, g) }
 		bad := func(p string, err error) {
 			v.rep.errorAtValue(p, "templates look like ${vars.NAME}; write $${ for a literal ${", "%v", err)

@@ -170,7 +170,7 @@ func (v *validator) secrets() {
 	}
 	walkValues("vars", v.rb.Vars, check)
 	for i, s := range v.rb.Steps {
-		p := indexPath("steps", i)
+		p := v.stepPath(i)
 		walkValues(p+".with", s.With, check)
 		for j, q := range s.Require {
 			walkValues(indexPath(p+".require", j)+".input", q.Input, check)
