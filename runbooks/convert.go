@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -130,29 +130,29 @@ func (c *converter) retention(path string, v any) Duration {
 
 func (c *converter) contact(path string, r *rawContact) Contact {
 	return Contact{
-		ID:         c.str(path+".id", r.ID),
-		Name:       c.str(path+".name", r.Name),
-		SNSTopic:   c.str(path+".sns_topic", r.SNSTopic),
-		Email:      c.str(path+".email", r.Email),
-		Webhook:    c.str(path+".webhook", r.Webhook),
-		SSMContact: c.str(path+".ssm_contact", r.SSMContact),
+		ID:         c.strAt(path, "id", r.ID),
+		Name:       c.strAt(path, "name", r.Name),
+		SNSTopic:   c.strAt(path, "sns_topic", r.SNSTopic),
+		Email:      c.strAt(path, "email", r.Email),
+		Webhook:    c.strAt(path, "webhook", r.Webhook),
+		SSMContact: c.strAt(path, "ssm_contact", r.SSMContact),
 	}
 }
 
 func (c *converter) step(path string, r *rawStep) Step {
 	s := Step{
-		ID:        c.str(path+".id", r.ID),
-		Phase:     c.str(path+".phase", r.Phase),
-		Title:     c.str(path+".title", r.Title),
-		Doc:       c.str(path+".doc", r.Doc),
-		Action:    c.str(path+".action", r.Action),
-		Region:    c.str(path+".region", r.Region),
-		Confirm:   c.str(path+".confirm", r.Confirm),
-		Timeout:   c.positiveDuration(path+".timeout", r.Timeout),
-		Expect:    c.positiveDuration(path+".expect", r.Expect),
-		OnFailure: c.str(path+".on_failure", r.OnFailure),
-		Undo:      c.str(path+".undo", r.Undo),
-		With:      c.table(path+".with", r.With),
+		ID:        c.strAt(path, "id", r.ID),
+		Phase:     c.strAt(path, "phase", r.Phase),
+		Title:     c.strAt(path, "title", r.Title),
+		Doc:       c.strAt(path, "doc", r.Doc),
+		Action:    c.strAt(path, "action", r.Action),
+		Region:    c.strAt(path, "region", r.Region),
+		Confirm:   c.strAt(path, "confirm", r.Confirm),
+		Timeout:   c.positiveDurationAt(path, "timeout", r.Timeout),
+		Expect:    c.positiveDurationAt(path, "expect", r.Expect),
+		OnFailure: c.strAt(path, "on_failure", r.OnFailure),
+		Undo:      c.strAt(path, "undo", r.Undo),
+		With:      c.tableAt(path, "with", r.With),
 	}
 	if r.After != nil {
 		s.After, s.AfterSet = c.strList(path+".after", r.After), true
@@ -180,7 +180,7 @@ func (c *converter) step(path string, r *rawStep) Step {
 	for i := range r.Require {
 		s.Require = append(s.Require, c.require(indexPath(path+".require", i), &r.Require[i]))
 	}
-	outputs := c.table(path+".outputs", r.Outputs)
+	outputs := c.tableAt(path, "outputs", r.Outputs)
 	for _, name := range sortedKeys(outputs) {
 		q := c.str(joinKey(path+".outputs", name), outputs[name])
 		s.Outputs = append(s.Outputs, Output{Name: name, Query: q})
@@ -205,11 +205,11 @@ func (c *converter) checklist(path string, r *rawStep, s *Step) {
 
 func (c *converter) require(path string, r *rawRequire) Require {
 	q := Require{
-		Call:   c.str(path+".call", r.Call),
-		Input:  c.table(path+".input", r.Input),
-		Query:  c.str(path+".query", r.Query),
-		Region: c.str(path+".region", r.Region),
-		Why:    c.str(path+".why", r.Why),
+		Call:   c.strAt(path, "call", r.Call),
+		Input:  c.tableAt(path, "input", r.Input),
+		Query:  c.strAt(path, "query", r.Query),
+		Region: c.strAt(path, "region", r.Region),
+		Why:    c.strAt(path, "why", r.Why),
 	}
 	values := []any{r.Equals, r.NotEquals, r.In, r.Lt, r.Le, r.Gt, r.Ge, r.Exists, r.Matches, r.Within}
 	for i, op := range ConditionOps {
@@ -239,6 +239,32 @@ func (c *converter) table(path string, v any) map[string]any {
 		c.rep.errorAtValue(path, "", "must be a table, not %s", typeName(v))
 	}
 	return nil
+}
+
+// strAt is str for the key named key in the table at parent; the path
+// is built only for a diagnostic, as most values are what they should be.
+func (c *converter) strAt(parent, key string, v any) string {
+	if s, ok := v.(string); ok || v == nil {
+		return s
+	}
+	return c.str(parent+"."+key, v)
+}
+
+// positiveDurationAt is positiveDuration for the key named key in the
+// table at parent; the path is built only when the key is present.
+func (c *converter) positiveDurationAt(parent, key string, v any) Duration {
+	if v == nil {
+		return Duration{}
+	}
+	return c.positiveDuration(parent+"."+key, v)
+}
+
+// tableAt is table for the key named key in the table at parent.
+func (c *converter) tableAt(parent, key string, v any) map[string]any {
+	if t, ok := v.(map[string]any); ok || v == nil {
+		return t
+	}
+	return c.table(parent+"."+key, v)
 }
 
 // str returns a string value, reporting any other type. Absent is "".
@@ -369,11 +395,16 @@ func typeName(v any) string {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+	return appendSortedKeys(make([]string, 0, len(m)), m)
+}
+
+// appendSortedKeys appends m's keys to keys, sorted; given a buffer on
+// the caller's stack, it allocates nothing for a small map.
+func appendSortedKeys[V any](keys []string, m map[string]V) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }
 

@@ -109,6 +109,12 @@ func (g *Graph) DependsOn(i, j int) bool {
 	if g.Cyclic {
 		return false
 	}
+	// Most references name a step the referring one waits for directly;
+	// answering those from Deps spares building every step's ancestors,
+	// which costs the square of the number of steps.
+	if slices.Contains(g.Deps[i], j) {
+		return true
+	}
 	if g.ancestors == nil {
 		g.ancestors = make([]bitset, len(g.Deps))
 		for _, s := range g.Order {

@@ -177,15 +177,18 @@ func Parse(file string, src []byte) (*Runbook, Diagnostics) {
 		return nil, ds
 	}
 	text := string(src)
-	var raw rawDoc
-	md, err := toml.Decode(text, &raw)
-	if err != nil {
-		return nil, Diagnostics{decodeError(file, err)}
+	rep := &reporter{file: file, pos: &positions{src: text}}
+	raw, fast := decodeFast(src)
+	if !fast {
+		raw = &rawDoc{}
+		md, err := toml.Decode(text, raw)
+		if err != nil {
+			return nil, Diagnostics{decodeError(file, err)}
+		}
+		checkUnknownKeys(rep, md)
 	}
 	sum := sha256.Sum256(src)
-	rep := &reporter{file: file, pos: &positions{src: text}}
-	checkUnknownKeys(rep, md)
-	rb := convert(rep, &raw)
+	rb := convert(rep, raw)
 	rb.File = file
 	rb.SHA256 = hex.EncodeToString(sum[:])
 	rb.pos = rep.pos
@@ -201,6 +204,9 @@ func Parse(file string, src []byte) (*Runbook, Diagnostics) {
 // it, with a position, because "invalid UTF-8" deep inside a parse error is
 // no help to someone who opened the wrong file.
 func checkEncoding(file string, src []byte) Diagnostics {
+	if utf8.Valid(src) && bytes.IndexByte(src, 0) < 0 {
+		return nil // the common case, without decoding rune by rune
+	}
 	line, col := 1, 1
 	for i := 0; i < len(src); {
 		r, size := utf8.DecodeRune(src[i:])

@@ -223,40 +223,6 @@ func formatScalar(v any) (string, error) {
 	return "", fmt.Errorf("%s cannot be written inside a string; use the template as the whole value", typeName(v))
 }
 
-// refs calls fn for every reference in v, with the key path where it was
-// found and whether it is the whole value, and reports malformed templates
-// through bad.
-func refs(path string, v any, fn func(path string, ref Ref, whole bool), bad func(path string, err error)) {
-	switch x := v.(type) {
-	case string:
-		if !strings.Contains(x, "${") {
-			return
-		}
-		segs, err := parseTemplate(x)
-		if err != nil {
-			bad(path, err)
-			return
-		}
-		for _, s := range segs {
-			if s.ref != nil {
-				fn(path, *s.ref, len(segs) == 1)
-			}
-		}
-	case []any:
-		for i, e := range x {
-			refs(indexPath(path, i), e, fn, bad)
-		}
-	case []map[string]any:
-		for i, e := range x {
-			refs(indexPath(path, i), e, fn, bad)
-		}
-	case map[string]any:
-		for _, k := range sortedKeys(x) {
-			refs(joinKey(path, k), x[k], fn, bad)
-		}
-	}
-}
-
 // StaticLookup knows what is known before a run: vars, the runbook's
 // Regions and account, and contacts.
 func (rb *Runbook) StaticLookup() Lookup {

@@ -29,6 +29,19 @@ type validator struct {
 	// usedRegions records the Region names the runbook uses, so that an
 	// entry of new_regions that nothing uses can be reported.
 	usedRegions map[string]bool
+	// lookup is rb.StaticLookup(), made once rather than per value.
+	lookup Lookup
+	// The caches below hold what a load computes for the same text again
+	// and again: runbooks repeat their queries and templates from step to
+	// step, and parsing each (JMESPath above all) is most of a step's cost.
+	queries   map[string]*parsedQuery
+	templates map[string]parsedTemplate
+	// paramIndexes indexes each action's parameters by name, once per action.
+	paramIndexes map[string]*paramIndex
+	// stepPaths caches each step's key path, "steps[i]".
+	stepPaths []string
+	// queryChecks caches cat.CheckQuery by operation and query.
+	queryChecks map[[2]string]*QueryProblem
 }
 
 // Validate checks a loaded runbook against every rule of the format and
@@ -41,6 +54,7 @@ func Validate(rb *Runbook, cat Catalogue) Diagnostics {
 		ids:         make(map[string]int, len(rb.Steps)),
 		mutating:    make([]bool, len(rb.Steps)),
 		usedRegions: map[string]bool{},
+		lookup:      rb.StaticLookup(),
 	}
 	v.header()
 	v.team()

@@ -39,7 +39,7 @@ func (v *validator) callInput(path, op string, input map[string]any) {
 	if !ok || len(input) == 0 {
 		return
 	}
-	resolved, err := Resolve(input, v.rb.StaticLookup())
+	resolved, err := Resolve(input, v.lookup)
 	if err != nil {
 		return // references() reports the template
 	}

@@ -9,13 +9,10 @@ import (
 // missing ones, types, and the one-of and any-of rules.
 func (v *validator) params(stepPath string, s *Step, spec ActionSpec) {
 	table := stepPath + ".with"
-	byName := make(map[string]Param, len(spec.Params))
-	names := make([]string, len(spec.Params))
-	for i, p := range spec.Params {
-		byName[p.Name] = p
-		names[i] = p.Name
-	}
-	for _, key := range sortedKeys(s.With) {
+	index := v.paramIndex(spec)
+	byName, names := index.byName, index.names
+	var buf [8]string
+	for _, key := range appendSortedKeys(buf[:0], s.With) {
 		keyPath := joinKey(table, key)
 		p, ok := byName[key]
 		if !ok {
@@ -127,7 +124,7 @@ func (v *validator) value(path string, p Param, val any) {
 // before the run, whose Region is not the Region its step runs in.
 func (v *validator) arnInStepRegion(path string, s *Step, val any) {
 	text, _ := val.(string)
-	if resolved, err := Resolve(text, v.rb.StaticLookup()); err == nil {
+	if resolved, err := Resolve(text, v.lookup); err == nil {
 		text, _ = resolved.(string)
 	}
 	m := arnRE.FindStringSubmatch(text)
@@ -142,7 +139,7 @@ func (v *validator) arnInStepRegion(path string, s *Step, val any) {
 
 // templatedValue checks a value with ${...} in it.
 func (v *validator) templatedValue(path string, p Param, s string) {
-	resolved, err := Resolve(s, v.rb.StaticLookup())
+	resolved, err := Resolve(s, v.lookup)
 	if err != nil {
 		return // references() reports templates that cannot be resolved
 	}
@@ -156,7 +153,7 @@ func (v *validator) templatedValue(path string, p Param, s string) {
 		return
 	}
 	if p.Kind == KindInt || p.Kind == KindFloat || p.Kind == KindBool {
-		if segs, err := parseTemplate(s); err == nil && len(segs) != 1 {
+		if segs, err := v.template(s); err == nil && len(segs) != 1 {
 			v.rep.errorAtValue(path, "use the template alone as the value", "%s must be %s; text around a template makes it a string", p.Name, kindName(p.Kind))
 		}
 	}

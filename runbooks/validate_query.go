@@ -38,6 +38,11 @@ func queryPath(q string) []string {
 	if _, err := parseQuery(q); err != nil {
 		return nil
 	}
+	return scanQueryPath(q)
+}
+
+// scanQueryPath is queryPath for a query the JMESPath parser has accepted.
+func scanQueryPath(q string) []string {
 	sc := &pathScanner{q: q}
 	var path []string
 	for first := true; ; first = false {
@@ -78,7 +83,9 @@ func valid(path []string, ok bool) []string {
 }
 
 // parseQuery parses q, recovering from the parser's panics on hostile
-// input.
+// input. It only parses: jmespath.Compile also builds an interpreter with
+// its function table, which costs more than the parse and is not needed
+// to check.
 func parseQuery(q string) (node jmespath.ASTNode, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -193,11 +200,11 @@ func (v *validator) checkQuery(path, op, query string) {
 	if !ok || query == "" || HasTemplate(query) || v.rep.diags.hasAt(path) {
 		return
 	}
-	members := queryPath(query)
+	members := v.queryMembers(query)
 	if len(members) == 0 {
 		return
 	}
-	if p := v.cat.CheckQuery(svc, name, members); p != nil {
+	if p := v.checkQueryMembers(svc, name, op, query, members); p != nil {
 		v.rep.errorAtValue(path, p.Hint, "query %q reads nothing: %s", strings.TrimSpace(query), p.Message)
 	}
 }

@@ -4,16 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
-
-// compileJMESPath checks a query's syntax. It only parses: jmespath.Compile
-// also builds an interpreter with its function table, which costs more
-// than the parse and is not needed to check.
-func compileJMESPath(q string) error {
-	_, err := parseQuery(q)
-	return err
-}
 
 // errUnparseable stands for the parser's panics on hostile input: a
 // runbook must never crash drpilot.
@@ -27,7 +20,7 @@ func (v *validator) require(path string, s *Step, q *Require) {
 		v.callInput(path+".input", q.Call, q.Input)
 	}
 	if q.Query != "" && !HasTemplate(q.Query) {
-		if err := compileJMESPath(q.Query); err != nil {
+		if err := v.compileQuery(q.Query); err != nil {
 			r.errorAtValue(path+".query", "queries are JMESPath over the AWS response (PascalCase member names)", "malformed query %q: %v", q.Query, err)
 		} else if q.Call != "" && !v.rep.diags.hasAt(path+".call") {
 			v.checkQuery(path+".query", q.Call, q.Query)
@@ -105,21 +98,97 @@ func (v *validator) condition(path string, c Condition) {
 func (v *validator) references(g *Graph) {
 	for i := range v.rb.Steps {
 		s := &v.rb.Steps[i]
-		path := indexPath("steps", i)
+		path := v.stepPath(i)
 		check := func(p string, ref Ref, whole bool) { v.reference(p, i, ref, whole, g) }
 		bad := func(p string, err error) {
 			v.rep.errorAtValue(p, "templates look like ${vars.NAME}; write $${ for a literal ${", "%v", err)
 		}
-		refs(path+".with", s.With, check, bad)
+		if mayHoldRef(s.With) {
+			v.refs(path+".with", s.With, check, bad)
+		}
 		for j, q := range s.Require {
+			if !mayHoldRef(q.Input) && !mayHoldRef(q.Query) && !conditionsMayHoldRef(q.Conditions) {
+				continue
+			}
 			qp := indexPath(path+".require", j)
-			refs(qp+".input", q.Input, check, bad)
-			refs(qp+".query", q.Query, check, bad)
+			v.refs(qp+".input", q.Input, check, bad)
+			v.refs(qp+".query", q.Query, check, bad)
 			for _, c := range q.Conditions {
-				refs(qp+"."+c.Op, c.Value, check, bad)
+				v.refs(qp+"."+c.Op, c.Value, check, bad)
 			}
 		}
 	}
+}
+
+// refs calls fn for every reference in val, with the key path where it
+// was found and whether it is the whole value, and reports malformed
+// templates through bad. Paths are built only down to values that may
+// hold a reference: most values hold none.
+func (v *validator) refs(path string, val any, fn func(path string, ref Ref, whole bool), bad func(path string, err error)) {
+	switch x := val.(type) {
+	case string:
+		if !strings.Contains(x, "${") {
+			return
+		}
+		segs, err := v.template(x)
+		if err != nil {
+			bad(path, err)
+			return
+		}
+		for _, s := range segs {
+			if s.ref != nil {
+				fn(path, *s.ref, len(segs) == 1)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if mayHoldRef(e) {
+				v.refs(indexPath(path, i), e, fn, bad)
+			}
+		}
+	case []map[string]any:
+		for i, e := range x {
+			if mayHoldRef(e) {
+				v.refs(indexPath(path, i), e, fn, bad)
+			}
+		}
+	case map[string]any:
+		// In key order, so that diagnostics at one position keep an order.
+		var buf [8]string
+		keys := buf[:0]
+		for k, e := range x {
+			if mayHoldRef(e) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			v.refs(joinKey(path, k), x[k], fn, bad)
+		}
+	}
+}
+
+// mayHoldRef reports whether val is a string with "${" in it or a value
+// that can hold strings.
+func mayHoldRef(val any) bool {
+	switch x := val.(type) {
+	case string:
+		return strings.Contains(x, "${")
+	case []any, []map[string]any:
+		return true
+	case map[string]any:
+		return len(x) > 0
+	}
+	return false
+}
+
+func conditionsMayHoldRef(cs []Condition) bool {
+	for _, c := range cs {
+		if mayHoldRef(c.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 const templateForms = "templates are ${vars.NAME}, ${runbook.id}, ${runbook.regions.primary}, ${runbook.regions.recovery}, ${runbook.account}, ${steps.ID.OUTPUT}, ${run.id}, ${run.started_at}, ${contacts.ID.FIELD}"
@@ -188,11 +257,11 @@ func (v *validator) stepRef(path string, i int, ref Ref, g *Graph) {
 		v.rep.errorAtValue(path, v.stepHint(id), "unknown step %q in %s", id, ref.Text)
 		return
 	}
-	names := make([]string, len(v.rb.Steps[j].Outputs))
-	for k, o := range v.rb.Steps[j].Outputs {
-		names[k] = o.Name
-	}
-	if !contains(names, out) {
+	if !hasOutput(v.rb.Steps[j].Outputs, out) {
+		names := make([]string, len(v.rb.Steps[j].Outputs))
+		for k, o := range v.rb.Steps[j].Outputs {
+			names[k] = o.Name
+		}
 		v.rep.errorAtValue(path, nameHint(out, names, fmt.Sprintf("declare it under [steps.outputs] of step %q", id)), "step %q has no output %q", id, out)
 		return
 	}
@@ -204,4 +273,13 @@ func (v *validator) stepRef(path string, i int, ref Ref, g *Graph) {
 	} else if !g.DependsOn(i, j) {
 		v.rep.errorAtValue(path, fmt.Sprintf("add %q to this step's after", id), "step %q is not sure to run before step %q, so %s may not exist yet", id, v.rb.Steps[i].ID, ref.Text)
 	}
+}
+
+func hasOutput(outputs []Output, name string) bool {
+	for _, o := range outputs {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
 }

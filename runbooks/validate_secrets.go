@@ -52,10 +52,15 @@ func literalSecret(s string) (msg, hint string, ok bool) {
 	return "", "", false
 }
 
+// hasSecretHint reports whether s contains one of secretHints, ignoring
+// case: containsFold for each hint, in one pass over s.
 func hasSecretHint(s string) bool {
-	for _, h := range secretHints {
-		if containsFold(s, h) {
-			return true
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		for _, h := range secretHints {
+			if c == h[0] && i+len(h) <= len(s) && strings.EqualFold(s[i:i+len(h)], h) {
+				return true
+			}
 		}
 	}
 	return false
@@ -170,10 +175,14 @@ func (v *validator) secrets() {
 	}
 	walkValues("vars", v.rb.Vars, check)
 	for i, s := range v.rb.Steps {
-		p := indexPath("steps", i)
-		walkValues(p+".with", s.With, check)
+		p := v.stepPath(i)
+		if len(s.With) > 0 {
+			walkValues(p+".with", s.With, check)
+		}
 		for j, q := range s.Require {
-			walkValues(indexPath(p+".require", j)+".input", q.Input, check)
+			if len(q.Input) > 0 {
+				walkValues(indexPath(p+".require", j)+".input", q.Input, check)
+			}
 		}
 		if _, hint, ok := literalSecret(s.Doc); ok {
 			v.rep.warnAtValue(p+".doc", hint, "the doc looks like it contains a secret")

@@ -17,7 +17,7 @@ const MaxRetries = 10
 func (v *validator) steps() {
 	for i := range v.rb.Steps {
 		s := &v.rb.Steps[i]
-		path := indexPath("steps", i)
+		path := v.stepPath(i)
 		if v.requireID(path+".id", s.ID, "step") {
 			if first, dup := v.ids[s.ID]; dup {
 				v.rep.errorAtValue(path+".id", fmt.Sprintf("first defined at line %d; step ids must be unique", v.rep.index().key(indexPath("steps", first)).Line), "duplicate step id %q", s.ID)
@@ -33,7 +33,7 @@ func (v *validator) steps() {
 
 func (v *validator) step(i int) {
 	s := &v.rb.Steps[i]
-	path := indexPath("steps", i)
+	path := v.stepPath(i)
 	r := v.rep
 	switch {
 	case s.Phase == "":
@@ -91,7 +91,7 @@ func (v *validator) step(i int) {
 // checked where they are (require).
 func (v *validator) globalControlPlane(i int, s *Step, spec ActionSpec) {
 	region := v.rb.ResolveRegion(s.Region)
-	path := indexPath("steps", i) + ".action"
+	path := v.stepPath(i) + ".action"
 	// The change the step makes is named first: it is what fails.
 	ops := make([]string, 0, len(spec.Calls)+1)
 	for _, mutating := range []bool{true, false} {
@@ -103,7 +103,7 @@ func (v *validator) globalControlPlane(i int, s *Step, spec ActionSpec) {
 	}
 	if spec.OperationParam != "" {
 		if op, ok := s.With[spec.OperationParam].(string); ok {
-			ops, path = append(ops, op), indexPath("steps", i)+".with."+spec.OperationParam
+			ops, path = append(ops, op), v.stepPath(i)+".with."+spec.OperationParam
 		}
 	}
 	for _, op := range ops {
@@ -142,7 +142,7 @@ func (ds Diagnostics) hasAt(path string) bool {
 
 func (v *validator) action(i int) (ActionSpec, bool) {
 	s := &v.rb.Steps[i]
-	path := indexPath("steps", i)
+	path := v.stepPath(i)
 	if s.Action == "" {
 		v.rep.errorAt(path+".action", "add action = \"...\": an entry of docs/actions.md, or \"manual\"", "step %q has no action", s.ID)
 		return ActionSpec{}, false
@@ -184,8 +184,11 @@ func IsMutating(rb *Runbook, cat Catalogue, i int) bool {
 
 func (v *validator) after(i int) {
 	s := &v.rb.Steps[i]
-	path := indexPath("steps", i) + ".after"
-	seen := map[string]bool{}
+	if len(s.After) == 0 {
+		return
+	}
+	path := v.stepPath(i) + ".after"
+	seen := make(map[string]bool, len(s.After))
 	for j, dep := range s.After {
 		p := indexPath(path, j)
 		switch _, ok := v.ids[dep]; {
@@ -222,13 +225,13 @@ func (v *validator) undo(i int) {
 	if _, ok := v.ids[u]; ok {
 		return
 	}
-	v.rep.warnAtValue(indexPath("steps", i)+".undo", v.stepHint(u)+"; or write the rollback in words", "undo %q names no step", u)
+	v.rep.warnAtValue(v.stepPath(i)+".undo", v.stepHint(u)+"; or write the rollback in words", "undo %q names no step", u)
 }
 
 func (v *validator) outputs(i int) {
 	s := &v.rb.Steps[i]
 	for _, o := range s.Outputs {
-		p := joinKey(indexPath("steps", i)+".outputs", o.Name)
+		p := joinKey(v.stepPath(i)+".outputs", o.Name)
 		if !outputRE.MatchString(o.Name) {
 			v.rep.errorAt(p, "use letters, digits, - and _, starting with a letter", "malformed output name %q", o.Name)
 		}
@@ -238,7 +241,7 @@ func (v *validator) outputs(i int) {
 			}
 			continue
 		}
-		if err := compileJMESPath(o.Query); err != nil {
+		if err := v.compileQuery(o.Query); err != nil {
 			v.rep.errorAtValue(p, "outputs are JMESPath over the AWS response (PascalCase member names)", "malformed query %q: %v", o.Query, err)
 		}
 	}

@@ -108,7 +108,7 @@ func isIPv4(s string) bool {
 // gate as the plan will resolve it, "" when unknown (an unknown action).
 func (v *validator) approvals(i int, gate string) {
 	s, r := &v.rb.Steps[i], v.rep
-	path := indexPath("steps", i)
+	path := v.stepPath(i)
 	if s.approvalsSet && s.Approvals < 1 {
 		r.errorAtValue(path+".approvals", "write 1 for the operator alone, or the number of distinct keys that must approve", "approvals must be at least 1")
 	}
@@ -125,7 +125,7 @@ func (v *validator) approvals(i int, gate string) {
 // through (the lock table) and a gate at which to ask them.
 func (v *validator) multiApproval(i int, gate string) {
 	s, r := &v.rb.Steps[i], v.rep
-	path := indexPath("steps", i) + ".approvals"
+	path := v.stepPath(i) + ".approvals"
 	if v.rb.Team == nil {
 		r.errorAtValue(path, "add a [runbook.team] table with lock_table, audit_bucket and retention: the other approvers approve from their machines through its lock table",
 			"approvals = %d needs [runbook.team]", s.Approvals)
@@ -151,7 +151,10 @@ func (v *validator) multiApproval(i int, gate string) {
 // does not hold the keys, but a run there cannot verify that approval.
 func (v *validator) approvers(i int) {
 	s, r := &v.rb.Steps[i], v.rep
-	path := indexPath("steps", i) + ".approvers"
+	if !s.approversSet {
+		return // the common case, without the work below
+	}
+	path := v.stepPath(i) + ".approvers"
 	if s.approversSet && len(s.Approvers) == 0 && !v.rep.diags.hasAt(path) {
 		r.errorAtValue(path, "name the keys whose holders may approve, or remove approvers", "approvers is empty")
 		return
