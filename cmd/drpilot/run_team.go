@@ -219,10 +219,15 @@ func (tr *teamRun) start(ctx context.Context, log *audit.Writer, interrupt func(
 // copyLog copies the log to the audit bucket while the run runs. The
 // copy is a safeguard, not the run: it never holds a step up. When the
 // bucket cannot be reached, the log says so once, and the copy starts
-// when it can.
+// when it can. A run that ends before the copy could start (its first
+// precondition failed) still gets one last try: the end of the run is
+// when reviewers need the copy most.
 func (tr *teamRun) copyLog(ctx context.Context, log *audit.Writer) {
 	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
-		u, err := tr.store.NewUploader(ctx, log.Dir(), team.LogPrefix(tr.runbook, tr.run))
+		ending := ctx.Err() != nil
+		try, cancel := context.WithTimeout(context.WithoutCancel(ctx), copyStartPatience)
+		u, err := tr.store.NewUploader(try, log.Dir(), team.LogPrefix(tr.runbook, tr.run))
+		cancel()
 		if err == nil {
 			tr.mu.Lock()
 			tr.uploader, tr.copyErr = u, nil
@@ -235,16 +240,23 @@ func (tr *teamRun) copyLog(ctx context.Context, log *audit.Writer) {
 		first := tr.copyErr == nil
 		tr.copyErr = err
 		tr.mu.Unlock()
-		if first && ctx.Err() == nil {
+		if first && !ending {
 			interruptNote(log, fmt.Sprintf("the audit log is not copied to the audit bucket yet: %v; drpilot keeps trying while the run runs", err))
 		}
-		select {
-		case <-ctx.Done():
+		if ending {
 			return
+		}
+		select {
+		case <-ctx.Done(): // the run ended: one last try
 		case <-time.After(wait):
 		}
 	}
 }
+
+// copyStartPatience bounds one try at starting the log's copy (listing
+// what the bucket holds of it), so that a bucket that does not answer
+// delays the end of a run by no more than this.
+var copyStartPatience = 10 * time.Second
 
 // keepLease renews the lease every team.RenewEvery until ctx ends.
 func (tr *teamRun) keepLease(ctx context.Context, interrupt func(reason string)) {
