@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,7 +201,13 @@ func TestLastRehearsalLine(t *testing.T) {
 	if json.Unmarshal([]byte(out), &rows) != nil || len(rows) == 0 {
 		t.Fatalf("history --json:\n%s", out)
 	}
-	sha := rows[len(rows)-1].SHA256
+	// history also lists the state directory's runs, which are this
+	// machine's, not the test's.
+	rows = slices.DeleteFunc(rows, func(r historyRow) bool { return r.Runbook != "params" })
+	if len(rows) != 1 {
+		t.Fatalf("history --json lists %d runs of params, want 1:\n%s", len(rows), out)
+	}
+	sha := rows[0].SHA256
 	got := lastRehearsal([]string{runs}, "params", "params-now", sha)
 	for _, want := range []string{"since the last rehearsal: ", " UTC, SANDBOX, succeeded, RTO ", "(target 10m)", "the runbook is unchanged since"} {
 		if !strings.Contains(got, want) {
