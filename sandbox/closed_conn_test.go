@@ -17,6 +17,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go/logging"
 )
 
 // plainConfig is what a user's own Go program has: the standard chain,
@@ -42,6 +43,8 @@ func plainConfig(t *testing.T, endpoint string, client aws.HTTPClient, retries b
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The SDK warns of every answer the race cuts short.
+	cfg.Logger = logging.Nop{}
 	return cfg
 }
 

@@ -277,9 +277,9 @@ func elbDescribeTargetGroups(c *call) (any, error) {
 	for i, g := range groups {
 		items[i] = elbTargetGroupValue(g)
 	}
-	page, next, err := paginate(c.input, "PageSize", "Marker", items, 400, 1, 400)
+	page, next, err := paginate(c.input, "PageSize", "Marker", items, pageLimits{def: 400, min: 1, max: 400, validation: "ValidationError"})
 	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationError"
+		e.Code = "ValidationError" // a bad Marker too
 	}
 	if err != nil {
 		return nil, err
