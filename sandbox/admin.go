@@ -17,6 +17,7 @@ import (
 //	/_sandbox/web/<host>/   the simulated internet (web.go)
 //	GET  /_sandbox/webhooks the webhook deliveries it received
 //	GET  /_sandbox/denials  the requests an IAM policy denied (policy.go)
+//	GET  /_sandbox/operations the operations it simulates, by service
 func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch path := r.URL.Path; {
 	case strings.HasPrefix(path, "/_sandbox/app/"):
@@ -31,6 +32,8 @@ func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case path == "/_sandbox/denials" && r.Method == http.MethodGet:
 		denials, total := s.Denials()
 		adminJSON(w, http.StatusOK, map[string]any{"total": total, "denials": denials})
+	case path == "/_sandbox/operations" && r.Method == http.MethodGet:
+		adminJSON(w, http.StatusOK, map[string]any{"operations": s.Operations()})
 	case path == "/_sandbox/state" && r.Method == http.MethodGet:
 		adminJSON(w, http.StatusOK, s.dumpState())
 	case path == "/_sandbox/faults" && r.Method == http.MethodPost:

@@ -205,7 +205,7 @@ func arcListPlanExecutions(c *call) (any, error) {
 			items = append(items, v)
 		}
 	}
-	page, next, perr := paginate(c.input, "maxResults", "nextToken", items, 100, 1, 100)
+	page, next, perr := paginate(c.input, "maxResults", "nextToken", items, pageLimits{def: 100, min: 1, max: 100})
 	if perr != nil {
 		return nil, illegalArgument("%s", asAWSError(perr).Message)
 	}

@@ -70,7 +70,7 @@ func asgDescribeScalingActivities(c *call) (any, error) {
 	for i, d := range all {
 		items[i] = d.v
 	}
-	page, next, err := paginate(c.input, "MaxRecords", "NextToken", items, 100, 1, 100)
+	page, next, err := paginate(c.input, "MaxRecords", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationError"})
 	if e, ok := err.(*awsError); ok {
 		e.Code = "ValidationError"
 	}

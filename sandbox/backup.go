@@ -24,8 +24,8 @@ const (
 	backupStartWindow = 8 * time.Hour
 )
 
-// backupMaxResults bounds a page of recovery points, as the API does.
-const backupMaxResults = 1000
+// backupPages bounds a page of AWS Backup's lists, as the API does.
+var backupPages = pageLimits{def: 1000, min: 1, max: 1000}
 
 // backupDefaultRole is the role a seeded recovery point was made with: the
 // one AWS Backup's console creates.
@@ -438,7 +438,7 @@ func (c *call) backupPoints(r *backupRegion, keep func(*recoveryPoint) bool) []b
 // backupListOut pages a list of recovery points into a list operation's
 // output, with AWS Backup's error code.
 func backupListOut(in map[string]any, items []any) (any, error) {
-	page, next, err := paginate(in, "maxResults", "nextToken", items, backupMaxResults, 1, backupMaxResults)
+	page, next, err := paginate(in, "maxResults", "nextToken", items, backupPages)
 	if err != nil {
 		return nil, errorf("InvalidParameterValueException", "%s", asAWSError(err).Message)
 	}

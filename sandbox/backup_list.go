@@ -18,7 +18,7 @@ type backupPlan struct {
 
 // backupPage answers one page with Backup's maxResults and nextToken.
 func backupPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "maxResults", "nextToken", items, backupMaxResults, 1, backupMaxResults)
+	page, next, err := paginate(c.input, "maxResults", "nextToken", items, backupPages)
 	if err != nil {
 		return nil, errorf("InvalidParameterValueException", "%s", asAWSError(err).Message)
 	}

@@ -141,7 +141,7 @@ func backupListRestoreJobs(c *call) (any, error) {
 	slices.SortStableFunc(items, func(a, b any) int {
 		return asMap(b)["CreationDate"].(time.Time).Compare(asMap(a)["CreationDate"].(time.Time))
 	})
-	page, next, err := paginate(c.input, "maxResults", "nextToken", items, backupMaxResults, 1, backupMaxResults)
+	page, next, err := paginate(c.input, "maxResults", "nextToken", items, backupPages)
 	if err != nil {
 		return nil, errorf("InvalidParameterValueException", "%s", asAWSError(err).Message)
 	}

@@ -158,7 +158,7 @@ func cwDescribeAlarms(c *call) (any, error) {
 			composites = append(composites, v)
 		}
 	}
-	page, next, err := paginate(c.input, "MaxRecords", "NextToken", items, 50, 1, 100)
+	page, next, err := paginate(c.input, "MaxRecords", "NextToken", items, pageLimits{def: 50, min: 1, max: 100, validation: "ValidationError"})
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ func cwListMetrics(c *call) (any, error) {
 	if metrics == nil {
 		metrics = []any{}
 	}
-	page, next, err := paginate(c.input, "", "NextToken", metrics, 500, 500, 500)
+	page, next, err := paginate(c.input, "", "NextToken", metrics, pageLimits{def: 500, min: 500, max: 500})
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func ec2DescribeVolumes(c *call) (any, error) {
 		}
 		items = append(items, val)
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, 500, 5, 500)
+	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 500, min: 5, max: 500, capped: true})
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func ec2DescribeSnapshots(c *call) (any, error) {
 		}
 		items = append(items, val)
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, 1000, 5, 1000)
+	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 1000, min: 5, max: 1000, capped: true})
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,7 @@ package sandbox
 // ecsPage answers one page of ARNs under key, with ECS's maxResults (1 to
 // 100) and nextToken.
 func ecsPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "maxResults", "nextToken", items, 100, 1, 100)
+	page, next, err := paginate(c.input, "maxResults", "nextToken", items, pageLimits{def: 100, min: 1, max: 100})
 	if e, ok := err.(*awsError); ok {
 		e.Code = "InvalidParameterException"
 	}

@@ -220,9 +220,9 @@ func elbDescribeLoadBalancers(c *call) (any, error) {
 // elbPage answers one page of items under key, with ELB's PageSize
 // (1 to 400) and Marker.
 func elbPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "PageSize", "Marker", items, 400, 1, 400)
+	page, next, err := paginate(c.input, "PageSize", "Marker", items, pageLimits{def: 400, min: 1, max: 400, validation: "ValidationError"})
 	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationError"
+		e.Code = "ValidationError" // a bad Marker too
 	}
 	if err != nil {
 		return nil, err

@@ -172,7 +172,7 @@ func ebListRules(c *call) (any, error) {
 			items = append(items, c.ebRuleValue(r.rules[name]))
 		}
 	}
-	page, next, err := paginate(c.input, "Limit", "NextToken", items, 100, 1, 100)
+	page, next, err := paginate(c.input, "Limit", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationException"})
 	if e, ok := err.(*awsError); ok {
 		e.Code = "ValidationException"
 	}

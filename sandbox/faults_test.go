@@ -119,8 +119,8 @@ func TestMalformedRequests(t *testing.T) {
 		code                      string
 	}{
 		{"unsigned", "", "", "Action=DescribeDBInstances", 400, "MissingAuthenticationToken"},
-		{"unknown service", auth("us-east-1", "kinesis"), "", "", 400, "UnknownService"},
-		{"unknown action", auth("us-east-1", "rds"), "", "Action=LaunchRockets&Version=2014-10-31", 400, "InvalidAction"},
+		{"unknown service", auth("us-east-1", "kinesis"), "", "", 501, "NotImplemented"},
+		{"unknown action", auth("us-east-1", "rds"), "", "Action=LaunchRockets&Version=2014-10-31", 501, "NotImplemented"},
 		{"no action", auth("us-east-1", "rds"), "", "Version=2014-10-31", 400, "MissingAction"},
 		{"bad form", auth("us-east-1", "rds"), "", "Action=DescribeDBInstances&%zz", 400, "MalformedQueryString"},
 		{"bad list index", auth("us-east-1", "rds"), "", "Action=DescribeDBInstances&Filters.Filter.99999.Name=x", 400, "MalformedQueryString"},

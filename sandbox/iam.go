@@ -83,7 +83,7 @@ func iamSimulatePrincipalPolicy(c *call) (any, error) {
 			results = append(results, r)
 		}
 	}
-	page, next, err := paginate(c.input, "MaxItems", "Marker", results, 100, 1, 1000)
+	page, next, err := paginate(c.input, "MaxItems", "Marker", results, pageLimits{def: 100, min: 1, max: 1000, validation: "ValidationError"})
 	if err != nil {
 		return nil, err
 	}

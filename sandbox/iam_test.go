@@ -126,7 +126,7 @@ func TestSimulatePrincipalPolicyRefusals(t *testing.T) {
 		{&iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::123456789012:role/other"), ActionNames: []string{"s3:GetObject"}}, "AccessDenied: User: arn:aws:iam::123456789012:user/drpilot-sandbox is not authorized to perform: iam:SimulatePrincipalPolicy on resource: arn:aws:iam::123456789012:role/other"},
 		{&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"GetObject"}}, `InvalidInput: ActionNames: "GetObject" is not an action`},
 		{&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"s3:GetObject"}, PolicyInputList: []string{"{}"}}, "InvalidInput: the sandbox does not simulate PolicyInputList"},
-		{&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"s3:GetObject"}, MaxItems: aws.Int32(5000)}, "InvalidParameterValue"},
+		{&iam.SimulatePrincipalPolicyInput{ActionNames: []string{"s3:GetObject"}, MaxItems: aws.Int32(5000)}, "ValidationError: 1 validation error detected"},
 	} {
 		if _, err := simulate(held, tc.in); !strings.HasPrefix(code(err), tc.want) {
 			t.Errorf("%s: got %s, want %s", aws.ToString(tc.in.PolicySourceArn), code(err), tc.want)

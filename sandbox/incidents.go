@@ -143,7 +143,7 @@ func incidentsList(c *call) (any, error) {
 		items[i] = map[string]any{"arn": rec.ARN, "title": rec.Title, "status": "OPEN", "impact": rec.Impact,
 			"creationTime": rec.Created, "incidentRecordSource": rec.source()}
 	}
-	page, next, err := paginate(c.input, "maxResults", "nextToken", items, incidentListMax, 1, incidentListMax)
+	page, next, err := paginate(c.input, "maxResults", "nextToken", items, pageLimits{def: incidentListMax, min: 1, max: incidentListMax, validation: "ValidationException"})
 	if err != nil {
 		return nil, errorf("ValidationException", "%s", asAWSError(err).Message)
 	}

@@ -207,7 +207,7 @@ func kmsDescribeKey(c *call) (any, error) {
 
 // kmsPage answers one page with KMS's Limit (1 to 1000) and Marker.
 func kmsPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "Limit", "Marker", items, 100, 1, 1000)
+	page, next, err := paginate(c.input, "Limit", "Marker", items, pageLimits{def: 100, min: 1, max: 1000, validation: "ValidationException"})
 	if e, ok := err.(*awsError); ok {
 		e.Code = "ValidationException"
 	}

@@ -1,21 +1,67 @@
 package sandbox
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
+
+// pageLimits is how an API bounds the page size a caller asks for. APIs
+// differ on a size past the bounds: EC2 and Route 53 serve their largest
+// page instead (the AWS CLI's paginators ask EC2 for 1000 items where the
+// model says 500), the others refuse it, each with its own error.
+type pageLimits struct {
+	def, min, max int64
+	// capped serves a size above max as max instead of refusing it.
+	capped bool
+	// validation is the code of a Coral service's validation error
+	// (ValidationException, ValidationError), worded as those services
+	// word it; "" is the older services' InvalidParameterValue.
+	validation string
+}
+
+// pageSize reads the page-size member sizeKey within lim.
+func pageSize(in map[string]any, sizeKey string, lim pageLimits) (int64, error) {
+	size, set, err := integer(in, sizeKey)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case !set:
+		return lim.def, nil
+	case size > lim.max && lim.capped:
+		return lim.max, nil
+	case size >= lim.min && size <= lim.max:
+		return size, nil
+	}
+	if lim.validation != "" {
+		bound := fmt.Sprintf("greater than or equal to %d", lim.min)
+		if size > lim.max {
+			bound = fmt.Sprintf("less than or equal to %d", lim.max)
+		}
+		return 0, errorf(lim.validation, "1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value %s",
+			size, lowerFirst(sizeKey), bound)
+	}
+	if lim.capped {
+		return 0, errorf("InvalidParameterValue", "Value ( %d ) for parameter %s is invalid. Expecting a value greater than %d.", size, lowerFirst(sizeKey), lim.min)
+	}
+	return 0, errorf("InvalidParameterValue", "Invalid value %d for %s. Must be between %d and %d", size, sizeKey, lim.min, lim.max)
+}
+
+// lowerFirst is a member's name as AWS's validation messages spell it.
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
+}
 
 // paginate returns one page of items and the marker of the next, for APIs
 // that page with a page-size member and an opaque marker. The marker is
-// the index of the next item; min and max bound the page size as the API
-// does.
-func paginate(in map[string]any, sizeKey, markerKey string, items []any, def, min, max int64) ([]any, string, error) {
-	size, set, err := integer(in, sizeKey)
+// the index of the next item; lim bounds the page size as the API does.
+func paginate(in map[string]any, sizeKey, markerKey string, items []any, lim pageLimits) ([]any, string, error) {
+	size, err := pageSize(in, sizeKey, lim)
 	if err != nil {
 		return nil, "", err
-	}
-	if !set {
-		size = def
-	}
-	if size < min || size > max {
-		return nil, "", errorf("InvalidParameterValue", "%s must be from %d to %d", sizeKey, min, max)
 	}
 	start := 0
 	if m := str(in, markerKey); m != "" {

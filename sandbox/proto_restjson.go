@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"fmt"
 	"net/http"
 )
 
@@ -16,8 +15,7 @@ func (restJSONProtocol) name() string { return "restJson1" }
 func (restJSONProtocol) decode(r *http.Request, body []byte, svc *service) (string, map[string]any, error) {
 	op, input, ok := restOperation(svc, r)
 	if !ok {
-		return "", nil, &awsError{Code: "UnknownOperationException",
-			Message: fmt.Sprintf("no %s operation at %s %s", svc.name, r.Method, r.URL.Path), Status: http.StatusNotFound}
+		return "", nil, notSimulated("the %s operation at %s %s", svc.name, r.Method, clip(r.URL.RequestURI()))
 	}
 	doc, err := decodeJSONObject(body)
 	if err != nil {

@@ -19,8 +19,7 @@ func (restXMLProtocol) name() string { return "restXml" }
 func (restXMLProtocol) decode(r *http.Request, body []byte, svc *service) (string, map[string]any, error) {
 	op, input, ok := restOperation(svc, r)
 	if !ok {
-		return "", nil, &awsError{Code: "UnknownOperationException",
-			Message: fmt.Sprintf("no %s operation at %s %s", svc.name, r.Method, r.URL.Path), Status: http.StatusNotFound}
+		return "", nil, notSimulated("the %s operation at %s %s", svc.name, r.Method, clip(r.URL.RequestURI()))
 	}
 	if len(bytes.TrimSpace(body)) > 0 {
 		doc, err := decodeXMLDocument(body)

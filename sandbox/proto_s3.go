@@ -77,7 +77,7 @@ func (s3Protocol) decode(r *http.Request, body []byte, svc *service) (string, ma
 	}
 	op, input, ok := restOperation(svc, r)
 	if !ok {
-		return "", nil, errorf("MethodNotAllowed", "no S3 operation at %s %s", r.Method, r.URL.Path)
+		return "", nil, notSimulated("the S3 operation at %s %s", r.Method, clip(r.URL.RequestURI()))
 	}
 	headerInput(r, input)
 	if op.name == "PutObject" {

@@ -236,7 +236,7 @@ func rdsDescribeDBInstances(c *call) (any, error) {
 			items = append(items, c.dbInstanceValue(db))
 		}
 	}
-	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, 100, 20, 100)
+	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, pageLimits{def: 100, min: 20, max: 100})
 	if err != nil {
 		return nil, err
 	}

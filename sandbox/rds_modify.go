@@ -120,7 +120,7 @@ func rdsDescribeAutomatedBackups(c *call) (any, error) {
 	if len(items) == 0 && (id != "" || resource != "") {
 		return nil, notFound("DBInstanceAutomatedBackupNotFound", "No automated backup found for %s%s.", id, resource)
 	}
-	page, next, err := paginate(c.input, "MaxRecords", "Marker", items, 100, 20, 100)
+	page, next, err := paginate(c.input, "MaxRecords", "Marker", items, pageLimits{def: 100, min: 20, max: 100})
 	if err != nil {
 		return nil, err
 	}

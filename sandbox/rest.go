@@ -36,7 +36,7 @@ func route(svc *service, r *http.Request, input map[string]any) (*operation, boo
 			continue
 		}
 		tmpl, marker, _ := strings.Cut(op.path, "?")
-		if _, ok := query[marker]; marker != "" && !ok {
+		if _, ok := query[marker]; marker != "" && !ok || namesOtherSubresource(svc, query, marker) {
 			continue
 		}
 		labels, literals, ok := matchPath(tmpl, path)
@@ -51,6 +51,17 @@ func route(svc *service, r *http.Request, input map[string]any) (*operation, boo
 		input[k] = v
 	}
 	return best, best != nil
+}
+
+// namesOtherSubresource reports whether a query names a subresource of
+// svc other than marker, the one an operation's path names.
+func namesOtherSubresource(svc *service, query url.Values, marker string) bool {
+	for k := range query {
+		if svc.subresources[k] && k != marker {
+			return true
+		}
+	}
+	return false
 }
 
 func matchPath(template string, path []string) (map[string]string, int, bool) {

@@ -153,18 +153,23 @@ func rrValues(values []any) members {
 	return named("ResourceRecord", items)
 }
 
+// r53ZonePages bounds a page of hosted zones: Route 53 answers a maxitems
+// above 100 with 100 zones.
+var r53ZonePages = pageLimits{def: 100, min: 1, max: 100, capped: true}
+
 func r53ListHostedZones(c *call) (any, error) {
 	r := c.route53()
 	items := make([]any, 0, len(r.order))
 	for _, id := range r.order {
 		items = append(items, zoneValue(r.zones[id]))
 	}
-	page, next, err := paginate(c.input, "maxitems", "marker", items, 100, 1, 100)
+	page, next, err := paginate(c.input, "maxitems", "marker", items, r53ZonePages)
 	if err != nil {
 		return nil, err
 	}
+	size, _ := pageSize(c.input, "maxitems", r53ZonePages)
 	out := map[string]any{"HostedZones": named("HostedZone", page), "IsTruncated": next != "",
-		"MaxItems": fmt.Sprint(len(page)), "Marker": str(c.input, "marker")}
+		"MaxItems": fmt.Sprint(size), "Marker": str(c.input, "marker")}
 	if next != "" {
 		out["NextMarker"] = next
 	}

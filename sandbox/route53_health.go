@@ -32,7 +32,8 @@ func r53CreateHealthCheck(c *call) (any, error) {
 		return nil, errorf("InvalidInput", "a health check needs an IPAddress or a FullyQualifiedDomainName")
 	}
 	r := c.route53()
-	if id, used := r.refs[ref]; used {
+	// Health checks' caller references are theirs: a zone may have the same.
+	if id, used := r.refs[healthCheckRef(ref)]; used {
 		if h, ok := r.checks[id]; ok {
 			return map[string]any{"HealthCheck": healthCheckValue(h)}, nil // idempotent by reference
 		}
@@ -45,7 +46,7 @@ func r53CreateHealthCheck(c *call) (any, error) {
 		}
 	}
 	h := &healthCheck{ID: c.idOr(newUUID(r)), CallerRef: ref, Config: cfg, Version: 1}
-	r.checks[h.ID], r.refs[ref] = h, h.ID
+	r.checks[h.ID], r.refs[healthCheckRef(ref)] = h, h.ID
 	return map[string]any{"HealthCheck": healthCheckValue(h)}, nil
 }
 
@@ -138,3 +139,7 @@ func (s *Sandbox) healthCheckHealthy(h *healthCheck) bool {
 	}
 	return s.checkersSeeUp(h) != inverted
 }
+
+// healthCheckRef keys a health check's caller reference apart from the
+// hosted zones' in the one table of references.
+func healthCheckRef(ref string) string { return "healthcheck/" + ref }

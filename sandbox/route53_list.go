@@ -76,7 +76,7 @@ func r53ListHealthChecks(c *call) (any, error) {
 	for _, id := range sortedKeys(r.checks) {
 		items = append(items, healthCheckValue(r.checks[id]))
 	}
-	page, next, err := paginate(c.input, "maxitems", "marker", items, 100, 1, 1000)
+	page, next, err := paginate(c.input, "maxitems", "marker", items, pageLimits{def: 100, min: 1, max: 1000, capped: true})
 	if err != nil {
 		return nil, err
 	}

@@ -109,6 +109,11 @@ func TestRoute53HealthChecksFollowTheRegion(t *testing.T) {
 	t.Parallel()
 	sb, url := startSandbox(t, Options{})
 	client := route53.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	// A zone's caller reference is not a health check's: AWS keeps them apart.
+	if _, err := client.CreateHostedZone(ctx(t), &route53.CreateHostedZoneInput{Name: aws.String("shop.example.com"),
+		CallerReference: aws.String("primary-app")}); err != nil {
+		t.Fatal(err)
+	}
 	created, err := client.CreateHealthCheck(ctx(t), &route53.CreateHealthCheckInput{CallerReference: aws.String("primary-app"),
 		HealthCheckConfig: &r53types.HealthCheckConfig{Type: r53types.HealthCheckTypeHttps, Port: aws.Int32(443),
 			FullyQualifiedDomainName: aws.String("shop-alb.us-west-2.elb.amazonaws.com"), ResourcePath: aws.String("/health")}})

@@ -72,8 +72,26 @@ func (c *call) s3() *s3State {
 	return stateOf(c.sb, "s3", "global", func() *s3State { return &s3State{buckets: map[string]*bucket{}} })
 }
 
+// s3Subresources are the query parameters that name an S3 operation
+// rather than parameterize one (PUT /b?tagging is PutBucketTagging, not
+// CreateBucket; PUT /b/k?uploadId= is UploadPart, not PutObject).
+var s3Subresources = setOf("accelerate", "acl", "analytics", "attributes", "cors", "delete", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "location", "logging", "metadataTable",
+	"metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
+	"publicAccessBlock", "renameObject", "replication", "requestPayment", "restore", "retention", "select",
+	"session", "tagging", "torrent", "uploadId", "uploads", "versioning", "versions", "website")
+
+func setOf(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
 func registerS3(s *Sandbox) {
-	s.addService(&service{name: "s3", protocol: s3Protocol{}, xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", throttleCode: "SlowDown"},
+	s.addService(&service{name: "s3", protocol: s3Protocol{}, xmlns: "http://s3.amazonaws.com/doc/2006-03-01/", throttleCode: "SlowDown",
+		subresources: s3Subresources},
 		&operation{name: "CreateBucket", mutating: true, method: "PUT", path: "/{Bucket}", handler: s3CreateBucket},
 		&operation{name: "PutBucketReplication", mutating: true, method: "PUT", path: "/{Bucket}?replication", handler: s3PutReplication},
 		&operation{name: "GetBucketReplication", method: "GET", path: "/{Bucket}?replication", handler: s3GetReplication},

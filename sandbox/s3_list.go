@@ -27,7 +27,7 @@ func s3ListBuckets(c *call) (any, error) {
 		b := s.buckets[name]
 		items[i] = map[string]any{"Name": b.Name, "CreationDate": b.Created, "BucketRegion": b.Region}
 	}
-	page, next, err := paginate(c.input, "max-buckets", "continuation-token", items, 10000, 1, 10000)
+	page, next, err := paginate(c.input, "max-buckets", "continuation-token", items, pageLimits{def: 10000, min: 1, max: 10000})
 	if err != nil {
 		return nil, err
 	}

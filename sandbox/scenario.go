@@ -194,10 +194,14 @@ func (s *Sandbox) applyCreate(sc *Scenario, i int, c CreateEntry, at time.Time) 
 	if input == nil {
 		input = map[string]any{}
 	}
+	input, err := cliInput(c.Service, c.Operation, input)
+	if err != nil {
+		return sc.entryError(i, "%s %s: %v", c.Service, c.Operation, err)
+	}
 	call := &call{sb: s, region: c.Region, service: c.Service, op: c.Operation, input: input,
 		now: at.Add(-ago), requestID: s.newRequestID(), pinned: c.ID}
 	s.mu.Lock()
-	_, err := op.handler(call)
+	_, err = op.handler(call)
 	s.mu.Unlock()
 	if err != nil {
 		return sc.entryError(i, "%s %s in %s: %v", c.Service, c.Operation, c.Region, err)

@@ -60,14 +60,9 @@ func orDefaultClient(c aws.HTTPClient) aws.HTTPClient {
 }
 
 // readOnlyBodies wraps every request body so that it no longer offers
-// WriteTo. smithy-go closes a request's body as soon as the response
-// headers arrive; its body's WriteTo then returns io.EOF, and net/http's
-// write loop, which drains the body after writing Content-Length bytes,
-// takes that for a write error and closes the connection under the
-// response still being read ("use of closed network connection", on
-// responses larger than one read). A loopback server answers fast enough
-// to lose that race now and then. drpilot's own client factory needs the
-// same wrapper.
+// WriteTo, as drpilot's client factory does (bodyWithoutWriteTo there):
+// without it, a client with retries off loses an answer now and then to a
+// race inside net/http and smithy-go (TestLargeRequestBodyRaceIsTheClients).
 type readOnlyBodies struct{ inner aws.HTTPClient }
 
 func (c readOnlyBodies) Do(r *http.Request) (*http.Response, error) {

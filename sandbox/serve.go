@@ -49,6 +49,10 @@ type service struct {
 	// a client signs for.
 	home string
 	ops  []*operation
+	// subresources are the query parameters of a REST service that name
+	// an operation (S3's ?tagging): a request with one is served only by
+	// the operation whose path names it.
+	subresources map[string]bool
 }
 
 // call is one request as a handler sees it. Handlers run holding the
@@ -145,13 +149,14 @@ func (s *Sandbox) serveAWS(w http.ResponseWriter, r *http.Request) {
 	region, name, ok := scope(r)
 	svc := s.svcs[name]
 	if !ok || svc == nil {
+		body, _ := readBody(r)
 		e := errorf("MissingAuthenticationToken", "the request must be signed with SigV4; its credential scope names the service and Region")
 		if ok {
-			e = errorf("UnknownService", "the sandbox does not simulate the service %q", name)
+			e = notSimulated("the service %s (%s)", clip(name), requestedOperation(r, body))
 		}
-		entry.Status, entry.ErrorCode, entry.Service, entry.Region = e.Status, e.Code, name, region
+		entry.Status, entry.ErrorCode, entry.Service, entry.Region = e.Status, e.Code, clip(name), clip(region)
 		s.journal.add(entry)
-		writeXMLError(w, e, c.requestID, true)
+		requestProtocol(r, name).encodeError(w, &service{name: name}, e, c.requestID)
 		return
 	}
 	entry.Service = name
@@ -274,10 +279,17 @@ func unknownOperation(svc *service, op string) *awsError {
 	if op == "" {
 		return errorf("MissingAction", "the request names no operation")
 	}
-	if n := svc.protocol.name(); n == "query" || n == "ec2query" {
-		return errorf("InvalidAction", "the sandbox does not implement %s for %s", op, svc.name)
+	return notSimulated("%s %s", svc.name, clip(op))
+}
+
+// requestedOperation describes what a request to an unknown service asked
+// for: its operation's name where the protocol carries one, else its
+// method and path.
+func requestedOperation(r *http.Request, body []byte) string {
+	if op := requestOperation(r, body); op != "" {
+		return op
 	}
-	return errorf("UnknownOperationException", "the sandbox does not implement %s for %s", op, svc.name)
+	return r.Method + " " + clip(r.URL.RequestURI())
 }
 
 func asAWSError(err error) *awsError {

@@ -53,7 +53,7 @@ func sesListEmailIdentities(c *call) (any, error) {
 		items = append(items, map[string]any{"IdentityName": id.Name, "IdentityType": id.kind(), "SendingEnabled": true,
 			"VerificationStatus": "SUCCESS"})
 	}
-	page, next, err := paginate(c.input, "PageSize", "NextToken", items, 100, 1, 1000)
+	page, next, err := paginate(c.input, "PageSize", "NextToken", items, pageLimits{def: 100, min: 1, max: 1000, validation: "BadRequestException"})
 	if e, ok := err.(*awsError); ok {
 		e.Code = "BadRequestException"
 	}

@@ -128,7 +128,7 @@ func snsListTopics(c *call) (any, error) {
 		}
 	}
 	// ListTopics has no page-size member: the "" key is never in an input.
-	page, next, err := paginate(c.input, "", "NextToken", items, snsPageSize, snsPageSize, snsPageSize)
+	page, next, err := paginate(c.input, "", "NextToken", items, pageLimits{def: snsPageSize, min: snsPageSize, max: snsPageSize})
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func snsListSubscriptions(c *call) (any, error) {
 			return nil, snsInvalid("NextToken")
 		}
 	}
-	page, next, err := paginate(c.input, "", "NextToken", items, snsPageSize, snsPageSize, snsPageSize)
+	page, next, err := paginate(c.input, "", "NextToken", items, pageLimits{def: snsPageSize, min: snsPageSize, max: snsPageSize})
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func ssmDescribeOpsItems(c *call) (any, error) {
 			items = append(items, c.opsItemSummary(it))
 		}
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, 50, 1, 50)
+	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 50, min: 1, max: 50, validation: "ValidationException"})
 	if err != nil {
 		return nil, errorf("ValidationException", "%v", asAWSError(err).Message)
 	}

@@ -66,7 +66,7 @@ func ssmGetParametersByPath(c *call) (any, error) {
 
 // ssmPage answers one page with SSM's MaxResults and NextToken.
 func ssmPage(c *call, key string, items []any, max int64) (any, error) {
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, max, 1, max)
+	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: max, min: 1, max: max, validation: "ValidationException"})
 	if e, ok := err.(*awsError); ok {
 		e.Code = "ValidationException"
 	}

@@ -2,7 +2,10 @@
 # make test-interop: the sandbox as independent AWS clients see it. Starts
 # drpilot sandbox on a free loopback port, creates resources with the AWS
 # CLI alone (through the services' own create operations), reads them back
-# with the CLI, and compares. Runs once per AWS CLI major version found
+# with the CLI, and compares (scripts/interop_checks.sh); then, against a
+# fresh sandbox, the game-day battery (scripts/interop_battery.sh): the
+# calls an engineer makes by hand, each passing or cleanly not simulated.
+# Runs once per AWS CLI major version found
 # (Debian's awscli is v2; a Python aws CLI v1 is used when one is on PATH);
 # a version that is missing is reported and skipped.
 set -uo pipefail
@@ -27,7 +30,7 @@ done
 
 failures=0
 run_with() {
-  local aws=$1 label=$2
+  local aws=$1 label=$2 script=$3
   local log
   log=$(mktemp)
   # Real time: a state set by hand (an alarm's) must outlast the next command.
@@ -46,7 +49,7 @@ run_with() {
   (
     export AWS_ENDPOINT_URL=$endpoint AWS_ACCESS_KEY_ID=AKIDINTEROP AWS_SECRET_ACCESS_KEY=interop-secret
     export AWS_DEFAULT_REGION=us-west-2 AWS_REGION=us-west-2 AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-    AWS=$aws ENDPOINT=$endpoint bash scripts/interop_checks.sh
+    AWS=$aws ENDPOINT=$endpoint bash "$script"
   )
   local status=$?
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
@@ -56,6 +59,7 @@ run_with() {
 
 for v in v2 v1; do
   [ -n "${clis[$v]:-}" ] || continue
-  run_with "${clis[$v]}" "AWS CLI $v" || failures=$((failures + 1))
+  run_with "${clis[$v]}" "AWS CLI $v" scripts/interop_checks.sh || failures=$((failures + 1))
+  run_with "${clis[$v]}" "AWS CLI $v, game-day battery" scripts/interop_battery.sh || failures=$((failures + 1))
 done
 [ "$failures" -eq 0 ] && echo "interop: every check passed" || { echo "interop: $failures CLI run(s) failed"; exit 1; }

@@ -58,7 +58,7 @@ ago = "1000h"
 Bucket = "orders-data"
 [create.input.ReplicationConfiguration]
 Role = "arn:aws:iam::123456789012:role/orders-replication"
-Rule = [
+Rules = [
   { ID = "exports", Status = "Enabled", Priority = 1, Filter = { Prefix = "exports/" }, DeleteMarkerReplication = { Status = "Disabled" }, Destination = { Bucket = "arn:aws:s3:::orders-data-dr" } },
   { ID = "canary", Status = "Enabled", Priority = 2, Filter = { Prefix = "canary/" }, DeleteMarkerReplication = { Status = "Disabled" }, Destination = { Bucket = "arn:aws:s3:::orders-data-dr" } },
 ]

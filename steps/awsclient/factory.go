@@ -155,11 +155,16 @@ func (f *Factory) guard(service string) func(*middleware.Stack) error {
 }
 
 // bodyWithoutWriteTo wraps every request body so that it no longer offers
-// WriteTo. smithy-go closes a request's body as soon as the response
-// headers arrive; its body's WriteTo then returns io.EOF, and net/http's
-// write loop takes that for a write error and may close the connection
-// under the response still being read. Fast endpoints (the sandbox, a
-// local emulator) lose that race now and then.
+// WriteTo. net/http writes a body to the socket and then reads it once
+// more to check nothing is left past Content-Length; smithy-go closes the
+// body as soon as the answer's headers arrive, after which its WriteTo
+// returns io.EOF, which net/http takes for a failed write: it closes the
+// connection under the answer still being read ("use of closed network
+// connection"). Only a server that answers within microseconds (the
+// sandbox, a local emulator) wins that race, and no server can avoid it
+// (sandbox.TestLargeRequestBodyRaceIsTheClients). The standard retryer
+// would retry the call, but a retried conditional write that took effect
+// the first time would then report its own success as a failed condition.
 type bodyWithoutWriteTo struct{ inner aws.HTTPClient }
 
 // Do sends r with its body wrapped.
