@@ -36,8 +36,11 @@ for r in orders-replica orders-spare; do
   quiet rds create-db-instance-read-replica --region us-west-2 --db-instance-identifier $r \
     --source-db-instance-identifier arn:aws:rds:us-east-1:$a:db:orders
 done
-quiet dynamodb create-table --table-name carts --attribute-definitions AttributeName=id,AttributeType=S \
-  --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST
+for r in us-west-2 us-east-1; do
+  quiet dynamodb create-table --region $r --table-name carts --attribute-definitions AttributeName=id,AttributeType=S \
+    --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST
+done
+quiet dynamodb create-global-table --global-table-name carts --replication-group RegionName=us-west-2 RegionName=us-east-1
 zone=$($AWS route53 create-hosted-zone --name shop.example.com --caller-reference gameday --query HostedZone.Id "${t[@]}" 2>/dev/null)
 hc=$($AWS route53 create-health-check --caller-reference gameday --health-check-config \
   Type=HTTPS,FullyQualifiedDomainName=api.shop.example.com,Port=443,ResourcePath=/health \
@@ -77,6 +80,8 @@ quiet elasticache create-replication-group --replication-group-id sessions --rep
 [ "$target" = sandbox ] && curl -s -X POST -d '{"advance": "2h"}' "$ENDPOINT/_sandbox/clock" >/dev/null
 
 # The battery: one call a line, as typed (after "aws"). $vars are expanded.
+# "@advance D" is not a call: it lets D pass on the sandbox's clock, as an
+# engineer waits for a change to settle before the next one.
 read -r -d '' calls <<EOF
 sts get-caller-identity
 sts assume-role --role-arn arn:aws:iam::$a:role/dr-operator --role-session-name gameday
@@ -101,6 +106,7 @@ rds describe-db-instance-automated-backups --region us-east-1
 rds describe-events --region us-east-1
 rds create-db-snapshot --region us-east-1 --db-instance-identifier orders --db-snapshot-identifier gameday
 rds modify-db-instance --region us-east-1 --db-instance-identifier orders --backup-retention-period 14 --apply-immediately
+@advance 10m
 rds reboot-db-instance --region us-east-1 --db-instance-identifier orders
 rds promote-read-replica --region us-west-2 --db-instance-identifier orders-replica
 rds delete-db-instance --region us-west-2 --db-instance-identifier orders-spare --skip-final-snapshot
@@ -182,6 +188,10 @@ set -f # a line's JSON ([...]) is an argument, not a glob
 total=0 passed=0 notsim=0 failed=0 skipped=0
 while read -r line; do
   [ -n "$line" ] || continue
+  if [ "${line%% *}" = @advance ]; then
+    [ "$target" = sandbox ] && curl -s -X POST -d "{\"advance\": \"${line#* }\"}" "$ENDPOINT/_sandbox/clock" >/dev/null
+    continue
+  fi
   total=$((total + 1))
   # Word splitting is the point: a line is the call as typed.
   # shellcheck disable=SC2086
