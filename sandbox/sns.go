@@ -120,6 +120,12 @@ func snsListTopics(c *call) (any, error) {
 	for _, name := range sortedKeys(r.topics) {
 		items = append(items, map[string]any{"TopicArn": r.topics[name].ARN})
 	}
+	return snsPage(c, "Topics", items)
+}
+
+// snsPage answers one page of an SNS list, which has no page-size member
+// (the "" key is never in an input) and pages by NextToken.
+func snsPage(c *call, key string, items []any) (any, error) {
 	if tok := str(c.input, "NextToken"); tok != "" {
 		// Checked here so that a bad token is SNS's InvalidParameter; the
 		// check mirrors paginate's markers (the index of the next item).
@@ -127,12 +133,11 @@ func snsListTopics(c *call) (any, error) {
 			return nil, snsInvalid("NextToken")
 		}
 	}
-	// ListTopics has no page-size member: the "" key is never in an input.
 	page, next, err := paginate(c.input, "", "NextToken", items, pageLimits{def: snsPageSize, min: snsPageSize, max: snsPageSize})
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"Topics": page}
+	out := map[string]any{key: page}
 	if next != "" {
 		out["NextToken"] = next
 	}

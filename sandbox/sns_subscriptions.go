@@ -113,18 +113,5 @@ func snsListSubscriptions(c *call) (any, error) {
 			items = append(items, subscriptionValue(c, t, s))
 		}
 	}
-	if tok := str(c.input, "NextToken"); tok != "" {
-		if n, err := strconv.Atoi(tok); err != nil || n < 0 || n > len(items) {
-			return nil, snsInvalid("NextToken")
-		}
-	}
-	page, next, err := paginate(c.input, "", "NextToken", items, pageLimits{def: snsPageSize, min: snsPageSize, max: snsPageSize})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Subscriptions": page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return snsPage(c, "Subscriptions", items)
 }
