@@ -450,11 +450,7 @@ func asgPage(in map[string]any, items []any) ([]any, string, error) {
 			return nil, "", errorf("InvalidNextToken", "The token '%s' is invalid.", tok)
 		}
 	}
-	page, next, err := paginate(in, "MaxRecords", "NextToken", items, pageLimits{def: 50, min: 1, max: 100, validation: "ValidationError"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationError"
-	}
-	return page, next, err
+	return paginate(in, "MaxRecords", "NextToken", items, pageLimits{def: 50, min: 1, max: 100, validation: "ValidationError", code: "ValidationError"})
 }
 
 // asgMatches applies DescribeAutoScalingGroups' tag filters: tag:KEY,

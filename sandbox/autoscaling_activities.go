@@ -70,16 +70,5 @@ func asgDescribeScalingActivities(c *call) (any, error) {
 	for i, d := range all {
 		items[i] = d.v
 	}
-	page, next, err := paginate(c.input, "MaxRecords", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationError"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationError"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Activities": page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return listPage("Activities", "NextToken", c.input, "MaxRecords", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationError", code: "ValidationError"})
 }

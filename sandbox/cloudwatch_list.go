@@ -43,15 +43,7 @@ func cwListMetrics(c *call) (any, error) {
 	if metrics == nil {
 		metrics = []any{}
 	}
-	page, next, err := paginate(c.input, "", "NextToken", metrics, pageLimits{def: 500, min: 500, max: 500})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Metrics": page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return listPage("Metrics", "NextToken", c.input, "", "NextToken", metrics, pageLimits{def: 500, min: 500, max: 500})
 }
 
 // dimensionsMatch reports whether a metric has every dimension asked for.

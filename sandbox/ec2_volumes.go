@@ -105,15 +105,7 @@ func ec2DescribeVolumes(c *call) (any, error) {
 		}
 		items = append(items, val)
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 500, min: 5, max: 500, capped: true})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"volumeSet": page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listPage("volumeSet", "nextToken", c.input, "MaxResults", "NextToken", items, pageLimits{def: 500, min: 5, max: 500, capped: true})
 }
 
 // ec2AttachVolume attaches an available volume to a running instance in
@@ -207,13 +199,5 @@ func ec2DescribeSnapshots(c *call) (any, error) {
 		}
 		items = append(items, val)
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 1000, min: 5, max: 1000, capped: true})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"snapshotSet": page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listPage("snapshotSet", "nextToken", c.input, "MaxResults", "NextToken", items, pageLimits{def: 1000, min: 5, max: 1000, capped: true})
 }

@@ -6,18 +6,7 @@ package sandbox
 // ecsPage answers one page of ARNs under key, with ECS's maxResults (1 to
 // 100) and nextToken.
 func ecsPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "maxResults", "nextToken", items, pageLimits{def: 100, min: 1, max: 100})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "InvalidParameterException"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{key: page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listPage(key, "nextToken", c.input, "maxResults", "nextToken", items, pageLimits{def: 100, min: 1, max: 100, code: "InvalidParameterException"})
 }
 
 func ecsListClusters(c *call) (any, error) {

@@ -220,18 +220,7 @@ func elbDescribeLoadBalancers(c *call) (any, error) {
 // elbPage answers one page of items under key, with ELB's PageSize
 // (1 to 400) and Marker.
 func elbPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "PageSize", "Marker", items, pageLimits{def: 400, min: 1, max: 400, validation: "ValidationError"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationError" // a bad Marker too
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{key: page}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	return out, nil
+	return listPage(key, "NextMarker", c.input, "PageSize", "Marker", items, pageLimits{def: 400, min: 1, max: 400, validation: "ValidationError", code: "ValidationError"})
 }
 
 // elbActions reads and checks a request's actions: each has a Type

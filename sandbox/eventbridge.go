@@ -172,16 +172,5 @@ func ebListRules(c *call) (any, error) {
 			items = append(items, c.ebRuleValue(r.rules[name]))
 		}
 	}
-	page, next, err := paginate(c.input, "Limit", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationException"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationException"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Rules": page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return listPage("Rules", "NextToken", c.input, "Limit", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationException", code: "ValidationException"})
 }

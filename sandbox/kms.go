@@ -207,10 +207,7 @@ func kmsDescribeKey(c *call) (any, error) {
 
 // kmsPage answers one page with KMS's Limit (1 to 1000) and Marker.
 func kmsPage(c *call, key string, items []any) (any, error) {
-	page, next, err := paginate(c.input, "Limit", "Marker", items, pageLimits{def: 100, min: 1, max: 1000, validation: "ValidationException"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationException"
-	}
+	page, next, err := paginate(c.input, "Limit", "Marker", items, pageLimits{def: 100, min: 1, max: 1000, validation: "ValidationException", code: "ValidationException"})
 	if err != nil {
 		return nil, err
 	}

@@ -78,18 +78,7 @@ func lambdaListFunctions(c *call) (any, error) {
 	for _, name := range sortedKeys(r.functions) {
 		items = append(items, c.functionConfiguration(r.functions[name]))
 	}
-	page, next, err := paginate(c.input, "MaxItems", "Marker", items, pageLimits{def: 50, min: 1, max: 10000, validation: "ValidationException"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "InvalidParameterValueException"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Functions": page}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	return out, nil
+	return listPage("Functions", "NextMarker", c.input, "MaxItems", "Marker", items, pageLimits{def: 50, min: 1, max: 10000, validation: "ValidationException", code: "InvalidParameterValueException"})
 }
 
 func lambdaGetFunction(c *call) (any, error) {

@@ -17,6 +17,17 @@ type pageLimits struct {
 	// (ValidationException, ValidationError), worded as those services
 	// word it; "" is the older services' InvalidParameterValue.
 	validation string
+	// code, when set, is the code of every error paginate answers, a bad
+	// marker's too, for the services whose code for both is their own.
+	code string
+}
+
+// recoded gives err the API's own error code, if it has one.
+func (lim pageLimits) recoded(err error) error {
+	if e, ok := err.(*awsError); ok && lim.code != "" {
+		e.Code = lim.code
+	}
+	return err
 }
 
 // pageSize reads the page-size member sizeKey within lim.
@@ -61,13 +72,13 @@ func lowerFirst(s string) string {
 func paginate(in map[string]any, sizeKey, markerKey string, items []any, lim pageLimits) ([]any, string, error) {
 	size, err := pageSize(in, sizeKey, lim)
 	if err != nil {
-		return nil, "", err
+		return nil, "", lim.recoded(err)
 	}
 	start := 0
 	if m := str(in, markerKey); m != "" {
 		n, convErr := strconv.Atoi(m)
 		if convErr != nil || n < 0 || n > len(items) {
-			return nil, "", errorf("InvalidParameterValue", "%s %q is not a marker this API returned", markerKey, m)
+			return nil, "", lim.recoded(errorf("InvalidParameterValue", "%s %q is not a marker this API returned", markerKey, m))
 		}
 		start = n
 	}
@@ -84,4 +95,18 @@ func min64(a, b int64) int64 {
 		return a
 	}
 	return b
+}
+
+// listPage answers one page of a list with paginate: the page's items
+// under key, and the next page's marker under nextKey when there is one.
+func listPage(key, nextKey string, in map[string]any, sizeKey, markerKey string, items []any, lim pageLimits) (any, error) {
+	page, next, err := paginate(in, sizeKey, markerKey, items, lim)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{key: page}
+	if next != "" {
+		out[nextKey] = next
+	}
+	return out, nil
 }

@@ -192,15 +192,7 @@ func smListSecrets(c *call) (any, error) {
 	for _, name := range names {
 		items = append(items, c.secretValue(r.secrets[name]))
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationException"})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"SecretList": page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return listPage("SecretList", "NextToken", c.input, "MaxResults", "NextToken", items, pageLimits{def: 100, min: 1, max: 100, validation: "ValidationException"})
 }
 
 func smGetSecretValue(c *call) (any, error) {

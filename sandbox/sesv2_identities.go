@@ -53,18 +53,7 @@ func sesListEmailIdentities(c *call) (any, error) {
 		items = append(items, map[string]any{"IdentityName": id.Name, "IdentityType": id.kind(), "SendingEnabled": true,
 			"VerificationStatus": "SUCCESS"})
 	}
-	page, next, err := paginate(c.input, "PageSize", "NextToken", items, pageLimits{def: 100, min: 1, max: 1000, validation: "BadRequestException"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "BadRequestException"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"EmailIdentities": page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return listPage("EmailIdentities", "NextToken", c.input, "PageSize", "NextToken", items, pageLimits{def: 100, min: 1, max: 1000, validation: "BadRequestException", code: "BadRequestException"})
 }
 
 func sesGetEmailIdentity(c *call) (any, error) {

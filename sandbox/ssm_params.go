@@ -66,18 +66,7 @@ func ssmGetParametersByPath(c *call) (any, error) {
 
 // ssmPage answers one page with SSM's MaxResults and NextToken.
 func ssmPage(c *call, key string, items []any, max int64) (any, error) {
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: max, min: 1, max: max, validation: "ValidationException"})
-	if e, ok := err.(*awsError); ok {
-		e.Code = "ValidationException"
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{key: page}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return listPage(key, "NextToken", c.input, "MaxResults", "NextToken", items, pageLimits{def: max, min: 1, max: max, validation: "ValidationException", code: "ValidationException"})
 }
 
 // ssmFilterMatch applies one ParameterFilters entry (Key Name, Path,
