@@ -236,11 +236,17 @@ func rdsDescribeDBInstances(c *call) (any, error) {
 			items = append(items, c.dbInstanceValue(db))
 		}
 	}
+	return rdsPage(c, "DBInstances", "DBInstance", items)
+}
+
+// rdsPage answers one page of an RDS list: the items as key's members
+// named member, MaxRecords from 20 to 100, and Marker.
+func rdsPage(c *call, key, member string, items []any) (any, error) {
 	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, pageLimits{def: 100, min: 20, max: 100})
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"DBInstances": named("DBInstance", page)}
+	out := map[string]any{key: named(member, page)}
 	if marker != "" {
 		out["Marker"] = marker
 	}

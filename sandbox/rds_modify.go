@@ -120,13 +120,5 @@ func rdsDescribeAutomatedBackups(c *call) (any, error) {
 	if len(items) == 0 && (id != "" || resource != "") {
 		return nil, notFound("DBInstanceAutomatedBackupNotFound", "No automated backup found for %s%s.", id, resource)
 	}
-	page, next, err := paginate(c.input, "MaxRecords", "Marker", items, pageLimits{def: 100, min: 20, max: 100})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"DBInstanceAutomatedBackups": named("DBInstanceAutomatedBackup", page)}
-	if next != "" {
-		out["Marker"] = next
-	}
-	return out, nil
+	return rdsPage(c, "DBInstanceAutomatedBackups", "DBInstanceAutomatedBackup", items)
 }

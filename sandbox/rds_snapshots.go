@@ -99,13 +99,5 @@ func rdsDescribeDBSnapshots(c *call) (any, error) {
 			items = append(items, c.dbSnapshotValue(sn))
 		}
 	}
-	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, pageLimits{def: 100, min: 20, max: 100})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"DBSnapshots": named("DBSnapshot", page)}
-	if marker != "" {
-		out["Marker"] = marker
-	}
-	return out, nil
+	return rdsPage(c, "DBSnapshots", "DBSnapshot", items)
 }
