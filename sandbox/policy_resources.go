@@ -87,6 +87,12 @@ var rdsAuthz = map[string]authzFunc{
 	},
 	"DescribeDBInstances": func(r *authzReq) []check { return r.own(r.rdsDB(r.in("DBInstanceIdentifier"))) },
 	"PromoteReadReplica":  func(r *authzReq) []check { return r.own(r.rdsDB(r.in("DBInstanceIdentifier"))) },
+	"DeleteDBInstance": func(r *authzReq) []check {
+		if final := r.in("FinalDBSnapshotIdentifier"); final != "" {
+			return r.own(r.rdsDB(r.in("DBInstanceIdentifier")), r.rdsRef("snapshot:", final))
+		}
+		return r.own(r.rdsDB(r.in("DBInstanceIdentifier")))
+	},
 	"CreateDBSnapshot": func(r *authzReq) []check {
 		snap := r.rdsRef("snapshot:", r.in("DBSnapshotIdentifier"))
 		return append(r.own(r.rdsDB(r.in("DBInstanceIdentifier")), snap), r.rdsTags(snap)...)
