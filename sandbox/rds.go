@@ -37,6 +37,9 @@ type dbInstance struct {
 func (r *rdsRegion) dump(now time.Time) any {
 	out := map[string]any{}
 	for id, db := range r.instances {
+		if db.status.state(now) == "" && len(db.status.steps) > 1 {
+			continue // deleted, not yet swept by a call
+		}
 		out[id] = map[string]any{"status": db.status.state(now), "source": db.Source, "replicas": db.Replicas, "engine": db.Engine}
 	}
 	return map[string]any{"db_instances": out}
