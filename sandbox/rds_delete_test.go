@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,50 @@ func TestRDSDeleteAndEvents(t *testing.T) {
 	}
 	if _, err := client.DescribeEvents(ctx(t), &rds.DescribeEventsInput{MaxRecords: aws.Int32(5)}); apiCode(err) != "InvalidParameterValue" {
 		t.Fatalf("a page of 5: %v", err)
+	}
+}
+
+// TestRDSDeleteSourceOfCrossRegionReplica: deleting a source whose replica
+// is in another Region makes that replica standalone (no source, an event
+// saying why); deleting a cross-Region replica leaves its source without
+// it.
+func TestRDSDeleteSourceOfCrossRegionReplica(t *testing.T) {
+	t.Parallel()
+	sb, url := startSandbox(t, Options{})
+	east := rds.NewFromConfig(awsConfig(t, url, "us-east-1"))
+	west := rds.NewFromConfig(awsConfig(t, url, "us-west-2"))
+	if _, err := east.CreateDBInstance(ctx(t), &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("orders"),
+		DBInstanceClass: aws.String("db.r6g.large"), Engine: aws.String("postgres"), AllocatedStorage: aws.Int32(100)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Clock().Advance(rdsCreate + rdsBackingUp); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"orders-a", "orders-b"} {
+		if _, err := west.CreateDBInstanceReadReplica(ctx(t), &rds.CreateDBInstanceReadReplicaInput{DBInstanceIdentifier: aws.String(id),
+			SourceDBInstanceIdentifier: aws.String("arn:aws:rds:us-east-1:123456789012:db:orders")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sb.Clock().Advance(rdsReplica); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := west.DeleteDBInstance(ctx(t), &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("orders-a")}); err != nil {
+		t.Fatal(err)
+	}
+	if src := describe(t, east, "orders"); len(src.ReadReplicaDBInstanceIdentifiers) != 1 ||
+		src.ReadReplicaDBInstanceIdentifiers[0] != "arn:aws:rds:us-west-2:123456789012:db:orders-b" {
+		t.Fatalf("the source's replicas after one's deletion: %v", src.ReadReplicaDBInstanceIdentifiers)
+	}
+	if _, err := east.DeleteDBInstance(ctx(t), &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("orders"), SkipFinalSnapshot: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if b := describe(t, west, "orders-b"); b.ReadReplicaSourceDBInstanceIdentifier != nil || aws.ToString(b.DBInstanceStatus) != "available" {
+		t.Fatalf("the replica of a deleted source: %+v", b)
+	}
+	ev, err := west.DescribeEvents(ctx(t), &rds.DescribeEventsInput{SourceType: rdstypes.SourceTypeDbInstance, SourceIdentifier: aws.String("orders-b"),
+		EventCategories: []string{"read replica"}})
+	if err != nil || len(ev.Events) != 2 || !strings.Contains(aws.ToString(ev.Events[1].Message), "source DB instance was deleted") {
+		t.Fatalf("orders-b's read replica events: %+v %v", ev, err)
 	}
 }
