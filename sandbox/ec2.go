@@ -124,6 +124,10 @@ func registerEC2(s *Sandbox) {
 		version: "2016-11-15", throttleCode: "RequestLimitExceeded"},
 		&operation{name: "RunInstances", mutating: true, handler: ec2RunInstances},
 		&operation{name: "DescribeInstances", handler: ec2DescribeInstances},
+		&operation{name: "StopInstances", mutating: true, handler: ec2StopInstances},
+		&operation{name: "StartInstances", mutating: true, handler: ec2StartInstances},
+		&operation{name: "TerminateInstances", mutating: true, handler: ec2TerminateInstances},
+		&operation{name: "DescribeInstanceStatus", handler: ec2DescribeInstanceStatus},
 		&operation{name: "CreateVolume", mutating: true, handler: ec2CreateVolume},
 		&operation{name: "DescribeVolumes", handler: ec2DescribeVolumes},
 		&operation{name: "AttachVolume", mutating: true, handler: ec2AttachVolume},
@@ -203,12 +207,8 @@ func sortedIDs[V any](m map[string]V) []string {
 var instanceCodes = map[string]int{"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 
 func (c *call) instanceValue(i *instance) map[string]any {
-	state := i.status.state(c.now)
-	if st := c.sb.faults.stuckState("ec2", c.region, i.ID); st != "" {
-		state = st
-	}
 	return map[string]any{"instanceId": i.ID, "imageId": i.Image, "instanceType": i.Type,
-		"instanceState": map[string]any{"code": instanceCodes[state], "name": state},
+		"instanceState": stateValue(c.instanceState(i)),
 		"placement":     map[string]any{"availabilityZone": i.AZ}, "launchTime": i.Launched,
 		"privateIpAddress": "10.0.0." + fmt.Sprint(len(i.ID)%200+10), "privateDnsName": "ip-10-0-0-10." + c.region + ".compute.internal",
 		"tagSet": c.ec2TagSet(i.ID)}

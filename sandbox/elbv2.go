@@ -67,6 +67,7 @@ func registerELBv2(s *Sandbox) {
 		&operation{name: "CreateTargetGroup", mutating: true, handler: elbCreateTargetGroup},
 		&operation{name: "DescribeTargetGroups", handler: elbDescribeTargetGroups},
 		&operation{name: "RegisterTargets", mutating: true, handler: elbRegisterTargets},
+		&operation{name: "DeregisterTargets", mutating: true, handler: elbDeregisterTargets},
 		&operation{name: "DescribeTargetHealth", handler: elbDescribeTargetHealth},
 		&operation{name: "CreateLoadBalancer", mutating: true, handler: elbCreateLoadBalancer},
 		&operation{name: "DescribeLoadBalancers", handler: elbDescribeLoadBalancers},
@@ -312,6 +313,7 @@ func (c *call) elbTargetGroup() (*elbTargetGroup, *awsError) {
 	if g == nil {
 		return nil, errorf("TargetGroupNotFound", "Target groups '%s' not found", a)
 	}
+	g.pruneTargets(c.now)
 	return g, nil
 }
 
@@ -369,8 +371,13 @@ func elbRegisterTargets(c *call) (any, error) {
 		return nil, errorf("TooManyTargets", "A target group with target type 'lambda' can have one target")
 	}
 	for _, t := range targets {
-		if elbFind(g.targets, t.ID, t.Port) != nil {
-			continue // registering a registered target changes nothing
+		if old := elbFind(g.targets, t.ID, t.Port); old != nil {
+			// Registering a registered target changes nothing; one
+			// draining after DeregisterTargets is registered anew.
+			if old.state.state(c.now) == "draining" {
+				old.state.set(c.now, "initial", elbHealthy, "healthy")
+			}
+			continue
 		}
 		t.state.set(c.now, "initial", elbHealthy, "healthy")
 		g.targets = append(g.targets, t)

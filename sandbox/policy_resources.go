@@ -87,6 +87,12 @@ var rdsAuthz = map[string]authzFunc{
 	},
 	"DescribeDBInstances": func(r *authzReq) []check { return r.own(r.rdsDB(r.in("DBInstanceIdentifier"))) },
 	"PromoteReadReplica":  func(r *authzReq) []check { return r.own(r.rdsDB(r.in("DBInstanceIdentifier"))) },
+	"DeleteDBInstance": func(r *authzReq) []check {
+		if final := r.in("FinalDBSnapshotIdentifier"); final != "" {
+			return r.own(r.rdsDB(r.in("DBInstanceIdentifier")), r.rdsRef("snapshot:", final))
+		}
+		return r.own(r.rdsDB(r.in("DBInstanceIdentifier")))
+	},
 	"CreateDBSnapshot": func(r *authzReq) []check {
 		snap := r.rdsRef("snapshot:", r.in("DBSnapshotIdentifier"))
 		return append(r.own(r.rdsDB(r.in("DBInstanceIdentifier")), snap), r.rdsTags(snap)...)
@@ -198,8 +204,16 @@ var ec2Authz = map[string]authzFunc{
 	"CreateSnapshot": func(r *authzReq) []check {
 		return append(r.own(r.ec2ARN(r.in("VolumeId")), arn("ec2", r.c.region, "", "snapshot/*")), r.ec2Tags()...)
 	},
-	"CreateTags": ec2TaggedResources,
-	"DeleteTags": ec2TaggedResources,
+	"CreateTags":         ec2TaggedResources,
+	"StopInstances":      ec2NamedInstances,
+	"StartInstances":     ec2NamedInstances,
+	"TerminateInstances": ec2NamedInstances,
+	"DeleteTags":         ec2TaggedResources,
+}
+
+// ec2NamedInstances is an operation on each instance InstanceId.N names.
+func ec2NamedInstances(r *authzReq) []check {
+	return r.ownEach(sortedIDs(ids(r.c.input, "InstanceId")), r.ec2ARN)
 }
 
 // ec2TaggedResources is a tag operation on each resource it names.

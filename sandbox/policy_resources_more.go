@@ -106,9 +106,13 @@ var elbAuthz = map[string]authzFunc{
 		tg := r.regional("elasticloadbalancing", "targetgroup/"+r.in("Name")+"/*")
 		return append(r.own(tg), r.tagOnCreate("Tags", "elasticloadbalancing:AddTags", tg)...)
 	},
-	"RegisterTargets": func(r *authzReq) []check {
-		return r.own(r.ref("elasticloadbalancing", "targetgroup/", r.in("TargetGroupArn")))
-	},
+	"RegisterTargets":   elbTargetGroupOp,
+	"DeregisterTargets": elbTargetGroupOp,
+}
+
+// elbTargetGroupOp is an operation on the target group TargetGroupArn names.
+func elbTargetGroupOp(r *authzReq) []check {
+	return r.own(r.ref("elasticloadbalancing", "targetgroup/", r.in("TargetGroupArn")))
 }
 
 // eventsRuleAuthz is a rule's ARN: rule/NAME on the default bus, rule/BUS/NAME

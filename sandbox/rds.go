@@ -20,6 +20,7 @@ type rdsRegion struct {
 	snapshots map[string]*dbSnapshot
 	clusters  map[string]*dbCluster
 	tags      map[string][]resourceTag // by resource ARN
+	events    []rdsEvent               // in the order recorded (rds_events.go)
 }
 
 type dbInstance struct {
@@ -36,13 +37,16 @@ type dbInstance struct {
 func (r *rdsRegion) dump(now time.Time) any {
 	out := map[string]any{}
 	for id, db := range r.instances {
+		if db.status.state(now) == "" && len(db.status.steps) > 1 {
+			continue // deleted, not yet swept by a call
+		}
 		out[id] = map[string]any{"status": db.status.state(now), "source": db.Source, "replicas": db.Replicas, "engine": db.Engine}
 	}
 	return map[string]any{"db_instances": out}
 }
 
 func (c *call) rds() *rdsRegion {
-	return stateOf(c.sb, "rds", c.region, func() *rdsRegion { return &rdsRegion{instances: map[string]*dbInstance{}} })
+	return rdsRegionOf(c.sb, c.region, c.now)
 }
 
 func registerRDS(s *Sandbox) {
@@ -53,6 +57,8 @@ func registerRDS(s *Sandbox) {
 		&operation{name: "DescribeDBInstances", handler: rdsDescribeDBInstances},
 		&operation{name: "ModifyDBInstance", mutating: true, handler: rdsModifyDBInstance},
 		&operation{name: "RebootDBInstance", mutating: true, handler: rdsRebootDBInstance},
+		&operation{name: "DeleteDBInstance", mutating: true, handler: rdsDeleteDBInstance},
+		&operation{name: "DescribeEvents", handler: rdsDescribeEvents},
 		&operation{name: "DescribeDBInstanceAutomatedBackups", handler: rdsDescribeAutomatedBackups},
 		&operation{name: "PromoteReadReplica", mutating: true, handler: rdsPromoteReadReplica},
 		&operation{name: "CreateDBSnapshot", mutating: true, handler: rdsCreateDBSnapshot},
@@ -161,6 +167,9 @@ func rdsCreateDBInstance(c *call) (any, error) {
 		return nil, err
 	}
 	db.status.set(c.now, "creating", rdsCreate, "backing-up", rdsBackingUp, "available")
+	c.dbEvent(id, 0, "creation", "DB instance created")
+	c.dbEvent(id, rdsCreate, "backup", "Backing up DB instance")
+	c.dbEvent(id, rdsCreate+rdsBackingUp, "backup", "Finished DB Instance backup")
 	r.instances[id] = db
 	r.order = append(r.order, id)
 	return map[string]any{"DBInstance": c.dbInstanceValue(db)}, nil
@@ -181,7 +190,7 @@ func rdsCreateReadReplica(c *call) (any, error) {
 	if strings.HasPrefix(srcID, "arn:") {
 		srcRegion, srcName = arnRegion(srcID), srcID[strings.LastIndex(srcID, ":")+1:]
 	}
-	srcState := stateOf(c.sb, "rds", srcRegion, func() *rdsRegion { return &rdsRegion{instances: map[string]*dbInstance{}} })
+	srcState := rdsRegionOf(c.sb, srcRegion, c.now)
 	src, ok := srcState.instances[srcName]
 	if !ok {
 		return nil, notFound("DBInstanceNotFound", "DBInstance %s not found", srcID)
@@ -202,6 +211,8 @@ func rdsCreateReadReplica(c *call) (any, error) {
 		db.Source = arn("rds", srcRegion, c.account(), "db:"+srcName)
 	}
 	db.status.set(c.now, "creating", rdsReplica, "available")
+	c.dbEvent(id, 0, "creation", "DB instance created")
+	c.dbEvent(id, rdsReplica, "read replica", "Replication for the Read Replica resumed")
 	r.instances[id] = db
 	r.order = append(r.order, id)
 	replicaRef := id
@@ -286,5 +297,7 @@ func rdsPromoteReadReplica(c *call) (any, error) {
 	}
 	db.Source = ""
 	db.status.set(c.now, "modifying", rdsPromote, "backing-up", rdsBackingUp, "available")
+	c.dbEvent(id, 0, "read replica", "Promoted Read Replica to a stand-alone database instance")
+	c.dbEvent(id, rdsPromote+rdsBackingUp, "read replica", "Completed promotion of Read Replica")
 	return map[string]any{"DBInstance": c.dbInstanceValue(db)}, nil
 }

@@ -154,7 +154,7 @@ func rdsCreateGlobalCluster(c *call) (any, error) {
 		if strings.HasPrefix(src, "arn:") {
 			region, name = arnRegion(src), src[strings.LastIndex(src, ":")+1:]
 		}
-		primary := stateOf(c.sb, "rds", region, func() *rdsRegion { return &rdsRegion{instances: map[string]*dbInstance{}} })
+		primary := rdsRegionOf(c.sb, region, c.now)
 		cl, ok := primary.clusters[name]
 		if !ok {
 			return nil, notFound("DBClusterNotFoundFault", "DBCluster %s not found.", src)

@@ -69,6 +69,8 @@ func rdsModifyDBInstance(c *call) (any, error) {
 	}
 	if changed {
 		db.status.set(c.now, "modifying", rdsModify, "available")
+		c.dbEvent(db.ID, 0, "configuration change", "Applying modification to database instance")
+		c.dbEvent(db.ID, rdsModify, "configuration change", "Finished applying modification to DB instance")
 	}
 	return map[string]any{"DBInstance": c.dbInstanceValue(db)}, nil
 }
@@ -87,6 +89,11 @@ func rdsRebootDBInstance(c *call) (any, error) {
 		return nil, errorf("InvalidParameterCombination", "Failover can only be forced on a Multi-AZ instance; %s is Single-AZ", db.ID)
 	}
 	db.status.set(c.now, "rebooting", rdsReboot, "available")
+	if force, _ := boolean(c.input, "ForceFailover"); force {
+		c.dbEvent(db.ID, 0, "failover", "Multi-AZ instance failover started.")
+		c.dbEvent(db.ID, rdsReboot, "failover", "Multi-AZ instance failover completed")
+	}
+	c.dbEvent(db.ID, rdsReboot, "availability", "DB instance restarted")
 	return map[string]any{"DBInstance": c.dbInstanceValue(db)}, nil
 }
 

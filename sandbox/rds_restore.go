@@ -65,6 +65,10 @@ func rdsCreateDBSnapshot(c *call) (any, error) {
 	sn := &dbSnapshot{ID: id, Type: "manual", Instance: instID, Engine: db.Engine, Storage: db.Storage, Created: c.now}
 	sn.status.set(c.now, "creating", rdsSnapshot, "available")
 	c.dbSnapshots()[id] = sn
+	c.snapshotEvent(id, 0, "creation", "Creating manual snapshot")
+	c.snapshotEvent(id, rdsSnapshot, "creation", "Manual snapshot created")
+	c.dbEvent(instID, 0, "backup", "Backing up DB instance")
+	c.dbEvent(instID, rdsSnapshot, "backup", "Finished DB Instance backup")
 	return map[string]any{"DBSnapshot": c.dbSnapshotValue(sn)}, nil
 }
 
@@ -93,6 +97,8 @@ func (c *call) addRestoredInstance(db *dbInstance, creating time.Duration) (*dbI
 	db.status.set(c.now, "creating", creating, "backing-up", rdsRestoreBacking, "available")
 	r.instances[db.ID] = db
 	r.order = append(r.order, db.ID)
+	c.dbEvent(db.ID, 0, "creation", "DB instance created")
+	c.dbEvent(db.ID, creating, "restoration", "Restored from snapshot or point in time")
 	return db, nil
 }
 

@@ -26,7 +26,12 @@ var targetSources = []targetSource{asgTargets, ecsTargets}
 // RegisterTargets, then those its sources have registered and not yet
 // fully deregistered, each id and port once.
 func (r *elbRegion) targetsOf(g *elbTargetGroup, now time.Time) []*elbTarget {
-	out := append([]*elbTarget(nil), g.targets...)
+	var out []*elbTarget
+	for _, t := range g.targets {
+		if t.state.state(now) != "" { // not yet gone after DeregisterTargets
+			out = append(out, t)
+		}
+	}
 	for _, source := range targetSources {
 		for _, t := range source(r.sb, r.region, g, now) {
 			if t.state.state(now) != "" && elbFind(out, t.ID, t.Port) == nil {
