@@ -175,15 +175,7 @@ func ec2DescribeInstanceStatus(c *call) (any, error) {
 		items = append(items, map[string]any{"instanceId": id, "availabilityZone": i.AZ, "instanceState": stateValue(state),
 			"systemStatus": statusCheck(status), "instanceStatus": statusCheck(status)})
 	}
-	page, next, err := paginate(c.input, "MaxResults", "NextToken", items, pageLimits{def: 1000, min: 5, max: 1000, capped: true})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"instanceStatusSet": page}
-	if next != "" {
-		out["nextToken"] = next
-	}
-	return out, nil
+	return listPage("instanceStatusSet", "nextToken", c.input, "MaxResults", "NextToken", items, pageLimits{def: 1000, min: 5, max: 1000, capped: true})
 }
 
 // statusCheck is an InstanceStatusSummary: its status and its one detail,

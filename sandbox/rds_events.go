@@ -124,15 +124,7 @@ func rdsDescribeEvents(c *call) (any, error) {
 		items = append(items, map[string]any{"SourceIdentifier": e.Source, "SourceType": e.SourceType, "Message": e.Message,
 			"EventCategories": named("EventCategory", cats), "Date": e.At, "SourceArn": arn("rds", c.region, c.account(), kindARN+e.Source)})
 	}
-	page, marker, err := paginate(c.input, "MaxRecords", "Marker", items, pageLimits{def: 100, min: 20, max: 100})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Events": named("Event", page)}
-	if marker != "" {
-		out["Marker"] = marker
-	}
-	return out, nil
+	return rdsPage(c, "Events", "Event", items)
 }
 
 // forgetOldEvents drops the events older than RDS keeps.
