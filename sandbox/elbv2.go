@@ -355,17 +355,27 @@ func elbTargets(g *elbTargetGroup, in map[string]any) ([]*elbTarget, *awsError) 
 	return out, nil
 }
 
-func elbRegisterTargets(c *call) (any, error) {
+// elbAskedTargets reads a request's target group and its Targets, of
+// which there must be one at least.
+func (c *call) elbAskedTargets() (*elbTargetGroup, []*elbTarget, error) {
 	g, err := c.elbTargetGroup()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	targets, err := elbTargets(g, c.input)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(targets) == 0 {
-		return nil, errorf("ValidationError", "Targets is required")
+		return nil, nil, errorf("ValidationError", "Targets is required")
+	}
+	return g, targets, nil
+}
+
+func elbRegisterTargets(c *call) (any, error) {
+	g, targets, err := c.elbAskedTargets()
+	if err != nil {
+		return nil, err
 	}
 	if g.TargetType == "lambda" && len(targets)+len(g.targets) > 1 {
 		return nil, errorf("TooManyTargets", "A target group with target type 'lambda' can have one target")

@@ -17,16 +17,9 @@ const elbDeregistrationDelay = 300 * time.Second
 // Scaling group or ECS service registered: they deregister their own
 // members (change the group's or service's capacity instead).
 func elbDeregisterTargets(c *call) (any, error) {
-	g, err := c.elbTargetGroup()
+	g, asked, err := c.elbAskedTargets()
 	if err != nil {
 		return nil, err
-	}
-	asked, err := elbTargets(g, c.input)
-	if err != nil {
-		return nil, err
-	}
-	if len(asked) == 0 {
-		return nil, errorf("ValidationError", "Targets is required")
 	}
 	registered := c.elb().targetsOf(g, c.now)
 	var mine []*elbTarget
