@@ -117,10 +117,6 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 			return lastRehearsal(rehearsalDirs(r.log.Dir()), r.rb.ID, r.id, r.rb.SHA256)
 		},
 	})
-	// drpilot handles the signals, not the program: bubbletea's own
-	// handler quits at once on SIGTERM (and can hang if the program's
-	// context ends at the same moment), and the run must first stop at a
-	// safe point.
 	if sb := r.env.sandbox; sb != nil {
 		// The start screen waits for a person, as a gate does: the
 		// sandbox's clock runs at real speed while they read it, not at
@@ -128,6 +124,10 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 		// rehearsal's RTO). The run sets the pace again when it starts.
 		sb.Clock().PeoplePace(true)
 	}
+	// drpilot handles the signals, not the program: bubbletea's own
+	// handler quits at once on SIGTERM (and can hang if the program's
+	// context ends at the same moment), and the run must first stop at a
+	// safe point.
 	program := tea.NewProgram(model, tea.WithoutSignalHandler(), tea.WithOutput(r.opts.stdout))
 	bridge.Attach(program.Send)
 	// A signal (SIGINT from kill, SIGTERM, a closed terminal's SIGHUP)
@@ -144,30 +144,32 @@ func (r *preparedRun) executeTUI(ctx context.Context) error {
 	})
 	defer stop()
 	_, perr := program.Run()
-	wasStarted := false
-	select {
-	case <-started:
-		wasStarted = true
-	default:
-	}
-	if !wasStarted {
-		sum, runErr = endUnstarted(ctx, exec)
-	} else {
-		// The program can stop before the run (a terminal that went away):
-		// the run is interrupted, resumably, never left running without
-		// its operator.
-		select {
-		case <-ended:
-		default:
-			exec.Interrupt("the terminal UI stopped")
-			<-ended
-		}
-	}
-	if wasStarted {
+	if waitForRun(exec, started, ended) {
 		r.printEnd(sum)
+	} else {
+		sum, runErr = endUnstarted(ctx, exec)
 	}
 	if perr != nil && sum == nil {
 		return fmt.Errorf("terminal UI: %w", perr)
 	}
 	return exitFor(sum, runErr)
+}
+
+// waitForRun reports, once the screen has stopped, whether the run had
+// started, and then waits for it to end. The screen can stop before the
+// run (a terminal that went away): the run is interrupted, resumably,
+// never left running without its operator.
+func waitForRun(exec *steps.Executor, started, ended <-chan struct{}) bool {
+	select {
+	case <-started:
+	default:
+		return false
+	}
+	select {
+	case <-ended:
+	default:
+		exec.Interrupt("the terminal UI stopped")
+		<-ended
+	}
+	return true
 }
