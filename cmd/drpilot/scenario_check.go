@@ -46,7 +46,7 @@ func checkScenarioInput(signing, operation string, input map[string]any) []strin
 		member := memberPathOf(p.Path)
 		switch {
 		case p.Unknown:
-			msg := fmt.Sprintf("input member %s is not a member of %s's %s input", member, signing, operation)
+			msg := fmt.Sprintf("input member %s is not a member of the operation's input", member)
 			names := spelt(p.Members, lower)
 			if near := runbooks.Suggest(key, names); near != "" {
 				msg += fmt.Sprintf("; did you mean %s?", near)
@@ -59,8 +59,7 @@ func checkScenarioInput(signing, operation string, input map[string]any) []strin
 			if key == want {
 				continue // a union's member, which the SDK spells in PascalCase
 			}
-			out = append(out, fmt.Sprintf("input member %s is spelt %s in %s's %s input, as the AWS CLI's JSON spells it",
-				member, want, signing, operation))
+			out = append(out, fmt.Sprintf("input member %s is spelt %s, as the AWS CLI's JSON spells it", member, want))
 		default:
 			out = append(out, fmt.Sprintf("input member %s: %s", member, p.Message))
 		}
