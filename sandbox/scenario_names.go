@@ -30,6 +30,10 @@ var wireNames = map[string][]wireName{
 // lower-case letter; every other service's start with a capital.
 var camelCaseServices = map[string]bool{"ecs": true, "fis": true, "ssm-incidents": true, "arc-region-switch": true}
 
+// CamelCaseAPI reports whether service's (a signing name's) AWS CLI member
+// names start with a lower-case letter.
+func CamelCaseAPI(service string) bool { return camelCaseServices[service] }
+
 // cliInput turns a scenario input in the CLI's names into the handlers'.
 func cliInput(service, operation string, input map[string]any) (map[string]any, error) {
 	for k := range input {

@@ -36,7 +36,7 @@ func checkScenarioInput(signing, operation string, input map[string]any) []strin
 	if !ok || !awsclient.HasOperation(service, operation) {
 		return nil
 	}
-	lower := camelCaseAPIs[service]
+	lower := sandbox.CamelCaseAPI(signing)
 	var out []string
 	for _, p := range awsclient.CheckInput(service, operation, input) {
 		if !p.AtName || len(p.Path) == 0 {
@@ -66,10 +66,6 @@ func checkScenarioInput(signing, operation string, input map[string]any) []strin
 	}
 	return out
 }
-
-// camelCaseAPIs are the services whose JSON member names, and so the AWS
-// CLI's, are the SDK's with the first letter lowered (ECS's serviceName).
-var camelCaseAPIs = map[string]bool{"ecs": true, "fis": true, "ssm-incidents": true, "arc-region-switch": true}
 
 // spelt returns names as the CLI spells them: lowered first letters for a
 // camelCase API.
