@@ -30,12 +30,16 @@ var wireNames = map[string][]wireName{
 // lower-case letter; every other service's start with a capital.
 var camelCaseServices = map[string]bool{"ecs": true, "fis": true, "ssm-incidents": true, "arc-region-switch": true}
 
+// CamelCaseAPI reports whether service's (a signing name's) AWS CLI member
+// names start with a lower-case letter.
+func CamelCaseAPI(service string) bool { return camelCaseServices[service] }
+
 // cliInput turns a scenario input in the CLI's names into the handlers'.
 func cliInput(service, operation string, input map[string]any) (map[string]any, error) {
 	for k := range input {
 		if want := conventionalCase(service, k); want != k {
 			return nil, fmt.Errorf("input member %q: %s's members are spelled as the AWS CLI's JSON spells them "+
-				"(aws ... %s --generate-cli-skeleton): %q", k, service, cliCommand(operation), want)
+				"(aws ... %s --generate-cli-skeleton)%s", k, service, cliCommand(operation), caseHint(service, want))
 		}
 	}
 	out, err := renameMembers(wireNames[service], "", input)
@@ -102,6 +106,18 @@ func conventionalCase(service, k string) string {
 		return string(unicode.ToLower(first)) + k[1:]
 	}
 	return string(unicode.ToUpper(first)) + k[1:]
+}
+
+// caseHint names the member meant when its case alone tells: lowering
+// the first letter gives a camelCase API's name, but raising it does not
+// always give a PascalCase one's (dbInstanceIdentifier is
+// DBInstanceIdentifier). drpilot checks scenarios against the AWS model
+// before applying them, which names the member exactly.
+func caseHint(service, want string) string {
+	if camelCaseServices[service] {
+		return fmt.Sprintf(": %q", want)
+	}
+	return ", which start with a capital letter"
 }
 
 // cliCommand is an operation's name as the CLI's command: CreateService

@@ -90,7 +90,7 @@ func TestScenarioRefusesOtherNames(t *testing.T) {
 			"input member TagSpecification is the wire's name; the CLI's is TagSpecifications: scenario files take the AWS CLI's JSON member names (aws ... create-volume --generate-cli-skeleton)"},
 		{"ecs", "CreateService", `{ cluster = "c", ServiceName = "api" }`,
 			`ecs CreateService: input member "ServiceName": ecs's members are spelled as the AWS CLI's JSON spells them (aws ... create-service --generate-cli-skeleton): "serviceName"`},
-		{"rds", "CreateDBInstance", `{ DBInstanceIdentifier = "orders", allocatedStorage = 20 }`, `create-db-instance --generate-cli-skeleton): "AllocatedStorage"`},
+		{"rds", "CreateDBInstance", `{ DBInstanceIdentifier = "orders", allocatedStorage = 20 }`, `rds CreateDBInstance: input member "allocatedStorage": rds's members are spelled as the AWS CLI's JSON spells them (aws ... create-db-instance --generate-cli-skeleton), which start with a capital letter`},
 	}
 	for _, tc := range cases {
 		src := "\n[[create]]\nservice = \"" + tc.service + "\"\nregion = \"eu-west-1\"\noperation = \"" + tc.op + "\"\ninput = " + tc.input + "\n"
@@ -101,5 +101,35 @@ func TestScenarioRefusesOtherNames(t *testing.T) {
 		if _, err := NewFromScenario(sc, 0); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: %v\nwant %s", tc.service, tc.op, err, tc.want)
 		}
+	}
+}
+
+// TestScenarioCheckInputs: every problem a check finds is placed at its
+// entry's line, with the service and operation; the input is the file's.
+func TestScenarioCheckInputs(t *testing.T) {
+	t.Parallel()
+	src := "account = \"123456789012\"\n\n[[create]]\nservice = \"sns\"\nregion = \"eu-west-1\"\noperation = \"CreateTopic\"\ninput = { Name = \"a\" }\n\n" +
+		"[[create]]\nservice = \"rds\"\nregion = \"eu-west-1\"\noperation = \"CreateDBInstance\"\n[create.input]\nDBInstanceIdentifer = \"x\"\nEngine = \"postgres\"\n"
+	sc, err := ParseScenario("c.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	err = sc.CheckInputs(func(service, operation string, input map[string]any) []string {
+		seen = append(seen, service+" "+operation)
+		if _, typo := input["DBInstanceIdentifer"]; typo {
+			return []string{"misspelt DBInstanceIdentifer", "second problem"}
+		}
+		return nil
+	})
+	want := "c.toml:9:1: create[1]: rds CreateDBInstance: misspelt DBInstanceIdentifer\nc.toml:9:1: create[1]: rds CreateDBInstance: second problem"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	if strings.Join(seen, ",") != "sns CreateTopic,rds CreateDBInstance" {
+		t.Errorf("checked %v", seen)
+	}
+	if err := sc.CheckInputs(func(string, string, map[string]any) []string { return nil }); err != nil {
+		t.Errorf("no problem: %v", err)
 	}
 }

@@ -200,9 +200,9 @@ func newRunSandbox(opts runOptions, rb *runbooks.Runbook) (*sandbox.Sandbox, *au
 			return nil, nil, badInput("no sandbox scenario for runbook %s at %s: write one (docs/sandbox.md) or give --scenario", rb.ID, path)
 		}
 	}
-	sc, err := sandbox.LoadScenario(path)
+	sc, err := loadScenario(path)
 	if err != nil {
-		return nil, nil, badInput("%v", err)
+		return nil, nil, err
 	}
 	info := &audit.SandboxInfo{Scenario: path, Faults: []json.RawMessage{}}
 	for _, f := range sc.Faults {

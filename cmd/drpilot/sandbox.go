@@ -122,9 +122,9 @@ func newSandbox(opts sandboxOptions) (*sandbox.Sandbox, error) {
 	if opts.scenario == "" {
 		return sandbox.New(sandbox.Options{Account: opts.account, TimeScale: opts.timeScale}), nil
 	}
-	sc, err := sandbox.LoadScenario(opts.scenario)
+	sc, err := loadScenario(opts.scenario)
 	if err != nil {
-		return nil, badInput("%v", err)
+		return nil, err
 	}
 	scale := 0.0
 	if opts.scaleSet {

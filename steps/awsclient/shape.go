@@ -35,6 +35,9 @@ type InputProblem struct {
 	Warning bool
 	// AtName says the member's name is what is wrong, not its value.
 	AtName bool
+	// Name is, for a Warning, the member's name in the API, which the
+	// input spelt in another casing.
+	Name string
 }
 
 // Later stands, in an input given to CheckInput, for a value known only

@@ -98,6 +98,7 @@ func (s *shaper) casing(key, name string, wire bool) {
 	s.fail(fmt.Sprintf("write %s, as the API names it", name), "member %q is spelt %s in the API", key, name)
 	s.problems[len(s.problems)-1].Warning = true
 	s.problems[len(s.problems)-1].AtName = true
+	s.problems[len(s.problems)-1].Name = name
 }
 
 // memberHint lists a table's members for an unknown one; check
