@@ -43,8 +43,23 @@ func readyRunbook(ctx context.Context, opts readyOptions, file string, rb *runbo
 	if err != nil {
 		return rep, err
 	}
-	identity, caller, account := readyIdentity(ctx, clients, rb)
+	// The identity check and IAM's simulator give up after two attempts
+	// rather than a run's six: the first decides whether AWS answers at
+	// all, and an endpoint may not serve the second (moto answers it 500).
+	quick, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: true, ReadOnly: steps.ReadOnly, TimeScale: scale, MaxAttempts: 2})
+	if err != nil {
+		return rep, err
+	}
+	identity, caller, account, unreachable := readyIdentity(ctx, quick, rb)
 	rep.Checks = append(rep.Checks, identity)
+	if unreachable {
+		// Every other check would wait out its retries on the same
+		// endpoint: minutes, for a board that can only say "unknown".
+		rep.Checks = append(rep.Checks, readyCheck{Status: readyUnknown, Check: "the rest of the board",
+			Detail: "not checked: AWS did not answer the identity check; fix that, then run drpilot ready again"})
+		rep.finish()
+		return rep, nil
+	}
 	rep.Checks = append(rep.Checks, readyTeam(ctx, clients, plan)...)
 	board, err := steps.EvaluateReadiness(ctx, steps.ReadinessOptions{Runbook: rb, Plan: plan, Clients: clients, Now: now, TimeScale: scale})
 	if err != nil {
@@ -53,14 +68,7 @@ func readyRunbook(ctx context.Context, opts readyOptions, file string, rb *runbo
 	for _, r := range board {
 		rep.Checks = append(rep.Checks, readyPrecondition(r))
 	}
-	// IAM's simulator is a nicety an endpoint may not serve (moto answers
-	// it 500): its client gives up after two attempts rather than keep the
-	// board waiting through a run's six.
-	iamClients, err := awsclient.NewFactory(awsclient.Options{Config: cfg, DryRun: true, ReadOnly: steps.ReadOnly, TimeScale: scale, MaxAttempts: 2})
-	if err != nil {
-		return rep, err
-	}
-	rep.Checks = append(rep.Checks, readyPermissions(ctx, iamClients, plan, caller, account)...)
+	rep.Checks = append(rep.Checks, readyPermissions(ctx, quick, plan, caller, account)...)
 	rep.finish()
 	if opts.publish {
 		if err := publishReadiness(ctx, cfg, rb, rep); err != nil {
@@ -73,13 +81,18 @@ func readyRunbook(ctx context.Context, opts readyOptions, file string, rb *runbo
 
 // readyIdentity asks STS who the caller is: a run refuses an account
 // other than the runbook's, so ready says so first. It returns the
-// caller's ARN and account too ("" when STS did not say).
-func readyIdentity(ctx context.Context, clients *awsclient.Factory, rb *runbooks.Runbook) (c readyCheck, arn, account string) {
+// caller's ARN and account too ("" when STS did not say), and whether
+// AWS could not be reached at all (or there were no credentials).
+func readyIdentity(ctx context.Context, clients *awsclient.Factory, rb *runbooks.Runbook) (c readyCheck, arn, account string, unreachable bool) {
 	c = readyCheck{Check: "identity", Call: "sts:GetCallerIdentity", Region: rb.Regions.Recovery}
 	resp, err := clients.Invoke(ctx, "sts", rb.Regions.Recovery, "GetCallerIdentity", nil)
 	if err != nil {
+		if why := awsUnreachable(err, rb.Regions.Recovery); why != "" {
+			c.Status, c.Detail = readyUnknown, why
+			return c, "", "", true
+		}
 		c.Status, c.Detail = readyUnknown, "cannot tell who you are in AWS: "+err.Error()
-		return c, "", ""
+		return c, "", "", false
 	}
 	account, _ = resp.Output["Account"].(string)
 	arn, _ = resp.Output["Arn"].(string)
@@ -91,7 +104,7 @@ func readyIdentity(ctx context.Context, clients *awsclient.Factory, rb *runbooks
 	default:
 		c.Status, c.Detail = readyOK, fmt.Sprintf("%s, in the runbook's account %s", arn, account)
 	}
-	return c, arn, account
+	return c, arn, account, false
 }
 
 // readyTeam checks the lock table and the audit bucket of a runbook with

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -180,4 +181,27 @@ func TestReadyTeam(t *testing.T) {
 			t.Fatalf("after team init: exit %d\n%s%s", code, out, errOut)
 		}
 	})
+}
+
+// TestReadyUnreachable: when AWS does not answer the identity check,
+// ready says where it could not reach and what to check, and does not
+// wait out every other check's retries on the same endpoint; it exits 1.
+func TestReadyUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	liveAgainst(t, closed)
+	code, out, errOut := drpilot(t, "ready", "../../runbooks/store-region-failover.toml")
+	for _, want := range []string{"NOT READY, 0 of 2 hold", "? identity: cannot reach " + closed + " (Region ap-northeast-3)",
+		"AWS_ENDPOINT_URL is " + closed, "? the rest of the board: not checked: AWS did not answer the identity check"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ready against a closed port lacks %q:\n%s%s", want, out, errOut)
+		}
+	}
+	if code != exitFailed {
+		t.Errorf("ready against a closed port: exit %d, want %d\n%s%s", code, exitFailed, out, errOut)
+	}
 }
