@@ -293,3 +293,21 @@ func TestAGateIsAnsweredThroughTheBridge(t *testing.T) {
 		t.Fatalf("decision %+v", d)
 	}
 }
+
+// The event log gives a step's title once, on its ready line: its running
+// line says it runs, and which attempt, as the text output does.
+func TestLogNamesAStepOnce(t *testing.T) {
+	s := newRunState(twoStepPlan(t))
+	now := time.Now()
+	for _, e := range []steps.Event{
+		{Type: steps.EventStepReady, Step: "s0", Time: now, Message: "Wait a minute"},
+		{Type: steps.EventStepRunning, Step: "s0", Time: now, Attempt: 1, Message: "Wait a minute"},
+		{Type: steps.EventStepRunning, Step: "s0", Time: now, Attempt: 2, Message: "Wait a minute"},
+	} {
+		s.apply(e)
+	}
+	want := []string{"s0 Wait a minute", "s0 running", "s0 running (attempt 2)"}
+	if got := logTexts(s); !slices.Equal(got, want) {
+		t.Errorf("log = %q, want %q", got, want)
+	}
+}

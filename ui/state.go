@@ -179,6 +179,12 @@ func (s *runState) addLog(e steps.Event) {
 		text = fmt.Sprintf("waiting: %s (poll %d)", e.Wait.State, e.Wait.Polls)
 	case e.Type == steps.EventCallDone && e.Call != nil && !e.Simulated:
 		text = e.Call.Summary()
+	case e.Type == steps.EventStepRunning:
+		// The step's title is on its ready line already, just above.
+		text = "running"
+		if e.Attempt > 1 {
+			text = fmt.Sprintf("running (attempt %d)", e.Attempt)
+		}
 	}
 	if text == "" {
 		text = string(e.Type)
