@@ -173,6 +173,21 @@ func TestPlanJSONInvalidRunbookPrintsDiagnostics(t *testing.T) {
 	}
 }
 
+// plan --var shows the run that var makes: the overridden value in the
+// calls, the default nowhere; a var the runbook lacks is bad input.
+func TestPlanVar(t *testing.T) {
+	t.Parallel()
+	book := "../../runbooks/ecommerce-pilot-light.toml"
+	code, out, errOut := drpilot(t, "plan", book, "--var", "orders_replica=shop-orders-usw2-b")
+	if code != exitOK || !strings.Contains(out, "shop-orders-usw2-b") || strings.Contains(out, `"shop-orders-usw2"`) {
+		t.Errorf("plan --var: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = drpilot(t, "plan", book, "--var", "nope=1")
+	if code != exitBadInput || !strings.Contains(errOut, `the runbook has no var "nope" in [vars]`) {
+		t.Errorf("plan --var of no var: exit %d\n%s", code, errOut)
+	}
+}
+
 func TestUsageErrorsExitTwo(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{

@@ -13,6 +13,7 @@ import (
 
 type planOptions struct {
 	json           bool
+	vars           []string
 	stdout, stderr io.Writer
 }
 
@@ -27,9 +28,12 @@ parameters known before the run, its preconditions and expected duration; the
 levels of steps that may run in parallel; and the RTO budget (the critical path
 by expected durations against the runbook's rto).
 
-plan makes no AWS call. Exit code 0, or 2 when the runbook is not valid.`,
+--var overrides a runbook var as run --var does, so that the plan shows
+what that run would send. plan makes no AWS call. Exit code 0, or 2 when the
+runbook is not valid or a --var does not fit it.`,
 		Example: `  drpilot plan runbooks/store-region-failover.toml
-  drpilot plan --json runbooks/store-region-failover.toml | jq .budget`,
+  drpilot plan --json runbooks/store-region-failover.toml | jq .budget
+  drpilot plan failover.toml --var db_replica=replica-2`,
 		Args: argsExactly(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.stdout, opts.stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -37,6 +41,7 @@ plan makes no AWS call. Exit code 0, or 2 when the runbook is not valid.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print the plan as JSON")
+	cmd.Flags().StringArrayVar(&opts.vars, "var", nil, "override a runbook var, as NAME=VALUE (repeatable)")
 	return cmd
 }
 
@@ -45,6 +50,10 @@ func runPlan(_ context.Context, opts planOptions, args []string) error {
 	rb, diags := runbooks.Check(args[0], cat)
 	var plan *runbooks.RunPlan
 	if rb != nil && !diags.HasErrors() {
+		// The same override as run's, so that the plan is that run's.
+		if err := overrideVars(rb, opts.vars); err != nil {
+			return err
+		}
 		plan, diags = runbooks.Plan(rb, cat)
 	}
 	if plan == nil {
