@@ -43,7 +43,7 @@ func checkScenarioInput(signing, operation string, input map[string]any) []strin
 			continue
 		}
 		key, _ := p.Path[len(p.Path)-1].(string)
-		member := memberPathOf(p.Path)
+		member := awsclient.MemberPath(p.Path)
 		switch {
 		case p.Unknown:
 			msg := fmt.Sprintf("input member %s is not a member of the operation's input", member)
@@ -80,24 +80,6 @@ func spelt(names []string, lower bool) []string {
 		}
 	}
 	return out
-}
-
-// memberPathOf writes a problem's path as the scenario file would:
-// Rules[0].Destination.
-func memberPathOf(path []any) string {
-	var b strings.Builder
-	for _, p := range path {
-		switch x := p.(type) {
-		case int:
-			fmt.Fprintf(&b, "[%d]", x)
-		case string:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(x)
-		}
-	}
-	return b.String()
 }
 
 // scenarioServices maps the SigV4 signing names scenarios use to the

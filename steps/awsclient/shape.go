@@ -55,8 +55,8 @@ type shaper struct {
 
 var timeType = reflect.TypeFor[time.Time]()
 
-// memberPath renders a path for messages: Item.pk, Filters[0].Values.
-func memberPath(path []any) string {
+// MemberPath renders a path for messages: Item.pk, Filters[0].Values.
+func MemberPath(path []any) string {
 	var b strings.Builder
 	for _, p := range path {
 		switch x := p.(type) {
@@ -81,7 +81,7 @@ func (s *shaper) fail(hint, format string, args ...any) {
 
 // wrongKind records a value of the wrong kind for a member of type t.
 func (s *shaper) wrongKind(t reflect.Type, v any, hint string) {
-	s.fail(hint, "member %s must be %s, not %s", memberPath(s.path), describeKind(t), describeKind(reflect.TypeOf(v)))
+	s.fail(hint, "member %s must be %s, not %s", MemberPath(s.path), describeKind(t), describeKind(reflect.TypeOf(v)))
 }
 
 // within runs fn with key (a member name, map key or index) appended to
@@ -137,7 +137,7 @@ func (s *shaper) later(t reflect.Type, l Later) reflect.Value {
 		return reflect.Value{}
 	}
 	s.fail("use the template alone as the value", "member %s must be %s; text around a template makes it a string",
-		memberPath(s.path), describeKind(t))
+		MemberPath(s.path), describeKind(t))
 	return reflect.Value{}
 }
 
@@ -181,7 +181,7 @@ func (s *shaper) scalar(t reflect.Type, v any) reflect.Value {
 		}
 		s.badNumber(t, v)
 	default:
-		s.fail("", "member %s has the Go type %s, which drpilot cannot send", memberPath(s.path), t)
+		s.fail("", "member %s has the Go type %s, which drpilot cannot send", MemberPath(s.path), t)
 	}
 	return reflect.Value{}
 }
@@ -189,7 +189,7 @@ func (s *shaper) scalar(t reflect.Type, v any) reflect.Value {
 // badNumber explains a value that is not a number of t's kind and range.
 func (s *shaper) badNumber(t reflect.Type, v any) {
 	if _, isNumber := number(v); isNumber {
-		s.fail("", "member %s must be %s, and %v is not one that fits", memberPath(s.path), describeKind(t), v)
+		s.fail("", "member %s must be %s, and %v is not one that fits", MemberPath(s.path), describeKind(t), v)
 		return
 	}
 	hint := ""
@@ -242,7 +242,7 @@ func (s *shaper) timestamp(v any) reflect.Value {
 			return reflect.ValueOf(t)
 		}
 		// The text is not quoted back: it may be a sensitive var's value.
-		s.fail(`write an RFC 3339 time such as "2026-03-01T09:30:00Z", or seconds since 1970`, "member %s must be a timestamp, and its text is not RFC 3339", memberPath(s.path))
+		s.fail(`write an RFC 3339 time such as "2026-03-01T09:30:00Z", or seconds since 1970`, "member %s must be a timestamp, and its text is not RFC 3339", MemberPath(s.path))
 		return reflect.Value{}
 	}
 	if f, ok := number(v); ok && !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(f) < 1e12 {
@@ -262,7 +262,7 @@ func (s *shaper) blob(t reflect.Type, v any) reflect.Value {
 	}
 	b, err := base64.StdEncoding.DecodeString(str)
 	if err != nil {
-		s.fail("binary members are written in base64, e.g. \"aGVsbG8=\" for hello", "member %s must be base64: %v", memberPath(s.path), err)
+		s.fail("binary members are written in base64, e.g. \"aGVsbG8=\" for hello", "member %s must be base64: %v", MemberPath(s.path), err)
 		return reflect.Value{}
 	}
 	return reflect.ValueOf(b).Convert(t)

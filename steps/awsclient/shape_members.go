@@ -152,7 +152,7 @@ func (s *shaper) structure(t reflect.Type, v any) reflect.Value {
 // its table does not have.
 func (s *shaper) unknownMember(key string, names []string) {
 	where := ""
-	if parent := memberPath(s.path[:len(s.path)-1]); parent != "" {
+	if parent := MemberPath(s.path[:len(s.path)-1]); parent != "" {
 		where = " in " + parent
 	}
 	s.fail(memberHint(names), "unknown member %q%s", key, where)
@@ -168,7 +168,7 @@ func (s *shaper) unknownMember(key string, names []string) {
 func (s *shaper) union(t reflect.Type, v any) reflect.Value {
 	members, isUnion := unions()[t]
 	if !isUnion {
-		s.fail("use an action of the catalogue, or leave the member out", "member %s has the type %s, which drpilot cannot send", memberPath(s.path), t)
+		s.fail("use an action of the catalogue, or leave the member out", "member %s has the type %s, which drpilot cannot send", MemberPath(s.path), t)
 		return reflect.Value{}
 	}
 	names := unionNames(t)
@@ -179,7 +179,7 @@ func (s *shaper) union(t reflect.Type, v any) reflect.Value {
 		if isTable {
 			what = keysOf(len(m))
 		}
-		s.fail(hint, "member %s must be a table with exactly one key naming the %s member it holds, not %s", memberPath(s.path), t.Name(), what)
+		s.fail(hint, "member %s must be a table with exactly one key naming the %s member it holds, not %s", MemberPath(s.path), t.Name(), what)
 		return reflect.Value{}
 	}
 	var out reflect.Value
@@ -203,7 +203,7 @@ func (s *shaper) union(t reflect.Type, v any) reflect.Value {
 func (s *shaper) unionMember(member reflect.Type, v any) reflect.Value {
 	f, ok := member.FieldByName("Value")
 	if !ok {
-		s.fail("", "member %s has the type %s, which drpilot cannot send", memberPath(s.path), member)
+		s.fail("", "member %s has the type %s, which drpilot cannot send", MemberPath(s.path), member)
 		return reflect.Value{}
 	}
 	e := s.value(f.Type, v)

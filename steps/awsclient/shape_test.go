@@ -130,7 +130,7 @@ var problemCases = []problemCase{
 func (tc problemCase) got(problems []InputProblem) []string {
 	var out []string
 	for _, p := range problems {
-		s := memberPath(p.Path) + ": " + p.Message
+		s := MemberPath(p.Path) + ": " + p.Message
 		if p.Hint != "" {
 			s += " (" + p.Hint + ")"
 		}
