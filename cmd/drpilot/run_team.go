@@ -256,7 +256,7 @@ func (tr *teamRun) copyLog(ctx context.Context, log *audit.Writer) {
 // copyStartPatience bounds one try at starting the log's copy (listing
 // what the bucket holds of it), so that a bucket that does not answer
 // delays the end of a run by no more than this.
-var copyStartPatience = 10 * time.Second
+const copyStartPatience = 10 * time.Second
 
 // keepLease renews the lease every team.RenewEvery until ctx ends.
 func (tr *teamRun) keepLease(ctx context.Context, interrupt func(reason string)) {
