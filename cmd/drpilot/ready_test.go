@@ -204,4 +204,13 @@ func TestReadyUnreachable(t *testing.T) {
 	if code != exitFailed {
 		t.Errorf("ready against a closed port: exit %d, want %d\n%s%s", code, exitFailed, out, errOut)
 	}
+	// No credentials to sign with: the same short board, saying so.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	code, out, errOut = drpilot(t, "ready", "../../runbooks/store-region-failover.toml")
+	if code != exitFailed || !strings.Contains(out, "? identity: no AWS credentials to sign with for Region ap-northeast-3") ||
+		!strings.Contains(out, "? the rest of the board: not checked") {
+		t.Errorf("ready without credentials: exit %d\n%s%s", code, out, errOut)
+	}
 }
